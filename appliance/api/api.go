@@ -1,0 +1,68 @@
+// Package api is makechat's HTTP interface: the /api/ routes of API.md and
+// /healthz. Handlers are thin: decode the request, call package chat, and
+// encode the answer; every error goes out through writeError.
+//
+// Start from New, whose Handler serves everything under /api/ plus
+// /healthz; the appliance mounts it beside the web app.
+package api
+
+import (
+	"net/http"
+
+	"github.com/makechat/makechat/appliance/chat"
+	"github.com/rs/zerolog"
+)
+
+// Server holds what the handlers need.
+type Server struct {
+	chat *chat.Service
+	log  zerolog.Logger
+}
+
+// New returns the API over a chat service.
+func New(svc *chat.Service, log zerolog.Logger) *Server {
+	return &Server{chat: svc, log: log}
+}
+
+// Handler returns the API's routes wrapped in its middleware.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/api/login", s.route(post(public, s.login)))
+	mux.Handle("/api/logout", s.route(post(public, s.logout), get(public, s.logout)))
+	mux.Handle("/api/register", s.route(post(public, s.register)))
+	mux.Handle("/api/ping", s.route(get(user, s.ping)))
+	mux.Handle("/api/tokens", s.route(get(user, s.listTokens), post(user, s.createToken)))
+	mux.Handle("/api/tokens/{id}", s.route(del(user, s.deleteToken)))
+	mux.Handle("/api/users", s.route(get(user, s.listUsers), post(user, s.createUser)))
+	mux.Handle("/api/users/{id}", s.route(get(user, s.getUser), patch(user, s.updateUser), del(user, s.deleteUser)))
+	mux.Handle("/api/rooms", s.route(get(user, s.listRooms), post(user, s.createRoom)))
+	mux.Handle("/api/rooms/{id}", s.route(get(user, s.getRoom), put(user, s.updateRoom), patch(user, s.updateRoom), del(user, s.deleteRoom)))
+	mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, errRouteNotFound)
+	}))
+	api := s.negotiate(mux, map[string]bool{"/api/logout": true})
+
+	root := http.NewServeMux()
+	root.Handle("/api/", noStore(api))
+	root.Handle("/healthz", http.HandlerFunc(s.health))
+	return root
+}
+
+// noStore keeps API answers out of caches: they are private and live.
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// health answers /healthz: 200 when the store answers, 503 otherwise.
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.chat.Ping(r.Context()); err != nil {
+		logFor(r, s.log).Warn().Err(err).Msg("health check: store does not answer")
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "detail": "the store does not answer"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}

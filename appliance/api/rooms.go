@@ -1,0 +1,89 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/makechat/makechat/appliance/chat"
+)
+
+func (s *Server) listRooms(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
+	p, err := page(r)
+	if err != nil {
+		return err
+	}
+	rooms, total, err := s.chat.Rooms(r.Context(), a, p)
+	if err != nil {
+		return err
+	}
+	setPaging(w, r, p, total)
+	writeJSON(w, http.StatusOK, mapSlice(rooms, viewRoom))
+	return nil
+}
+
+// roomInput is the body of POST, PUT and PATCH on rooms.
+type roomInput struct {
+	Name      *string `json:"name"`
+	IsOpen    *bool   `json:"is_open"`
+	IsVisible *bool   `json:"is_visible"`
+}
+
+func (s *Server) createRoom(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
+	// Authorisation comes before the body, as in the seed: a non-admin
+	// learns only that it may not, not what it got wrong.
+	if !a.IsAdmin() {
+		return chat.ErrAdminRequired
+	}
+	var in roomInput
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	room, err := s.chat.CreateRoom(r.Context(), a, chat.NewRoom{Name: deref(in.Name), IsOpen: in.IsOpen, IsVisible: in.IsVisible})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, viewRoom(room))
+	return nil
+}
+
+func (s *Server) getRoom(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
+	id, err := pathID(r, "room")
+	if err != nil {
+		return err
+	}
+	room, err := s.chat.Room(r.Context(), a, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewRoom(room))
+	return nil
+}
+
+// updateRoom serves PUT and PATCH alike: both change the fields given.
+func (s *Server) updateRoom(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
+	id, err := pathID(r, "room")
+	if err != nil {
+		return err
+	}
+	var in roomInput
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	room, err := s.chat.UpdateRoom(r.Context(), a, id, chat.RoomChanges(in))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewRoom(room))
+	return nil
+}
+
+func (s *Server) deleteRoom(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
+	id, err := pathID(r, "room")
+	if err != nil {
+		return err
+	}
+	if err := s.chat.DeleteRoom(r.Context(), a, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

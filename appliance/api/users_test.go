@@ -1,0 +1,79 @@
+package api_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestUsers_Scenarios(t *testing.T) {
+	e := newEnv(t)
+	uid := e.user.ID.Hex()
+	e.run(t, []scenario{
+		{name: "a user may not list users", req: request{method: "GET", path: "/api/users", token: e.userToken}, status: 403,
+			exact: `{"title": "Permission Denied", "description": "Admin required."}`},
+		{name: "an admin lists users without hashes", req: request{method: "GET", path: "/api/users", token: e.adminToken}, status: 200,
+			want: []string{`"username": "admin"`, `"username": "test_user"`}, headers: map[string]string{"X-Total-Count": "2"}},
+		{name: "an admin creates a user", req: request{method: "POST", path: "/api/users", token: e.adminToken, body: `{"username": "bob", "email": "bob@example.com", "password": "bob_pass"}`},
+			status: 201, want: []string{`"username": "bob"`, `"is_superuser": false`, `"is_disabled": false`}},
+		{name: "and an admin", req: request{method: "POST", path: "/api/users", token: e.adminToken, body: `{"username": "root2", "email": "root2@example.com", "password": "pw", "is_superuser": true}`},
+			status: 201, want: []string{`"is_superuser": true`}},
+		{name: "a user may not create users", req: request{method: "POST", path: "/api/users", token: e.userToken, body: `{"username": "eve", "email": "eve@example.com", "password": "x"}`}, status: 403},
+		{name: "a duplicate username", req: request{method: "POST", path: "/api/users", token: e.adminToken, body: `{"username": "Bob", "email": "other@example.com", "password": "x"}`}, status: 409},
+		{name: "a duplicate email", req: request{method: "POST", path: "/api/users", token: e.adminToken, body: `{"username": "bobby", "email": "BOB@example.com", "password": "x"}`}, status: 409},
+		{name: "a 10,000-character username", req: request{method: "POST", path: "/api/users", token: e.adminToken, body: `{"username": "` + strings.Repeat("u", 10000) + `", "email": "u@example.com", "password": "x"}`}, status: 400},
+		{name: "an email with a display name", req: request{method: "POST", path: "/api/users", token: e.adminToken, body: `{"username": "dn", "email": "Bob <dn@example.com>", "password": "x"}`}, status: 400},
+		{name: "a missing password", req: request{method: "POST", path: "/api/users", token: e.adminToken, body: `{"username": "np", "email": "np@example.com"}`}, status: 400,
+			exact: `{"title": "Missing parameter", "description": "The 'password' parameter is required."}`},
+		{name: "is_superuser as a string", req: request{method: "POST", path: "/api/users", token: e.adminToken, body: `{"username": "s", "email": "s@example.com", "password": "x", "is_superuser": "true"}`}, status: 400},
+		{name: "get one", req: request{method: "GET", path: "/api/users/" + uid, token: e.adminToken}, status: 200, want: []string{`"email": "test@example.com"`}},
+		{name: "get a bogus id", req: request{method: "GET", path: "/api/users/12", token: e.adminToken}, status: 404},
+		{name: "patch an email", req: request{method: "PATCH", path: "/api/users/" + uid, token: e.adminToken, body: `{"email": "new@example.com"}`}, status: 200, want: []string{`"email": "new@example.com"`}},
+		{name: "patch an email to a taken one", req: request{method: "PATCH", path: "/api/users/" + uid, token: e.adminToken, body: `{"email": "admin@example.com"}`}, status: 409},
+		{name: "patch a bad email", req: request{method: "PATCH", path: "/api/users/" + uid, token: e.adminToken, body: `{"email": "x"}`}, status: 400},
+		{name: "a user may not patch users", req: request{method: "PATCH", path: "/api/users/" + uid, token: e.userToken, body: `{"is_superuser": true}`}, status: 403},
+		{name: "PUT is not allowed on users", req: request{method: "PUT", path: "/api/users/" + uid, token: e.adminToken, body: `{}`}, status: 405,
+			headers: map[string]string{"Allow": "GET, PATCH, DELETE, OPTIONS"}},
+	})
+}
+
+func TestUsers_PasswordChangeTakesEffect(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser("test_user", "test_pass")
+	r := e.do(request{method: "PATCH", path: "/api/users/" + e.user.ID.Hex(), token: e.adminToken, body: `{"password": "new_pass"}`})
+	require.Equal(t, 200, r.status)
+	assert.Equal(t, 401, e.do(request{method: "GET", path: "/api/ping", client: b}).status, "old sessions end with a new password")
+	assert.Equal(t, 401, e.do(request{method: "POST", path: "/api/login", body: `{"username": "test_user", "password": "test_pass"}`}).status)
+	assert.Equal(t, 200, e.do(request{method: "POST", path: "/api/login", body: `{"username": "test_user", "password": "new_pass"}`}).status)
+}
+
+func TestUsers_TheLastAdminCannotBeRemoved(t *testing.T) {
+	e := newEnv(t)
+	aid := e.admin.ID.Hex()
+	e.run(t, []scenario{
+		{name: "demote", req: request{method: "PATCH", path: "/api/users/" + aid, token: e.adminToken, body: `{"is_superuser": false}`}, status: 409},
+		{name: "disable", req: request{method: "PATCH", path: "/api/users/" + aid, token: e.adminToken, body: `{"is_disabled": true}`}, status: 409},
+		{name: "delete", req: request{method: "DELETE", path: "/api/users/" + aid, token: e.adminToken}, status: 409},
+	})
+	r := e.do(request{method: "POST", path: "/api/users", token: e.adminToken, body: `{"username": "second", "email": "second@example.com", "password": "x", "is_superuser": true}`})
+	require.Equal(t, 201, r.status)
+	assert.Equal(t, 204, e.do(request{method: "DELETE", path: "/api/users/" + aid, token: e.adminToken}).status, "with another admin it may go")
+}
+
+func TestUsers_DeleteTakesTokensSessionsAndMemberships(t *testing.T) {
+	e := newEnv(t)
+	r := e.do(request{method: "DELETE", path: "/api/users/" + e.user.ID.Hex(), token: e.adminToken})
+	require.Equal(t, 204, r.status)
+	assert.Equal(t, 401, e.do(request{method: "GET", path: "/api/ping", token: e.userToken}).status)
+	assert.Equal(t, 404, e.do(request{method: "GET", path: "/api/users/" + e.user.ID.Hex(), token: e.adminToken}).status)
+	assert.Equal(t, 404, e.do(request{method: "DELETE", path: "/api/users/" + e.user.ID.Hex(), token: e.adminToken}).status)
+}
+
+func TestHealthz_AnswersWithoutAuth(t *testing.T) {
+	e := newEnv(t)
+	r := e.do(request{method: "GET", path: "/healthz"})
+	assert.Equal(t, 200, r.status)
+	assert.Equal(t, `{"status": "ok"}`, r.body)
+}

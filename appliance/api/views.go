@@ -1,0 +1,62 @@
+package api
+
+import (
+	"github.com/makechat/makechat/storage"
+)
+
+// The JSON shapes of API.md. Stored models are never encoded directly, so
+// a field such as a password hash can never leak into an answer.
+
+type userView struct {
+	ID          storage.ID `json:"_id"`
+	Username    string     `json:"username"`
+	Email       string     `json:"email"`
+	IsSuperuser bool       `json:"is_superuser"`
+	IsDisabled  bool       `json:"is_disabled"`
+	Created     date       `json:"created"`
+}
+
+func viewUser(u storage.User) userView {
+	return userView{u.ID, u.Username, u.Email, u.IsSuperuser, u.IsDisabled, date(u.Created)}
+}
+
+// roomView is the seed's room shape, plus created.
+type roomView struct {
+	ID        storage.ID   `json:"_id"`
+	Name      string       `json:"name"`
+	Members   []storage.ID `json:"members"`
+	IsOpen    bool         `json:"is_open"`
+	IsVisible bool         `json:"is_visible"`
+	Created   date         `json:"created"`
+}
+
+func viewRoom(r storage.Room) roomView {
+	members := r.Members
+	if members == nil {
+		members = []storage.ID{}
+	}
+	return roomView{r.ID, r.Name, members, r.IsOpen, r.IsVisible, date(r.Created)}
+}
+
+// tokenView never carries the value, except once, when the token is made.
+type tokenView struct {
+	ID       storage.ID `json:"_id"`
+	Name     string     `json:"name"`
+	Created  date       `json:"created"`
+	LastUsed *date      `json:"last_used"`
+	Value    string     `json:"value,omitempty"`
+}
+
+func viewToken(t storage.Token) tokenView {
+	return tokenView{ID: t.ID, Name: t.Name, Created: date(t.Created), LastUsed: optDate(t.LastUsed)}
+}
+
+// mapSlice converts a list for output; the result is never nil, so an
+// empty list encodes as [] rather than null.
+func mapSlice[T, V any](items []T, f func(T) V) []V {
+	out := make([]V, len(items))
+	for i, it := range items {
+		out[i] = f(it)
+	}
+	return out
+}

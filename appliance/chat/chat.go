@@ -1,0 +1,108 @@
+// Package chat is makechat's domain: who may do what to users, rooms,
+// tokens and sessions. Each rule lives here once, so the HTTP API, the web
+// app and the command line cannot disagree.
+//
+// Start from Service, built with New over a storage.Store. Every method
+// takes the Actor on whose behalf it runs and returns either a result or
+// an *Error whose Kind the callers map to their own way of saying it.
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/makechat/makechat/appliance/auth"
+	"github.com/makechat/makechat/storage"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Actor is who a call acts for: a logged-in user, or the system itself
+// (the command line and control socket, which act as an administrator).
+type Actor struct {
+	User   storage.User
+	System bool
+}
+
+// SystemActor acts with full rights on behalf of the operator.
+var SystemActor = Actor{System: true}
+
+// IsAdmin reports whether the actor has administrator rights.
+func (a Actor) IsAdmin() bool { return a.System || a.User.IsSuperuser }
+
+// Options tune a Service.
+type Options struct {
+	// SessionTTL is how long a login session lasts.
+	SessionTTL time.Duration
+	// AllowRegistration opens /api/register to anyone.
+	AllowRegistration bool
+	// BcryptCost is the password hashing cost (bcrypt.DefaultCost if 0).
+	BcryptCost int
+	// Now is the clock (time.Now if nil); tests move it.
+	Now func() time.Time
+}
+
+// Service applies makechat's rules over a store.
+type Service struct {
+	store   storage.Store
+	ids     *storage.IDGen
+	hasher  *auth.Hasher
+	limiter *auth.Limiter
+	now     func() time.Time
+	opts    Options
+}
+
+// Failed logins allowed per username and per address within loginWindow.
+const (
+	loginFailures = 10
+	loginWindow   = 10 * time.Minute
+)
+
+// New returns a Service over store.
+func New(store storage.Store, opts Options) *Service {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.BcryptCost == 0 {
+		opts.BcryptCost = bcrypt.DefaultCost
+	}
+	if opts.SessionTTL <= 0 {
+		opts.SessionTTL = time.Hour
+	}
+	return &Service{
+		store:   store,
+		ids:     storage.NewIDGen(),
+		hasher:  auth.NewHasher(opts.BcryptCost),
+		limiter: auth.NewLimiter(loginFailures, loginWindow, opts.Now),
+		now:     opts.Now,
+		opts:    opts,
+	}
+}
+
+// Ping checks that the store answers.
+func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
+
+// RegistrationOpen reports whether anyone may register.
+func (s *Service) RegistrationOpen() bool { return s.opts.AllowRegistration }
+
+// SessionTTL is how long new sessions last.
+func (s *Service) SessionTTL() time.Duration { return s.opts.SessionTTL }
+
+// clock returns the current time at millisecond precision, which is what
+// Extended JSON dates carry, so what is stored is what clients see.
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
+
+// storeErr turns the store's sentinel errors into domain errors; what
+// names the object for ErrNotFound. Other errors pass through as faults.
+func storeErr(err error, what string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, storage.ErrNotFound):
+		return NotFound(what)
+	case errors.Is(err, storage.ErrDuplicate):
+		return Conflict("That %s already exists.", what)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

@@ -1,0 +1,170 @@
+package chat
+
+import (
+	"context"
+	"errors"
+
+	"github.com/makechat/makechat/storage"
+)
+
+// NewRoom is a room to create; nil flags default to true, as in the seed.
+type NewRoom struct {
+	Name      string
+	IsOpen    *bool
+	IsVisible *bool
+}
+
+// RoomChanges names the fields of a room to change; nil fields stay.
+type RoomChanges struct {
+	Name      *string
+	IsOpen    *bool
+	IsVisible *bool
+}
+
+// CreateRoom makes a room. Only administrators may; the creator becomes
+// its owner (the system actor creates a room without members).
+func (s *Service) CreateRoom(ctx context.Context, a Actor, n NewRoom) (storage.Room, error) {
+	if !a.IsAdmin() {
+		return storage.Room{}, ErrAdminRequired
+	}
+	name, err := cleanName("name", n.Name)
+	if err != nil {
+		return storage.Room{}, err
+	}
+	now := s.clock()
+	r := storage.Room{
+		ID:        s.ids.New(),
+		Name:      name,
+		IsOpen:    n.IsOpen == nil || *n.IsOpen,
+		IsVisible: n.IsVisible == nil || *n.IsVisible,
+		Created:   now,
+	}
+	var owner storage.Member
+	if !a.System {
+		owner = storage.Member{ID: s.ids.New(), Room: r.ID, Profile: a.User.ID, Role: storage.RoleOwner, Created: now}
+		r.Members = []storage.ID{owner.ID}
+	}
+	if err := s.store.CreateRoom(ctx, r, owner); err != nil {
+		if errors.Is(err, storage.ErrDuplicate) {
+			return storage.Room{}, Conflict("A room named '%s' already exists.", name)
+		}
+		return storage.Room{}, storeErr(err, "room")
+	}
+	if r.Members == nil {
+		r.Members = []storage.ID{}
+	}
+	return r, nil
+}
+
+// Rooms lists the rooms the actor may see: administrators see every room;
+// others the visible rooms and the rooms they belong to. It returns one
+// page of them and the total.
+func (s *Service) Rooms(ctx context.Context, a Actor, p storage.Page) ([]storage.Room, int, error) {
+	all, err := s.store.Rooms(ctx)
+	if err != nil {
+		return nil, 0, storeErr(err, "room")
+	}
+	seen := all
+	if !a.IsAdmin() {
+		mine, err := s.memberRooms(ctx, a)
+		if err != nil {
+			return nil, 0, err
+		}
+		seen = all[:0]
+		for _, r := range all {
+			if r.IsVisible || mine[r.ID] {
+				seen = append(seen, r)
+			}
+		}
+	}
+	return paginate(seen, p), len(seen), nil
+}
+
+// Room returns one room if the actor may see it; a hidden room the actor
+// does not belong to is reported as not found, so its existence stays
+// private.
+func (s *Service) Room(ctx context.Context, a Actor, id storage.ID) (storage.Room, error) {
+	r, err := s.store.Room(ctx, id)
+	if err != nil {
+		return storage.Room{}, storeErr(err, "room")
+	}
+	if a.IsAdmin() || r.IsVisible {
+		return r, nil
+	}
+	if _, err := s.store.MemberOf(ctx, id, a.User.ID); err != nil {
+		return storage.Room{}, storeErr(err, "room")
+	}
+	return r, nil
+}
+
+// UpdateRoom changes a room; its owners and administrators may.
+func (s *Service) UpdateRoom(ctx context.Context, a Actor, id storage.ID, c RoomChanges) (storage.Room, error) {
+	if err := s.mayManage(ctx, a, id); err != nil {
+		return storage.Room{}, err
+	}
+	p := storage.RoomPatch{IsOpen: c.IsOpen, IsVisible: c.IsVisible}
+	if c.Name != nil {
+		name, err := cleanName("name", *c.Name)
+		if err != nil {
+			return storage.Room{}, err
+		}
+		p.Name = &name
+	}
+	r, err := s.store.UpdateRoom(ctx, id, p)
+	if errors.Is(err, storage.ErrDuplicate) {
+		return storage.Room{}, Conflict("A room named '%s' already exists.", *p.Name)
+	}
+	return r, storeErr(err, "room")
+}
+
+// DeleteRoom removes a room and everything in it; its owners and
+// administrators may.
+func (s *Service) DeleteRoom(ctx context.Context, a Actor, id storage.ID) error {
+	if err := s.mayManage(ctx, a, id); err != nil {
+		return err
+	}
+	return storeErr(s.store.DeleteRoom(ctx, id), "room")
+}
+
+// mayManage checks that the actor may see room id (else not found) and
+// manage it (else forbidden).
+func (s *Service) mayManage(ctx context.Context, a Actor, id storage.ID) error {
+	if _, err := s.Room(ctx, a, id); err != nil {
+		return err
+	}
+	if a.IsAdmin() {
+		return nil
+	}
+	m, err := s.store.MemberOf(ctx, id, a.User.ID)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return storeErr(err, "member")
+	}
+	if err != nil || m.Role != storage.RoleOwner {
+		return ErrOwnerRequired
+	}
+	return nil
+}
+
+// memberRooms returns the set of rooms the actor belongs to.
+func (s *Service) memberRooms(ctx context.Context, a Actor) (map[storage.ID]bool, error) {
+	ms, err := s.store.MembershipsOf(ctx, a.User.ID)
+	if err != nil {
+		return nil, storeErr(err, "member")
+	}
+	set := make(map[storage.ID]bool, len(ms))
+	for _, m := range ms {
+		set[m.Room] = true
+	}
+	return set, nil
+}
+
+func paginate[T any](items []T, p storage.Page) []T {
+	if p.Offset >= len(items) {
+		return []T{}
+	}
+	items = items[p.Offset:]
+	if p.Limit > 0 && p.Limit < len(items) {
+		items = items[:p.Limit]
+	}
+	return items
+}

@@ -1,0 +1,198 @@
+package chat
+
+import (
+	"context"
+	"errors"
+
+	"github.com/makechat/makechat/storage"
+)
+
+// NewUser is an account to create.
+type NewUser struct {
+	Username, Email, Password string
+	IsSuperuser               bool
+}
+
+// UserChanges names the fields of a user to change; nil fields stay.
+type UserChanges struct {
+	Email       *string
+	Password    *string
+	IsSuperuser *bool
+	IsDisabled  *bool
+}
+
+// CreateUser makes an account. Only administrators may.
+func (s *Service) CreateUser(ctx context.Context, a Actor, n NewUser) (storage.User, error) {
+	if !a.IsAdmin() {
+		return storage.User{}, ErrAdminRequired
+	}
+	return s.createUser(ctx, n, "password")
+}
+
+// createUser validates and stores n; passwordField names the password
+// parameter in errors (it differs between the API routes).
+func (s *Service) createUser(ctx context.Context, n NewUser, passwordField string) (storage.User, error) {
+	if err := checkUsername("username", n.Username); err != nil {
+		return storage.User{}, err
+	}
+	if err := checkEmail("email", n.Email); err != nil {
+		return storage.User{}, err
+	}
+	if err := checkPassword(passwordField, n.Password, 1); err != nil {
+		return storage.User{}, err
+	}
+	if _, err := s.store.UserByName(ctx, n.Username); err == nil {
+		return storage.User{}, Conflict("The username '%s' is already taken.", n.Username)
+	}
+	hash, err := s.hasher.Hash(n.Password)
+	if err != nil {
+		return storage.User{}, err
+	}
+	u := storage.User{
+		ID:           s.ids.New(),
+		Username:     n.Username,
+		Email:        n.Email,
+		PasswordHash: hash,
+		IsSuperuser:  n.IsSuperuser,
+		Created:      s.clock(),
+	}
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		if errors.Is(err, storage.ErrDuplicate) {
+			// The username was free a moment ago: either the email is
+			// taken, or a concurrent request took the name.
+			if _, err := s.store.UserByName(ctx, n.Username); err == nil {
+				return storage.User{}, Conflict("The username '%s' is already taken.", n.Username)
+			}
+			return storage.User{}, Conflict("The email address '%s' is already in use.", n.Email)
+		}
+		return storage.User{}, storeErr(err, "user")
+	}
+	return u, nil
+}
+
+// Users lists accounts for an administrator, with the total count.
+func (s *Service) Users(ctx context.Context, a Actor, p storage.Page) ([]storage.User, int, error) {
+	if !a.IsAdmin() {
+		return nil, 0, ErrAdminRequired
+	}
+	users, total, err := s.store.Users(ctx, p)
+	return users, total, storeErr(err, "user")
+}
+
+// User returns one account to an administrator.
+func (s *Service) User(ctx context.Context, a Actor, id storage.ID) (storage.User, error) {
+	if !a.IsAdmin() {
+		return storage.User{}, ErrAdminRequired
+	}
+	u, err := s.store.User(ctx, id)
+	return u, storeErr(err, "user")
+}
+
+// UserByName finds an account by username, for administrators.
+func (s *Service) UserByName(ctx context.Context, a Actor, username string) (storage.User, error) {
+	if !a.IsAdmin() {
+		return storage.User{}, ErrAdminRequired
+	}
+	if username == "" {
+		return storage.User{}, Missing("username")
+	}
+	u, err := s.store.UserByName(ctx, username)
+	return u, storeErr(err, "user")
+}
+
+// UpdateUser changes an account. Only administrators may; the last
+// active administrator cannot be demoted or disabled, so the server never
+// locks its operators out.
+func (s *Service) UpdateUser(ctx context.Context, a Actor, id storage.ID, c UserChanges) (storage.User, error) {
+	if !a.IsAdmin() {
+		return storage.User{}, ErrAdminRequired
+	}
+	var p storage.UserPatch
+	if c.Email != nil {
+		if err := checkEmail("email", *c.Email); err != nil {
+			return storage.User{}, err
+		}
+		p.Email = c.Email
+	}
+	if c.Password != nil {
+		if err := checkPassword("password", *c.Password, 1); err != nil {
+			return storage.User{}, err
+		}
+		hash, err := s.hasher.Hash(*c.Password)
+		if err != nil {
+			return storage.User{}, err
+		}
+		p.PasswordHash = &hash
+	}
+	p.IsSuperuser, p.IsDisabled = c.IsSuperuser, c.IsDisabled
+	cur, err := s.store.User(ctx, id)
+	if err != nil {
+		return storage.User{}, storeErr(err, "user")
+	}
+	losesAdmin := cur.IsSuperuser && !cur.IsDisabled &&
+		(c.IsSuperuser != nil && !*c.IsSuperuser || c.IsDisabled != nil && *c.IsDisabled)
+	if losesAdmin {
+		if err := s.keepAnAdmin(ctx); err != nil {
+			return storage.User{}, err
+		}
+	}
+	u, err := s.store.UpdateUser(ctx, id, p)
+	if errors.Is(err, storage.ErrDuplicate) {
+		return storage.User{}, Conflict("The email address '%s' is already in use.", *c.Email)
+	}
+	if err != nil {
+		return storage.User{}, storeErr(err, "user")
+	}
+	if p.PasswordHash != nil || c.IsDisabled != nil && *c.IsDisabled {
+		// A new password or a disabled account ends every open session.
+		if _, err := s.store.DeleteUserSessions(ctx, id); err != nil {
+			return storage.User{}, storeErr(err, "session")
+		}
+	}
+	return u, nil
+}
+
+// DeleteUser removes an account with its sessions, tokens and
+// memberships. The last active administrator cannot be deleted.
+func (s *Service) DeleteUser(ctx context.Context, a Actor, id storage.ID) error {
+	if !a.IsAdmin() {
+		return ErrAdminRequired
+	}
+	cur, err := s.store.User(ctx, id)
+	if err != nil {
+		return storeErr(err, "user")
+	}
+	if cur.IsSuperuser && !cur.IsDisabled {
+		if err := s.keepAnAdmin(ctx); err != nil {
+			return err
+		}
+	}
+	return storeErr(s.store.DeleteUser(ctx, id), "user")
+}
+
+func (s *Service) keepAnAdmin(ctx context.Context) error {
+	n, err := s.store.CountAdmins(ctx)
+	if err != nil {
+		return storeErr(err, "user")
+	}
+	if n <= 1 {
+		return Conflict("This is the last active administrator; make another one first.")
+	}
+	return nil
+}
+
+// Profile is what /api/ping tells a user about itself.
+type Profile struct {
+	User     storage.User
+	HasRooms bool
+}
+
+// Profile returns the actor's own account and whether it belongs to any
+// room.
+func (s *Service) Profile(ctx context.Context, a Actor) (Profile, error) {
+	ms, err := s.store.MembershipsOf(ctx, a.User.ID)
+	if err != nil {
+		return Profile{}, storeErr(err, "member")
+	}
+	return Profile{User: a.User, HasRooms: len(ms) > 0}, nil
+}

@@ -1,0 +1,83 @@
+package chat
+
+import (
+	"net/mail"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/makechat/makechat/appliance/auth"
+)
+
+var usernamePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,120}$`)
+
+// Limits on names, in characters.
+const (
+	maxNameChars  = 120
+	maxEmailBytes = 254
+)
+
+func checkUsername(field, v string) error {
+	if v == "" {
+		return Missing(field)
+	}
+	if !usernamePattern.MatchString(v) {
+		return Invalid(field, "must be 1 to 120 letters, digits, '_' or '-'")
+	}
+	return nil
+}
+
+func checkEmail(field, v string) error {
+	if v == "" {
+		return Missing(field)
+	}
+	if len(v) > maxEmailBytes || !utf8.ValidString(v) || hasControl(v) {
+		return Invalid(field, "must be a valid email address")
+	}
+	addr, err := mail.ParseAddress(v)
+	if err != nil || addr.Address != v || addr.Name != "" {
+		return Invalid(field, "must be a valid email address")
+	}
+	return nil
+}
+
+// checkPassword accepts any non-empty password bcrypt can hash in full;
+// minChars is the shortest allowed (self-registration asks for more than
+// an administrator setting a password does).
+func checkPassword(field, v string, minChars int) error {
+	if v == "" {
+		return Missing(field)
+	}
+	if len(v) > auth.MaxPasswordBytes {
+		return Invalid(field, "must be at most 72 bytes long")
+	}
+	if !utf8.ValidString(v) {
+		return Invalid(field, "must be valid UTF-8 text")
+	}
+	if utf8.RuneCountInString(v) < minChars {
+		return Invalid(field, "must be at least "+strconv.Itoa(minChars)+" characters long")
+	}
+	return nil
+}
+
+// cleanName trims a room or token name and checks it: 1 to 120 characters
+// of printable UTF-8.
+func cleanName(field, v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", Missing(field)
+	}
+	if !utf8.ValidString(v) || hasControl(v) {
+		return "", Invalid(field, "must be printable text")
+	}
+	if utf8.RuneCountInString(v) > maxNameChars {
+		return "", Invalid(field, "must be 1 to 120 characters long")
+	}
+	return v, nil
+}
+
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, unicode.IsControl)
+}

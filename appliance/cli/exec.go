@@ -1,0 +1,33 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/makechat/makechat/appliance"
+	"github.com/makechat/makechat/appliance/config"
+	"github.com/makechat/makechat/appliance/control"
+)
+
+// opTimeout bounds one management operation.
+const opTimeout = 30 * time.Second
+
+// execOp runs a management operation: on the running server through its
+// control socket, or, when no server runs, on the store opened here. The
+// embedded store's lock makes the two exclusive: if a server starts in
+// between, opening the store fails with a clear message.
+func execOp(ctx context.Context, cfg config.Config, op string, args, result any) error {
+	ctx, cancel := context.WithTimeout(ctx, opTimeout)
+	defer cancel()
+	err := control.Call(ctx, control.SocketPath(cfg.DataDir), op, args, result)
+	if !errors.Is(err, control.ErrNoServer) {
+		return err
+	}
+	st, err := appliance.OpenStore(cfg, 2*time.Second)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return control.NewOps(appliance.NewChat(cfg, st)).Call(ctx, op, args, result)
+}

@@ -1,0 +1,257 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Config is makechat's whole configuration. Load fills it; the rest of the
+// application reads it and never looks at the environment itself.
+type Config struct {
+	Listen            string        // listen
+	DataDir           string        // data_dir, always absolute after Load
+	MongoURI          string        // mongo_uri
+	SecretKey         string        // secret_key; see EnsureSecret
+	SessionTTL        time.Duration // session_ttl
+	AllowRegistration bool          // allow_registration
+	Domain            string        // domain
+	ACMEEmail         string        // acme_email
+	ACMECA            string        // acme_ca
+	TLSCert           string        // tls_cert
+	TLSKey            string        // tls_key
+	TrustedProxies    []string      // trusted_proxies: IPs and CIDR ranges
+	WebCustomDir      string        // web_custom_dir
+	BackupDir         string        // backup_dir; Load sets DataDir/backups when empty
+	BackupInterval    time.Duration // backup_interval; 0 means no scheduled backups
+	BackupKeep        int           // backup_keep
+	LogLevel          string        // log_level: trace, debug, info, warn or error
+	LogFormat         string        // log_format: "" (auto), "json" or "console"
+
+	// ConfigFile is the file that was read, "" if none.
+	ConfigFile string
+	// Unknown lists the keys of the config file that no option has, in the
+	// order first met, so that the caller can warn about them. They are not
+	// an error because the original makechat.conf may hold keys that this
+	// version does not use.
+	Unknown []string
+}
+
+// lookupFunc reads one environment variable, as os.LookupEnv does.
+type lookupFunc = func(string) (string, bool)
+
+// defaultConfigPaths lists, in order, the files Load tries when no file is
+// given; home is the user's home directory ("" to skip that entry).
+func defaultConfigPaths(home string) []string {
+	paths := []string{"makechat.conf"}
+	if home != "" {
+		paths = append(paths, filepath.Join(home, "makechat.conf"))
+	}
+	return append(paths, "/etc/makechat/makechat.conf")
+}
+
+// DefaultDataDir returns the data directory used when data_dir is not set:
+// $XDG_DATA_HOME/makechat, else $HOME/.local/share/makechat, else
+// ./makechat-data.
+func DefaultDataDir() string {
+	return defaultDataDir(os.LookupEnv)
+}
+
+func defaultDataDir(env lookupFunc) string {
+	// The XDG base directory spec says to ignore a relative XDG_DATA_HOME.
+	if xdg, _ := env("XDG_DATA_HOME"); filepath.IsAbs(xdg) {
+		return filepath.Join(xdg, "makechat")
+	}
+	if home, _ := env("HOME"); home != "" {
+		return filepath.Join(home, ".local", "share", "makechat")
+	}
+	return filepath.Join(".", "makechat-data")
+}
+
+// Defaults returns a Config with every option at its default. BackupDir is
+// left empty, its default, because it follows DataDir; Load resolves it.
+func Defaults() Config {
+	c, _ := defaults(Options())
+	return c
+}
+
+// defaults applies every option's default. The only default that can fail
+// is data_dir, when the working directory is gone and it is relative.
+func defaults(opts []Option) (Config, error) {
+	var c Config
+	for _, o := range opts {
+		if err := o.set(&c, o.Default); err != nil {
+			return c, &Error{Key: o.Key, Value: o.Default, Source: "default", Secret: o.Secret, Err: err}
+		}
+	}
+	return c, nil
+}
+
+// Load builds the configuration from, lowest to highest: the defaults, the
+// config file, the environment and the flags.
+//
+// file is the path given with --config; when it is "", the first of
+// ./makechat.conf, ~/makechat.conf and /etc/makechat/makechat.conf that
+// exists is read, and none is fine. An explicit file that does not exist is
+// an error.
+//
+// env looks up an environment variable (os.LookupEnv in production). A
+// variable set to the empty string counts as unset, so that a compose
+// file's "MAKECHAT_X=${X}" with X unset does not override the config file.
+//
+// flags maps option keys (underscores or dashes) to the values of the flags
+// the user set; an empty value there does count. A "config" entry is
+// ignored, since file carries it.
+//
+// The first bad value stops loading with an *Error, whose message is one
+// line naming the key and where the value came from; the Config returned
+// with any error is the zero Config.
+func Load(file string, env func(string) (string, bool), flags map[string]string) (Config, error) {
+	home, _ := env("HOME")
+	return load(file, env, flags, defaultConfigPaths(home))
+}
+
+// load is Load with the searched paths given, so that tests do not depend
+// on files of the machine they run on.
+func load(file string, env lookupFunc, flags map[string]string, search []string) (Config, error) {
+	opts := options(env)
+	byKey := make(map[string]*Option, len(opts))
+	for i := range opts {
+		byKey[opts[i].Key] = &opts[i]
+	}
+
+	c, err := defaults(opts)
+	if err != nil {
+		return Config{}, err
+	}
+	// Sources of the values set so far, for errors that involve two keys.
+	sources := make(map[string]string)
+
+	apply := func(o *Option, value, source string) error {
+		err := checkValue(value)
+		if err == nil {
+			err = o.set(&c, value)
+		}
+		if err != nil {
+			return &Error{Key: o.Key, Value: value, Source: source, Secret: o.Secret, Err: err}
+		}
+		sources[o.Key] = source
+		return nil
+	}
+
+	path, err := findFile(file, search)
+	if err != nil {
+		return Config{}, err
+	}
+	if path != "" {
+		entries, err := readFile(path)
+		if err != nil {
+			return Config{}, err
+		}
+		c.ConfigFile = path
+		for _, e := range entries {
+			o, ok := byKey[e.key]
+			if !ok {
+				if !slices.Contains(c.Unknown, e.key) {
+					c.Unknown = append(c.Unknown, e.key)
+				}
+				continue
+			}
+			if err := apply(o, e.value, fmt.Sprintf("%s:%d", path, e.line)); err != nil {
+				return Config{}, err
+			}
+		}
+	}
+
+	for i := range opts {
+		o := &opts[i]
+		if v, ok := env(o.Env); ok && v != "" {
+			if err := apply(o, v, o.Env); err != nil {
+				return Config{}, err
+			}
+		}
+	}
+
+	// Sorted, so that the same flags always give the same first error.
+	for _, k := range slices.Sorted(maps.Keys(flags)) {
+		key := strings.ReplaceAll(strings.ToLower(k), "-", "_")
+		if key == "config" {
+			continue
+		}
+		o, ok := byKey[key]
+		if !ok {
+			return Config{}, fmt.Errorf("config: --%s is not an option", sanitize(k))
+		}
+		if err := apply(o, flags[k], "--"+o.Flag); err != nil {
+			return Config{}, err
+		}
+	}
+
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		set, unset := "tls_cert", "tls_key"
+		value := c.TLSCert
+		if c.TLSCert == "" {
+			set, unset, value = unset, set, c.TLSKey
+		}
+		return Config{}, &Error{Key: set, Value: value, Source: sources[set], Err: fmt.Errorf("%s must be set too (both or neither)", unset)}
+	}
+	if c.BackupDir == "" {
+		c.BackupDir = filepath.Join(c.DataDir, "backups")
+	}
+	return c, nil
+}
+
+// checkValue holds back what no option accepts, before any option parses
+// it: over-long values, invalid UTF-8 and control characters such as NUL,
+// which would otherwise reach file names, URLs and logs.
+func checkValue(v string) error {
+	switch {
+	case len(v) > maxValueLen:
+		return fmt.Errorf("longer than %d bytes", maxValueLen)
+	case !utf8.ValidString(v):
+		return errors.New("not valid UTF-8")
+	case strings.ContainsFunc(v, unicode.IsControl):
+		return errors.New("contains a control character")
+	}
+	return nil
+}
+
+// findFile returns the config file to read: the explicit one, which must
+// exist, or the first of search that exists, or "" for none.
+func findFile(file string, search []string) (string, error) {
+	if file != "" {
+		if _, err := os.Stat(file); err != nil {
+			return "", fmt.Errorf("config: config file: %w", err)
+		}
+		return absPath(file)
+	}
+	for _, p := range search {
+		_, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			// A file that is there but cannot be read is reported rather
+			// than skipped, so that its settings are not silently lost.
+			return "", fmt.Errorf("config: config file: %w", err)
+		}
+		return absPath(p)
+	}
+	return "", nil
+}
+
+func absPath(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", fmt.Errorf("config: config file %s: %w", p, err)
+	}
+	return abs, nil
+}

@@ -1,0 +1,390 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"net/netip"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Option is one setting of the table that [Options] returns. The loader,
+// the command line's help and the docs are all derived from it, so a new
+// setting is added here and nowhere else.
+type Option struct {
+	// Key is the name in the config file, e.g. "session_ttl".
+	Key string
+	// Env is the environment variable, e.g. "MAKECHAT_SESSION_TTL".
+	Env string
+	// Flag is the command-line flag without dashes in front, e.g.
+	// "session-ttl". The loader also accepts the key spelled with
+	// underscores.
+	Flag string
+	// Default is the value used when nothing else sets it, as text.
+	Default string
+	// Help is one sentence for --help and the docs.
+	Help string
+	// Secret marks values that must never be echoed, in errors or logs.
+	Secret bool
+
+	// docDefault, when not empty, replaces Default in the docs, for
+	// defaults that depend on the machine (data_dir) or on another option.
+	docDefault string
+	// set parses and validates one value and stores it in the Config.
+	set func(*Config, string) error
+}
+
+// Limits that keep a hostile or mistaken value from going further than the
+// loader.
+const (
+	// maxValueLen bounds every value; it is PATH_MAX on Linux, ample for
+	// any path, URI or key.
+	maxValueLen = 4096
+	// maxSessionTTL is the longest session_ttl accepted.
+	maxSessionTTL = 365 * 24 * time.Hour
+	// minBackupInterval keeps a typo such as "24s" from running a backup
+	// every few seconds.
+	minBackupInterval = time.Minute
+)
+
+// Options returns the option table, in the order the docs list it. Each
+// call builds a fresh slice, so callers may modify it.
+func Options() []Option {
+	return options(os.LookupEnv)
+}
+
+// options builds the table; env is consulted only for the default data
+// directory, so that tests can keep the real home directory out of it.
+func options(env lookupFunc) []Option {
+	opts := []Option{
+		{
+			Key:     "listen",
+			Default: "127.0.0.1:8080",
+			Help:    "Address and port the HTTP server listens on (host:port; the packages and the Docker image set :8080).",
+			set:     setListen,
+		},
+		{
+			Key:        "data_dir",
+			Default:    defaultDataDir(env),
+			docDefault: "`$XDG_DATA_HOME/makechat`, else `~/.local/share/makechat`, else `./makechat-data`",
+			Help:       "Directory for the embedded store, certificates, the secret key and the control socket.",
+			set:        setDataDir,
+		},
+		{
+			Key:    "mongo_uri",
+			Help:   "MongoDB connection string (mongodb:// or mongodb+srv://); when set, MongoDB is the store instead of the embedded one.",
+			Secret: true,
+			set:    setMongoURI,
+		},
+		{
+			Key:        "secret_key",
+			docDefault: "generated once and kept in `<data_dir>/secret_key`",
+			Help:       "Key that signs what needs signing; leave it unset to have one generated and kept in the data directory.",
+			Secret:     true,
+			set:        func(c *Config, v string) error { c.SecretKey = v; return nil },
+		},
+		{
+			Key:     "session_ttl",
+			Default: "3600",
+			Help:    "Seconds a login session lasts (a Go duration such as 1h is accepted too), at most one year.",
+			set:     setSessionTTL,
+		},
+		{
+			Key:     "allow_registration",
+			Default: "false",
+			Help:    "Let anyone create an account from the login page (true/false, yes/no, on/off, 1/0).",
+			set:     setAllowRegistration,
+		},
+		{
+			Key:  "domain",
+			Help: "Public host name; when set, makechat gets and renews its HTTPS certificate automatically.",
+			set:  setDomain,
+		},
+		{
+			Key:  "acme_email",
+			Help: "Email address given to the certificate authority for expiry and account notices.",
+			set:  setACMEEmail,
+		},
+		{
+			Key:  "acme_ca",
+			Help: "ACME directory URL (https://) to get certificates from instead of Let's Encrypt, e.g. a staging or test CA.",
+			set:  setACMECA,
+		},
+		{
+			Key:  "tls_cert",
+			Help: "PEM certificate file to serve HTTPS with instead of automatic certificates; needs tls_key.",
+			set:  func(c *Config, v string) error { c.TLSCert = v; return nil },
+		},
+		{
+			Key:  "tls_key",
+			Help: "PEM private key file that goes with tls_cert.",
+			set:  func(c *Config, v string) error { c.TLSKey = v; return nil },
+		},
+		{
+			Key:  "trusted_proxies",
+			Help: "Comma-separated IP addresses or CIDR ranges of reverse proxies whose X-Forwarded-* headers are believed.",
+			set:  setTrustedProxies,
+		},
+		{
+			Key:  "web_custom_dir",
+			Help: "Directory whose files override the embedded web app's files of the same path.",
+			set:  func(c *Config, v string) error { c.WebCustomDir = v; return nil },
+		},
+		{
+			Key:        "backup_dir",
+			docDefault: "`<data_dir>/backups`",
+			Help:       "Directory that scheduled backups are written to.",
+			set:        func(c *Config, v string) error { c.BackupDir = v; return nil },
+		},
+		{
+			Key:     "backup_interval",
+			Default: "0",
+			Help:    "Time between scheduled backups as a Go duration such as 24h, at least 1m; 0 or empty turns them off.",
+			set:     setBackupInterval,
+		},
+		{
+			Key:     "backup_keep",
+			Default: "7",
+			Help:    "Number of scheduled backups kept; older ones are deleted.",
+			set:     setBackupKeep,
+		},
+		{
+			Key:     "log_level",
+			Default: "info",
+			Help:    "Least severe log level written: trace, debug, info, warn or error.",
+			set:     setLogLevel,
+		},
+		{
+			Key:        "log_format",
+			docDefault: "auto",
+			Help:       "Log format: json or console; empty or auto picks console on a terminal and json otherwise.",
+			set:        setLogFormat,
+		},
+	}
+	for i := range opts {
+		opts[i].Env = "MAKECHAT_" + strings.ToUpper(opts[i].Key)
+		opts[i].Flag = strings.ReplaceAll(opts[i].Key, "_", "-")
+	}
+	return opts
+}
+
+func setListen(c *Config, v string) error {
+	host, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return errors.New("not host:port, e.g. 127.0.0.1:8080 or :8080")
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
+	}
+	if host != "" {
+		if _, err := netip.ParseAddr(host); err != nil && checkHostname(host) != nil {
+			return fmt.Errorf("host %q is neither an IP address nor a host name", host)
+		}
+	}
+	c.Listen = v
+	return nil
+}
+
+func setDataDir(c *Config, v string) error {
+	if v == "" {
+		return errors.New("must not be empty")
+	}
+	abs, err := filepath.Abs(v)
+	if err != nil {
+		return fmt.Errorf("cannot make it absolute: %w", err)
+	}
+	c.DataDir = abs
+	return nil
+}
+
+func setMongoURI(c *Config, v string) error {
+	if v != "" && !strings.HasPrefix(v, "mongodb://") && !strings.HasPrefix(v, "mongodb+srv://") {
+		return errors.New("must start with mongodb:// or mongodb+srv://")
+	}
+	c.MongoURI = v
+	return nil
+}
+
+// setSessionTTL takes whole seconds, as the original makechat.conf does,
+// or a Go duration.
+func setSessionTTL(c *Config, v string) error {
+	var d time.Duration
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		// Compare before multiplying, so that a huge number cannot
+		// overflow into an acceptable one.
+		if n > int64(maxSessionTTL/time.Second) {
+			return errors.New("longer than one year")
+		}
+		d = time.Duration(n) * time.Second
+	} else if pd, err := time.ParseDuration(v); err == nil {
+		d = pd
+	} else {
+		return errors.New("not a number of seconds")
+	}
+	switch {
+	case d <= 0:
+		return errors.New("must be more than 0")
+	case d > maxSessionTTL:
+		return errors.New("longer than one year")
+	}
+	c.SessionTTL = d
+	return nil
+}
+
+func setAllowRegistration(c *Config, v string) error {
+	b, err := parseBool(v)
+	if err != nil {
+		return err
+	}
+	c.AllowRegistration = b
+	return nil
+}
+
+// parseBool accepts the spellings Python's configparser accepts, so that
+// the original makechat.conf keeps its meaning.
+func parseBool(v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "true", "yes", "on", "1":
+		return true, nil
+	case "false", "no", "off", "0":
+		return false, nil
+	}
+	return false, errors.New("not a boolean (true/false, yes/no, on/off, 1/0)")
+}
+
+func setDomain(c *Config, v string) error {
+	if v != "" {
+		if strings.Contains(v, "://") {
+			return errors.New("must be a bare host name, without a scheme such as https://")
+		}
+		if strings.Contains(v, ":") {
+			return errors.New("must be a bare host name, without a port")
+		}
+		if err := checkHostname(v); err != nil {
+			return err
+		}
+	}
+	c.Domain = strings.ToLower(v)
+	return nil
+}
+
+// checkHostname accepts names made of dot-separated labels of letters,
+// digits and inner hyphens, as DNS host names are.
+func checkHostname(v string) error {
+	if len(v) > 253 {
+		return errors.New("host name longer than 253 characters")
+	}
+	for _, label := range strings.Split(v, ".") {
+		if label == "" || len(label) > 63 {
+			return errors.New("not a host name: each dot-separated part must have 1 to 63 characters")
+		}
+		if label[0] == '-' || label[len(label)-1] == '-' {
+			return errors.New("not a host name: a part may not begin or end with a hyphen")
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return fmt.Errorf("not a host name: %q is not allowed in one", r)
+			}
+		}
+	}
+	return nil
+}
+
+func setACMEEmail(c *Config, v string) error {
+	if v != "" {
+		addr, err := mail.ParseAddress(v)
+		if err != nil || addr.Name != "" || addr.Address != v {
+			return errors.New("not a plain email address such as admin@example.com")
+		}
+	}
+	c.ACMEEmail = v
+	return nil
+}
+
+func setACMECA(c *Config, v string) error {
+	if v != "" {
+		u, err := url.Parse(v)
+		if err != nil || u.Scheme != "https" || u.Host == "" {
+			return errors.New("not an https:// URL")
+		}
+	}
+	c.ACMECA = v
+	return nil
+}
+
+func setTrustedProxies(c *Config, v string) error {
+	var out []string
+	for item := range strings.SplitSeq(v, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if _, err := netip.ParsePrefix(item); err != nil {
+			if _, err := netip.ParseAddr(item); err != nil {
+				return fmt.Errorf("%q is neither an IP address nor a CIDR range", item)
+			}
+		}
+		out = append(out, item)
+	}
+	c.TrustedProxies = out
+	return nil
+}
+
+func setBackupInterval(c *Config, v string) error {
+	var d time.Duration
+	if v != "" {
+		var err error
+		if d, err = time.ParseDuration(v); err != nil {
+			return errors.New("not a duration such as 24h or 30m")
+		}
+	}
+	switch {
+	case d < 0:
+		return errors.New("must not be negative")
+	case d > 0 && d < minBackupInterval:
+		return fmt.Errorf("shorter than %v; use 0 to turn scheduled backups off", minBackupInterval)
+	}
+	c.BackupInterval = d
+	return nil
+}
+
+func setBackupKeep(c *Config, v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return errors.New("not a whole number")
+	}
+	if n < 1 {
+		return errors.New("must be at least 1")
+	}
+	c.BackupKeep = n
+	return nil
+}
+
+func setLogLevel(c *Config, v string) error {
+	v = strings.ToLower(v)
+	switch v {
+	case "trace", "debug", "info", "warn", "error":
+		c.LogLevel = v
+		return nil
+	}
+	return errors.New("not one of trace, debug, info, warn, error")
+}
+
+func setLogFormat(c *Config, v string) error {
+	v = strings.ToLower(v)
+	switch v {
+	case "", "json", "console":
+		c.LogFormat = v
+		return nil
+	case "auto":
+		c.LogFormat = ""
+		return nil
+	}
+	return errors.New("not one of json, console, auto (or empty)")
+}

@@ -1,0 +1,128 @@
+package control
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/makechat/makechat/appliance/chat"
+	"github.com/makechat/makechat/storage"
+)
+
+// Ops are the management operations, run as the system actor.
+type Ops struct {
+	chat *chat.Service
+}
+
+// NewOps returns the operations over a chat service.
+func NewOps(svc *chat.Service) *Ops { return &Ops{chat: svc} }
+
+// UserArgs are the arguments of the user operations.
+type UserArgs struct {
+	Username string `json:"username"`
+	Password string `json:"password,omitempty"`
+	Email    string `json:"email,omitempty"`
+	Admin    bool   `json:"admin,omitempty"`
+}
+
+// UserInfo is what the user operations answer.
+type UserInfo struct {
+	ID          string    `json:"id"`
+	Username    string    `json:"username"`
+	Email       string    `json:"email"`
+	IsSuperuser bool      `json:"is_superuser"`
+	IsDisabled  bool      `json:"is_disabled"`
+	Created     time.Time `json:"created"`
+}
+
+func info(u storage.User) UserInfo {
+	return UserInfo{u.ID.Hex(), u.Username, u.Email, u.IsSuperuser, u.IsDisabled, u.Created}
+}
+
+// Operation names.
+const (
+	OpUserCreate     = "user.create"
+	OpUserChangepass = "user.changepass"
+	OpUserList       = "user.list"
+	OpUserDisable    = "user.disable"
+	OpUserEnable     = "user.enable"
+)
+
+// Do runs one operation; args is its JSON-encoded argument struct.
+func (o *Ops) Do(ctx context.Context, op string, args json.RawMessage) (any, error) {
+	var ua UserArgs
+	if len(args) > 0 && string(args) != "null" {
+		if err := json.Unmarshal(args, &ua); err != nil {
+			return nil, fmt.Errorf("malformed arguments for %s", op)
+		}
+	}
+	a := chat.SystemActor
+	switch op {
+	case OpUserCreate:
+		u, err := o.chat.CreateUser(ctx, a, chat.NewUser{Username: ua.Username, Email: ua.Email, Password: ua.Password, IsSuperuser: ua.Admin})
+		return info(u), err
+	case OpUserChangepass:
+		return o.update(ctx, ua.Username, chat.UserChanges{Password: &ua.Password})
+	case OpUserDisable, OpUserEnable:
+		disabled := op == OpUserDisable
+		return o.update(ctx, ua.Username, chat.UserChanges{IsDisabled: &disabled})
+	case OpUserList:
+		return o.list(ctx)
+	}
+	return nil, fmt.Errorf("unknown operation %q", op)
+}
+
+func (o *Ops) update(ctx context.Context, username string, c chat.UserChanges) (UserInfo, error) {
+	u, err := o.chat.UserByName(ctx, chat.SystemActor, username)
+	if err != nil {
+		return UserInfo{}, err
+	}
+	u, err = o.chat.UpdateUser(ctx, chat.SystemActor, u.ID, c)
+	return info(u), err
+}
+
+func (o *Ops) list(ctx context.Context) ([]UserInfo, error) {
+	var out []UserInfo
+	const batch = 500
+	for offset := 0; ; offset += batch {
+		users, total, err := o.chat.Users(ctx, chat.SystemActor, storage.Page{Offset: offset, Limit: batch})
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range users {
+			out = append(out, info(u))
+		}
+		if offset+batch >= total || len(users) == 0 {
+			return out, nil
+		}
+	}
+}
+
+// Call runs one operation in this process, with the same encoding of
+// arguments, results and errors as a call through the socket.
+func (o *Ops) Call(ctx context.Context, op string, args, result any) error {
+	a, err := json.Marshal(args)
+	if err != nil {
+		return err
+	}
+	out, err := o.Do(ctx, op, a)
+	if err != nil {
+		return errors.New(Message(err))
+	}
+	b, err := json.Marshal(out)
+	if err != nil || result == nil {
+		return err
+	}
+	return json.Unmarshal(b, result)
+}
+
+// Message is the one line an operator sees for err: a domain error's
+// sentence, or the error text of a fault.
+func Message(err error) string {
+	if de, ok := chat.AsError(err); ok {
+		return de.Msg
+	}
+	return err.Error()
+}

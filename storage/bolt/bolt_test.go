@@ -1,0 +1,278 @@
+package bolt_test
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.etcd.io/bbolt"
+
+	"github.com/makechat/makechat/storage"
+	"github.com/makechat/makechat/storage/bolt"
+	"github.com/makechat/makechat/storage/storagetest"
+)
+
+// open opens a store in a new file under t's temporary directory and
+// closes it when the test ends.
+func open(t testing.TB) *bolt.Store {
+	t.Helper()
+	s, err := bolt.Open(filepath.Join(t.TempDir(), "makechat.db"), bolt.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil && !errors.Is(err, storage.ErrClosed) {
+			t.Error(err)
+		}
+	})
+	return s
+}
+
+func TestStore(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T) storage.Store { return open(t) })
+}
+
+func TestOpen_ASecondOpenOfTheSameFileGivesErrLocked(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "makechat.db")
+	s, err := bolt.Open(path, bolt.Options{})
+	require.NoError(t, err)
+	defer s.Close()
+
+	_, err = bolt.Open(path, bolt.Options{Timeout: 100 * time.Millisecond})
+	require.ErrorIs(t, err, bolt.ErrLocked)
+	require.ErrorContains(t, err, path)
+	require.ErrorContains(t, err, "in use by another process")
+
+	// The lock goes with the first store.
+	require.NoError(t, s.Close())
+	s2, err := bolt.Open(path, bolt.Options{Timeout: 100 * time.Millisecond})
+	require.NoError(t, err)
+	require.NoError(t, s2.Close())
+}
+
+func TestOpen_CreatesAPrivateDirectoryAndFile(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data", "makechat")
+	path := filepath.Join(dir, "makechat.db")
+	s, err := bolt.Open(path, bolt.Options{})
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+
+	info, err := os.Stat(dir)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o700), info.Mode().Perm())
+	info, err = os.Stat(path)
+	require.NoError(t, err)
+	require.Zero(t, info.Mode().Perm()&0o077, "the store is readable by its owner only, not %v", info.Mode())
+}
+
+func TestOpen_RefusesAnUnknownSchemaVersion(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "makechat.db")
+	s, err := bolt.Open(path, bolt.Options{})
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+
+	db, err := bbolt.Open(path, 0o600, nil)
+	require.NoError(t, err)
+	require.NoError(t, db.Update(func(tx *bbolt.Tx) error {
+		return tx.Bucket([]byte("meta")).Put([]byte("schema"), []byte("2"))
+	}))
+	require.NoError(t, db.Close())
+
+	_, err = bolt.Open(path, bolt.Options{})
+	require.ErrorContains(t, err, "schema version")
+}
+
+func TestReopen_KeepsEverythingAtFullPrecision(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "makechat.db")
+	ids := storage.NewIDGen()
+	// time.Now has nanoseconds and a monotonic reading; the store must keep
+	// the former and may drop the latter.
+	now := time.Now()
+	u := storage.User{ID: ids.New(), Username: "alice", Email: "alice@example.com", PasswordHash: "h", IsSuperuser: true, Created: now}
+	sess := storage.Session{ID: ids.New(), KeyHash: "k", User: u.ID, Created: now, Expires: now.Add(time.Hour)}
+	tok := storage.Token{ID: ids.New(), User: u.ID, Name: "ci", Hash: "t", Created: now, LastUsed: now}
+	r := storage.Room{ID: ids.New(), Name: "lobby", IsOpen: true, Created: now}
+	m := storage.Member{ID: ids.New(), Room: r.ID, Profile: u.ID, Role: storage.RoleOwner, Created: now}
+
+	s, err := bolt.Open(path, bolt.Options{})
+	require.NoError(t, err)
+	require.NoError(t, s.CreateUser(ctx, u))
+	require.NoError(t, s.CreateSession(ctx, sess))
+	require.NoError(t, s.CreateToken(ctx, tok))
+	require.NoError(t, s.CreateRoom(ctx, r, m))
+	require.NoError(t, s.Close())
+
+	s, err = bolt.Open(path, bolt.Options{})
+	require.NoError(t, err)
+	defer s.Close()
+	gotUser, err := s.UserByName(ctx, "alice")
+	require.NoError(t, err)
+	require.True(t, now.Equal(gotUser.Created), "created %v, read back %v", now, gotUser.Created)
+	gotUser.Created = u.Created
+	require.Equal(t, u, gotUser)
+	gotSess, err := s.SessionByKey(ctx, "k")
+	require.NoError(t, err)
+	require.True(t, sess.Expires.Equal(gotSess.Expires))
+	gotTok, err := s.TokenByHash(ctx, "t")
+	require.NoError(t, err)
+	require.True(t, now.Equal(gotTok.LastUsed))
+	gotRoom, err := s.Room(ctx, r.ID)
+	require.NoError(t, err)
+	require.Equal(t, []storage.ID{m.ID}, gotRoom.Members)
+	gotMember, err := s.MemberOf(ctx, r.ID, u.ID)
+	require.NoError(t, err)
+	require.Equal(t, m.ID, gotMember.ID)
+	require.True(t, now.Equal(gotMember.Created))
+}
+
+// crashStoreEnv, when set, makes TestCrash_HelperProcess the child of
+// TestCrash_AcknowledgedWritesSurviveSIGKILL, writing to the store it names.
+const crashStoreEnv = "MAKECHAT_BOLT_CRASH_STORE"
+
+// ackPrefix starts each line on which the child reports a user whose
+// CreateUser has returned nil.
+const ackPrefix = "acked "
+
+func TestCrash_AcknowledgedWritesSurviveSIGKILL(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "makechat.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrash_HelperProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), crashStoreEnv+"="+path)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	killed := false
+	kill := func() {
+		if !killed {
+			killed = true
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	}
+	defer kill()
+
+	// Kill the child while its writers are mid-batch: after it has
+	// acknowledged enough writes to be well under way.
+	const enough = 300
+	var acked []storage.ID
+	lines := bufio.NewScanner(stdout)
+	for len(acked) < enough && lines.Scan() {
+		hex, ok := strings.CutPrefix(lines.Text(), ackPrefix)
+		if !ok {
+			continue
+		}
+		id, err := storage.ParseID(hex)
+		require.NoError(t, err)
+		acked = append(acked, id)
+	}
+	kill()
+	require.Len(t, acked, enough, "the child stopped early; its stderr:\n%s", stderr.String())
+
+	s, err := bolt.Open(path, bolt.Options{})
+	require.NoError(t, err)
+	defer s.Close()
+	for _, id := range acked {
+		_, err := s.User(t.Context(), id)
+		require.NoError(t, err, "acknowledged user %s is lost", id)
+	}
+	_, total, err := s.Users(t.Context(), storage.Page{Limit: 1})
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, total, enough)
+}
+
+// TestCrash_HelperProcess is the child process of the crash test: it
+// writes users from several goroutines until it is killed, reporting each
+// on stdout once CreateUser has returned.
+func TestCrash_HelperProcess(t *testing.T) {
+	path := os.Getenv(crashStoreEnv)
+	if path == "" {
+		t.Skip("runs only as the child of TestCrash_AcknowledgedWritesSurviveSIGKILL")
+	}
+	s, err := bolt.Open(path, bolt.Options{})
+	require.NoError(t, err)
+	ids := storage.NewIDGen()
+	var out sync.Mutex
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 10000 {
+				id := ids.New()
+				u := storage.User{ID: id, Username: id.Hex(), Email: id.Hex() + "@example.com", Created: time.Now()}
+				if err := s.CreateUser(t.Context(), u); err != nil {
+					t.Error(err)
+					return
+				}
+				out.Lock()
+				fmt.Fprintln(os.Stdout, ackPrefix+id.Hex())
+				out.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// reportThroughput adds the operations per second of the whole run.
+func reportThroughput(b *testing.B) {
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+}
+
+// BenchmarkCreateUser measures durable user creation from many concurrent
+// writers, the case that group commit exists for.
+func BenchmarkCreateUser(b *testing.B) {
+	s := open(b)
+	ids := storage.NewIDGen()
+	b.SetParallelism(32)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			id := ids.New()
+			u := storage.User{ID: id, Username: id.Hex(), Email: id.Hex() + "@example.com", Created: time.Now()}
+			if err := s.CreateUser(b.Context(), u); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	reportThroughput(b)
+}
+
+// BenchmarkUserByName measures the login lookup: an index read and a
+// record decode, from concurrent readers.
+func BenchmarkUserByName(b *testing.B) {
+	s := open(b)
+	ids := storage.NewIDGen()
+	names := make([]string, 1000)
+	var wg sync.WaitGroup
+	for i := range names {
+		names[i] = fmt.Sprintf("User%04d", i)
+		wg.Go(func() {
+			id := ids.New()
+			u := storage.User{ID: id, Username: names[i], Email: names[i] + "@example.com", Created: time.Now()}
+			if err := s.CreateUser(b.Context(), u); err != nil {
+				b.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			name := strings.ToLower(names[i%len(names)])
+			if _, err := s.UserByName(b.Context(), name); err != nil {
+				b.Error(err)
+				return
+			}
+			i += 7
+		}
+	})
+	reportThroughput(b)
+}

@@ -1,0 +1,219 @@
+package bolt
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/makechat/makechat/storage"
+)
+
+// CreateSession stores a session under its key hash, which must be free.
+func (s *Store) CreateSession(ctx context.Context, sess storage.Session) error {
+	return s.update(ctx, "create session", func(tx *bbolt.Tx) error {
+		sessions := tx.Bucket(bucketSessions)
+		k := hashKey(sess.KeyHash)
+		if sessions.Get(k) != nil {
+			return fmt.Errorf("%w session key", storage.ErrDuplicate)
+		}
+		if err := put(sessions, k, sess); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketSessionsByUser).Put(pair(sess.User, k), []byte{})
+	})
+}
+
+// SessionByKey finds a session by the hash of its key.
+func (s *Store) SessionByKey(ctx context.Context, keyHash string) (storage.Session, error) {
+	var sess storage.Session
+	err := s.view(ctx, "get session", func(tx *bbolt.Tx) (err error) {
+		sess, err = getSession(tx, keyHash)
+		return err
+	})
+	return sess, err
+}
+
+func getSession(tx *bbolt.Tx, keyHash string) (storage.Session, error) {
+	k := hashKey(keyHash)
+	if k == nil {
+		return storage.Session{}, storage.ErrNotFound
+	}
+	return get[storage.Session](tx.Bucket(bucketSessions), k)
+}
+
+// DeleteSession removes the session with the given key hash.
+func (s *Store) DeleteSession(ctx context.Context, keyHash string) error {
+	return s.update(ctx, "delete session", func(tx *bbolt.Tx) error {
+		sess, err := getSession(tx, keyHash)
+		if err != nil {
+			return err
+		}
+		return deleteSession(tx, sess.User, hashKey(keyHash))
+	})
+}
+
+func deleteSession(tx *bbolt.Tx, user storage.ID, k []byte) error {
+	if err := tx.Bucket(bucketSessions).Delete(k); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketSessionsByUser).Delete(pair(user, k))
+}
+
+// DeleteExpiredSessions removes the sessions that expired before now. It
+// reads every session, which is fine for a periodic sweep.
+func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {
+	var n int
+	err := s.update(ctx, "delete expired sessions", func(tx *bbolt.Tx) error {
+		type expired struct {
+			user storage.ID
+			key  []byte
+		}
+		var gone []expired
+		c := tx.Bucket(bucketSessions).Cursor()
+		for k, data := c.First(); k != nil; k, data = c.Next() {
+			var sess struct {
+				User    storage.ID `json:"user"`
+				Expires time.Time  `json:"expires"`
+			}
+			if err := json.Unmarshal(data, &sess); err != nil {
+				return fmt.Errorf("decode record %x: %w", k, err)
+			}
+			if sess.Expires.Before(now) {
+				gone = append(gone, expired{sess.User, append([]byte(nil), k...)})
+			}
+		}
+		for _, e := range gone {
+			if err := deleteSession(tx, e.user, e.key); err != nil {
+				return err
+			}
+		}
+		n = len(gone)
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// DeleteUserSessions removes every session of user.
+func (s *Store) DeleteUserSessions(ctx context.Context, user storage.ID) (int, error) {
+	var n int
+	err := s.update(ctx, "delete user sessions", func(tx *bbolt.Tx) (err error) {
+		n, err = deleteSessionsOf(tx, user)
+		return err
+	})
+	return n, err
+}
+
+// deleteSessionsOf removes every session of user and counts them.
+func deleteSessionsOf(tx *bbolt.Tx, user storage.ID) (int, error) {
+	entries := prefixed(tx.Bucket(bucketSessionsByUser), user)
+	for _, e := range entries {
+		if err := deleteSession(tx, user, e.key[len(user):]); err != nil {
+			return 0, err
+		}
+	}
+	return len(entries), nil
+}
+
+// CreateToken stores t and claims its hash.
+func (s *Store) CreateToken(ctx context.Context, t storage.Token) error {
+	return s.update(ctx, "create token", func(tx *bbolt.Tx) error {
+		if err := claim(tx.Bucket(bucketTokensByHash), hashKey(t.Hash), t.ID, "token hash"); err != nil {
+			return err
+		}
+		if err := insert(tx.Bucket(bucketTokens), t.ID, t); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketTokensByUser).Put(pair(t.User, key(t.ID)), []byte{})
+	})
+}
+
+// TokenByHash finds a token by the hash of its value, compared exactly.
+func (s *Store) TokenByHash(ctx context.Context, hash string) (storage.Token, error) {
+	var t storage.Token
+	err := s.view(ctx, "get token by hash", func(tx *bbolt.Tx) error {
+		id, err := lookup(tx.Bucket(bucketTokensByHash), hashKey(hash))
+		if err != nil {
+			return err
+		}
+		t, err = get[storage.Token](tx.Bucket(bucketTokens), key(id))
+		return err
+	})
+	return t, err
+}
+
+// Tokens lists a user's tokens in id order, which is the order of the
+// tokens_by_user keys.
+func (s *Store) Tokens(ctx context.Context, user storage.ID) ([]storage.Token, error) {
+	var out []storage.Token
+	err := s.view(ctx, "list tokens", func(tx *bbolt.Tx) error {
+		tokens := tx.Bucket(bucketTokens)
+		out = make([]storage.Token, 0)
+		for _, e := range prefixed(tx.Bucket(bucketTokensByUser), user) {
+			t, err := get[storage.Token](tokens, e.key[len(user):])
+			if err != nil {
+				return err
+			}
+			out = append(out, t)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// TouchToken sets a token's LastUsed.
+func (s *Store) TouchToken(ctx context.Context, id storage.ID, at time.Time) error {
+	return s.update(ctx, "touch token", func(tx *bbolt.Tx) error {
+		tokens := tx.Bucket(bucketTokens)
+		t, err := get[storage.Token](tokens, key(id))
+		if err != nil {
+			return err
+		}
+		t.LastUsed = at
+		return put(tokens, key(id), t)
+	})
+}
+
+// DeleteToken removes a token and frees its hash.
+func (s *Store) DeleteToken(ctx context.Context, id storage.ID) error {
+	return s.update(ctx, "delete token", func(tx *bbolt.Tx) error {
+		t, err := get[storage.Token](tx.Bucket(bucketTokens), key(id))
+		if err != nil {
+			return err
+		}
+		return deleteToken(tx, t)
+	})
+}
+
+func deleteToken(tx *bbolt.Tx, t storage.Token) error {
+	if err := tx.Bucket(bucketTokens).Delete(key(t.ID)); err != nil {
+		return err
+	}
+	if err := release(tx.Bucket(bucketTokensByHash), hashKey(t.Hash), t.ID); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketTokensByUser).Delete(pair(t.User, key(t.ID)))
+}
+
+// deleteTokensOf removes every token of user, for DeleteUser.
+func deleteTokensOf(tx *bbolt.Tx, user storage.ID) error {
+	tokens := tx.Bucket(bucketTokens)
+	for _, e := range prefixed(tx.Bucket(bucketTokensByUser), user) {
+		t, err := get[storage.Token](tokens, e.key[len(user):])
+		if err != nil {
+			return err
+		}
+		if err := deleteToken(tx, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}

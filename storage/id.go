@@ -1,0 +1,109 @@
+package storage
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"sync/atomic"
+	"time"
+)
+
+// ID is a 12-byte MongoDB ObjectId: a 4-byte big-endian Unix time in
+// seconds, 5 random bytes fixed per process, and a 3-byte counter. Both
+// backends use it, so a backup of one restores into the other, and ids
+// sort in creation order within a process.
+type ID [12]byte
+
+// NilID is the zero ID; it never names a stored object.
+var NilID ID
+
+// ErrInvalidID is returned by ParseID for text that is not 24 hex digits.
+var ErrInvalidID = errors.New("not an ObjectId")
+
+// IDGen makes ObjectIds. The zero value is not ready; use NewIDGen.
+type IDGen struct {
+	process [5]byte
+	counter atomic.Uint32
+	now     func() time.Time
+}
+
+// NewIDGen returns a generator with a random process part and counter.
+func NewIDGen() *IDGen {
+	g := &IDGen{now: time.Now}
+	var seed [8]byte
+	_, _ = rand.Read(seed[:])
+	copy(g.process[:], seed[:5])
+	g.counter.Store(binary.BigEndian.Uint32(seed[4:]) & 0xffffff)
+	return g
+}
+
+// New returns a fresh ObjectId.
+func (g *IDGen) New() ID {
+	var id ID
+	binary.BigEndian.PutUint32(id[0:4], uint32(g.now().Unix()))
+	copy(id[4:9], g.process[:])
+	c := g.counter.Add(1)
+	id[9], id[10], id[11] = byte(c>>16), byte(c>>8), byte(c)
+	return id
+}
+
+// ParseID reads 24 hex digits (either case).
+func ParseID(s string) (ID, error) {
+	var id ID
+	if len(s) != 24 {
+		return id, ErrInvalidID
+	}
+	if _, err := hex.Decode(id[:], []byte(s)); err != nil {
+		return id, ErrInvalidID
+	}
+	return id, nil
+}
+
+// Hex returns the 24 lowercase hex digits of the id.
+func (id ID) Hex() string { return hex.EncodeToString(id[:]) }
+
+// String is Hex, for logs and error messages.
+func (id ID) String() string { return id.Hex() }
+
+// IsZero reports whether id is NilID.
+func (id ID) IsZero() bool { return id == NilID }
+
+// Time is the creation time encoded in the id, to the second.
+func (id ID) Time() time.Time {
+	return time.Unix(int64(binary.BigEndian.Uint32(id[0:4])), 0).UTC()
+}
+
+// MarshalJSON renders the id as Extended JSON: {"$oid": "<hex>"}.
+func (id ID) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 35)
+	b = append(b, `{"$oid":"`...)
+	b = hex.AppendEncode(b, id[:])
+	return append(b, `"}`...), nil
+}
+
+// UnmarshalJSON accepts {"$oid": "<hex>"} and, for convenience of API
+// clients, a bare "<hex>" string.
+func (id *ID) UnmarshalJSON(b []byte) error {
+	var s string
+	if len(b) > 0 && b[0] == '"' {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+	} else {
+		var ext struct {
+			OID *string `json:"$oid"`
+		}
+		if err := json.Unmarshal(b, &ext); err != nil || ext.OID == nil {
+			return ErrInvalidID
+		}
+		s = *ext.OID
+	}
+	parsed, err := ParseID(s)
+	if err != nil {
+		return err
+	}
+	*id = parsed
+	return nil
+}

@@ -1,0 +1,199 @@
+// Package storage defines makechat's data model and the Store contract that
+// every backend implements.
+//
+// Start from Store: its comment states what callers may rely on. The model
+// types (User, Session, Token, Room, Member) mirror the collections of the
+// original makechat, and their JSON field names are the original document
+// field names, so that backups and the MongoDB backend share one shape.
+// Ids are MongoDB ObjectIds (ID) in every backend.
+//
+// Backends live in sub-packages: storage/bolt (the embedded default) and,
+// later, storage/mongo. storage/storagetest holds the contract suite that
+// each backend runs against itself.
+package storage
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors every backend returns (possibly wrapped; test with errors.Is).
+var (
+	// ErrNotFound: the object named by an id or key does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrDuplicate: a unique field (username, email, room name, membership
+	// of a user in a room) is already taken. Nothing was written.
+	ErrDuplicate = errors.New("duplicate")
+	// ErrClosed: the store has been closed.
+	ErrClosed = errors.New("store closed")
+)
+
+// Roles a member may have in a room.
+const (
+	RoleOwner  = "owner"
+	RoleMember = "member"
+	RoleGuest  = "guest"
+)
+
+// User is an account. Username and Email are unique, compared without
+// regard to case.
+type User struct {
+	ID           ID        `json:"_id"`
+	Username     string    `json:"username"`
+	Email        string    `json:"email"`
+	PasswordHash string    `json:"password"`
+	IsSuperuser  bool      `json:"is_superuser"`
+	IsDisabled   bool      `json:"is_disabled"`
+	Created      time.Time `json:"created"`
+}
+
+// UserPatch names the fields of a user to change; nil fields stay as they are.
+type UserPatch struct {
+	Email        *string
+	PasswordHash *string
+	IsSuperuser  *bool
+	IsDisabled   *bool
+}
+
+// Session is a browser login. Only a hash of the cookie value is stored.
+type Session struct {
+	ID      ID        `json:"_id"`
+	KeyHash string    `json:"key_hash"`
+	User    ID        `json:"user"`
+	Created time.Time `json:"created"`
+	Expires time.Time `json:"expires"`
+}
+
+// Token is an API token. Only a hash of its value is stored; Hash is unique.
+type Token struct {
+	ID       ID        `json:"_id"`
+	User     ID        `json:"user"`
+	Name     string    `json:"name"`
+	Hash     string    `json:"hash"`
+	Created  time.Time `json:"created"`
+	LastUsed time.Time `json:"last_used"`
+}
+
+// Room is a chat room. Name is unique without regard to case. Members holds
+// the ids of the room's Member documents (not user ids), in the order they
+// joined; the store keeps it in step with the members collection.
+type Room struct {
+	ID        ID        `json:"_id"`
+	Name      string    `json:"name"`
+	Members   []ID      `json:"members"`
+	IsOpen    bool      `json:"is_open"`
+	IsVisible bool      `json:"is_visible"`
+	Created   time.Time `json:"created"`
+}
+
+// RoomPatch names the fields of a room to change; nil fields stay as they are.
+type RoomPatch struct {
+	Name      *string
+	IsOpen    *bool
+	IsVisible *bool
+}
+
+// Member ties a user (Profile) to a room with a role. A user is a member of
+// a room at most once.
+type Member struct {
+	ID      ID        `json:"_id"`
+	Room    ID        `json:"room"`
+	Profile ID        `json:"profile"`
+	Role    string    `json:"role"`
+	Created time.Time `json:"created"`
+}
+
+// Page selects a slice of a list ordered by id: Offset items are skipped,
+// then at most Limit are returned (Limit <= 0 means no limit).
+type Page struct {
+	Offset int
+	Limit  int
+}
+
+// Store is the persistence contract shared by every backend.
+//
+// Concurrency: all methods are safe for concurrent use by many goroutines.
+// Each method is atomic: it either applies completely or not at all, and a
+// reader never sees half of a write (for example a room without its owner
+// member, or a member that its room's Members list does not name).
+//
+// Durability: when a write method returns nil, the write is on stable
+// storage and survives a crash or power loss of the process (the embedded
+// store fsyncs, grouping concurrent writers into one commit; MongoDB writes
+// with a journaled majority write concern).
+//
+// Errors: a missing object gives ErrNotFound; a taken unique value gives
+// ErrDuplicate and writes nothing; a closed store gives ErrClosed. Other
+// errors are faults of the backend (disk, network) and are wrapped with
+// context. Errors may be wrapped: compare with errors.Is.
+//
+// Ordering: lists are returned in id order, which is creation order.
+// Returned values are copies; callers may modify them freely.
+//
+// Deletion cascades: deleting a user removes its sessions, tokens and
+// memberships; deleting a room removes its members.
+type Store interface {
+	// Ping checks that the store answers.
+	Ping(ctx context.Context) error
+	// Close flushes and closes the store. Later calls give ErrClosed.
+	Close() error
+
+	// CreateUser stores u (its ID and Created set by the caller).
+	CreateUser(ctx context.Context, u User) error
+	User(ctx context.Context, id ID) (User, error)
+	// UserByName finds a user by username, without regard to case.
+	UserByName(ctx context.Context, username string) (User, error)
+	// Users lists users in id order and returns the total count.
+	Users(ctx context.Context, p Page) ([]User, int, error)
+	// UpdateUser applies p and returns the updated user.
+	UpdateUser(ctx context.Context, id ID, p UserPatch) (User, error)
+	DeleteUser(ctx context.Context, id ID) error
+	// CountAdmins counts superusers that are not disabled.
+	CountAdmins(ctx context.Context) (int, error)
+
+	CreateSession(ctx context.Context, s Session) error
+	SessionByKey(ctx context.Context, keyHash string) (Session, error)
+	DeleteSession(ctx context.Context, keyHash string) error
+	// DeleteUserSessions removes every session of a user (after a password
+	// change, or when it is disabled) and returns how many it removed.
+	DeleteUserSessions(ctx context.Context, user ID) (int, error)
+	// DeleteExpiredSessions removes sessions that expired before now and
+	// returns how many it removed.
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error)
+
+	CreateToken(ctx context.Context, t Token) error
+	TokenByHash(ctx context.Context, hash string) (Token, error)
+	// Tokens lists a user's tokens in id order.
+	Tokens(ctx context.Context, user ID) ([]Token, error)
+	// TouchToken sets a token's LastUsed.
+	TouchToken(ctx context.Context, id ID, at time.Time) error
+	DeleteToken(ctx context.Context, id ID) error
+
+	// CreateRoom stores r together with its first member (normally the
+	// owner); r.Members is set by the store to [owner.ID]. The zero Member
+	// creates a room without members.
+	CreateRoom(ctx context.Context, r Room, owner Member) error
+	Room(ctx context.Context, id ID) (Room, error)
+	// Rooms lists every room in id order.
+	Rooms(ctx context.Context) ([]Room, error)
+	// UpdateRoom applies p and returns the updated room.
+	UpdateRoom(ctx context.Context, id ID, p RoomPatch) (Room, error)
+	DeleteRoom(ctx context.Context, id ID) error
+
+	// AddMember stores m and appends its id to its room's Members.
+	// ErrNotFound if the room or the user does not exist; ErrDuplicate if
+	// the user is already a member of the room.
+	AddMember(ctx context.Context, m Member) error
+	Member(ctx context.Context, id ID) (Member, error)
+	// MemberOf finds the membership of user in room.
+	MemberOf(ctx context.Context, room, user ID) (Member, error)
+	// Members lists a room's members in id order.
+	Members(ctx context.Context, room ID) ([]Member, error)
+	// MembershipsOf lists a user's memberships in id order.
+	MembershipsOf(ctx context.Context, user ID) ([]Member, error)
+	// SetMemberRole changes a member's role and returns the member.
+	SetMemberRole(ctx context.Context, id ID, role string) (Member, error)
+	// DeleteMember removes m and its id from its room's Members.
+	DeleteMember(ctx context.Context, id ID) error
+}

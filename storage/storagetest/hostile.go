@@ -1,0 +1,167 @@
+package storagetest
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/makechat/makechat/storage"
+)
+
+// hostileStrings are values a client might send to break a store: the
+// store does no validation, so each must round-trip without touching any
+// other data.
+var hostileStrings = []struct{ name, s string }{
+	{"a 10,000-character name", strings.Repeat("ab", 5000)},
+	{"10,000 two-byte characters", strings.Repeat("é", 10000)},
+	{"invalid UTF-8", "bad\xff\xfe\xc3(end"},
+	{"NUL bytes", "nul\x00in\x00the\x00middle"},
+	{"a MongoDB operator", "$ne"},
+	{"an operator document", `{"$ne": null}`},
+	{"a dotted field path", "profile.$.name"},
+	{"JSON and SQL", `"}]; DROP TABLE users; --`},
+	{"a relative path", "../../etc/passwd"},
+	{"control characters and emoji", "\u202etxt.exe\t\r\n👍🏽"},
+}
+
+// replaceEachBadByte is s with each byte of invalid UTF-8 replaced by
+// U+FFFD, as encoding/json does.
+func replaceEachBadByte(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// sameText requires got to be want, or for invalid UTF-8 one of the forms
+// with its bad bytes replaced by U+FFFD (see the package documentation).
+func sameText(e *env, want, got, field string) {
+	e.Helper()
+	if got == want || utf8.ValidString(want) {
+		require.Equal(e, want, got, field)
+		return
+	}
+	forms := []string{want, replaceEachBadByte(want), strings.ToValidUTF8(want, "\uFFFD")}
+	require.Contains(e, forms, got, field)
+}
+
+// canary is a set of ordinary objects that a hostile write must not touch.
+type canary struct {
+	user    storage.User
+	session storage.Session
+	token   storage.Token
+	room    storage.Room
+	owner   storage.Member
+}
+
+func (e *env) newCanary() canary {
+	var c canary
+	c.user = e.newUser("canary")
+	c.session = e.newSession(c.user, time.Now().Add(time.Hour))
+	c.token = e.newToken(c.user, "canary")
+	c.room, c.owner = e.newRoom("canary", c.user)
+	return c
+}
+
+func (e *env) requireCanary(c canary) {
+	e.Helper()
+	u, err := e.s.UserByName(e.ctx(), c.user.Username)
+	require.NoError(e, err)
+	same(e, c.user, u)
+	sess, err := e.s.SessionByKey(e.ctx(), c.session.KeyHash)
+	require.NoError(e, err)
+	same(e, c.session, sess)
+	tok, err := e.s.TokenByHash(e.ctx(), c.token.Hash)
+	require.NoError(e, err)
+	same(e, c.token, tok)
+	requireRoom(e, c.room)
+	m, err := e.s.MemberOf(e.ctx(), c.room.ID, c.user.ID)
+	require.NoError(e, err)
+	same(e, c.owner, m)
+}
+
+// hostileScenarios makes one scenario per hostile string: each gets its
+// own store, since two invalid UTF-8 names may fold to the same key.
+func hostileScenarios() []scenario {
+	var out []scenario
+	for _, h := range hostileStrings {
+		out = append(out, scenario{h.name + " round-trips and harms nothing else", func(e *env) {
+			roundTripHostile(e, h.s)
+		}})
+	}
+	return out
+}
+
+func roundTripHostile(e *env, s string) {
+	c := e.newCanary()
+	now := time.Now()
+
+	u := storage.User{ID: e.ids.New(), Username: s, Email: s, PasswordHash: s, Created: now}
+	require.NoError(e, e.s.CreateUser(e.ctx(), u))
+	got, err := e.s.User(e.ctx(), u.ID)
+	require.NoError(e, err)
+	sameText(e, s, got.Username, "username")
+	sameText(e, s, got.Email, "email")
+	sameText(e, s, got.PasswordHash, "password hash")
+	byName, err := e.s.UserByName(e.ctx(), s)
+	require.NoError(e, err, "UserByName finds the user by the string it was given")
+	require.Equal(e, u.ID, byName.ID)
+
+	sess := storage.Session{ID: e.ids.New(), KeyHash: s, User: u.ID, Created: now, Expires: now.Add(time.Hour)}
+	require.NoError(e, e.s.CreateSession(e.ctx(), sess))
+	gotSess, err := e.s.SessionByKey(e.ctx(), s)
+	require.NoError(e, err)
+	require.Equal(e, sess.ID, gotSess.ID)
+	sameText(e, s, gotSess.KeyHash, "session key hash")
+
+	tok := storage.Token{ID: e.ids.New(), User: u.ID, Name: s, Hash: s, Created: now}
+	require.NoError(e, e.s.CreateToken(e.ctx(), tok))
+	gotTok, err := e.s.TokenByHash(e.ctx(), s)
+	require.NoError(e, err)
+	require.Equal(e, tok.ID, gotTok.ID)
+	sameText(e, s, gotTok.Name, "token name")
+	sameText(e, s, gotTok.Hash, "token hash")
+
+	r := storage.Room{ID: e.ids.New(), Name: s, Created: now}
+	m := storage.Member{ID: e.ids.New(), Room: r.ID, Profile: u.ID, Role: s}
+	require.NoError(e, e.s.CreateRoom(e.ctx(), r, m))
+	gotRoom, err := e.s.Room(e.ctx(), r.ID)
+	require.NoError(e, err)
+	sameText(e, s, gotRoom.Name, "room name")
+	require.Equal(e, []storage.ID{m.ID}, gotRoom.Members)
+	gotMember, err := e.s.Member(e.ctx(), m.ID)
+	require.NoError(e, err)
+	sameText(e, s, gotMember.Role, "role")
+	joined := e.join(c.room, u)
+
+	// The unique values are taken, exactly as any other would be.
+	duplicate(e, e.s.CreateUser(e.ctx(), storage.User{ID: e.ids.New(), Username: s, Email: "x"}))
+	duplicate(e, e.s.CreateRoom(e.ctx(), storage.Room{ID: e.ids.New(), Name: s}, storage.Member{}))
+	e.requireCanary(withMember(c, joined))
+
+	// Deleting the hostile objects frees their values and keeps the rest.
+	require.NoError(e, e.s.DeleteRoom(e.ctx(), r.ID))
+	require.NoError(e, e.s.DeleteUser(e.ctx(), u.ID))
+	e.requireCanary(c)
+	require.NoError(e, e.s.CreateUser(e.ctx(), storage.User{ID: e.ids.New(), Username: s, Email: s}))
+	require.NoError(e, e.s.CreateRoom(e.ctx(), storage.Room{ID: e.ids.New(), Name: s}, storage.Member{}))
+	require.NoError(e, e.s.CreateToken(e.ctx(), storage.Token{ID: e.ids.New(), User: c.user.ID, Hash: s}))
+	require.NoError(e, e.s.CreateSession(e.ctx(), storage.Session{ID: e.ids.New(), KeyHash: s, User: c.user.ID}))
+	e.requireCanary(c)
+}
+
+// withMember is c with m added to its room's Members, as after m
+// joined the canary room.
+func withMember(c canary, m storage.Member) canary {
+	c.room.Members = append(append([]storage.ID(nil), c.room.Members...), m.ID)
+	return c
+}
