@@ -20,6 +20,7 @@ import (
 	"github.com/makechat/makechat/appliance/chat"
 	"github.com/makechat/makechat/appliance/config"
 	"github.com/makechat/makechat/appliance/control"
+	"github.com/makechat/makechat/appliance/hub"
 	"github.com/makechat/makechat/storage"
 	"github.com/makechat/makechat/storage/bolt"
 	"github.com/rs/zerolog"
@@ -54,9 +55,11 @@ func OpenStore(cfg config.Config, lockWait time.Duration) (storage.Store, error)
 	return st, err
 }
 
-// NewChat builds the domain service over a store.
-func NewChat(cfg config.Config, st storage.Store) *chat.Service {
-	return chat.New(st, chat.Options{SessionTTL: cfg.SessionTTL, AllowRegistration: cfg.AllowRegistration})
+// NewChat builds the domain service over a store; notify receives its
+// events (nil for none, as on the command line).
+func NewChat(ctx context.Context, cfg config.Config, st storage.Store, notify chat.Notifier) (*chat.Service, error) {
+	svc := chat.New(st, chat.Options{SessionTTL: cfg.SessionTTL, AllowRegistration: cfg.AllowRegistration, Notify: notify})
+	return svc, svc.Init(ctx)
 }
 
 // New opens the store and builds the server; Run serves it.
@@ -68,8 +71,17 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc := NewChat(cfg, st)
-	return &App{cfg: cfg, log: log, store: st, chat: svc, api: api.New(svc, log)}, nil
+	h := hub.New(func(*hub.Client) { log.Info().Msg("stream cut off: its client did not keep up") })
+	// The service announces events through the API server, which encodes
+	// them for the hub; the server needs the service in turn.
+	var srv *api.Server
+	svc, err := NewChat(context.Background(), cfg, st, func(e chat.Event) { srv.Publish(e) })
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	srv = api.New(svc, h, log)
+	return &App{cfg: cfg, log: log, store: st, chat: svc, api: srv}, nil
 }
 
 // Handler is the whole site: the API, /healthz and the start page.
@@ -126,7 +138,9 @@ func (a *App) Run(ctx context.Context, ready func(addr net.Addr)) error {
 	shutCtx, done := context.WithTimeout(context.Background(), shutdownGrace)
 	defer done()
 	err = srv.Shutdown(shutCtx)
+	// Ending the base context closes the streams with "going away".
 	cancel()
+	a.api.WaitStreams(shutCtx)
 	wg.Wait()
 	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)

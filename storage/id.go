@@ -1,11 +1,13 @@
 package storage
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -22,11 +24,17 @@ var NilID ID
 // ErrInvalidID is returned by ParseID for text that is not 24 hex digits.
 var ErrInvalidID = errors.New("not an ObjectId")
 
-// IDGen makes ObjectIds. The zero value is not ready; use NewIDGen.
+// IDGen makes ObjectIds that strictly increase: each id is greater than
+// every id it made before and every id passed to Observe, even when the
+// counter wraps within a second or the clock steps back. Message order
+// relies on this. The zero value is not ready; use NewIDGen.
 type IDGen struct {
 	process [5]byte
 	counter atomic.Uint32
 	now     func() time.Time
+
+	mu   sync.Mutex
+	last ID
 }
 
 // NewIDGen returns a generator with a random process part and counter.
@@ -46,8 +54,39 @@ func (g *IDGen) New() ID {
 	copy(id[4:9], g.process[:])
 	c := g.counter.Add(1)
 	id[9], id[10], id[11] = byte(c>>16), byte(c>>8), byte(c)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if bytes.Compare(id[:], g.last[:]) <= 0 {
+		id = g.last.next()
+	}
+	g.last = id
 	return id
 }
+
+// Observe makes every later id greater than id: a store calls it with
+// the greatest id it holds, so that ids made after a restart within the
+// same second still sort after those made before it.
+func (g *IDGen) Observe(id ID) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if bytes.Compare(id[:], g.last[:]) > 0 {
+		g.last = id
+	}
+}
+
+// next returns id plus one, as a 96-bit big-endian number.
+func (id ID) next() ID {
+	for i := len(id) - 1; i >= 0; i-- {
+		id[i]++
+		if id[i] != 0 {
+			break
+		}
+	}
+	return id
+}
+
+// Less reports whether id sorts before other (creation order).
+func (id ID) Less(other ID) bool { return bytes.Compare(id[:], other[:]) < 0 }
 
 // ParseID reads 24 hex digits (either case).
 func ParseID(s string) (ID, error) {

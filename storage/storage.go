@@ -102,6 +102,9 @@ type Member struct {
 	Profile ID        `json:"profile"`
 	Role    string    `json:"role"`
 	Created time.Time `json:"created"`
+	// LastRead is the read marker: the newest message the member has
+	// seen (zero if none).
+	LastRead ID `json:"last_read"`
 }
 
 // Page selects a slice of a list ordered by id: Offset items are skipped,
@@ -132,7 +135,8 @@ type Page struct {
 // Returned values are copies; callers may modify them freely.
 //
 // Deletion cascades: deleting a user removes its sessions, tokens and
-// memberships; deleting a room removes its members.
+// memberships (its messages stay); deleting a room removes its members,
+// messages and hooks.
 type Store interface {
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
@@ -196,4 +200,41 @@ type Store interface {
 	SetMemberRole(ctx context.Context, id ID, role string) (Member, error)
 	// DeleteMember removes m and its id from its room's Members.
 	DeleteMember(ctx context.Context, id ID) error
+	// SetReadMarker sets a member's LastRead, never moving it backwards:
+	// a marker older than the stored one leaves it as it is. It returns
+	// the member as stored.
+	SetReadMarker(ctx context.Context, member ID, msg ID) (Member, error)
+
+	// CreateMessage stores m. For a room message the room must exist
+	// (ErrNotFound otherwise, e.g. when it was deleted meanwhile); for a
+	// direct message both users must exist. The message is indexed for
+	// search (SearchTerms of its text).
+	CreateMessage(ctx context.Context, m Message) error
+	Message(ctx context.Context, id ID) (Message, error)
+	// Messages returns one conversation's messages as q selects, oldest
+	// first.
+	Messages(ctx context.Context, c Conversation, q MessageQuery) ([]Message, error)
+	// CountMessagesAfter counts a conversation's messages newer than
+	// after, stopping at limit (so a long backlog costs at most limit).
+	CountMessagesAfter(ctx context.Context, c Conversation, after ID, limit int) (int, error)
+	// EditMessage replaces a message's text, sets Edited, re-indexes it,
+	// and returns it.
+	EditMessage(ctx context.Context, id ID, text string, edited time.Time) (Message, error)
+	DeleteMessage(ctx context.Context, id ID) error
+	// DirectPartners lists the users that user has exchanged direct
+	// messages with, in no particular order.
+	DirectPartners(ctx context.Context, user ID) ([]ID, error)
+	// LastMessageID is the greatest message id stored (NilID if none).
+	LastMessageID(ctx context.Context) (ID, error)
+	// SearchMessages finds messages by their words through an index kept
+	// up to date by every write; it does not scan all messages.
+	SearchMessages(ctx context.Context, q SearchQuery) ([]Message, error)
+
+	// CreateHook stores h; its room must exist.
+	CreateHook(ctx context.Context, h Hook) error
+	Hook(ctx context.Context, id ID) (Hook, error)
+	HookBySecret(ctx context.Context, secretHash string) (Hook, error)
+	// Hooks lists a room's hooks in id order.
+	Hooks(ctx context.Context, room ID) ([]Hook, error)
+	DeleteHook(ctx context.Context, id ID) error
 }

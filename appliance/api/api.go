@@ -7,21 +7,42 @@
 package api
 
 import (
+	"context"
 	"net/http"
+	"strings"
+	"sync"
 
 	"github.com/makechat/makechat/appliance/chat"
+	"github.com/makechat/makechat/appliance/hub"
 	"github.com/rs/zerolog"
 )
 
 // Server holds what the handlers need.
 type Server struct {
-	chat *chat.Service
-	log  zerolog.Logger
+	chat    *chat.Service
+	hub     *hub.Hub
+	log     zerolog.Logger
+	streams sync.WaitGroup // open WebSocket streams
 }
 
-// New returns the API over a chat service.
-func New(svc *chat.Service, log zerolog.Logger) *Server {
-	return &Server{chat: svc, log: log}
+// New returns the API over a chat service, with real-time events fanned
+// out through h. Wire Publish as the chat service's notifier.
+func New(svc *chat.Service, h *hub.Hub, log zerolog.Logger) *Server {
+	return &Server{chat: svc, hub: h, log: log}
+}
+
+// WaitStreams waits until every stream has closed (they close when the
+// HTTP server's base context ends), or ctx ends.
+func (s *Server) WaitStreams(ctx context.Context) {
+	done := make(chan struct{})
+	go func() {
+		s.streams.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
 }
 
 // Handler returns the API's routes wrapped in its middleware.
@@ -37,10 +58,21 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/api/users/{id}", s.route(get(user, s.getUser), patch(user, s.updateUser), del(user, s.deleteUser)))
 	mux.Handle("/api/rooms", s.route(get(user, s.listRooms), post(user, s.createRoom)))
 	mux.Handle("/api/rooms/{id}", s.route(get(user, s.getRoom), put(user, s.updateRoom), patch(user, s.updateRoom), del(user, s.deleteRoom)))
+	mux.Handle("/api/rooms/{id}/hooks", s.route(get(user, s.listHooks), post(user, s.createHook)))
+	mux.Handle("/api/rooms/{id}/hooks/{hook}", s.route(del(user, s.deleteHook)))
+	mux.Handle("/api/hooks/{secret}", s.route(post(public, s.postByHook)))
+	mux.Handle("/api/members", s.route(get(user, s.listMembers), post(user, s.addMember)))
+	mux.Handle("/api/members/{id}", s.route(patch(user, s.updateMember), del(user, s.removeMember)))
+	mux.Handle("/api/messages", s.route(get(user, s.listMessages), post(user, s.postMessage)))
+	mux.Handle("/api/messages/{id}", s.route(patch(user, s.editMessage), del(user, s.deleteMessage)))
+	mux.Handle("/api/stream", s.route(get(public, s.stream)))
 	mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errRouteNotFound)
 	}))
-	api := s.negotiate(mux, map[string]bool{"/api/logout": true})
+	// Logout takes no body; webhooks also take Slack's form-encoded posts.
+	api := s.negotiate(mux, func(path string) bool {
+		return path == "/api/logout" || strings.HasPrefix(path, "/api/hooks/")
+	})
 
 	root := http.NewServeMux()
 	root.Handle("/api/", noStore(api))

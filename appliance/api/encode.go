@@ -78,6 +78,16 @@ func pySpaced(compact []byte) []byte {
 	return out
 }
 
+// errTooLargeOr maps a body read error: over the limit is 413, anything
+// else a malformed request.
+func errTooLargeOr(err error) error {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return errTooLarge
+	}
+	return malformed("The request body could not be read.")
+}
+
 // decode reads a JSON object body into dst. An empty body counts as {}
 // (so required fields report as missing). Bodies over maxBody, invalid
 // UTF-8, anything but one object, and values of the wrong type are
@@ -88,11 +98,7 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return errTooLarge
-		}
-		return malformed("The request body could not be read.")
+		return errTooLargeOr(err)
 	}
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 || string(data) == "null" {

@@ -70,12 +70,6 @@ var (
 		title:       "Internal Server Error",
 		description: "The server could not complete the request; the details are in its log.",
 	}
-	errUnavailable = &httpError{
-		status:      http.StatusServiceUnavailable,
-		title:       "Service Unavailable",
-		description: "The store does not answer; try again shortly.",
-		retryAfter:  5,
-	}
 )
 
 func malformed(description string) error {

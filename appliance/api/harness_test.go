@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/makechat/makechat/appliance/api"
-	"github.com/makechat/makechat/appliance/auth"
 	"github.com/makechat/makechat/appliance/chat"
+	"github.com/makechat/makechat/appliance/hub"
 	"github.com/makechat/makechat/storage"
 	"github.com/makechat/makechat/storage/bolt"
 	"github.com/rs/zerolog"
@@ -50,8 +50,11 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	var a *api.Server
+	o.Notify = func(e chat.Event) { a.Publish(e) }
 	svc := chat.New(st, o)
-	a := api.New(svc, zerolog.New(io.Discard))
+	require.NoError(t, svc.Init(context.Background()))
+	a = api.New(svc, hub.New(nil), zerolog.New(io.Discard))
 	srv := httptest.NewServer(a.Middleware(a.Handler()))
 	t.Cleanup(func() {
 		srv.Close()
@@ -188,8 +191,6 @@ func (e *env) createRoom(name string, extra string) string {
 	r.json(e.t, &room)
 	return room.ID.OID
 }
-
-func hashOf(key string) string { return auth.HashKey(key) }
 
 // fakeClock is a clock tests move by hand.
 type fakeClock struct {

@@ -15,8 +15,18 @@ func (s *Server) listRooms(w http.ResponseWriter, r *http.Request, a chat.Actor)
 	if err != nil {
 		return err
 	}
+	unread, err := s.chat.Unread(r.Context(), a, rooms)
+	if err != nil {
+		return err
+	}
+	views := mapSlice(rooms, viewRoom)
+	for i := range views {
+		if u, ok := unread[views[i].ID]; ok {
+			views[i].Unread, views[i].Mentions = &u.Count, &u.Mentions
+		}
+	}
 	setPaging(w, r, p, total)
-	writeJSON(w, http.StatusOK, mapSlice(rooms, viewRoom))
+	writeJSON(w, http.StatusOK, views)
 	return nil
 }
 

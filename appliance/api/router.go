@@ -122,8 +122,9 @@ func (s *Server) scheme(r *http.Request) string {
 
 // negotiate enforces the seed's media rules on everything under /api/
 // before routing: the client must accept JSON, and a POST, PUT or PATCH
-// must send JSON (except the routes in bodyless, which take no body).
-func (s *Server) negotiate(next http.Handler, bodyless map[string]bool) http.Handler {
+// must send JSON (except where anyBody says the route takes another body
+// or none).
+func (s *Server) negotiate(next http.Handler, anyBody func(path string) bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !acceptsJSON(r.Header.Values("Accept")) {
 			s.writeError(w, r, errNotAcceptable)
@@ -131,7 +132,7 @@ func (s *Server) negotiate(next http.Handler, bodyless map[string]bool) http.Han
 		}
 		switch r.Method {
 		case http.MethodPost, http.MethodPut, http.MethodPatch:
-			if !bodyless[r.URL.Path] && !isJSON(r.Header.Get("Content-Type")) {
+			if !anyBody(r.URL.Path) && !isJSON(r.Header.Get("Content-Type")) {
 				s.writeError(w, r, errNotAcceptable)
 				return
 			}

@@ -41,6 +41,8 @@ type Options struct {
 	BcryptCost int
 	// Now is the clock (time.Now if nil); tests move it.
 	Now func() time.Time
+	// Notify receives events for the real-time streams (nil: dropped).
+	Notify Notifier
 }
 
 // Service applies makechat's rules over a store.
@@ -51,6 +53,8 @@ type Service struct {
 	limiter *auth.Limiter
 	now     func() time.Time
 	opts    Options
+	seq     *sequencer
+	notify  Notifier
 }
 
 // Failed logins allowed per username and per address within loginWindow.
@@ -70,14 +74,32 @@ func New(store storage.Store, opts Options) *Service {
 	if opts.SessionTTL <= 0 {
 		opts.SessionTTL = time.Hour
 	}
+	if opts.Notify == nil {
+		opts.Notify = func(Event) {}
+	}
+	ids := storage.NewIDGen()
 	return &Service{
 		store:   store,
-		ids:     storage.NewIDGen(),
+		ids:     ids,
 		hasher:  auth.NewHasher(opts.BcryptCost),
 		limiter: auth.NewLimiter(loginFailures, loginWindow, opts.Now),
 		now:     opts.Now,
 		opts:    opts,
+		seq:     &sequencer{ids: ids, lines: map[storage.Conversation][]*slot{}, notify: opts.Notify},
+		notify:  opts.Notify,
 	}
+}
+
+// Init prepares the service over a store that may hold data: new ids
+// will sort after every stored message, even if the last process wrote
+// some within the current second.
+func (s *Service) Init(ctx context.Context) error {
+	last, err := s.store.LastMessageID(ctx)
+	if err != nil {
+		return fmt.Errorf("read the last message id: %w", err)
+	}
+	s.ids.Observe(last)
+	return nil
 }
 
 // Ping checks that the store answers.

@@ -53,7 +53,17 @@ func (s *Service) CreateRoom(ctx context.Context, a Actor, n NewRoom) (storage.R
 	if r.Members == nil {
 		r.Members = []storage.ID{}
 	}
+	s.notify(roomEvent(EventRoomCreated, r, r.IsVisible, a.User.ID))
+	if !a.System {
+		s.notify(Event{Name: EventMemberAdded, Member: &owner, ToRoom: r.ID, ToUsers: []storage.ID{owner.Profile}})
+	}
 	return r, nil
+}
+
+// roomEvent is a room event for the room's members, the administrators,
+// and everyone when public (the room is, or was, visible).
+func roomEvent(name string, r storage.Room, public bool, users ...storage.ID) Event {
+	return Event{Name: name, Room: &r, ToRoom: r.ID, Everyone: public, Admins: true, ToUsers: users}
 }
 
 // Rooms lists the rooms the actor may see: administrators see every room;
@@ -99,7 +109,8 @@ func (s *Service) Room(ctx context.Context, a Actor, id storage.ID) (storage.Roo
 
 // UpdateRoom changes a room; its owners and administrators may.
 func (s *Service) UpdateRoom(ctx context.Context, a Actor, id storage.ID, c RoomChanges) (storage.Room, error) {
-	if err := s.mayManage(ctx, a, id); err != nil {
+	before, err := s.manageable(ctx, a, id)
+	if err != nil {
 		return storage.Room{}, err
 	}
 	p := storage.RoomPatch{IsOpen: c.IsOpen, IsVisible: c.IsVisible}
@@ -114,35 +125,52 @@ func (s *Service) UpdateRoom(ctx context.Context, a Actor, id storage.ID, c Room
 	if errors.Is(err, storage.ErrDuplicate) {
 		return storage.Room{}, Conflict("A room named '%s' already exists.", *p.Name)
 	}
-	return r, storeErr(err, "room")
+	if err != nil {
+		return storage.Room{}, storeErr(err, "room")
+	}
+	s.notify(roomEvent(EventRoomUpdated, r, before.IsVisible || r.IsVisible))
+	return r, nil
 }
 
 // DeleteRoom removes a room and everything in it; its owners and
 // administrators may.
 func (s *Service) DeleteRoom(ctx context.Context, a Actor, id storage.ID) error {
-	if err := s.mayManage(ctx, a, id); err != nil {
+	r, err := s.manageable(ctx, a, id)
+	if err != nil {
 		return err
 	}
-	return storeErr(s.store.DeleteRoom(ctx, id), "room")
+	if err := s.store.DeleteRoom(ctx, id); err != nil {
+		return storeErr(err, "room")
+	}
+	s.notify(roomEvent(EventRoomDeleted, r, r.IsVisible))
+	return nil
 }
 
 // mayManage checks that the actor may see room id (else not found) and
 // manage it (else forbidden).
 func (s *Service) mayManage(ctx context.Context, a Actor, id storage.ID) error {
-	if _, err := s.Room(ctx, a, id); err != nil {
-		return err
+	_, err := s.manageable(ctx, a, id)
+	return err
+}
+
+// manageable returns room id if the actor may see it (else not found) and
+// manage it (else forbidden).
+func (s *Service) manageable(ctx context.Context, a Actor, id storage.ID) (storage.Room, error) {
+	r, err := s.Room(ctx, a, id)
+	if err != nil {
+		return storage.Room{}, err
 	}
 	if a.IsAdmin() {
-		return nil
+		return r, nil
 	}
 	m, err := s.store.MemberOf(ctx, id, a.User.ID)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return storeErr(err, "member")
+		return storage.Room{}, storeErr(err, "member")
 	}
 	if err != nil || m.Role != storage.RoleOwner {
-		return ErrOwnerRequired
+		return storage.Room{}, ErrOwnerRequired
 	}
-	return nil
+	return r, nil
 }
 
 // memberRooms returns the set of rooms the actor belongs to.

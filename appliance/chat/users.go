@@ -149,6 +149,9 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, id storage.ID, c User
 			return storage.User{}, storeErr(err, "session")
 		}
 	}
+	if u.IsDisabled {
+		s.notify(Event{CloseUser: id})
+	}
 	return u, nil
 }
 
@@ -167,7 +170,11 @@ func (s *Service) DeleteUser(ctx context.Context, a Actor, id storage.ID) error 
 			return err
 		}
 	}
-	return storeErr(s.store.DeleteUser(ctx, id), "user")
+	if err := s.store.DeleteUser(ctx, id); err != nil {
+		return storeErr(err, "user")
+	}
+	s.notify(Event{CloseUser: id})
+	return nil
 }
 
 func (s *Service) keepAnAdmin(ctx context.Context) error {

@@ -29,5 +29,9 @@ func execOp(ctx context.Context, cfg config.Config, op string, args, result any)
 		return err
 	}
 	defer st.Close()
-	return control.NewOps(appliance.NewChat(cfg, st)).Call(ctx, op, args, result)
+	svc, err := appliance.NewChat(ctx, cfg, st, nil)
+	if err != nil {
+		return err
+	}
+	return control.NewOps(svc).Call(ctx, op, args, result)
 }

@@ -75,6 +75,13 @@ var (
 	bucketMembers        = []byte("members")
 	bucketMembersByRoom  = []byte("members_by_room")
 	bucketMembersByUser  = []byte("members_by_user")
+	bucketMessages       = []byte("messages")
+	bucketMessageConv    = []byte("message_conv")
+	bucketDirectPartners = []byte("direct_partners")
+	bucketSearch         = []byte("search")
+	bucketHooks          = []byte("hooks")
+	bucketHooksBySecret  = []byte("hooks_by_secret")
+	bucketHooksByRoom    = []byte("hooks_by_room")
 )
 
 var allBuckets = [][]byte{
@@ -84,6 +91,8 @@ var allBuckets = [][]byte{
 	bucketTokens, bucketTokensByHash, bucketTokensByUser,
 	bucketRooms, bucketRoomsByName,
 	bucketMembers, bucketMembersByRoom, bucketMembersByUser,
+	bucketMessages, bucketMessageConv, bucketDirectPartners, bucketSearch,
+	bucketHooks, bucketHooksBySecret, bucketHooksByRoom,
 }
 
 // schemaVersion is the layout this code reads and writes. A change to the

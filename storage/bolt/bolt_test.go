@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -275,4 +276,47 @@ func BenchmarkUserByName(b *testing.B) {
 		}
 	})
 	reportThroughput(b)
+}
+
+// TestDeleteRoom_RemovesAHistoryLongerThanOneSlice covers what the suite's
+// short histories do not: a room whose messages DeleteRoom removes in
+// several slices.
+func TestDeleteRoom_RemovesAHistoryLongerThanOneSlice(t *testing.T) {
+	ctx := t.Context()
+	s := open(t)
+	ids := storage.NewIDGen()
+	alice := storage.User{ID: ids.New(), Username: "alice", Email: "alice@example.com"}
+	require.NoError(t, s.CreateUser(ctx, alice))
+	gone := storage.Room{ID: ids.New(), Name: "gone"}
+	kept := storage.Room{ID: ids.New(), Name: "kept"}
+	require.NoError(t, s.CreateRoom(ctx, gone, storage.Member{}))
+	require.NoError(t, s.CreateRoom(ctx, kept, storage.Member{}))
+	keptMsg := storage.Message{ID: ids.New(), Text: "common words", Sender: alice.ID, Room: kept.ID}
+	require.NoError(t, s.CreateMessage(ctx, keptMsg))
+	const n = 25_000
+	msgs := make([]storage.Message, n)
+	for i := range msgs {
+		msgs[i] = storage.Message{ID: ids.New(), Text: fmt.Sprintf("common words %d", i), Sender: alice.ID, Room: gone.ID}
+	}
+	// Small transactions keep the index's pages small (see buildHistory).
+	for chunk := range slices.Chunk(msgs, 1000) {
+		require.NoError(t, s.FillMessages(ctx, chunk))
+	}
+
+	require.NoError(t, s.DeleteRoom(ctx, gone.ID))
+	count, err := s.CountMessagesAfter(ctx, storage.RoomConversation(gone.ID), storage.NilID, 0)
+	require.NoError(t, err)
+	require.Zero(t, count)
+	for _, m := range []storage.Message{msgs[0], msgs[n/2], msgs[n-1]} {
+		_, err := s.Message(ctx, m.ID)
+		require.ErrorIs(t, err, storage.ErrNotFound)
+	}
+	convs := []storage.Conversation{storage.RoomConversation(gone.ID), storage.RoomConversation(kept.ID)}
+	found, err := s.SearchMessages(ctx, storage.SearchQuery{Terms: []string{"common", "words"}, Conversations: convs})
+	require.NoError(t, err)
+	require.Len(t, found, 1)
+	require.Equal(t, keptMsg.ID, found[0].ID)
+	last, err := s.LastMessageID(ctx)
+	require.NoError(t, err)
+	require.Equal(t, keptMsg.ID, last)
 }

@@ -49,7 +49,39 @@ and the lists a cascade has to find:
 	members           id -> Member
 	members_by_room   room id + user id -> member id
 	members_by_user   user id + room id -> member id
+	messages          conversation key + message id -> Message
+	message_conv      message id -> conversation key
+	direct_partners   user id + partner id -> (empty), both ways
+	search            term + 0x00 + message id -> conversation key
+	hooks             id -> Hook
+	hooks_by_secret   secret hash -> hook id
+	hooks_by_room     room id + hook id -> (empty)
 	meta              "schema" -> schema version, in decimal
+
+# Messages
+
+A conversation key is 0x01 + room id for a room, or 0x02 + A + B for the
+direct messages between users A < B. Keying messages by it and then by id
+makes each conversation a contiguous run in id order, so a page of history
+is one cursor Seek and a step per message, whatever the history's length,
+and deleting a room removes one run. message_conv finds a message's run
+from its id alone (for Message, EditMessage, DeleteMessage), and its last
+key is the greatest message id.
+
+The search bucket is an inverted index: one posting per word of a message
+(storage.SearchTerms of its text), keyed by word and then message id, so
+each word's postings are in id order and a search walks them newest first.
+Each posting holds the message's conversation key, so that a search can
+skip conversations the caller may not read without loading the message.
+Every write of a message updates its postings in the same transaction.
+
+Messages and postings are appended at the end of their run; those buckets
+split pages at 90% rather than bbolt's 50%, so that the pages left behind
+are nearly full. Writing a message changes the last page of its
+conversation and the last page of each of its words' runs. With a large
+vocabulary those are spread over the index, and a group commit writes one
+page for nearly every posting in it: that, not the message itself, is
+what bounds posting throughput on a long history (BenchmarkCreateMessage).
 
 The meta bucket's schema version (now 1) lets a later version recognise an
 older file and migrate it; Open refuses a file of any other version.

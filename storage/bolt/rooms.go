@@ -88,7 +88,10 @@ func (s *Store) UpdateRoom(ctx context.Context, id storage.ID, p storage.RoomPat
 	return out, err
 }
 
-// DeleteRoom removes a room and its members.
+// DeleteRoom removes a room with its members, its messages (and their
+// search postings) and its hooks, in one transaction: a room with a long
+// history makes it a large one, which is acceptable for a rare action and
+// keeps the cascade atomic.
 func (s *Store) DeleteRoom(ctx context.Context, id storage.ID) error {
 	return s.update(ctx, "delete room", func(tx *bbolt.Tx) error {
 		rooms := tx.Bucket(bucketRooms)
@@ -120,7 +123,10 @@ func (s *Store) DeleteRoom(ctx context.Context, id storage.ID) error {
 				return err
 			}
 		}
-		return nil
+		if err := deleteConversation(tx, convKey(storage.RoomConversation(id))); err != nil {
+			return err
+		}
+		return deleteHooksOf(tx, id)
 	})
 }
 
@@ -243,6 +249,28 @@ func (s *Store) DeleteMember(ctx context.Context, id storage.ID) error {
 		}
 		return removeMember(tx, m)
 	})
+}
+
+// SetReadMarker moves a member's LastRead forward to msg; a marker that
+// is not newer than the stored one leaves the member as it is, so that a
+// late request from a slow tab cannot mark messages unread again.
+func (s *Store) SetReadMarker(ctx context.Context, member storage.ID, msg storage.ID) (storage.Member, error) {
+	var out storage.Member
+	err := s.update(ctx, "set read marker", func(tx *bbolt.Tx) error {
+		members := tx.Bucket(bucketMembers)
+		m, err := get[storage.Member](members, key(member))
+		if err != nil {
+			return err
+		}
+		out = m
+		if !m.LastRead.Less(msg) {
+			return nil
+		}
+		m.LastRead = msg
+		out = m
+		return put(members, key(member), m)
+	})
+	return out, err
 }
 
 // removeMember deletes m with its index entries and takes it out of its

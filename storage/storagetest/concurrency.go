@@ -146,4 +146,28 @@ var concurrencyScenarios = []scenario{
 		slices.SortFunc(joined, compareIDs)
 		require.Equal(e, ids(want, memberID), joined)
 	}},
+	{"Two hundred goroutines posting in one room are all stored, in id order", func(e *env) {
+		alice := e.newUser("alice")
+		r, _ := e.newRoom("lobby", alice)
+		const n = 200
+		msgs := make([]storage.Message, n)
+		// Each goroutine makes its id when it posts, as a server does, so
+		// that commit order and id order differ.
+		errs := together(n, func(i int) error {
+			msgs[i] = storage.Message{ID: e.ids.New(), Text: fmt.Sprint("post ", i), Sender: alice.ID, Room: r.ID, Created: time.Now()}
+			return e.s.CreateMessage(e.ctx(), msgs[i])
+		})
+		require.NoError(e, errors.Join(errs...))
+		for _, m := range msgs {
+			got, err := e.s.Message(e.ctx(), m.ID)
+			require.NoError(e, err)
+			same(e, m, got)
+		}
+		slices.SortFunc(msgs, func(a, b storage.Message) int { return compareIDs(a.ID, b.ID) })
+		e.requireHistory(storage.RoomConversation(r.ID), msgs)
+		count, err := e.s.CountMessagesAfter(e.ctx(), storage.RoomConversation(r.ID), storage.NilID, 0)
+		require.NoError(e, err)
+		require.Equal(e, len(msgs), count)
+		require.Len(e, e.find("post", storage.RoomConversation(r.ID)), defaultLimit)
+	}},
 }

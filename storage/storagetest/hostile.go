@@ -24,6 +24,8 @@ var hostileStrings = []struct{ name, s string }{
 	{"JSON and SQL", `"}]; DROP TABLE users; --`},
 	{"a relative path", "../../etc/passwd"},
 	{"control characters and emoji", "\u202etxt.exe\t\r\n👍🏽"},
+	{"right-to-left scripts", "שלום עולם، مرحبا بالعالم"},
+	{"emoji only", "👩‍👩‍👧‍👦🇫🇷"},
 }
 
 // replaceEachBadByte is s with each byte of invalid UTF-8 replaced by
@@ -107,11 +109,11 @@ func roundTripHostile(e *env, s string) {
 
 	u := storage.User{ID: e.ids.New(), Username: s, Email: s, PasswordHash: s, Created: now}
 	require.NoError(e, e.s.CreateUser(e.ctx(), u))
-	got, err := e.s.User(e.ctx(), u.ID)
+	gotUser, err := e.s.User(e.ctx(), u.ID)
 	require.NoError(e, err)
-	sameText(e, s, got.Username, "username")
-	sameText(e, s, got.Email, "email")
-	sameText(e, s, got.PasswordHash, "password hash")
+	sameText(e, s, gotUser.Username, "username")
+	sameText(e, s, gotUser.Email, "email")
+	sameText(e, s, gotUser.PasswordHash, "password hash")
 	byName, err := e.s.UserByName(e.ctx(), s)
 	require.NoError(e, err, "UserByName finds the user by the string it was given")
 	require.Equal(e, u.ID, byName.ID)
@@ -142,6 +144,7 @@ func roundTripHostile(e *env, s string) {
 	require.NoError(e, err)
 	sameText(e, s, gotMember.Role, "role")
 	joined := e.join(c.room, u)
+	inRoom, direct := roundTripHostileMessages(e, s, u, r, c)
 
 	// The unique values are taken, exactly as any other would be.
 	duplicate(e, e.s.CreateUser(e.ctx(), storage.User{ID: e.ids.New(), Username: s, Email: "x"}))
@@ -152,6 +155,14 @@ func roundTripHostile(e *env, s string) {
 	require.NoError(e, e.s.DeleteRoom(e.ctx(), r.ID))
 	require.NoError(e, e.s.DeleteUser(e.ctx(), u.ID))
 	e.requireCanary(c)
+	_, err = e.s.Message(e.ctx(), inRoom.ID)
+	notFound(e, err, "the room's message went with it")
+	got, err := e.s.Message(e.ctx(), direct.ID)
+	require.NoError(e, err, "the direct message stays")
+	sameText(e, s, got.Text, "direct message text")
+	_, err = e.s.HookBySecret(e.ctx(), s)
+	notFound(e, err, "the room's hook went with it")
+	require.NoError(e, e.s.CreateHook(e.ctx(), storage.Hook{ID: e.ids.New(), Room: c.room.ID, SecretHash: s}))
 	require.NoError(e, e.s.CreateUser(e.ctx(), storage.User{ID: e.ids.New(), Username: s, Email: s}))
 	require.NoError(e, e.s.CreateRoom(e.ctx(), storage.Room{ID: e.ids.New(), Name: s}, storage.Member{}))
 	require.NoError(e, e.s.CreateToken(e.ctx(), storage.Token{ID: e.ids.New(), User: c.user.ID, Hash: s}))
@@ -164,4 +175,41 @@ func roundTripHostile(e *env, s string) {
 func withMember(c canary, m storage.Member) canary {
 	c.room.Members = append(append([]storage.ID(nil), c.room.Members...), m.ID)
 	return c
+}
+
+// roundTripHostileMessages posts s in room r as u and sends it to the
+// canary user, checks that both read back and are found by their words,
+// edits the room message, and gives s a hook in r.
+func roundTripHostileMessages(e *env, s string, u storage.User, r storage.Room, c canary) (inRoom, direct storage.Message) {
+	e.Helper()
+	now := time.Now()
+	inRoom = storage.Message{ID: e.ids.New(), Text: s, Sender: u.ID, Room: r.ID, Username: s, Created: now}
+	require.NoError(e, e.s.CreateMessage(e.ctx(), inRoom))
+	direct = storage.Message{ID: e.ids.New(), Text: s, Sender: u.ID, Recipient: c.user.ID, Created: now}
+	require.NoError(e, e.s.CreateMessage(e.ctx(), direct))
+	for _, m := range []storage.Message{inRoom, direct} {
+		got, err := e.s.Message(e.ctx(), m.ID)
+		require.NoError(e, err)
+		sameText(e, s, got.Text, "message text")
+		page := e.history(m.Conversation(), storage.MessageQuery{})
+		require.Len(e, page, 1)
+		sameText(e, s, page[0].Text, "message text in history")
+	}
+	convs := []storage.Conversation{inRoom.Conversation(), direct.Conversation()}
+	if len(storage.SearchTerms(s)) > 0 {
+		require.Equal(e, []storage.ID{direct.ID, inRoom.ID}, e.find(s, convs...), "search by the text's own words")
+	}
+
+	edited, err := e.s.EditMessage(e.ctx(), inRoom.ID, "plain "+s, now)
+	require.NoError(e, err)
+	sameText(e, "plain "+s, edited.Text, "edited text")
+	require.Equal(e, []storage.ID{inRoom.ID}, e.find("plain", convs...))
+
+	h := storage.Hook{ID: e.ids.New(), Room: r.ID, Creator: u.ID, Name: s, SecretHash: s, Created: now}
+	require.NoError(e, e.s.CreateHook(e.ctx(), h))
+	got, err := e.s.HookBySecret(e.ctx(), s)
+	require.NoError(e, err, "HookBySecret finds the hook by the string it was given")
+	require.Equal(e, h.ID, got.ID)
+	sameText(e, s, got.Name, "hook name")
+	return inRoom, direct
 }

@@ -22,6 +22,13 @@
 //   - Tokens, Members and MembershipsOf of an id with nothing under it give
 //     an empty list, not ErrNotFound: they are queries, not lookups.
 //   - Close on a closed store gives ErrClosed, like every other method.
+//   - Messages and SearchMessages with Limit <= 0 return at most 50.
+//     Messages with both Before and After returns the messages strictly
+//     between them, at most Limit, starting just after After.
+//     CountMessagesAfter with limit <= 0 counts them all.
+//   - DirectPartners lists a partner once, in any order, and keeps it when
+//     the messages are deleted.
+//   - A hook's SecretHash is unique: a taken one gives ErrDuplicate.
 package storagetest
 
 import (
@@ -55,6 +62,9 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 		{"Tokens", tokenScenarios},
 		{"Rooms", roomScenarios},
 		{"Members", memberScenarios},
+		{"Messages", messageScenarios},
+		{"Search", searchScenarios},
+		{"Hooks", hookScenarios},
 		{"Concurrency", concurrencyScenarios},
 		{"HostileStrings", hostileScenarios()},
 	}
@@ -151,6 +161,10 @@ func norm[T any](v T) T {
 		}
 	case *storage.Member:
 		x.Created = ms(x.Created)
+	case *storage.Message:
+		x.Created, x.Edited = ms(x.Created), ms(x.Edited)
+	case *storage.Hook:
+		x.Created = ms(x.Created)
 	default:
 		panic(fmt.Sprintf("storagetest: norm of %T", v))
 	}
@@ -208,6 +222,10 @@ var storeScenarios = []scenario{
 	{"Every method gives ErrClosed after Close", func(e *env) {
 		u := e.newUser("alice")
 		r, m := e.newRoom("lobby", u)
+		msg := e.say(r, u, "hello")
+		h := e.newHook(r, u, "ci")
+		conv := storage.RoomConversation(r.ID)
+		search := storage.SearchQuery{Terms: []string{"hello"}, Conversations: []storage.Conversation{conv}}
 		require.NoError(e, e.s.Close())
 		ctx, id := e.ctx(), e.ids.New()
 		for name, call := range map[string]func() error{
@@ -242,6 +260,21 @@ var storeScenarios = []scenario{
 			"MembershipsOf":         func() error { _, err := e.s.MembershipsOf(ctx, u.ID); return err },
 			"SetMemberRole":         func() error { _, err := e.s.SetMemberRole(ctx, m.ID, storage.RoleGuest); return err },
 			"DeleteMember":          func() error { return e.s.DeleteMember(ctx, m.ID) },
+			"SetReadMarker":         func() error { _, err := e.s.SetReadMarker(ctx, m.ID, id); return err },
+			"CreateMessage":         func() error { return e.s.CreateMessage(ctx, storage.Message{ID: id, Room: r.ID, Sender: u.ID}) },
+			"Message":               func() error { _, err := e.s.Message(ctx, msg.ID); return err },
+			"Messages":              func() error { _, err := e.s.Messages(ctx, conv, storage.MessageQuery{}); return err },
+			"CountMessagesAfter":    func() error { _, err := e.s.CountMessagesAfter(ctx, conv, storage.NilID, 0); return err },
+			"EditMessage":           func() error { _, err := e.s.EditMessage(ctx, msg.ID, "x", time.Now()); return err },
+			"DeleteMessage":         func() error { return e.s.DeleteMessage(ctx, msg.ID) },
+			"DirectPartners":        func() error { _, err := e.s.DirectPartners(ctx, u.ID); return err },
+			"LastMessageID":         func() error { _, err := e.s.LastMessageID(ctx); return err },
+			"SearchMessages":        func() error { _, err := e.s.SearchMessages(ctx, search); return err },
+			"CreateHook":            func() error { return e.s.CreateHook(ctx, storage.Hook{ID: id, Room: r.ID, SecretHash: "s2"}) },
+			"Hook":                  func() error { _, err := e.s.Hook(ctx, h.ID); return err },
+			"HookBySecret":          func() error { _, err := e.s.HookBySecret(ctx, h.SecretHash); return err },
+			"Hooks":                 func() error { _, err := e.s.Hooks(ctx, r.ID); return err },
+			"DeleteHook":            func() error { return e.s.DeleteHook(ctx, h.ID) },
 		} {
 			require.ErrorIs(e, call(), storage.ErrClosed, name)
 		}

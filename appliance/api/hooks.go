@@ -1,0 +1,108 @@
+package api
+
+import (
+	"encoding/json"
+	"mime"
+	"net/http"
+
+	"github.com/makechat/makechat/appliance/chat"
+	"github.com/makechat/makechat/storage"
+)
+
+// hookView is an incoming webhook; URL is shown only when it is made.
+type hookView struct {
+	ID      storage.ID `json:"_id"`
+	Room    storage.ID `json:"room"`
+	Name    string     `json:"name"`
+	Created date       `json:"created"`
+	URL     string     `json:"url,omitempty"`
+}
+
+func viewHook(h storage.Hook) hookView {
+	return hookView{ID: h.ID, Room: h.Room, Name: h.Name, Created: date(h.Created)}
+}
+
+func (s *Server) createHook(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
+	room, err := pathID(r, "room")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Name *string `json:"name"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	h, secret, err := s.chat.CreateHook(r.Context(), a, room, deref(in.Name))
+	if err != nil {
+		return err
+	}
+	v := viewHook(h)
+	v.URL = "/api/hooks/" + secret
+	writeJSON(w, http.StatusCreated, v)
+	return nil
+}
+
+func (s *Server) listHooks(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
+	room, err := pathID(r, "room")
+	if err != nil {
+		return err
+	}
+	hs, err := s.chat.Hooks(r.Context(), a, room)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, mapSlice(hs, viewHook))
+	return nil
+}
+
+func (s *Server) deleteHook(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
+	room, err := pathID(r, "room")
+	if err != nil {
+		return err
+	}
+	id, err := storage.ParseID(r.PathValue("hook"))
+	if err != nil {
+		return chat.NotFound("hook")
+	}
+	if err := s.chat.DeleteHook(r.Context(), a, room, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// hookPayload is Slack's incoming webhook shape (the fields we use).
+type hookPayload struct {
+	Text     *string `json:"text"`
+	Username *string `json:"username"`
+}
+
+// postByHook takes a Slack-style post: a JSON body, or a form with a
+// "payload" field holding the JSON, as Slack also accepts. It answers
+// 200 (Slack's clients expect it) with the message.
+func (s *Server) postByHook(w http.ResponseWriter, r *http.Request, _ chat.Actor) error {
+	var in hookPayload
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt == "application/x-www-form-urlencoded" {
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		if err := r.ParseForm(); err != nil {
+			return errTooLargeOr(err)
+		}
+		payload := r.PostForm.Get("payload")
+		if payload == "" {
+			return chat.Missing("payload")
+		}
+		if err := json.Unmarshal([]byte(payload), &in); err != nil {
+			return malformed("The 'payload' field is not a JSON object with a string 'text'.")
+		}
+	} else if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	m, err := s.chat.PostByHook(r.Context(), r.PathValue("secret"), deref(in.Text), deref(in.Username))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewMessage(m))
+	return nil
+}

@@ -1,0 +1,198 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/makechat/makechat/appliance/chat"
+	"github.com/makechat/makechat/storage"
+)
+
+// messageView is a message as API.md shows it: room or recipient, and
+// edited only once edited. Messages posted by a webhook carry its id and
+// the name they were posted under.
+type messageView struct {
+	ID        storage.ID  `json:"_id"`
+	Text      string      `json:"text"`
+	Sender    storage.ID  `json:"sender"`
+	Room      *storage.ID `json:"room,omitempty"`
+	Recipient *storage.ID `json:"recipient,omitempty"`
+	Created   date        `json:"created"`
+	Edited    *date       `json:"edited,omitempty"`
+	Hook      *storage.ID `json:"hook,omitempty"`
+	Username  string      `json:"username,omitempty"`
+}
+
+func optID(id storage.ID) *storage.ID {
+	if id.IsZero() {
+		return nil
+	}
+	return &id
+}
+
+func viewMessage(m storage.Message) messageView {
+	return messageView{
+		ID: m.ID, Text: m.Text, Sender: m.Sender,
+		Room: optID(m.Room), Recipient: optID(m.Recipient),
+		Created: date(m.Created), Edited: optDate(m.Edited),
+		Hook: optID(m.Hook), Username: m.Username,
+	}
+}
+
+// idInput reads an id given in a JSON body as {"$oid": "..."} or as a
+// plain string; anything else is an invalid parameter.
+type idInput struct {
+	set   bool
+	valid bool
+	id    storage.ID
+}
+
+func (in *idInput) UnmarshalJSON(b []byte) error {
+	in.set = string(b) != "null"
+	if !in.set {
+		return nil
+	}
+	in.valid = in.id.UnmarshalJSON(b) == nil
+	return nil
+}
+
+// get returns the id, or an error naming field if it was given badly.
+func (in idInput) get(field string) (storage.ID, error) {
+	if in.set && !in.valid {
+		return storage.ID{}, chat.Invalid(field, "must be an ObjectId")
+	}
+	return in.id, nil
+}
+
+// queryID reads an optional id from the query string.
+func queryID(q url.Values, name string) (storage.ID, error) {
+	if !q.Has(name) {
+		return storage.ID{}, nil
+	}
+	id, err := storage.ParseID(q.Get(name))
+	if err != nil {
+		return id, chat.Invalid(name, "must be an ObjectId")
+	}
+	return id, nil
+}
+
+func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
+	var in struct {
+		Room      idInput `json:"room"`
+		Recipient idInput `json:"recipient"`
+		Text      *string `json:"text"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	room, err := in.Room.get("room")
+	if err != nil {
+		return err
+	}
+	recipient, err := in.Recipient.get("recipient")
+	if err != nil {
+		return err
+	}
+	m, err := s.chat.Post(r.Context(), a, chat.NewMessage{Room: room, Recipient: recipient, Text: deref(in.Text)})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, viewMessage(m))
+	return nil
+}
+
+// listMessages serves a room's history (?room=), a direct conversation
+// (?with=), or a search (?q=).
+func (s *Server) listMessages(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
+	q := r.URL.Query()
+	limit, err := intParam(q, "limit", defaultLimit, 1, maxLimit)
+	if err != nil {
+		return err
+	}
+	before, err := queryID(q, "before")
+	if err != nil {
+		return err
+	}
+	if q.Has("q") {
+		msgs, err := s.chat.Search(r.Context(), a, q.Get("q"), before, limit)
+		if err != nil {
+			return err
+		}
+		if len(msgs) == limit {
+			// Newest first: the next page is older than the last one here.
+			w.Header().Add("Link", cursorLink(r, "before", msgs[len(msgs)-1].ID, limit, "next"))
+		}
+		writeJSON(w, http.StatusOK, mapSlice(msgs, viewMessage))
+		return nil
+	}
+	after, err := queryID(q, "after")
+	if err != nil {
+		return err
+	}
+	room, err := queryID(q, "room")
+	if err != nil {
+		return err
+	}
+	with, err := queryID(q, "with")
+	if err != nil {
+		return err
+	}
+	msgs, err := s.chat.History(r.Context(), a, chat.HistoryQuery{Room: room, With: with, Before: before, After: after, Limit: limit})
+	if err != nil {
+		return err
+	}
+	if len(msgs) > 0 {
+		// Oldest first: "prev" pages back in time, "next" forward.
+		w.Header().Add("Link", cursorLink(r, "before", msgs[0].ID, limit, "prev"))
+		if !after.IsZero() || !before.IsZero() {
+			w.Header().Add("Link", cursorLink(r, "after", msgs[len(msgs)-1].ID, limit, "next"))
+		}
+	}
+	writeJSON(w, http.StatusOK, mapSlice(msgs, viewMessage))
+	return nil
+}
+
+// cursorLink is a Link header entry for the same list from a cursor.
+func cursorLink(r *http.Request, cursor string, id storage.ID, limit int, rel string) string {
+	q := r.URL.Query()
+	q.Del("before")
+	q.Del("after")
+	q.Del("offset")
+	q.Set(cursor, id.Hex())
+	q.Set("limit", strconv.Itoa(limit))
+	return "<" + r.URL.Path + "?" + q.Encode() + `>; rel="` + rel + `"`
+}
+
+func (s *Server) editMessage(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
+	id, err := pathID(r, "message")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Text *string `json:"text"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	m, err := s.chat.Edit(r.Context(), a, id, deref(in.Text))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewMessage(m))
+	return nil
+}
+
+// deleteMessage answers 200 with the deleted message (API.md).
+func (s *Server) deleteMessage(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
+	id, err := pathID(r, "message")
+	if err != nil {
+		return err
+	}
+	m, err := s.chat.Delete(r.Context(), a, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewMessage(m))
+	return nil
+}

@@ -1,0 +1,262 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// wsClient is a real WebSocket client of /api/stream.
+type wsClient struct {
+	t    *testing.T
+	conn *websocket.Conn
+}
+
+type wsEvent struct {
+	Event string          `json:"event"`
+	Data  json.RawMessage `json:"data"`
+}
+
+func (e *env) dial(token, query string) *wsClient {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	u := "ws" + strings.TrimPrefix(e.srv.URL, "http") + "/api/stream" + query
+	conn, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: http.Header{"X-Auth-Token": {token}}})
+	require.NoError(e.t, err)
+	if resp.Body != nil {
+		resp.Body.Close()
+	}
+	conn.SetReadLimit(1 << 20)
+	e.t.Cleanup(func() { conn.CloseNow() })
+	return &wsClient{t: e.t, conn: conn}
+}
+
+// next reads the next event, failing after 10 seconds.
+func (c *wsClient) next() wsEvent {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, data, err := c.conn.Read(ctx)
+	require.NoError(c.t, err)
+	var ev wsEvent
+	require.NoError(c.t, json.Unmarshal(data, &ev), string(data))
+	return ev
+}
+
+// nextOf reads events until one named name arrives.
+func (c *wsClient) nextOf(name string) wsEvent {
+	c.t.Helper()
+	for {
+		if ev := c.next(); ev.Event == name {
+			return ev
+		}
+	}
+}
+
+func textOf(t *testing.T, ev wsEvent) string {
+	var m struct {
+		Text string `json:"text"`
+	}
+	require.NoError(t, json.Unmarshal(ev.Data, &m))
+	return m.Text
+}
+
+func TestStream_MembersReceiveMessagesInOrderAndOthersDoNot(t *testing.T) {
+	e := newEnv(t)
+	room := e.joined("live")
+	secret := e.createRoom("admins only", `, "is_open": false, "is_visible": false`)
+	adminWS := e.dial(e.adminToken, "")
+	userWS := e.dial(e.userToken, "")
+	e.post(e.adminToken, secret, "not for users")
+	for i := range 20 {
+		e.post(e.userToken, room, fmt.Sprintf("m%d", i))
+	}
+	for _, c := range []*wsClient{adminWS, userWS} {
+		for i := range 20 {
+			ev := c.nextOf("message.created")
+			txt := textOf(t, ev)
+			if txt == "not for users" {
+				require.Same(t, adminWS, c, "a non-member received a hidden room's message")
+				ev = c.nextOf("message.created")
+				txt = textOf(t, ev)
+			}
+			assert.Equal(t, fmt.Sprintf("m%d", i), txt)
+		}
+	}
+}
+
+func TestStream_ConcurrentPostsArriveInIdOrder(t *testing.T) {
+	e := newEnv(t)
+	room := e.joined("order")
+	ws := e.dial(e.userToken, "")
+	var wg sync.WaitGroup
+	for p := range 16 {
+		wg.Go(func() {
+			for i := range 10 {
+				e.post(e.userToken, room, fmt.Sprintf("p%d-%d", p, i))
+			}
+		})
+	}
+	wg.Wait()
+	last := ""
+	for range 160 {
+		ev := ws.nextOf("message.created")
+		var m struct {
+			ID map[string]string `json:"_id"`
+		}
+		require.NoError(t, json.Unmarshal(ev.Data, &m))
+		require.Greater(t, m.ID["$oid"], last, "events must come in id order")
+		last = m.ID["$oid"]
+	}
+}
+
+func TestStream_MembershipChangesTakeEffectAtOnce(t *testing.T) {
+	e := newEnv(t)
+	room := e.createRoom("lobby", "")
+	ws := e.dial(e.userToken, "")
+	r := e.do(request{method: "POST", path: "/api/members", token: e.userToken, body: `{"room": "` + room + `"}`})
+	require.Equal(t, 201, r.status)
+	memberID := oid(t, r)
+	ws.nextOf("member.added")
+	e.post(e.adminToken, room, "welcome")
+	assert.Equal(t, "welcome", textOf(t, ws.nextOf("message.created")))
+
+	require.Equal(t, 200, e.do(request{method: "DELETE", path: "/api/members/" + memberID, token: e.adminToken}).status)
+	ws.nextOf("member.removed")
+	e.post(e.adminToken, room, "after you left")
+	// A DM is the marker that everything before it was delivered.
+	r = e.do(request{method: "POST", path: "/api/messages", token: e.adminToken, body: `{"recipient": "` + e.user.ID.Hex() + `", "text": "marker"}`})
+	require.Equal(t, 201, r.status)
+	assert.Equal(t, "marker", textOf(t, ws.nextOf("message.created")), "the removed member got nothing of the room")
+}
+
+func TestStream_SinceReplaysWhatWasMissed(t *testing.T) {
+	e := newEnv(t)
+	room := e.joined("replay")
+	first := e.post(e.userToken, room, "seen")
+	for i := range 5 {
+		e.post(e.adminToken, room, fmt.Sprintf("missed %d", i))
+	}
+	ws := e.dial(e.userToken, "?since="+first)
+	for i := range 5 {
+		assert.Equal(t, fmt.Sprintf("missed %d", i), textOf(t, ws.nextOf("message.created")))
+	}
+	e.post(e.adminToken, room, "live")
+	assert.Equal(t, "live", textOf(t, ws.nextOf("message.created")), "live events follow the replay, without duplicates")
+}
+
+func TestStream_TypingReachesOthersOnly(t *testing.T) {
+	e := newEnv(t)
+	room := e.joined("typing")
+	adminWS := e.dial(e.adminToken, "")
+	userWS := e.dial(e.userToken, "")
+	ctx := context.Background()
+	require.NoError(t, userWS.conn.Write(ctx, websocket.MessageText, []byte(`{"event": "typing", "data": {"room": "`+room+`"}}`)))
+	ev := adminWS.nextOf("typing")
+	assert.Contains(t, string(ev.Data), `"username": "test_user"`)
+	e.post(e.adminToken, room, "after typing")
+	assert.Equal(t, "message.created", userWS.next().Event, "the typist does not get its own typing event")
+}
+
+func TestStream_BadCredentialsAndCursors(t *testing.T) {
+	e := newEnv(t)
+	e.run(t, []scenario{
+		{name: "a bad token", req: request{method: "GET", path: "/api/stream?token=nope"}, status: 401, want: []string{"Not authentificated"}},
+		{name: "no credentials", req: request{method: "GET", path: "/api/stream"}, status: 401},
+		{name: "a bogus since", req: request{method: "GET", path: "/api/stream?since=zz", token: e.userToken}, status: 400},
+		{name: "not a WebSocket", req: request{method: "GET", path: "/api/stream", token: e.userToken}, status: 426},
+	})
+	ctx := context.Background()
+	u := "ws" + strings.TrimPrefix(e.srv.URL, "http") + "/api/stream?token=" + e.userToken
+	conn, _, err := websocket.Dial(ctx, u, nil)
+	require.NoError(t, err, "?token= authenticates")
+	conn.CloseNow()
+}
+
+func TestStream_GarbageAndHugeFramesCloseCleanly(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	garbage := e.dial(e.userToken, "")
+	require.NoError(t, garbage.conn.Write(ctx, websocket.MessageText, []byte("not json")))
+	_, _, err := garbage.conn.Read(ctx)
+	assert.Equal(t, websocket.StatusUnsupportedData, websocket.CloseStatus(err))
+
+	huge := e.dial(e.userToken, "")
+	_ = huge.conn.Write(ctx, websocket.MessageText, []byte(`{"event": "typing", "x": "`+strings.Repeat("x", 1<<20)+`"}`))
+	_, _, err = huge.conn.Read(ctx)
+	assert.Equal(t, websocket.StatusMessageTooBig, websocket.CloseStatus(err))
+
+	// The server is unharmed.
+	room := e.joined("after")
+	ok := e.dial(e.userToken, "")
+	e.post(e.userToken, room, "still fine")
+	assert.Equal(t, "still fine", textOf(t, ok.nextOf("message.created")))
+}
+
+func TestStream_ADisabledUsersStreamIsClosed(t *testing.T) {
+	e := newEnv(t)
+	ws := e.dial(e.userToken, "")
+	r := e.do(request{method: "PATCH", path: "/api/users/" + e.user.ID.Hex(), token: e.adminToken, body: `{"is_disabled": true}`})
+	require.Equal(t, 200, r.status)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, _, err := ws.conn.Read(ctx)
+	assert.Equal(t, websocket.StatusPolicyViolation, websocket.CloseStatus(err))
+}
+
+func TestStream_ASlowClientIsDroppedAndOthersGetEverything(t *testing.T) {
+	e := newEnv(t)
+	room := e.joined("firehose")
+	slow := e.dial(e.userToken, "") // never reads until the end
+	fast := e.dial(e.adminToken, "")
+	text := strings.Repeat("x", 10000)
+	const total = 800
+	got := make(chan int, 1)
+	go func() {
+		n := 0
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		for n < total {
+			_, data, err := fast.conn.Read(ctx)
+			if err != nil {
+				break
+			}
+			if strings.Contains(string(data), `"message.created"`) {
+				n++
+			}
+		}
+		got <- n
+	}()
+	var wg sync.WaitGroup
+	for p := range 16 {
+		wg.Go(func() {
+			for i := p; i < total; i += 16 {
+				e.post(e.adminToken, room, text)
+			}
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, total, <-got, "the reading client got every message")
+	// The slow client's stream was cut off: reading drains what was
+	// buffered and then finds the close.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var err error
+	n := 0
+	for err == nil {
+		_, _, err = slow.conn.Read(ctx)
+		n++
+	}
+	assert.Less(t, n, total, "the slow client did not get everything")
+	assert.Equal(t, websocket.StatusPolicyViolation, websocket.CloseStatus(err), "it was closed with a reason: %v", err)
+}

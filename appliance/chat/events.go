@@ -1,0 +1,107 @@
+package chat
+
+import (
+	"sync"
+
+	"github.com/makechat/makechat/storage"
+)
+
+// Event names (API.md).
+const (
+	EventMessageCreated = "message.created"
+	EventMessageUpdated = "message.updated"
+	EventMessageDeleted = "message.deleted"
+	EventRoomCreated    = "room.created"
+	EventRoomUpdated    = "room.updated"
+	EventRoomDeleted    = "room.deleted"
+	EventMemberAdded    = "member.added"
+	EventMemberUpdated  = "member.updated"
+	EventMemberRemoved  = "member.removed"
+	EventTyping         = "typing"
+)
+
+// Event is something that happened, with who may learn of it. Exactly one
+// of Message, Room, Member and Typing is set.
+type Event struct {
+	Name    string
+	Message *storage.Message
+	Room    *storage.Room
+	Member  *storage.Member
+	Typing  *Typing
+
+	// Audience: the members of Room's room (ToRoom), the users in ToUsers,
+	// everyone, and/or the administrators.
+	ToRoom   storage.ID
+	ToUsers  []storage.ID
+	Everyone bool
+	Admins   bool
+	// SkipUser is left out (a typist does not hear its own typing).
+	SkipUser storage.ID
+	// CloseUser names a user whose streams must end (disabled, deleted).
+	CloseUser storage.ID
+}
+
+// Typing says that User is typing in Room, or to Recipient.
+type Typing struct {
+	Room      storage.ID
+	Recipient storage.ID
+	User      storage.ID
+	Username  string
+}
+
+// Notifier receives events. It is called in the order events must reach
+// clients (message events of one conversation in id order) and must not
+// block.
+type Notifier func(Event)
+
+// sequencer releases message events in id order per conversation. A post
+// takes its id and its place in line together; its event waits until
+// every earlier post in that conversation has been stored (or failed), so
+// clients see messages in id order even though concurrent posts commit in
+// one batch and return in any order.
+type sequencer struct {
+	mu     sync.Mutex
+	ids    *storage.IDGen
+	lines  map[storage.Conversation][]*slot
+	notify Notifier
+}
+
+type slot struct {
+	done   bool
+	events []Event
+}
+
+// take returns a new message id (zero if newID is false: an edit or a
+// deletion only needs its place) and the slot holding its place.
+func (q *sequencer) take(c storage.Conversation, newID bool) (storage.ID, *slot) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var id storage.ID
+	if newID {
+		id = q.ids.New()
+	}
+	s := &slot{}
+	q.lines[c] = append(q.lines[c], s)
+	return id, s
+}
+
+// finish marks s done with its events (none if the write failed) and
+// releases every finished slot at the head of the line.
+func (q *sequencer) finish(c storage.Conversation, s *slot, events ...Event) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	s.done, s.events = true, events
+	line := q.lines[c]
+	for len(line) > 0 && line[0].done {
+		for _, e := range line[0].events {
+			q.notify(e)
+		}
+		line[0] = nil
+		line = line[1:]
+	}
+	if len(line) == 0 {
+		delete(q.lines, c)
+	} else {
+		q.lines[c] = line
+	}
+}

@@ -1,0 +1,394 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/makechat/makechat/storage"
+)
+
+// Limits on messages and their lists.
+const (
+	MaxTextChars  = 10_000
+	DefaultLimit  = 25
+	MaxLimit      = 100
+	maxUnread     = 1000 // unread counts stop here ("999+" in a client)
+	maxMentionRun = 200  // unread messages scanned for mentions
+)
+
+// NewMessage is a message to post: to a room, or to a user.
+type NewMessage struct {
+	Room      storage.ID
+	Recipient storage.ID
+	Text      string
+}
+
+func checkText(text string) error {
+	if text == "" {
+		return Missing("text")
+	}
+	if !utf8.ValidString(text) {
+		return Invalid("text", "must be valid UTF-8 text")
+	}
+	if utf8.RuneCountInString(text) > MaxTextChars {
+		return Invalid("text", "must be 1 to 10000 characters long")
+	}
+	if strings.TrimFunc(text, unicode.IsSpace) == "" {
+		return Invalid("text", "must not be blank")
+	}
+	return nil
+}
+
+// Post stores a message and announces it. The room's members, not its
+// guests, may post in a room; any user may message another user. Once
+// Post returns, the message is durable.
+func (s *Service) Post(ctx context.Context, a Actor, n NewMessage) (storage.Message, error) {
+	if err := checkText(n.Text); err != nil {
+		return storage.Message{}, err
+	}
+	m := storage.Message{Text: n.Text, Sender: a.User.ID}
+	switch {
+	case !n.Room.IsZero() && !n.Recipient.IsZero():
+		return storage.Message{}, Invalid("recipient", "cannot be given together with 'room'")
+	case !n.Room.IsZero():
+		if err := s.mayWrite(ctx, a, n.Room); err != nil {
+			return storage.Message{}, err
+		}
+		m.Room = n.Room
+	case !n.Recipient.IsZero():
+		if n.Recipient == a.User.ID {
+			return storage.Message{}, Invalid("recipient", "must be another user")
+		}
+		if _, err := s.store.User(ctx, n.Recipient); err != nil {
+			if errors.Is(err, storage.ErrNotFound) {
+				return storage.Message{}, Invalid("recipient", "must name an existing user")
+			}
+			return storage.Message{}, storeErr(err, "user")
+		}
+		m.Recipient = n.Recipient
+	default:
+		return storage.Message{}, Missing("room")
+	}
+	return s.store1(ctx, m)
+}
+
+// store1 gives m its id and place in line, stores it, and releases its
+// event in order.
+func (s *Service) store1(ctx context.Context, m storage.Message) (storage.Message, error) {
+	conv := m.Conversation()
+	id, slot := s.seq.take(conv, true)
+	m.ID, m.Created = id, s.clock()
+	if err := s.store.CreateMessage(ctx, m); err != nil {
+		s.seq.finish(conv, slot)
+		return storage.Message{}, storeErr(err, "room")
+	}
+	s.seq.finish(conv, slot, s.messageEvent(EventMessageCreated, m))
+	return m, nil
+}
+
+func (s *Service) messageEvent(name string, m storage.Message) Event {
+	e := Event{Name: name, Message: &m}
+	if m.Room.IsZero() {
+		e.ToUsers = []storage.ID{m.Sender, m.Recipient}
+	} else {
+		e.ToRoom = m.Room
+	}
+	return e
+}
+
+// mayWrite checks that the actor may post in a room: it must see the
+// room (else not found) and be a member that is not a guest.
+func (s *Service) mayWrite(ctx context.Context, a Actor, room storage.ID) error {
+	if _, err := s.Room(ctx, a, room); err != nil {
+		return err
+	}
+	m, err := s.store.MemberOf(ctx, room, a.User.ID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return Forbidden("Join the room to post in it.")
+	}
+	if err != nil {
+		return storeErr(err, "member")
+	}
+	if m.Role == storage.RoleGuest {
+		return Forbidden("Guests may read this room but not post in it.")
+	}
+	return nil
+}
+
+// mayRead checks that the actor may read a room: its members (guests
+// too), administrators, and anyone for a room that is both open and
+// visible. Others get not found for hidden rooms, forbidden otherwise.
+func (s *Service) mayRead(ctx context.Context, a Actor, room storage.ID) error {
+	r, err := s.Room(ctx, a, room)
+	if err != nil {
+		return err
+	}
+	if a.IsAdmin() || r.IsOpen && r.IsVisible {
+		return nil
+	}
+	if _, err := s.store.MemberOf(ctx, room, a.User.ID); err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			return Forbidden("Only the room's members may read it.")
+		}
+		return storeErr(err, "member")
+	}
+	return nil
+}
+
+// HistoryQuery selects messages of a room or of the actor's direct
+// conversation With another user.
+type HistoryQuery struct {
+	Room   storage.ID
+	With   storage.ID
+	Before storage.ID
+	After  storage.ID
+	Limit  int
+}
+
+// History returns messages oldest first, as q selects.
+func (s *Service) History(ctx context.Context, a Actor, q HistoryQuery) ([]storage.Message, error) {
+	var conv storage.Conversation
+	switch {
+	case !q.Room.IsZero():
+		if err := s.mayRead(ctx, a, q.Room); err != nil {
+			return nil, err
+		}
+		conv = storage.RoomConversation(q.Room)
+	case !q.With.IsZero():
+		if q.With == a.User.ID {
+			return nil, Invalid("with", "must be another user")
+		}
+		conv = storage.DirectConversation(a.User.ID, q.With)
+	default:
+		return nil, Missing("room")
+	}
+	if q.Limit <= 0 {
+		q.Limit = DefaultLimit
+	}
+	msgs, err := s.store.Messages(ctx, conv, storage.MessageQuery{Before: q.Before, After: q.After, Limit: q.Limit})
+	return msgs, storeErr(err, "message")
+}
+
+// Edit changes the text of one's own message and announces it.
+func (s *Service) Edit(ctx context.Context, a Actor, id storage.ID, text string) (storage.Message, error) {
+	if err := checkText(text); err != nil {
+		return storage.Message{}, err
+	}
+	m, err := s.readableMessage(ctx, a, id)
+	if err != nil {
+		return storage.Message{}, err
+	}
+	if m.Sender != a.User.ID || !m.Hook.IsZero() {
+		return storage.Message{}, Forbidden("Only its sender may edit a message.")
+	}
+	conv := m.Conversation()
+	_, slot := s.seq.take(conv, false)
+	m, err = s.store.EditMessage(ctx, id, text, s.clock())
+	if err != nil {
+		s.seq.finish(conv, slot)
+		return storage.Message{}, storeErr(err, "message")
+	}
+	s.seq.finish(conv, slot, s.messageEvent(EventMessageUpdated, m))
+	return m, nil
+}
+
+// Delete removes a message: its sender, its room's owners and the
+// administrators may.
+func (s *Service) Delete(ctx context.Context, a Actor, id storage.ID) (storage.Message, error) {
+	m, err := s.readableMessage(ctx, a, id)
+	if err != nil {
+		return storage.Message{}, err
+	}
+	if m.Sender != a.User.ID || !m.Hook.IsZero() {
+		if m.Room.IsZero() && !a.IsAdmin() {
+			return storage.Message{}, Forbidden("Only its sender or an administrator may delete a message.")
+		}
+		if !m.Room.IsZero() {
+			if err := s.mayManage(ctx, a, m.Room); err != nil {
+				return storage.Message{}, Forbidden("Only its sender, the room's owners or an administrator may delete a message.")
+			}
+		}
+	}
+	conv := m.Conversation()
+	_, slot := s.seq.take(conv, false)
+	if err := s.store.DeleteMessage(ctx, id); err != nil {
+		s.seq.finish(conv, slot)
+		return storage.Message{}, storeErr(err, "message")
+	}
+	s.seq.finish(conv, slot, s.messageEvent(EventMessageDeleted, m))
+	return m, nil
+}
+
+// readableMessage finds a message the actor may read; others are not
+// found.
+func (s *Service) readableMessage(ctx context.Context, a Actor, id storage.ID) (storage.Message, error) {
+	m, err := s.store.Message(ctx, id)
+	if err != nil {
+		return storage.Message{}, storeErr(err, "message")
+	}
+	if m.Room.IsZero() {
+		if m.Sender != a.User.ID && m.Recipient != a.User.ID && !a.IsAdmin() {
+			return storage.Message{}, NotFound("message")
+		}
+		return m, nil
+	}
+	if err := s.mayRead(ctx, a, m.Room); err != nil {
+		return storage.Message{}, NotFound("message")
+	}
+	return m, nil
+}
+
+// Readable lists the conversations the actor follows: its rooms and its
+// direct conversations. Search and stream replay cover these.
+func (s *Service) Readable(ctx context.Context, a Actor) ([]storage.Conversation, error) {
+	ms, err := s.store.MembershipsOf(ctx, a.User.ID)
+	if err != nil {
+		return nil, storeErr(err, "member")
+	}
+	partners, err := s.store.DirectPartners(ctx, a.User.ID)
+	if err != nil {
+		return nil, storeErr(err, "message")
+	}
+	convs := make([]storage.Conversation, 0, len(ms)+len(partners))
+	for _, m := range ms {
+		convs = append(convs, storage.RoomConversation(m.Room))
+	}
+	for _, p := range partners {
+		convs = append(convs, storage.DirectConversation(a.User.ID, p))
+	}
+	return convs, nil
+}
+
+// Search finds messages with every word of q in the actor's rooms and
+// direct conversations, newest first; before pages back.
+func (s *Service) Search(ctx context.Context, a Actor, q string, before storage.ID, limit int) ([]storage.Message, error) {
+	if strings.TrimSpace(q) == "" {
+		return nil, Missing("q")
+	}
+	if len(q) > 1000 || !utf8.ValidString(q) {
+		return nil, Invalid("q", "must be at most 1000 bytes of text")
+	}
+	terms := storage.SearchTerms(q)
+	if len(terms) == 0 {
+		return []storage.Message{}, nil
+	}
+	if len(terms) > 16 {
+		terms = terms[:16]
+	}
+	convs, err := s.Readable(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	msgs, err := s.store.SearchMessages(ctx, storage.SearchQuery{Terms: terms, Conversations: convs, Before: before, Limit: limit})
+	return msgs, storeErr(err, "message")
+}
+
+// Replay returns, per conversation the actor follows, the messages
+// created after since (at most perConv each, oldest first), for a stream
+// that reconnects.
+func (s *Service) Replay(ctx context.Context, a Actor, since storage.ID, perConv int) (map[storage.Conversation][]storage.Message, error) {
+	convs, err := s.Readable(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	out := map[storage.Conversation][]storage.Message{}
+	for _, c := range convs {
+		msgs, err := s.store.Messages(ctx, c, storage.MessageQuery{After: since, Limit: perConv})
+		if err != nil {
+			return nil, storeErr(err, "message")
+		}
+		if len(msgs) > 0 {
+			out[c] = msgs
+		}
+	}
+	return out, nil
+}
+
+// Unread is a member's unread state in one room.
+type Unread struct {
+	Count    int
+	Mentions int
+}
+
+// Unread counts the messages after the actor's read marker in each of
+// the given rooms it belongs to, and those among them that mention it.
+func (s *Service) Unread(ctx context.Context, a Actor, rooms []storage.Room) (map[storage.ID]Unread, error) {
+	out := map[storage.ID]Unread{}
+	mention := "@" + strings.ToLower(a.User.Username)
+	for _, r := range rooms {
+		m, err := s.store.MemberOf(ctx, r.ID, a.User.ID)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, storeErr(err, "member")
+		}
+		conv := storage.RoomConversation(r.ID)
+		n, err := s.store.CountMessagesAfter(ctx, conv, m.LastRead, maxUnread)
+		if err != nil {
+			return nil, storeErr(err, "message")
+		}
+		u := Unread{Count: n}
+		if n > 0 {
+			msgs, err := s.store.Messages(ctx, conv, storage.MessageQuery{After: m.LastRead, Limit: maxMentionRun})
+			if err != nil {
+				return nil, storeErr(err, "message")
+			}
+			for _, msg := range msgs {
+				if msg.Sender != a.User.ID && mentions(msg.Text, mention) {
+					u.Mentions++
+				}
+			}
+		}
+		out[r.ID] = u
+	}
+	return out, nil
+}
+
+// mentions reports whether text names the user: "@name" not followed by
+// another username character.
+func mentions(text, at string) bool {
+	lower := strings.ToLower(text)
+	for i := strings.Index(lower, at); i >= 0; {
+		end := i + len(at)
+		if end == len(lower) || !isUsernameByte(lower[end]) {
+			return true
+		}
+		next := strings.Index(lower[end:], at)
+		if next < 0 {
+			return false
+		}
+		i = end + next
+	}
+	return false
+}
+
+func isUsernameByte(c byte) bool {
+	return c == '_' || c == '-' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+}
+
+// Typing announces that the actor is typing in a room it may write in, or
+// to another user.
+func (s *Service) Typing(ctx context.Context, a Actor, room, recipient storage.ID) error {
+	t := &Typing{Room: room, Recipient: recipient, User: a.User.ID, Username: a.User.Username}
+	e := Event{Name: EventTyping, Typing: t, SkipUser: a.User.ID}
+	switch {
+	case !room.IsZero():
+		if err := s.mayWrite(ctx, a, room); err != nil {
+			return err
+		}
+		e.ToRoom = room
+	case !recipient.IsZero() && recipient != a.User.ID:
+		e.ToUsers = []storage.ID{recipient}
+	default:
+		return Missing("room")
+	}
+	s.notify(e)
+	return nil
+}

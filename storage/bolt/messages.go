@@ -1,0 +1,427 @@
+package bolt
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/makechat/makechat/storage"
+)
+
+// defaultMessageLimit is the number of messages that Messages returns
+// when the query does not say (Limit <= 0): a screenful, never the whole
+// history, which could hold millions.
+const defaultMessageLimit = 50
+
+// Leading bytes of conversation keys. They are never 0xff, so the key
+// just past a conversation (convEnd) always exists.
+const (
+	convRoom   = 0x01
+	convDirect = 0x02
+)
+
+// appendFillPercent is how full bbolt leaves a page it splits in the
+// message buckets. New entries go to the end of a conversation's or a
+// term's range, so the left half of a split is never written again; the
+// default of one half would leave most of those pages half empty.
+const appendFillPercent = 0.9
+
+// convKey is the key prefix of a conversation's messages: 0x01 + room id,
+// or 0x02 + A + B for a direct conversation (A < B, whatever order the
+// caller gave them in).
+func convKey(c storage.Conversation) []byte {
+	if !c.IsDirect() {
+		return append([]byte{convRoom}, c.Room[:]...)
+	}
+	a, b := c.A, c.B
+	if b.Less(a) {
+		a, b = b, a
+	}
+	k := make([]byte, 0, 1+2*len(a))
+	k = append(k, convDirect)
+	k = append(k, a[:]...)
+	return append(k, b[:]...)
+}
+
+// convEnd is the first key after every key that starts with prefix: the
+// prefix plus one, as a big-endian number. Leading bytes of conversation
+// keys are below 0xff, so it never overflows.
+func convEnd(prefix []byte) []byte {
+	k := bytes.Clone(prefix)
+	for i := len(k) - 1; i >= 0; i-- {
+		k[i]++
+		if k[i] != 0 {
+			break
+		}
+	}
+	return k
+}
+
+// messageKey is the key of a message in the messages bucket: its
+// conversation key + its id, so that a conversation's messages are
+// contiguous and in id order.
+func messageKey(conv []byte, id storage.ID) []byte {
+	k := make([]byte, 0, len(conv)+len(id))
+	return append(append(k, conv...), id[:]...)
+}
+
+// messageID reads the id at the end of a messages key.
+func messageID(k []byte) storage.ID {
+	var id storage.ID
+	copy(id[:], k[len(k)-len(id):])
+	return id
+}
+
+// decodeMessage decodes a message record. History and search decode
+// dozens per call, so it goes through messageRecord.
+func decodeMessage(k, data []byte) (storage.Message, error) {
+	var r messageRecord
+	if err := json.Unmarshal(data, &r); err != nil {
+		return storage.Message{}, fmt.Errorf("decode message %x: %w", k, err)
+	}
+	m := r.Message
+	m.ID, m.Sender, m.Room, m.Recipient, m.Hook = storage.ID(r.ID), storage.ID(r.Sender), storage.ID(r.Room), storage.ID(r.Recipient), storage.ID(r.Hook)
+	return m, nil
+}
+
+// messageRecord decodes a message record in about half the time that
+// storage.Message alone takes, most of which goes to its five ids. Its id
+// fields shadow the embedded Message's (encoding/json prefers the field
+// nearer the top) and decode without reflection; every other field,
+// including any that Message gains later, decodes into Message.
+type messageRecord struct {
+	storage.Message
+	ID        recordID `json:"_id"`
+	Sender    recordID `json:"sender"`
+	Room      recordID `json:"room"`
+	Recipient recordID `json:"recipient"`
+	Hook      recordID `json:"hook"`
+}
+
+// recordID is a storage.ID that reads the form storage.ID.MarshalJSON
+// writes, {"$oid":"<24 hex digits>"}, directly, and leaves any other
+// form to storage.ID.
+type recordID storage.ID
+
+func (id *recordID) UnmarshalJSON(b []byte) error {
+	const head, tail = `{"$oid":"`, `"}`
+	if len(b) == len(head)+2*len(id)+len(tail) && string(b[:len(head)]) == head && string(b[len(b)-len(tail):]) == tail {
+		if _, err := hex.Decode(id[:], b[len(head):len(b)-len(tail)]); err == nil {
+			return nil
+		}
+	}
+	return (*storage.ID)(id).UnmarshalJSON(b)
+}
+
+// messageBuckets are the buckets that a message write changes.
+type messageBuckets struct {
+	messages, conv, search *bbolt.Bucket
+}
+
+// writeMessageBuckets opens the message buckets for writing, with the
+// fill percent that suits appends.
+func writeMessageBuckets(tx *bbolt.Tx) messageBuckets {
+	b := messageBuckets{
+		messages: tx.Bucket(bucketMessages),
+		conv:     tx.Bucket(bucketMessageConv),
+		search:   tx.Bucket(bucketSearch),
+	}
+	b.messages.FillPercent = appendFillPercent
+	b.conv.FillPercent = appendFillPercent
+	b.search.FillPercent = appendFillPercent
+	return b
+}
+
+// find finds a message and its conversation key by id.
+func (b messageBuckets) find(id storage.ID) (storage.Message, []byte, error) {
+	conv := b.conv.Get(key(id))
+	if conv == nil {
+		return storage.Message{}, nil, storage.ErrNotFound
+	}
+	// The value lives in the transaction's pages; copy it before the
+	// caller changes the buckets.
+	conv = bytes.Clone(conv)
+	k := messageKey(conv, id)
+	data := b.messages.Get(k)
+	if data == nil {
+		return storage.Message{}, nil, fmt.Errorf("message %s is indexed but missing", id)
+	}
+	m, err := decodeMessage(k, data)
+	return m, conv, err
+}
+
+// CreateMessage stores m in its conversation, indexes its words and, for
+// a direct message, records the two users as partners.
+func (s *Store) CreateMessage(ctx context.Context, m storage.Message) error {
+	return s.update(ctx, "create message", func(tx *bbolt.Tx) error {
+		return createMessage(tx, m)
+	})
+}
+
+// createMessage is CreateMessage inside a transaction.
+func createMessage(tx *bbolt.Tx, m storage.Message) error {
+	c := m.Conversation()
+	if c.IsDirect() {
+		users := tx.Bucket(bucketUsers)
+		if users.Get(key(c.A)) == nil || users.Get(key(c.B)) == nil {
+			return fmt.Errorf("%w user of direct message", storage.ErrNotFound)
+		}
+	} else if tx.Bucket(bucketRooms).Get(key(c.Room)) == nil {
+		return fmt.Errorf("%w room %s", storage.ErrNotFound, c.Room)
+	}
+	b := writeMessageBuckets(tx)
+	if b.conv.Get(key(m.ID)) != nil {
+		return fmt.Errorf("%w message id %s", storage.ErrDuplicate, m.ID)
+	}
+	conv := convKey(c)
+	if err := put(b.messages, messageKey(conv, m.ID), m); err != nil {
+		return err
+	}
+	if err := b.conv.Put(key(m.ID), conv); err != nil {
+		return err
+	}
+	if err := indexTerms(b.search, messageTerms(m.Text), m.ID, conv); err != nil {
+		return err
+	}
+	if c.IsDirect() {
+		partners := tx.Bucket(bucketDirectPartners)
+		if err := partners.Put(pair(c.A, key(c.B)), []byte{}); err != nil {
+			return err
+		}
+		return partners.Put(pair(c.B, key(c.A)), []byte{})
+	}
+	return nil
+}
+
+// Message finds a message by id.
+func (s *Store) Message(ctx context.Context, id storage.ID) (storage.Message, error) {
+	var m storage.Message
+	err := s.view(ctx, "get message", func(tx *bbolt.Tx) (err error) {
+		m, _, err = messageBuckets{
+			messages: tx.Bucket(bucketMessages),
+			conv:     tx.Bucket(bucketMessageConv),
+		}.find(id)
+		return err
+	})
+	return m, err
+}
+
+// Messages returns a slice of one conversation's history, oldest first,
+// with a cursor that seeks to one end of the slice and steps to the other:
+// its cost depends on q.Limit, not on the length of the history.
+//
+// A Limit <= 0 means defaultMessageLimit (50). With neither Before nor
+// After, the newest Limit messages; with Before only, the Limit messages
+// just before it; with After only, the Limit messages just after it. With
+// both, the messages strictly between them, at most Limit of them,
+// starting just after After (so that a client catching up from After
+// pages forward without skipping any).
+func (s *Store) Messages(ctx context.Context, c storage.Conversation, q storage.MessageQuery) ([]storage.Message, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = defaultMessageLimit
+	}
+	prefix := convKey(c)
+	var out []storage.Message
+	err := s.view(ctx, "list messages", func(tx *bbolt.Tx) error {
+		out = make([]storage.Message, 0, min(limit, defaultMessageLimit))
+		cur := tx.Bucket(bucketMessages).Cursor()
+		add := func(k, data []byte) error {
+			m, err := decodeMessage(k, data)
+			out = append(out, m)
+			return err
+		}
+		if q.After.IsZero() {
+			end := convEnd(prefix)
+			if !q.Before.IsZero() {
+				end = messageKey(prefix, q.Before)
+			}
+			for k, data := seekBelow(cur, end); k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, data = cur.Prev() {
+				if err := add(k, data); err != nil {
+					return err
+				}
+			}
+			slices.Reverse(out)
+			return nil
+		}
+		k, data := cur.Seek(messageKey(prefix, q.After))
+		if k != nil && messageID(k) == q.After {
+			k, data = cur.Next()
+		}
+		for ; k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, data = cur.Next() {
+			if !q.Before.IsZero() && !messageID(k).Less(q.Before) {
+				break
+			}
+			if err := add(k, data); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// seekBelow moves cur to the last key before k.
+func seekBelow(cur *bbolt.Cursor, k []byte) ([]byte, []byte) {
+	if found, _ := cur.Seek(k); found == nil {
+		return cur.Last()
+	}
+	return cur.Prev()
+}
+
+// CountMessagesAfter counts a conversation's messages newer than after by
+// stepping a cursor from it, stopping at limit. A limit <= 0 means no
+// limit, as for storage.Page.
+func (s *Store) CountMessagesAfter(ctx context.Context, c storage.Conversation, after storage.ID, limit int) (int, error) {
+	prefix := convKey(c)
+	var n int
+	err := s.view(ctx, "count messages", func(tx *bbolt.Tx) error {
+		n = 0
+		cur := tx.Bucket(bucketMessages).Cursor()
+		k, _ := cur.Seek(messageKey(prefix, after))
+		if k != nil && messageID(k) == after {
+			k, _ = cur.Next()
+		}
+		for ; k != nil && bytes.HasPrefix(k, prefix) && (limit <= 0 || n < limit); k, _ = cur.Next() {
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// EditMessage replaces a message's text, sets Edited and moves its search
+// postings from the words it lost to the words it gained.
+func (s *Store) EditMessage(ctx context.Context, id storage.ID, text string, edited time.Time) (storage.Message, error) {
+	var out storage.Message
+	err := s.update(ctx, "edit message", func(tx *bbolt.Tx) error {
+		b := writeMessageBuckets(tx)
+		m, conv, err := b.find(id)
+		if err != nil {
+			return err
+		}
+		before, after := messageTerms(m.Text), messageTerms(text)
+		gone := slices.DeleteFunc(slices.Clone(before), func(t string) bool { return slices.Contains(after, t) })
+		added := slices.DeleteFunc(slices.Clone(after), func(t string) bool { return slices.Contains(before, t) })
+		if err := unindexTerms(b.search, gone, id); err != nil {
+			return err
+		}
+		if err := indexTerms(b.search, added, id, conv); err != nil {
+			return err
+		}
+		m.Text, m.Edited = text, edited
+		out = m
+		return put(b.messages, messageKey(conv, id), m)
+	})
+	return out, err
+}
+
+// DeleteMessage removes a message and its search postings.
+func (s *Store) DeleteMessage(ctx context.Context, id storage.ID) error {
+	return s.update(ctx, "delete message", func(tx *bbolt.Tx) error {
+		b := writeMessageBuckets(tx)
+		m, conv, err := b.find(id)
+		if err != nil {
+			return err
+		}
+		if err := unindexTerms(b.search, messageTerms(m.Text), id); err != nil {
+			return err
+		}
+		if err := b.messages.Delete(messageKey(conv, id)); err != nil {
+			return err
+		}
+		return b.conv.Delete(key(id))
+	})
+}
+
+// deleteConversation removes every message of the conversation whose key
+// is prefix, with their postings, for DeleteRoom. It reads only the text
+// of each message. It collects a slice of the run before it deletes,
+// since deleting under a bbolt cursor makes it skip entries, and a slice
+// at a time, so that a long history does not have to fit in memory twice.
+func deleteConversation(tx *bbolt.Tx, prefix []byte) error {
+	const slice = 10_000
+	b := writeMessageBuckets(tx)
+	type doomed struct {
+		key   []byte
+		terms []string
+	}
+	for {
+		var gone []doomed
+		cur := b.messages.Cursor()
+		for k, data := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(gone) < slice; k, data = cur.Next() {
+			var m struct {
+				Text string `json:"text"`
+			}
+			if err := json.Unmarshal(data, &m); err != nil {
+				return fmt.Errorf("decode message %x: %w", k, err)
+			}
+			gone = append(gone, doomed{bytes.Clone(k), messageTerms(m.Text)})
+		}
+		if len(gone) == 0 {
+			return nil
+		}
+		for _, d := range gone {
+			id := messageID(d.key)
+			if err := unindexTerms(b.search, d.terms, id); err != nil {
+				return err
+			}
+			if err := b.messages.Delete(d.key); err != nil {
+				return err
+			}
+			if err := b.conv.Delete(key(id)); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// DirectPartners lists the users that user has exchanged direct messages
+// with, in id order. A partner stays listed when the messages are deleted:
+// the list says who talked, not what is left of it.
+func (s *Store) DirectPartners(ctx context.Context, user storage.ID) ([]storage.ID, error) {
+	var out []storage.ID
+	err := s.view(ctx, "list direct partners", func(tx *bbolt.Tx) error {
+		out = make([]storage.ID, 0)
+		for _, e := range prefixed(tx.Bucket(bucketDirectPartners), user) {
+			id, err := toID(e.key[len(user):])
+			if err != nil {
+				return err
+			}
+			out = append(out, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// LastMessageID is the last key of message_conv, which is keyed by id.
+func (s *Store) LastMessageID(ctx context.Context) (storage.ID, error) {
+	var id storage.ID
+	err := s.view(ctx, "last message id", func(tx *bbolt.Tx) error {
+		k, _ := tx.Bucket(bucketMessageConv).Cursor().Last()
+		if k == nil {
+			id = storage.NilID
+			return nil
+		}
+		var err error
+		id, err = toID(k)
+		return err
+	})
+	return id, err
+}

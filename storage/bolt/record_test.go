@@ -1,0 +1,38 @@
+package bolt
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/makechat/makechat/storage"
+)
+
+func TestDecodeMessage_ReadsWhatStorageMessageReads(t *testing.T) {
+	ids := storage.NewIDGen()
+	m := storage.Message{
+		ID: ids.New(), Text: "hello", Sender: ids.New(), Room: ids.New(), Recipient: ids.New(),
+		Hook: ids.New(), Username: "bot", Created: time.Now().UTC(), Edited: time.Now().UTC().Add(time.Second),
+	}
+	written, err := json.Marshal(m)
+	require.NoError(t, err)
+	// Forms that storage.ID reads but the fast path does not: spaces and
+	// a bare string.
+	h := m.ID.Hex()
+	other := []byte(`{"_id": {"$oid": "` + h + `"}, "sender": "` + m.Sender.Hex() + `", "room": {"$oid":"` + m.Room.String() + `"}, "text": "hi"}`)
+	for _, data := range [][]byte{written, other} {
+		var want storage.Message
+		require.NoError(t, json.Unmarshal(data, &want))
+		got, err := decodeMessage([]byte("k"), data)
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+	}
+	for _, bad := range []string{`{"_id": {"$oid": "xyz"}}`, `{"_id": 5}`, `{"sender": {"$oid":"zz06dac4d55cfe00010944ad"}}`} {
+		var want storage.Message
+		require.Error(t, json.Unmarshal([]byte(bad), &want), bad)
+		_, err := decodeMessage([]byte("k"), []byte(bad))
+		require.Error(t, err, bad)
+	}
+}

@@ -1,0 +1,64 @@
+package storage
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestIDGen_IdsStrictlyIncreaseAcrossACounterWrap(t *testing.T) {
+	g := NewIDGen()
+	fixed := time.Unix(1_700_000_000, 0)
+	g.now = func() time.Time { return fixed }
+	g.counter.Store(0xfffffe)
+	prev := g.New()
+	for range 10 {
+		id := g.New()
+		require.True(t, prev.Less(id), "%s !< %s", prev, id)
+		prev = id
+	}
+}
+
+func TestIDGen_IdsStrictlyIncreaseWhenTheClockStepsBack(t *testing.T) {
+	g := NewIDGen()
+	now := time.Unix(1_700_000_100, 0)
+	g.now = func() time.Time { return now }
+	a := g.New()
+	now = now.Add(-time.Hour)
+	b := g.New()
+	assert.True(t, a.Less(b))
+}
+
+func TestIDGen_ObserveMovesPastAnotherProcessesIds(t *testing.T) {
+	g := NewIDGen()
+	var future ID
+	for i := range future {
+		future[i] = 0xee
+	}
+	g.Observe(future)
+	assert.True(t, future.Less(g.New()))
+}
+
+func TestID_ParseAndExtendedJSON(t *testing.T) {
+	id, err := ParseID("5706dac4d55cfe00010944AD")
+	require.NoError(t, err)
+	assert.Equal(t, "5706dac4d55cfe00010944ad", id.Hex())
+	b, err := json.Marshal(id)
+	require.NoError(t, err)
+	assert.Equal(t, `{"$oid":"5706dac4d55cfe00010944ad"}`, string(b))
+	var back ID
+	require.NoError(t, json.Unmarshal(b, &back))
+	assert.Equal(t, id, back)
+	require.NoError(t, json.Unmarshal([]byte(`"5706dac4d55cfe00010944ad"`), &back))
+	for _, bad := range []string{"", "xyz", "5706dac4d55cfe00010944a", "5706dac4d55cfe00010944adX", "zz06dac4d55cfe00010944ad"} {
+		_, err := ParseID(bad)
+		assert.ErrorIs(t, err, ErrInvalidID, bad)
+	}
+	for _, bad := range []string{`{"$oid": 5}`, `{}`, `5`, `{"$oid": "nothex"}`, `[]`} {
+		assert.Error(t, json.Unmarshal([]byte(bad), &back), bad)
+	}
+	assert.Equal(t, time.Unix(0x5706dac4, 0).UTC(), id.Time())
+}

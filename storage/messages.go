@@ -1,0 +1,127 @@
+package storage
+
+import (
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Message is one message in a room, or a direct message between two
+// users. Exactly one of Room and Recipient is set. Text is stored
+// verbatim.
+type Message struct {
+	ID        ID     `json:"_id"`
+	Text      string `json:"text"`
+	Sender    ID     `json:"sender"`
+	Room      ID     `json:"room"`
+	Recipient ID     `json:"recipient"`
+	// Hook is the incoming webhook that posted the message, if any, and
+	// Username the name it posted under.
+	Hook     ID        `json:"hook"`
+	Username string    `json:"username,omitempty"`
+	Created  time.Time `json:"created"`
+	// Edited is when the text was last changed; zero if never.
+	Edited time.Time `json:"edited"`
+}
+
+// Conversation names a stream of messages: a room, or the direct
+// messages between two users (A < B, whichever wrote).
+type Conversation struct {
+	Room ID
+	A, B ID
+}
+
+// RoomConversation is the conversation of a room.
+func RoomConversation(room ID) Conversation { return Conversation{Room: room} }
+
+// DirectConversation is the conversation between two users.
+func DirectConversation(u, v ID) Conversation {
+	if v.Less(u) {
+		u, v = v, u
+	}
+	return Conversation{A: u, B: v}
+}
+
+// IsDirect reports whether c is a direct conversation.
+func (c Conversation) IsDirect() bool { return c.Room.IsZero() }
+
+// Conversation returns the conversation m belongs to.
+func (m Message) Conversation() Conversation {
+	if !m.Room.IsZero() {
+		return RoomConversation(m.Room)
+	}
+	return DirectConversation(m.Sender, m.Recipient)
+}
+
+// MessageQuery selects messages of one conversation, always returned
+// oldest first. With neither Before nor After, the newest Limit messages;
+// with Before, the Limit messages just before it; with After, the Limit
+// messages just after it. Before and After may name messages that no
+// longer exist: they are positions, not lookups.
+type MessageQuery struct {
+	Before, After ID
+	Limit         int
+}
+
+// SearchQuery finds messages containing every one of Terms (as made by
+// SearchTerms) in any of Conversations, newest first, older than Before
+// when it is set.
+type SearchQuery struct {
+	Terms         []string
+	Conversations []Conversation
+	Before        ID
+	Limit         int
+}
+
+// Hook is an incoming webhook: whoever holds its secret URL may post into
+// Room as Name. Only a hash of the secret is stored.
+type Hook struct {
+	ID         ID        `json:"_id"`
+	Room       ID        `json:"room"`
+	Creator    ID        `json:"creator"`
+	Name       string    `json:"name"`
+	SecretHash string    `json:"secret_hash"`
+	Created    time.Time `json:"created"`
+}
+
+// maxTermBytes bounds one indexed word.
+const maxTermBytes = 64
+
+// SearchTerms splits text into the words that search indexes and
+// matches: letters and digits, lower-cased, accents removed ("Été" and
+// "ete" are the same word), each word at most 64 bytes and listed once.
+// Every backend indexes with this function, and queries go through it
+// too, so that what is found does not depend on the store.
+func SearchTerms(text string) []string {
+	folded := foldAccents(text)
+	seen := map[string]bool{}
+	var terms []string
+	for _, w := range strings.FieldsFunc(folded, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) }) {
+		w = strings.ToLower(w)
+		if len(w) > maxTermBytes {
+			w = w[:maxTermBytes]
+			for len(w) > 0 && !utf8.ValidString(w) {
+				w = w[:len(w)-1]
+			}
+		}
+		if w != "" && !seen[w] {
+			seen[w] = true
+			terms = append(terms, w)
+		}
+	}
+	return terms
+}
+
+// foldAccents decomposes text and drops combining marks.
+func foldAccents(s string) string {
+	d := norm.NFKD.String(s)
+	return strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Mn, r) {
+			return -1
+		}
+		return r
+	}, d)
+}
