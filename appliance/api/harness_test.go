@@ -28,7 +28,7 @@ import (
 // env is a real server (real bbolt file, real HTTP) with an administrator
 // and an ordinary user, each holding an API token.
 type env struct {
-	t          *testing.T
+	t          testing.TB
 	srv        *httptest.Server
 	store      storage.Store
 	chat       *chat.Service
@@ -42,7 +42,9 @@ type envOption func(*chat.Options)
 
 func withRegistration(o *chat.Options) { o.AllowRegistration = true }
 
-func newEnv(t *testing.T, opts ...envOption) *env {
+func withProductionCost(o *chat.Options) { o.BcryptCost = bcrypt.DefaultCost }
+
+func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
 	st, err := bolt.Open(filepath.Join(t.TempDir(), "makechat.db"), bolt.Options{})
 	require.NoError(t, err)
@@ -89,7 +91,7 @@ type response struct {
 	body   string
 }
 
-func (r response) json(t *testing.T, v any) {
+func (r response) json(t testing.TB, v any) {
 	t.Helper()
 	require.NoError(t, json.Unmarshal([]byte(r.body), v), "body: %s", r.body)
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // oid extracts the id of an object in a JSON answer.
-func oid(t *testing.T, r response) string {
+func oid(t testing.TB, r response) string {
 	t.Helper()
 	var v struct {
 		ID map[string]string `json:"_id"`

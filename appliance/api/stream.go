@@ -146,8 +146,13 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ chat.Actor) er
 			return nil
 		}
 	}
+	// The library closes a connection at once when a Read's context ends;
+	// the reader must outlive the server's shutdown signal so that the
+	// writer can still send a proper "going away" close.
+	readCtx, stopReading := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopReading()
 	readDone := make(chan error, 1)
-	go func() { readDone <- s.readStream(ctx, conn, a) }()
+	go func() { readDone <- s.readStream(readCtx, conn, a) }()
 	s.writeStream(ctx, conn, client, readDone)
 	return nil
 }

@@ -17,7 +17,7 @@ import (
 
 // wsClient is a real WebSocket client of /api/stream.
 type wsClient struct {
-	t    *testing.T
+	t    testing.TB
 	conn *websocket.Conn
 }
 

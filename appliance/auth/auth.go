@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -28,15 +29,18 @@ var ErrPasswordTooLong = errors.New("password longer than 72 bytes")
 
 // Hasher hashes and checks passwords with bcrypt at a fixed cost.
 type Hasher struct {
-	cost  int
-	dummy []byte // a real hash, compared against when a user is unknown
+	cost int
+	// dummy is a real hash, compared against when a user is unknown. It is
+	// made on first need, not at start-up, where it would cost a bcrypt
+	// round (tens of milliseconds) before the server is ready.
+	dummy     []byte
+	dummyOnce sync.Once
 }
 
 // NewHasher returns a Hasher with the given bcrypt cost (bcrypt.MinCost in
 // tests, bcrypt.DefaultCost in production).
 func NewHasher(cost int) *Hasher {
-	dummy, _ := bcrypt.GenerateFromPassword([]byte("makechat-no-such-user"), cost)
-	return &Hasher{cost: cost, dummy: dummy}
+	return &Hasher{cost: cost}
 }
 
 // Hash returns the bcrypt hash of password.
@@ -56,6 +60,9 @@ func (h *Hasher) Hash(password string) (string, error) {
 // real one, so timing does not tell which usernames exist.
 func (h *Hasher) Check(hash, password string) bool {
 	if hash == "" || !strings.HasPrefix(hash, "$2") {
+		h.dummyOnce.Do(func() {
+			h.dummy, _ = bcrypt.GenerateFromPassword([]byte("makechat-no-such-user"), h.cost)
+		})
 		_ = bcrypt.CompareHashAndPassword(h.dummy, []byte(password))
 		return false
 	}

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -335,10 +336,19 @@ func TestServe_AnAcknowledgedWriteSurvivesKill9(t *testing.T) {
 	assert.Equal(t, 200, code)
 }
 
-func TestServe_SIGTERMExitsCleanly(t *testing.T) {
+func TestServe_SIGTERMClosesStreamsAndExitsCleanly(t *testing.T) {
 	s := newSite(t)
+	require.Equal(t, 0, s.run("user", "create", "-u", "admin", "-p", "admin_pass", "-e", "admin@example.com", "-admin").code)
 	srv := s.serve()
+	token := srv.loginToken(t, "admin", "admin_pass")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.url, "http")+"/api/stream?token="+token, nil)
+	require.NoError(t, err)
+	defer conn.CloseNow()
 	require.NoError(t, srv.cmd.Process.Signal(syscall.SIGTERM))
+	_, _, err = conn.Read(ctx)
+	assert.Equal(t, websocket.StatusGoingAway, websocket.CloseStatus(err), "the stream is closed as going away: %v", err)
 	select {
 	case <-srv.exited:
 		assert.NoError(t, srv.err, "exit status 0 after SIGTERM")
