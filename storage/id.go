@@ -125,6 +125,16 @@ func (id ID) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON accepts {"$oid": "<hex>"} and, for convenience of API
 // clients, a bare "<hex>" string.
 func (id *ID) UnmarshalJSON(b []byte) error {
+	// The exact form MarshalJSON writes is read without the JSON decoder:
+	// stored records hold several ids each, and this is their hot path.
+	const prefix, suffix = `{"$oid":"`, `"}`
+	if len(b) == len(prefix)+24+len(suffix) && string(b[:len(prefix)]) == prefix && string(b[len(b)-2:]) == suffix {
+		var parsed ID
+		if _, err := hex.Decode(parsed[:], b[len(prefix):len(prefix)+24]); err == nil {
+			*id = parsed
+			return nil
+		}
+	}
 	var s string
 	if len(b) > 0 && b[0] == '"' {
 		if err := json.Unmarshal(b, &s); err != nil {

@@ -57,7 +57,7 @@ func TestID_ParseAndExtendedJSON(t *testing.T) {
 		_, err := ParseID(bad)
 		assert.ErrorIs(t, err, ErrInvalidID, bad)
 	}
-	for _, bad := range []string{`{"$oid": 5}`, `{}`, `5`, `{"$oid": "nothex"}`, `[]`} {
+	for _, bad := range []string{`{"$oid":"zz06dac4d55cfe00010944ad"}`, `{"$oid": 5}`, `{}`, `5`, `{"$oid": "nothex"}`, `[]`} {
 		assert.Error(t, json.Unmarshal([]byte(bad), &back), bad)
 	}
 	assert.Equal(t, time.Unix(0x5706dac4, 0).UTC(), id.Time())

@@ -193,10 +193,7 @@ func (s *Server) writeStream(ctx context.Context, conn *websocket.Conn, client *
 	for {
 		select {
 		case data := <-client.Queue():
-			wctx, cancel := context.WithTimeout(ctx, writeTimeout)
-			err := conn.Write(wctx, websocket.MessageText, data)
-			cancel()
-			if err != nil {
+			if err := writeQueued(ctx, conn, client, data); err != nil {
 				conn.CloseNow()
 				return
 			}
@@ -230,6 +227,28 @@ func (s *Server) writeStream(ctx context.Context, conn *websocket.Conn, client *
 		case <-ctx.Done():
 			conn.Close(websocket.StatusGoingAway, "server shutting down")
 			return
+		}
+	}
+}
+
+// writeQueued writes data and then whatever else is already queued, under
+// one write deadline, so that a busy stream does not pay for a timer per
+// event. It stops at an empty queue, or after a queue's worth of events
+// so that pings and closes still get their turn.
+func writeQueued(ctx context.Context, conn *websocket.Conn, client *hub.Client, data []byte) error {
+	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
+	for n := 1; ; n++ {
+		if err := conn.Write(wctx, websocket.MessageText, data); err != nil {
+			return err
+		}
+		if n == hub.QueueSize {
+			return nil
+		}
+		select {
+		case data = <-client.Queue():
+		default:
+			return nil
 		}
 	}
 }

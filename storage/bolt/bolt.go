@@ -25,10 +25,6 @@ const (
 	// DefaultTimeout is long enough to ride out a server that is just
 	// shutting down, short enough for a command line to answer promptly.
 	DefaultTimeout = time.Second
-	// DefaultMaxBatchDelay is bbolt's 10ms default cut down: on a quiet
-	// server a lone write should not wait long for company, and under load
-	// the writers queued behind a commit in progress fill the next one.
-	DefaultMaxBatchDelay = time.Millisecond
 )
 
 // ErrLocked is wrapped by Open's error when another process (or another
@@ -40,15 +36,13 @@ type Options struct {
 	// Timeout is how long Open waits for the file lock before it gives up
 	// with ErrLocked. Zero means DefaultTimeout.
 	Timeout time.Duration
-	// MaxBatchDelay is how long a write waits for other writes to share its
-	// commit and fsync. Zero means DefaultMaxBatchDelay.
-	MaxBatchDelay time.Duration
 }
 
 // Store is a storage.Store kept in one bbolt file. It is safe for
 // concurrent use.
 type Store struct {
-	db *bbolt.DB
+	db     *bbolt.DB
+	commit *committer
 
 	// mu is held shared by every call and exclusively by Close, so that
 	// Close waits for the calls in flight (including their batched
@@ -107,9 +101,6 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
-	if opts.MaxBatchDelay <= 0 {
-		opts.MaxBatchDelay = DefaultMaxBatchDelay
-	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
 	}
@@ -122,12 +113,11 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
 	}
-	db.MaxBatchDelay = opts.MaxBatchDelay
 	if err := db.Update(prepare); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, commit: newCommitter(db)}, nil
 }
 
 // prepare creates the buckets of a new file and checks the schema version
@@ -158,6 +148,7 @@ func (s *Store) Close() error {
 		return storage.ErrClosed
 	}
 	s.closed = true
+	s.commit.stop()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("bolt: close: %w", err)
 	}
@@ -177,11 +168,11 @@ func (s *Store) view(ctx context.Context, op string, fn func(*bbolt.Tx) error) e
 // update runs fn in a batched read-write transaction on behalf of the
 // method op; fn must be idempotent (see the package documentation).
 func (s *Store) update(ctx context.Context, op string, fn func(*bbolt.Tx) error) error {
-	return s.run(ctx, op, s.db.Batch, fn)
+	return s.run(ctx, op, s.commit.do, fn)
 }
 
 // run is what view and update share: it honours a cancelled ctx, refuses
-// a closed store, runs fn through begin (View or Batch) and wraps the
+// a closed store, runs fn through begin (View or the committer) and wraps the
 // error with op. The storage sentinels stay reachable through errors.Is.
 func (s *Store) run(ctx context.Context, op string, begin func(func(*bbolt.Tx) error) error, fn func(*bbolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {

@@ -8,13 +8,13 @@ suite in storage/storagetest checks it.
 
 # Durability and throughput
 
-Every write runs through bbolt's DB.Batch: writers that arrive within
-Options.MaxBatchDelay of each other share one read-write transaction and
-therefore one fsync. A write method returns nil only after that commit has
+Every write runs through the store's group commit (commit.go): one
+goroutine commits, and the writes that arrive while a commit is on its way
+to disk share the next read-write transaction and therefore one fsync. A write method returns nil only after that commit has
 reached the disk, so an acknowledged write survives a crash of the process
 or of the machine. NoSync is never used.
 
-Batch may run a write function twice (once in a group, then alone if
+The group commit may run a write function twice (once in a group, then alone if
 another function in the group failed), so every write function here is
 idempotent: it reads what it needs inside the transaction and keeps no
 state outside it but its result. A write that must fail (a taken name, a

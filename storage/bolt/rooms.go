@@ -19,7 +19,7 @@ import (
 // room without members.
 func (s *Store) CreateRoom(ctx context.Context, r storage.Room, owner storage.Member) error {
 	// Build the records before the transaction, so that a second run of
-	// the function by Batch starts from the same values.
+	// the function by the group commit starts from the same values.
 	r.Members = []storage.ID{}
 	withOwner := !owner.ID.IsZero()
 	if withOwner {
