@@ -53,7 +53,7 @@ func (s *Server) Publish(e chat.Event) {
 	case e.Message != nil:
 		he.Data = encodeFrame(e.Name, viewMessage(*e.Message))
 		if e.Name == chat.EventMessageCreated {
-			he.Message, he.Conv = e.Message.ID, e.Message.Conversation()
+			he.Message = e.Message.ID
 		}
 	case e.Room != nil:
 		he.Data = encodeFrame(e.Name, viewRoom(*e.Room))
@@ -119,6 +119,12 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ chat.Actor) er
 			rooms = append(rooms, c.Room)
 		}
 	}
+	// The client is registered before the handshake completes, so that
+	// once the peer sees the upgrade it misses no event published after.
+	client := hub.NewClient(a.User.ID, a.IsAdmin(), rooms, !since.IsZero())
+	s.hub.Register(client)
+	defer s.hub.Unregister(client)
+
 	// A browser's cookie must come from our own pages (the library checks
 	// Origin against Host); a token is no ambient credential, so any
 	// origin may use one.
@@ -133,10 +139,6 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ chat.Actor) er
 	s.streams.Add(1)
 	defer s.streams.Done()
 	conn.SetReadLimit(maxClientFrame)
-
-	client := hub.NewClient(a.User.ID, a.IsAdmin(), rooms, !since.IsZero())
-	s.hub.Register(client)
-	defer s.hub.Unregister(client)
 
 	ctx := r.Context()
 	if !since.IsZero() {
@@ -165,10 +167,12 @@ func (s *Server) replay(ctx context.Context, conn *websocket.Conn, client *hub.C
 		return err
 	}
 	var all []storage.Message
-	last := map[storage.Conversation]storage.ID{}
-	for c, msgs := range missed {
+	sent := map[storage.ID]struct{}{}
+	for _, msgs := range missed {
 		all = append(all, msgs...)
-		last[c] = msgs[len(msgs)-1].ID
+		for _, m := range msgs {
+			sent[m.ID] = struct{}{}
+		}
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].ID.Less(all[j].ID) })
 	for _, m := range all {
@@ -179,7 +183,7 @@ func (s *Server) replay(ctx context.Context, conn *websocket.Conn, client *hub.C
 			return err
 		}
 	}
-	if !client.Release(last) {
+	if !client.Release(sent) {
 		return errors.New("too many events while replaying")
 	}
 	return nil

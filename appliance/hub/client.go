@@ -97,17 +97,17 @@ func (c *Client) offer(e Event) bool {
 }
 
 // Release ends holding: the events held back meanwhile are queued, except
-// message events that the replay already sent (replayed maps each
-// conversation to the newest message id the replay sent in it). It
-// returns false if the queue overflowed.
-func (c *Client) Release(replayed map[storage.Conversation]storage.ID) bool {
+// message.created events for messages that the replay already sent. The
+// check is by id, not by "at most the newest replayed id": a message
+// that took its id before a replayed one but committed after the replay
+// read the store must still come through. It returns false if the queue
+// overflowed.
+func (c *Client) Release(replayed map[storage.ID]struct{}) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, e := range c.held {
-		if !e.Message.IsZero() {
-			if last, ok := replayed[e.Conv]; ok && !last.Less(e.Message) {
-				continue
-			}
+		if _, sent := replayed[e.Message]; sent && !e.Message.IsZero() {
+			continue
 		}
 		select {
 		case c.queue <- e.Data:

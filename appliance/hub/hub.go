@@ -29,10 +29,9 @@ type Event struct {
 	// SkipUser's clients do not receive the event (its own typing).
 	SkipUser storage.ID
 
-	// message.created events carry the message's id and conversation, so
-	// a client replaying history can skip what it already replayed.
+	// message.created events carry the message's id, so a client
+	// replaying history can skip what it already replayed.
 	Message storage.ID
-	Conv    storage.Conversation
 
 	Join, Leave *Membership
 	DropRoom    storage.ID // a deleted room: forget it everywhere
