@@ -90,6 +90,7 @@ func TestLogout_IsIdempotentAndTakesNoBody(t *testing.T) {
 	e.run(t, []scenario{
 		{name: "POST without a session", req: request{method: "POST", path: "/api/logout", headers: map[string]string{"Content-Type": ""}}, status: 204},
 		{name: "GET for old clients", req: request{method: "GET", path: "/api/logout"}, status: 204},
+		{name: "an unknown session cookie", req: request{method: "POST", path: "/api/logout", headers: map[string]string{"Cookie": "session=nope"}}, status: 204},
 		{name: "DELETE is not allowed", req: request{method: "DELETE", path: "/api/logout"}, status: 405},
 	})
 }

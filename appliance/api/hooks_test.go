@@ -49,3 +49,21 @@ func TestHooks_Scenarios(t *testing.T) {
 	r = e.do(request{method: "PATCH", path: "/api/messages/" + msgs[0].ID["$oid"], token: e.adminToken, body: `{"text": "forged"}`})
 	assert.Equal(t, 403, r.status, "a hook's message cannot be edited by the hook's maker")
 }
+
+func TestHooks_DieWithTheirMakersAccount(t *testing.T) {
+	e := newEnv(t)
+	room := e.createRoom("ops", "")
+	// The ordinary user becomes an owner and makes a hook.
+	r := e.do(request{method: "POST", path: "/api/members", token: e.adminToken, body: `{"room": "` + room + `", "user": "` + e.user.ID.Hex() + `", "role": "owner"}`})
+	require.Equal(t, 201, r.status, r.body)
+	r = e.do(request{method: "POST", path: "/api/rooms/" + room + "/hooks", token: e.userToken, body: `{}`})
+	require.Equal(t, 201, r.status, r.body)
+	var hook struct {
+		URL string `json:"url"`
+	}
+	r.json(t, &hook)
+	require.Equal(t, 200, e.do(request{method: "POST", path: hook.URL, body: `{"text": "works"}`}).status)
+	r = e.do(request{method: "PATCH", path: "/api/users/" + e.user.ID.Hex(), token: e.adminToken, body: `{"is_disabled": true}`})
+	require.Equal(t, 200, r.status)
+	assert.Equal(t, 404, e.do(request{method: "POST", path: hook.URL, body: `{"text": "after"}`}).status)
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -70,7 +71,7 @@ func (s *Server) Middleware(next http.Handler) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				logFor(r, s.log).Error().Interface("panic", p).Str("path", r.URL.Path).Msg("handler panicked")
+				logFor(r, s.log).Error().Interface("panic", p).Str("path", loggedPath(r)).Msg("handler panicked")
 				if sw.status == 0 {
 					s.writeError(sw, r, errInternal)
 				}
@@ -78,7 +79,7 @@ func (s *Server) Middleware(next http.Handler) http.Handler {
 			s.log.Info().
 				Str("request_id", id).
 				Str("method", r.Method).
-				Str("path", r.URL.Path).
+				Str("path", loggedPath(r)).
 				Int("status", sw.status).
 				Int("bytes", sw.bytes).
 				Dur("duration", time.Since(start)).
@@ -87,6 +88,15 @@ func (s *Server) Middleware(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// loggedPath is the request path fit for a log: a webhook's secret is a
+// credential and is masked.
+func loggedPath(r *http.Request) string {
+	if p := r.URL.Path; strings.HasPrefix(p, "/api/hooks/") {
+		return "/api/hooks/…"
+	}
+	return r.URL.Path
 }
 
 func newRequestID() string {

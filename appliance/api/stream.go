@@ -109,21 +109,25 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ chat.Actor) er
 	if err != nil {
 		return err
 	}
-	convs, err := s.chat.Readable(r.Context(), a)
+	rooms, err := s.streamRooms(r.Context(), a)
 	if err != nil {
 		return err
-	}
-	var rooms []storage.ID
-	for _, c := range convs {
-		if !c.IsDirect() {
-			rooms = append(rooms, c.Room)
-		}
 	}
 	// The client is registered before the handshake completes, so that
 	// once the peer sees the upgrade it misses no event published after.
 	client := hub.NewClient(a.User.ID, a.IsAdmin(), rooms, !since.IsZero())
 	s.hub.Register(client)
 	defer s.hub.Unregister(client)
+	// A user disabled, or a membership changed, between the reads above
+	// and the registration announced it to no client of ours: read again
+	// now that the hub applies such events to this client.
+	if a, err = s.chat.Reauthenticate(r.Context(), a); err != nil {
+		return err
+	}
+	if rooms, err = s.streamRooms(r.Context(), a); err != nil {
+		return err
+	}
+	s.hub.Resubscribe(client, rooms)
 
 	// A browser's cookie must come from our own pages (the library checks
 	// Origin against Host); a token is no ambient credential, so any
@@ -157,6 +161,21 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ chat.Actor) er
 	go func() { readDone <- s.readStream(readCtx, conn, a) }()
 	s.writeStream(ctx, conn, client, readDone)
 	return nil
+}
+
+// streamRooms lists the rooms whose events a stream of a follows.
+func (s *Server) streamRooms(ctx context.Context, a chat.Actor) ([]storage.ID, error) {
+	convs, err := s.chat.Readable(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	var rooms []storage.ID
+	for _, c := range convs {
+		if !c.IsDirect() {
+			rooms = append(rooms, c.Room)
+		}
+	}
+	return rooms, nil
 }
 
 // replay sends the messages created after since, then lets the live

@@ -260,3 +260,14 @@ func TestStream_ASlowClientIsDroppedAndOthersGetEverything(t *testing.T) {
 	assert.Less(t, n, total, "the slow client did not get everything")
 	assert.Equal(t, websocket.StatusPolicyViolation, websocket.CloseStatus(err), "it was closed with a reason: %v", err)
 }
+
+func TestStream_APasswordChangeClosesOpenStreams(t *testing.T) {
+	e := newEnv(t)
+	ws := e.dial(e.userToken, "")
+	r := e.do(request{method: "PATCH", path: "/api/users/" + e.user.ID.Hex(), token: e.adminToken, body: `{"password": "changed"}`})
+	require.Equal(t, 200, r.status)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, _, err := ws.conn.Read(ctx)
+	assert.Equal(t, websocket.StatusPolicyViolation, websocket.CloseStatus(err))
+}

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -76,4 +77,23 @@ func TestHealthz_AnswersWithoutAuth(t *testing.T) {
 	r := e.do(request{method: "GET", path: "/healthz"})
 	assert.Equal(t, 200, r.status)
 	assert.Equal(t, `{"status": "ok"}`, r.body)
+}
+
+func TestUsers_TwoAdminsDemotingEachOtherLeaveOne(t *testing.T) {
+	e := newEnv(t)
+	r := e.do(request{method: "POST", path: "/api/users", token: e.adminToken, body: `{"username": "second", "email": "second@example.com", "password": "x", "is_superuser": true}`})
+	require.Equal(t, 201, r.status)
+	second := oid(t, r)
+	statuses := make(chan int, 2)
+	go func() {
+		statuses <- e.do(request{method: "PATCH", path: "/api/users/" + second, token: e.adminToken, body: `{"is_superuser": false}`}).status
+	}()
+	go func() {
+		statuses <- e.do(request{method: "PATCH", path: "/api/users/" + e.admin.ID.Hex(), token: e.adminToken, body: `{"is_superuser": false}`}).status
+	}()
+	a, b := <-statuses, <-statuses
+	assert.False(t, a == 200 && b == 200, "both demotions passed")
+	n, err := e.store.CountAdmins(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "one administrator remains")
 }

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/makechat/makechat/appliance/auth"
@@ -55,6 +56,8 @@ type Service struct {
 	opts    Options
 	seq     *sequencer
 	notify  Notifier
+	// adminMu serialises changes that could remove the last administrator.
+	adminMu sync.Mutex
 }
 
 // Failed logins allowed per username and per address within loginWindow.

@@ -63,6 +63,14 @@ func (s *Service) PostByHook(ctx context.Context, secret, text, username string)
 	if err != nil {
 		return storage.Message{}, storeErr(err, "hook")
 	}
+	// A hook speaks for its maker: once the maker is disabled or deleted,
+	// the hook is dead too.
+	if _, err := s.activeUser(ctx, h.Creator); err != nil {
+		if _, ok := AsError(err); ok {
+			return storage.Message{}, NotFound("hook")
+		}
+		return storage.Message{}, err
+	}
 	if err := checkText(text); err != nil {
 		return storage.Message{}, err
 	}

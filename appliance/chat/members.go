@@ -105,6 +105,8 @@ func (s *Service) UpdateMember(ctx context.Context, a Actor, id storage.ID, c Me
 	if err != nil {
 		return storage.Member{}, err
 	}
+	// Every check comes before any write, so a request is applied whole
+	// or not at all.
 	if c.Role != nil {
 		if err := checkRole("role", *c.Role); err != nil {
 			return storage.Member{}, err
@@ -112,15 +114,17 @@ func (s *Service) UpdateMember(ctx context.Context, a Actor, id storage.ID, c Me
 		if err := s.mayManage(ctx, a, m.Room); err != nil {
 			return storage.Member{}, err
 		}
+	}
+	if c.LastRead != nil && m.Profile != a.User.ID {
+		return storage.Member{}, Forbidden("Only the member itself may move its read marker.")
+	}
+	if c.Role != nil {
 		if m, err = s.store.SetMemberRole(ctx, id, *c.Role); err != nil {
 			return storage.Member{}, storeErr(err, "member")
 		}
 		s.notify(Event{Name: EventMemberUpdated, Member: &m, ToRoom: m.Room})
 	}
 	if c.LastRead != nil {
-		if m.Profile != a.User.ID {
-			return storage.Member{}, Forbidden("Only the member itself may move its read marker.")
-		}
 		if m, err = s.store.SetReadMarker(ctx, id, *c.LastRead); err != nil {
 			return storage.Member{}, storeErr(err, "member")
 		}

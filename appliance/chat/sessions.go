@@ -68,7 +68,16 @@ func (s *Service) Logout(ctx context.Context, key string) error {
 	if key == "" {
 		return nil
 	}
-	err := s.store.DeleteSession(ctx, auth.HashKey(key))
+	// A read first: unknown keys (anyone may send one) then never reach
+	// the shared write queue, where a failing write costs its whole group
+	// a retry.
+	hash := auth.HashKey(key)
+	if _, err := s.store.SessionByKey(ctx, hash); errors.Is(err, storage.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return storeErr(err, "session")
+	}
+	err := s.store.DeleteSession(ctx, hash)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil
 	}
@@ -119,6 +128,15 @@ func (s *Service) TokenActor(ctx context.Context, value string) (Actor, error) {
 		}
 	}
 	return a, nil
+}
+
+// Reauthenticate reads the actor's account again: ErrUnauthenticated if
+// it has been disabled or deleted meanwhile.
+func (s *Service) Reauthenticate(ctx context.Context, a Actor) (Actor, error) {
+	if a.System {
+		return a, nil
+	}
+	return s.activeUser(ctx, a.User.ID)
 }
 
 func (s *Service) activeUser(ctx context.Context, id storage.ID) (Actor, error) {

@@ -125,6 +125,10 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, id storage.ID, c User
 		p.PasswordHash = &hash
 	}
 	p.IsSuperuser, p.IsDisabled = c.IsSuperuser, c.IsDisabled
+	// Checking that an admin remains and making the change happen under
+	// one lock, so that two admins demoting each other cannot both pass.
+	s.adminMu.Lock()
+	defer s.adminMu.Unlock()
 	cur, err := s.store.User(ctx, id)
 	if err != nil {
 		return storage.User{}, storeErr(err, "user")
@@ -149,7 +153,8 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, id storage.ID, c User
 			return storage.User{}, storeErr(err, "session")
 		}
 	}
-	if u.IsDisabled {
+	if u.IsDisabled || p.PasswordHash != nil {
+		// Open streams end with the sessions, for the same reasons.
 		s.notify(Event{CloseUser: id})
 	}
 	return u, nil
@@ -161,6 +166,8 @@ func (s *Service) DeleteUser(ctx context.Context, a Actor, id storage.ID) error 
 	if !a.IsAdmin() {
 		return ErrAdminRequired
 	}
+	s.adminMu.Lock()
+	defer s.adminMu.Unlock()
 	cur, err := s.store.User(ctx, id)
 	if err != nil {
 		return storeErr(err, "user")

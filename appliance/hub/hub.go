@@ -85,6 +85,21 @@ func (h *Hub) Unregister(c *Client) {
 	}
 }
 
+// Resubscribe sets the rooms c follows, from a fresh read of its
+// memberships.
+func (h *Hub) Resubscribe(c *Client, rooms []storage.ID) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for room := range c.rooms {
+		remove(h.byRoom, room, c)
+	}
+	c.rooms = make(map[storage.ID]struct{}, len(rooms))
+	for _, room := range rooms {
+		c.rooms[room] = struct{}{}
+		add(h.byRoom, room, c)
+	}
+}
+
 // Count returns the number of registered clients.
 func (h *Hub) Count() int {
 	h.mu.RLock()
