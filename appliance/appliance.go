@@ -80,7 +80,12 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	srv = api.New(svc, h, log)
+	proxies, err := api.ParseProxies(cfg.TrustedProxies)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	srv = api.New(svc, h, log, proxies)
 	return &App{cfg: cfg, log: log, store: st, chat: svc, api: srv}, nil
 }
 

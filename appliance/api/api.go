@@ -9,6 +9,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 
@@ -22,13 +23,15 @@ type Server struct {
 	chat    *chat.Service
 	hub     *hub.Hub
 	log     zerolog.Logger
+	proxies []netip.Prefix // trusted reverse proxies (see proxy.go)
 	streams sync.WaitGroup // open WebSocket streams
 }
 
 // New returns the API over a chat service, with real-time events fanned
-// out through h. Wire Publish as the chat service's notifier.
-func New(svc *chat.Service, h *hub.Hub, log zerolog.Logger) *Server {
-	return &Server{chat: svc, hub: h, log: log}
+// out through h, believing X-Forwarded-* headers only from proxies. Wire
+// Publish as the chat service's notifier.
+func New(svc *chat.Service, h *hub.Hub, log zerolog.Logger, proxies []netip.Prefix) *Server {
+	return &Server{chat: svc, hub: h, log: log, proxies: proxies}
 }
 
 // WaitStreams waits until every stream has closed (they close when the

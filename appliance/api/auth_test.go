@@ -111,7 +111,7 @@ func TestSession_CookieWritesNeedTheServersOrigin(t *testing.T) {
 
 func TestSession_ExpiresAfterTTL(t *testing.T) {
 	clock := &fakeClock{now: time.Now()}
-	e := newEnv(t, func(o *chat.Options) { o.Now = clock.Now })
+	e := newEnv(t, func(o *envConfig) { o.Now = clock.Now })
 	b := e.browser("test_user", "test_pass")
 	r := e.do(request{method: "GET", path: "/api/ping", client: b})
 	require.Equal(t, 200, r.status)

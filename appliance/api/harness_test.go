@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -38,25 +39,31 @@ type env struct {
 	user       storage.User
 }
 
-type envOption func(*chat.Options)
+// envConfig is what a test may change about its server.
+type envConfig struct {
+	chat.Options
+	proxies []netip.Prefix
+}
 
-func withRegistration(o *chat.Options) { o.AllowRegistration = true }
+type envOption func(*envConfig)
 
-func withProductionCost(o *chat.Options) { o.BcryptCost = bcrypt.DefaultCost }
+func withRegistration(o *envConfig) { o.AllowRegistration = true }
+
+func withProductionCost(o *envConfig) { o.BcryptCost = bcrypt.DefaultCost }
 
 func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
 	st, err := bolt.Open(filepath.Join(t.TempDir(), "makechat.db"), bolt.Options{})
 	require.NoError(t, err)
-	o := chat.Options{SessionTTL: time.Hour, BcryptCost: bcrypt.MinCost}
+	o := envConfig{Options: chat.Options{SessionTTL: time.Hour, BcryptCost: bcrypt.MinCost}}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	var a *api.Server
 	o.Notify = func(e chat.Event) { a.Publish(e) }
-	svc := chat.New(st, o)
+	svc := chat.New(st, o.Options)
 	require.NoError(t, svc.Init(context.Background()))
-	a = api.New(svc, hub.New(nil), zerolog.New(io.Discard))
+	a = api.New(svc, hub.New(nil), zerolog.New(io.Discard), o.proxies)
 	srv := httptest.NewServer(a.Middleware(a.Handler()))
 	t.Cleanup(func() {
 		srv.Close()

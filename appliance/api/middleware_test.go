@@ -13,3 +13,11 @@ func TestLoggedPath_MasksWebhookSecrets(t *testing.T) {
 	r = httptest.NewRequest("GET", "/api/rooms", nil)
 	assert.Equal(t, "/api/rooms", loggedPath(r))
 }
+
+func TestParseProxies(t *testing.T) {
+	ps, err := ParseProxies([]string{" 10.0.0.0/8", "::1", "", "192.168.1.1"})
+	assert.NoError(t, err)
+	assert.Len(t, ps, 3)
+	_, err = ParseProxies([]string{"nonsense"})
+	assert.Error(t, err)
+}

@@ -112,14 +112,6 @@ func changesState(method string) bool {
 	return true
 }
 
-// scheme is how the client reached the server.
-func (s *Server) scheme(r *http.Request) string {
-	if r.TLS != nil {
-		return "https"
-	}
-	return "http"
-}
-
 // negotiate enforces the seed's media rules on everything under /api/
 // before routing: the client must accept JSON, and a POST, PUT or PATCH
 // must send JSON (except where anyBody says the route takes another body

@@ -73,7 +73,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ chat.Actor) er
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode,
+		HttpOnly: true, Secure: s.scheme(r) == "https", SameSite: http.SameSiteLaxMode,
 	})
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -87,7 +87,7 @@ func (s *Server) setSession(w http.ResponseWriter, r *http.Request, key string, 
 		Expires:  expires,
 		MaxAge:   int(s.chat.SessionTTL().Seconds()),
 		HttpOnly: true,
-		Secure:   r.TLS != nil,
+		Secure:   s.scheme(r) == "https",
 		SameSite: http.SameSiteLaxMode,
 	})
 }
