@@ -86,6 +86,10 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 		return nil, err
 	}
 	srv = api.New(svc, h, log, proxies)
+	if NewMaintenance(cfg).On() {
+		srv.Maintenance().Set(true)
+		log.Warn().Msg("maintenance mode is on: users get 503 until 'makechat maintenance off'")
+	}
 	return &App{cfg: cfg, log: log, store: st, chat: svc, api: srv}, nil
 }
 
@@ -95,7 +99,7 @@ func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api)
 	mux.Handle("/healthz", api)
-	mux.HandleFunc("/{$}", startPage)
+	mux.Handle("/{$}", maintenancePage(a.cfg, a.api.Maintenance(), http.HandlerFunc(startPage)))
 	return a.api.Middleware(mux)
 }
 
@@ -125,7 +129,8 @@ func (a *App) Run(ctx context.Context, ready func(addr net.Addr)) error {
 		ErrorLog:          newStdLogger(a.log),
 	}
 	var wg sync.WaitGroup
-	wg.Go(func() { control.Serve(ctx, sock, control.NewOps(a.chat), a.log) })
+	maint := maintenance{path: filepath.Join(a.cfg.DataDir, MaintenanceFile), live: a.api.Maintenance()}
+	wg.Go(func() { control.Serve(ctx, sock, control.NewOps(a.chat, maint), a.log) })
 	wg.Go(func() { a.expireSessions(ctx) })
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

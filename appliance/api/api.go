@@ -24,6 +24,7 @@ type Server struct {
 	hub     *hub.Hub
 	log     zerolog.Logger
 	proxies []netip.Prefix // trusted reverse proxies (see proxy.go)
+	maint   *Maintenance
 	streams sync.WaitGroup // open WebSocket streams
 }
 
@@ -31,8 +32,11 @@ type Server struct {
 // out through h, believing X-Forwarded-* headers only from proxies. Wire
 // Publish as the chat service's notifier.
 func New(svc *chat.Service, h *hub.Hub, log zerolog.Logger, proxies []netip.Prefix) *Server {
-	return &Server{chat: svc, hub: h, log: log, proxies: proxies}
+	return &Server{chat: svc, hub: h, log: log, proxies: proxies, maint: &Maintenance{}}
 }
+
+// Maintenance is the server's maintenance switch.
+func (s *Server) Maintenance() *Maintenance { return s.maint }
 
 // WaitStreams waits until every stream has closed (they close when the
 // HTTP server's base context ends), or ctx ends.
@@ -78,7 +82,7 @@ func (s *Server) Handler() http.Handler {
 	})
 
 	root := http.NewServeMux()
-	root.Handle("/api/", noStore(api))
+	root.Handle("/api/", noStore(s.maintenanceGate(api)))
 	root.Handle("/healthz", http.HandlerFunc(s.health))
 	return root
 }
@@ -97,6 +101,11 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	if err := s.chat.Ping(r.Context()); err != nil {
 		logFor(r, s.log).Warn().Err(err).Msg("health check: store does not answer")
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "detail": "the store does not answer"})
+		return
+	}
+	if s.maint.On() {
+		// Healthy, but closed to users: say so without failing the check.
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "maintenance": true})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -77,6 +77,19 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, m method) {
 // request authenticated by cookie must come from this server's own
 // origin, which is what stops cross-site request forgery.
 func (s *Server) authenticate(r *http.Request) (chat.Actor, error) {
+	a, err := s.identify(r)
+	if err != nil {
+		return chat.Actor{}, err
+	}
+	if bearer(r) == "" && changesState(r.Method) && !auth.SameOrigin(r, s.scheme(r)) {
+		return chat.Actor{}, errCrossOrigin
+	}
+	return a, nil
+}
+
+// identify finds who a token or session cookie belongs to, without the
+// same-origin check.
+func (s *Server) identify(r *http.Request) (chat.Actor, error) {
 	if tok := bearer(r); tok != "" {
 		return s.chat.TokenActor(r.Context(), tok)
 	}
@@ -84,14 +97,7 @@ func (s *Server) authenticate(r *http.Request) (chat.Actor, error) {
 	if err != nil || c.Value == "" {
 		return chat.Actor{}, chat.ErrUnauthenticated
 	}
-	a, err := s.chat.SessionActor(r.Context(), c.Value)
-	if err != nil {
-		return chat.Actor{}, err
-	}
-	if changesState(r.Method) && !auth.SameOrigin(r, s.scheme(r)) {
-		return chat.Actor{}, errCrossOrigin
-	}
-	return a, nil
+	return s.chat.SessionActor(r.Context(), c.Value)
 }
 
 func bearer(r *http.Request) string {

@@ -87,6 +87,7 @@ func newRoot(env Env) *ucli.Command {
 		Commands: []*ucli.Command{
 			serveCommand(env),
 			userCommand(env),
+			maintenanceCommand(env),
 			versionCommand(env),
 		},
 		// Exit codes are decided by Run, not by the library.

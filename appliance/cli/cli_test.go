@@ -69,9 +69,15 @@ type result struct {
 // run runs the binary with args and waits for it.
 func (s *site) run(args ...string) result {
 	s.t.Helper()
+	return s.runAs(binary, args...)
+}
+
+// runAs runs the binary through path (a link giving it another name).
+func (s *site) runAs(path string, args ...string) result {
+	s.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd := exec.CommandContext(ctx, path, args...)
 	cmd.Env = s.env
 	cmd.Dir = s.t.TempDir()
 	var out, errb bytes.Buffer
@@ -361,4 +367,52 @@ func TestVersion_Prints(t *testing.T) {
 	r := newSite(t).run("version")
 	assert.Equal(t, 0, r.code)
 	assert.Contains(t, r.stdout, "makechat ")
+}
+
+func TestMaintenance_SwitchesARunningServerAndPersists(t *testing.T) {
+	s := newSite(t)
+	require.Equal(t, 0, s.run("user", "create", "-u", "admin", "-p", "admin_pass", "-e", "admin@example.com", "-admin").code)
+	require.Equal(t, 0, s.run("user", "create", "-u", "bob", "-p", "bob_pass", "-e", "bob@example.com").code)
+	srv := s.serve()
+	admin := srv.loginToken(t, "admin", "admin_pass")
+	bob := srv.loginToken(t, "bob", "bob_pass")
+
+	// The seed's spelling, through the multi-call name.
+	link := filepath.Join(t.TempDir(), "maintenance")
+	require.NoError(t, os.Symlink(binary, link))
+	r := s.runAs(link, "on")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, "maintenance on\n", r.stdout)
+	code, body := srv.get(t, "/api/rooms", bob)
+	assert.Equal(t, 503, code)
+	assert.Contains(t, body, `"title": "Maintenance"`)
+	code, _ = srv.get(t, "/api/rooms", admin)
+	assert.Equal(t, 200, code, "an administrator still gets in")
+	code, body = srv.get(t, "/", "")
+	assert.Equal(t, 503, code)
+	assert.Contains(t, body, "Back in a few minutes")
+
+	require.NoError(t, srv.cmd.Process.Signal(syscall.SIGTERM))
+	<-srv.exited
+	srv = s.serve()
+	code, _ = srv.get(t, "/api/rooms", bob)
+	assert.Equal(t, 503, code, "maintenance survives a restart")
+	r = s.run("maintenance", "off")
+	require.Equal(t, 0, r.code, r.stderr)
+	code, _ = srv.get(t, "/api/rooms", bob)
+	assert.Equal(t, 200, code)
+
+	r = s.run("maintenance", "sideways")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "use on, off or status")
+}
+
+func TestMaintenance_WorksWithoutAServer(t *testing.T) {
+	s := newSite(t)
+	r := s.run("maintenance", "on")
+	require.Equal(t, 0, r.code, r.stderr)
+	r = s.run("maintenance", "status")
+	assert.Equal(t, "maintenance on\n", r.stdout)
+	r = s.run("maintenance", "off")
+	assert.Equal(t, "maintenance off\n", r.stdout)
 }

@@ -33,5 +33,5 @@ func execOp(ctx context.Context, cfg config.Config, op string, args, result any)
 	if err != nil {
 		return err
 	}
-	return control.NewOps(svc).Call(ctx, op, args, result)
+	return control.NewOps(svc, appliance.NewMaintenance(cfg)).Call(ctx, op, args, result)
 }

@@ -13,11 +13,29 @@ import (
 
 // Ops are the management operations, run as the system actor.
 type Ops struct {
-	chat *chat.Service
+	chat  *chat.Service
+	maint Maintenance
 }
 
-// NewOps returns the operations over a chat service.
-func NewOps(svc *chat.Service) *Ops { return &Ops{chat: svc} }
+// Maintenance is the maintenance-mode switch the operations turn.
+type Maintenance interface {
+	On() bool
+	Set(on bool) error
+}
+
+// NewOps returns the operations over a chat service and a maintenance
+// switch.
+func NewOps(svc *chat.Service, maint Maintenance) *Ops { return &Ops{chat: svc, maint: maint} }
+
+// MaintenanceArgs switch maintenance mode (On nil: only ask).
+type MaintenanceArgs struct {
+	On *bool `json:"on,omitempty"`
+}
+
+// MaintenanceInfo is the mode after the operation.
+type MaintenanceInfo struct {
+	On bool `json:"on"`
+}
 
 // UserArgs are the arguments of the user operations.
 type UserArgs struct {
@@ -48,10 +66,25 @@ const (
 	OpUserList       = "user.list"
 	OpUserDisable    = "user.disable"
 	OpUserEnable     = "user.enable"
+	OpMaintenance    = "maintenance"
 )
 
 // Do runs one operation; args is its JSON-encoded argument struct.
 func (o *Ops) Do(ctx context.Context, op string, args json.RawMessage) (any, error) {
+	if op == OpMaintenance {
+		var ma MaintenanceArgs
+		if len(args) > 0 && string(args) != "null" {
+			if err := json.Unmarshal(args, &ma); err != nil {
+				return nil, fmt.Errorf("malformed arguments for %s", op)
+			}
+		}
+		if ma.On != nil {
+			if err := o.maint.Set(*ma.On); err != nil {
+				return nil, err
+			}
+		}
+		return MaintenanceInfo{On: o.maint.On()}, nil
+	}
 	var ua UserArgs
 	if len(args) > 0 && string(args) != "null" {
 		if err := json.Unmarshal(args, &ua); err != nil {
