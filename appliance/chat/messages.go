@@ -321,13 +321,19 @@ type Unread struct {
 func (s *Service) Unread(ctx context.Context, a Actor, rooms []storage.Room) (map[storage.ID]Unread, error) {
 	out := map[storage.ID]Unread{}
 	mention := "@" + strings.ToLower(a.User.Username)
+	// One read of the actor's memberships serves every room of the page.
+	ms, err := s.store.MembershipsOf(ctx, a.User.ID)
+	if err != nil {
+		return nil, storeErr(err, "member")
+	}
+	byRoom := make(map[storage.ID]storage.Member, len(ms))
+	for _, m := range ms {
+		byRoom[m.Room] = m
+	}
 	for _, r := range rooms {
-		m, err := s.store.MemberOf(ctx, r.ID, a.User.ID)
-		if errors.Is(err, storage.ErrNotFound) {
+		m, ok := byRoom[r.ID]
+		if !ok {
 			continue
-		}
-		if err != nil {
-			return nil, storeErr(err, "member")
 		}
 		conv := storage.RoomConversation(r.ID)
 		n, err := s.store.CountMessagesAfter(ctx, conv, m.LastRead, maxUnread)
