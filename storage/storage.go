@@ -237,4 +237,48 @@ type Store interface {
 	// Hooks lists a room's hooks in id order.
 	Hooks(ctx context.Context, room ID) ([]Hook, error)
 	DeleteHook(ctx context.Context, id ID) error
+
+	// Export calls fn with every object in the store, collection by
+	// collection in the order of Collections, as of one moment: a write
+	// that lands while Export runs is either wholly in the export or not
+	// at all, and is not held up for more than a few milliseconds.
+	// (MongoDB without a replica set cannot give one moment across
+	// collections; storage/mongo documents what it gives.) Within a
+	// collection the order is the backend's. Derived data (indexes, the
+	// search postings, direct partners) is not exported: Import rebuilds
+	// it. fn's error stops the export and is returned.
+	Export(ctx context.Context, fn func(Record) error) error
+	// Import stores records exactly as given (ids, hashes, read markers,
+	// room member lists) and builds their indexes, as a restore into an
+	// empty store needs. It does not check references between records. A
+	// unique value that is taken gives ErrDuplicate; what was imported
+	// before it in the same call may stay.
+	Import(ctx context.Context, recs []Record) error
+	// Counts returns how many objects each collection of Collections holds.
+	Counts(ctx context.Context) (map[string]int, error)
+	// Clear removes every object, leaving an empty store (restore --force).
+	Clear(ctx context.Context) error
+}
+
+// Collection names, as in the original makechat's MongoDB database.
+const (
+	CollUsers    = "users"
+	CollSessions = "sessions"
+	CollTokens   = "tokens"
+	CollRooms    = "rooms"
+	CollMembers  = "members"
+	CollMessages = "messages"
+	CollHooks    = "hooks"
+)
+
+// Collections lists every collection in the order Export visits them and
+// a restore writes them: an object comes after those it refers to.
+var Collections = []string{CollUsers, CollSessions, CollTokens, CollRooms, CollMembers, CollMessages, CollHooks}
+
+// Record is one object with its collection, as Export produces and Import
+// takes it. Value is the model value of that collection: a User, Session,
+// Token, Room, Member, Message or Hook (not a pointer).
+type Record struct {
+	Collection string
+	Value      any
 }

@@ -27,6 +27,9 @@ const (
 	DefaultTimeout = time.Second
 )
 
+// initialMmapSize is the address space Open maps on 64-bit systems.
+const initialMmapSize = 1 << 30
+
 // ErrLocked is wrapped by Open's error when another process (or another
 // Store in this one) holds the file open.
 var ErrLocked = errors.New("in use by another process")
@@ -106,6 +109,14 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	bopts := *bbolt.DefaultOptions
 	bopts.Timeout = opts.Timeout
+	if strconv.IntSize == 64 {
+		// A commit that outgrows the memory map waits for every reader
+		// to finish before it remaps, and an Export is a long reader.
+		// Mapping 1 GiB of address space from the start (the file does
+		// not grow with it) makes such a wait rare: bbolt then grows
+		// the map in 1 GiB steps.
+		bopts.InitialMmapSize = initialMmapSize
+	}
 	db, err := bbolt.Open(path, 0o600, &bopts)
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("bolt: store %s is %w", path, ErrLocked)

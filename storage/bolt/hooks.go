@@ -17,14 +17,19 @@ func (s *Store) CreateHook(ctx context.Context, h storage.Hook) error {
 		if tx.Bucket(bucketRooms).Get(key(h.Room)) == nil {
 			return fmt.Errorf("%w room %s", storage.ErrNotFound, h.Room)
 		}
-		if err := claim(tx.Bucket(bucketHooksBySecret), hashKey(h.SecretHash), h.ID, "hook secret"); err != nil {
-			return err
-		}
-		if err := insert(tx.Bucket(bucketHooks), h.ID, h); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketHooksByRoom).Put(pair(h.Room, key(h.ID)), []byte{})
+		return insertHook(tx, h)
 	})
+}
+
+// insertHook stores h and its index entries, without checking its room.
+func insertHook(tx *bbolt.Tx, h storage.Hook) error {
+	if err := claim(tx.Bucket(bucketHooksBySecret), hashKey(h.SecretHash), h.ID, "hook secret"); err != nil {
+		return err
+	}
+	if err := insert(tx.Bucket(bucketHooks), h.ID, h); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketHooksByRoom).Put(pair(h.Room, key(h.ID)), []byte{})
 }
 
 // Hook finds a hook by id.

@@ -175,6 +175,13 @@ func createMessage(tx *bbolt.Tx, m storage.Message) error {
 	} else if tx.Bucket(bucketRooms).Get(key(c.Room)) == nil {
 		return fmt.Errorf("%w room %s", storage.ErrNotFound, c.Room)
 	}
+	return insertMessage(tx, m)
+}
+
+// insertMessage stores m and its index entries, without checking the
+// room or users it names.
+func insertMessage(tx *bbolt.Tx, m storage.Message) error {
+	c := m.Conversation()
 	b := writeMessageBuckets(tx)
 	if b.conv.Get(key(m.ID)) != nil {
 		return fmt.Errorf("%w message id %s", storage.ErrDuplicate, m.ID)

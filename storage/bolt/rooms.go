@@ -27,10 +27,7 @@ func (s *Store) CreateRoom(ctx context.Context, r storage.Room, owner storage.Me
 		r.Members = []storage.ID{owner.ID}
 	}
 	return s.update(ctx, "create room", func(tx *bbolt.Tx) error {
-		if err := claim(tx.Bucket(bucketRoomsByName), nameKey(r.Name), r.ID, "room name"); err != nil {
-			return err
-		}
-		if err := insert(tx.Bucket(bucketRooms), r.ID, r); err != nil {
+		if err := insertRoom(tx, r); err != nil {
 			return err
 		}
 		if withOwner {
@@ -38,6 +35,15 @@ func (s *Store) CreateRoom(ctx context.Context, r storage.Room, owner storage.Me
 		}
 		return nil
 	})
+}
+
+// insertRoom stores r and claims its name, leaving its members to the
+// caller.
+func insertRoom(tx *bbolt.Tx, r storage.Room) error {
+	if err := claim(tx.Bucket(bucketRoomsByName), nameKey(r.Name), r.ID, "room name"); err != nil {
+		return err
+	}
+	return insert(tx.Bucket(bucketRooms), r.ID, r)
 }
 
 // Room finds a room by id.

@@ -13,17 +13,20 @@ import (
 
 // CreateSession stores a session under its key hash, which must be free.
 func (s *Store) CreateSession(ctx context.Context, sess storage.Session) error {
-	return s.update(ctx, "create session", func(tx *bbolt.Tx) error {
-		sessions := tx.Bucket(bucketSessions)
-		k := hashKey(sess.KeyHash)
-		if sessions.Get(k) != nil {
-			return fmt.Errorf("%w session key", storage.ErrDuplicate)
-		}
-		if err := put(sessions, k, sess); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketSessionsByUser).Put(pair(sess.User, k), []byte{})
-	})
+	return s.update(ctx, "create session", func(tx *bbolt.Tx) error { return insertSession(tx, sess) })
+}
+
+// insertSession is CreateSession inside a transaction.
+func insertSession(tx *bbolt.Tx, sess storage.Session) error {
+	sessions := tx.Bucket(bucketSessions)
+	k := hashKey(sess.KeyHash)
+	if sessions.Get(k) != nil {
+		return fmt.Errorf("%w session key", storage.ErrDuplicate)
+	}
+	if err := put(sessions, k, sess); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketSessionsByUser).Put(pair(sess.User, k), []byte{})
 }
 
 // SessionByKey finds a session by the hash of its key.
@@ -122,15 +125,18 @@ func deleteSessionsOf(tx *bbolt.Tx, user storage.ID) (int, error) {
 
 // CreateToken stores t and claims its hash.
 func (s *Store) CreateToken(ctx context.Context, t storage.Token) error {
-	return s.update(ctx, "create token", func(tx *bbolt.Tx) error {
-		if err := claim(tx.Bucket(bucketTokensByHash), hashKey(t.Hash), t.ID, "token hash"); err != nil {
-			return err
-		}
-		if err := insert(tx.Bucket(bucketTokens), t.ID, t); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketTokensByUser).Put(pair(t.User, key(t.ID)), []byte{})
-	})
+	return s.update(ctx, "create token", func(tx *bbolt.Tx) error { return insertToken(tx, t) })
+}
+
+// insertToken is CreateToken inside a transaction.
+func insertToken(tx *bbolt.Tx, t storage.Token) error {
+	if err := claim(tx.Bucket(bucketTokensByHash), hashKey(t.Hash), t.ID, "token hash"); err != nil {
+		return err
+	}
+	if err := insert(tx.Bucket(bucketTokens), t.ID, t); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketTokensByUser).Put(pair(t.User, key(t.ID)), []byte{})
 }
 
 // TokenByHash finds a token by the hash of its value, compared exactly.

@@ -12,15 +12,18 @@ import (
 
 // CreateUser stores u and claims its username and email.
 func (s *Store) CreateUser(ctx context.Context, u storage.User) error {
-	return s.update(ctx, "create user", func(tx *bbolt.Tx) error {
-		if err := claim(tx.Bucket(bucketUsersByName), nameKey(u.Username), u.ID, "username"); err != nil {
-			return err
-		}
-		if err := claim(tx.Bucket(bucketUsersByEmail), nameKey(u.Email), u.ID, "email"); err != nil {
-			return err
-		}
-		return insert(tx.Bucket(bucketUsers), u.ID, u)
-	})
+	return s.update(ctx, "create user", func(tx *bbolt.Tx) error { return insertUser(tx, u) })
+}
+
+// insertUser is CreateUser inside a transaction.
+func insertUser(tx *bbolt.Tx, u storage.User) error {
+	if err := claim(tx.Bucket(bucketUsersByName), nameKey(u.Username), u.ID, "username"); err != nil {
+		return err
+	}
+	if err := claim(tx.Bucket(bucketUsersByEmail), nameKey(u.Email), u.ID, "email"); err != nil {
+		return err
+	}
+	return insert(tx.Bucket(bucketUsers), u.ID, u)
 }
 
 // User finds a user by id.

@@ -67,12 +67,13 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 		{"Hooks", hookScenarios},
 		{"Concurrency", concurrencyScenarios},
 		{"HostileStrings", hostileScenarios()},
+		{"ExportImport", exportScenarios},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
 			for _, sc := range g.scenarios {
 				t.Run(sc.name, func(t *testing.T) {
-					sc.run(&env{T: t, s: open(t), ids: storage.NewIDGen()})
+					sc.run(&env{T: t, s: open(t), ids: storage.NewIDGen(), open: open})
 				})
 			}
 		})
@@ -85,6 +86,8 @@ type env struct {
 	*testing.T
 	s   storage.Store
 	ids *storage.IDGen
+	// open makes another fresh store, for scenarios that copy between two.
+	open func(t *testing.T) storage.Store
 }
 
 func (e *env) ctx() context.Context { return e.Context() }

@@ -1,0 +1,439 @@
+package backup
+
+import (
+	"archive/zip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/makechat/makechat/storage"
+	"github.com/makechat/makechat/storage/bolt"
+)
+
+var info = Info{Version: "test", Source: "bolt"}
+
+// openStore opens a fresh embedded store in a temporary directory.
+func openStore(t *testing.T) storage.Store {
+	t.Helper()
+	st, err := bolt.Open(filepath.Join(t.TempDir(), "makechat.db"), bolt.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// fill puts users, a room with members, n messages in it, a direct
+// message, a session, a token and a hook into st.
+func fill(t *testing.T, st storage.Store, ids *storage.IDGen, n int) {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now()
+	alice := storage.User{ID: ids.New(), Username: "alice", Email: "a@example.com", PasswordHash: "$2a$10$hash", IsSuperuser: true, Created: now}
+	bob := storage.User{ID: ids.New(), Username: "bob", Email: "b@example.com", Created: now}
+	require.NoError(t, st.CreateUser(ctx, alice))
+	require.NoError(t, st.CreateUser(ctx, bob))
+	require.NoError(t, st.CreateSession(ctx, storage.Session{ID: ids.New(), KeyHash: "k", User: alice.ID, Created: now, Expires: now.Add(time.Hour)}))
+	require.NoError(t, st.CreateToken(ctx, storage.Token{ID: ids.New(), User: bob.ID, Name: "bot", Hash: "h", Created: now}))
+	room := storage.Room{ID: ids.New(), Name: "général", IsOpen: true, IsVisible: true, Created: now}
+	require.NoError(t, st.CreateRoom(ctx, room, storage.Member{ID: ids.New(), Profile: alice.ID, Role: storage.RoleOwner, Created: now}))
+	require.NoError(t, st.AddMember(ctx, storage.Member{ID: ids.New(), Room: room.ID, Profile: bob.ID, Role: storage.RoleMember, Created: now}))
+	require.NoError(t, st.CreateHook(ctx, storage.Hook{ID: ids.New(), Room: room.ID, Creator: alice.ID, Name: "ci", SecretHash: "s", Created: now}))
+	var recs []storage.Record
+	for i := range n {
+		recs = append(recs, storage.Record{Collection: storage.CollMessages, Value: storage.Message{ID: ids.New(), Room: room.ID, Sender: bob.ID, Text: fmt.Sprintf("message %d with <b>&\"quotes\"</b> and ünïcode 👍", i), Created: now}})
+	}
+	for len(recs) > 0 {
+		k := min(len(recs), 5000)
+		require.NoError(t, st.Import(ctx, recs[:k]))
+		recs = recs[k:]
+	}
+	require.NoError(t, st.CreateMessage(ctx, storage.Message{ID: ids.New(), Sender: alice.ID, Recipient: bob.ID, Text: "psst", Created: now}))
+}
+
+// dump is everything st exports, encoded, for comparing two stores.
+func dump(t *testing.T, st storage.Store) []string {
+	t.Helper()
+	var out []string
+	require.NoError(t, st.Export(context.Background(), func(r storage.Record) error {
+		b, err := json.Marshal(r.Value)
+		out = append(out, r.Collection+" "+string(b))
+		return err
+	}))
+	return out
+}
+
+func TestBackupRestoreRoundTrip(t *testing.T) {
+	src := openStore(t)
+	fill(t, src, storage.NewIDGen(), 5000)
+	dir := t.TempDir()
+	path, m, err := ToDir(context.Background(), src, dir, info)
+	require.NoError(t, err)
+	assert.Regexp(t, `makechat-backup-\d{8}T\d{6}\.\d{3}Z\.zip$`, path)
+	assert.Equal(t, 5001, m.Count(storage.CollMessages))
+	assert.Equal(t, 2, m.Count(storage.CollMembers))
+
+	verified, err := Verify(path)
+	require.NoError(t, err)
+	assert.Equal(t, m.Collections, verified.Collections)
+
+	dst := openStore(t)
+	var last Progress
+	restored, err := Restore(context.Background(), dst, path, RestoreOptions{Progress: func(p Progress) { last = p }})
+	require.NoError(t, err)
+	assert.Equal(t, m.Total(), restored.Total())
+	assert.Equal(t, Progress{Collection: storage.CollHooks, Done: m.Total(), Total: m.Total()}, last)
+	assert.Equal(t, dump(t, src), dump(t, dst))
+
+	u, err := dst.UserByName(context.Background(), "ALICE")
+	require.NoError(t, err)
+	assert.Equal(t, "$2a$10$hash", u.PasswordHash)
+}
+
+func TestRestoreRefusesANonEmptyStoreUnlessForced(t *testing.T) {
+	ids := storage.NewIDGen()
+	src := openStore(t)
+	fill(t, src, ids, 10)
+	path, _, err := ToDir(context.Background(), src, t.TempDir(), info)
+	require.NoError(t, err)
+
+	dst := openStore(t)
+	require.NoError(t, dst.CreateUser(context.Background(), storage.User{ID: ids.New(), Username: "carol", Email: "c@example.com"}))
+	before := dump(t, dst)
+	_, err = Restore(context.Background(), dst, path, RestoreOptions{})
+	require.ErrorIs(t, err, ErrNotEmpty)
+	assert.Contains(t, err.Error(), "1 users")
+	assert.Equal(t, before, dump(t, dst), "a refused restore changed the store")
+
+	_, err = Restore(context.Background(), dst, path, RestoreOptions{Force: true})
+	require.NoError(t, err)
+	assert.Equal(t, dump(t, src), dump(t, dst))
+}
+
+func TestRestoreInterruptedHalfWayCanBeRedoneWithForce(t *testing.T) {
+	src := openStore(t)
+	fill(t, src, storage.NewIDGen(), 3*batchSize)
+	path, _, err := ToDir(context.Background(), src, t.TempDir(), info)
+	require.NoError(t, err)
+
+	dst := openStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err = Restore(ctx, dst, path, RestoreOptions{Progress: func(p Progress) {
+		if p.Collection == storage.CollMessages {
+			cancel()
+		}
+	}})
+	require.ErrorIs(t, err, context.Canceled)
+	_, err = Restore(context.Background(), dst, path, RestoreOptions{})
+	require.ErrorIs(t, err, ErrNotEmpty, "a half-restored store looked empty")
+	_, err = Restore(context.Background(), dst, path, RestoreOptions{Force: true})
+	require.NoError(t, err)
+	assert.Equal(t, dump(t, src), dump(t, dst))
+}
+
+// failAfter fails writes with ENOSPC, as a full disk does, once n bytes
+// have been written.
+type failAfter struct {
+	w io.Writer
+	n int
+}
+
+func (f *failAfter) Write(p []byte) (int, error) {
+	if len(p) > f.n {
+		k, _ := f.w.Write(p[:f.n])
+		f.n = 0
+		return k, &os.PathError{Op: "write", Path: "backup", Err: syscall.ENOSPC}
+	}
+	f.n -= len(p)
+	return f.w.Write(p)
+}
+
+func TestBackupOnAFullDiskLeavesNoFile(t *testing.T) {
+	src := openStore(t)
+	fill(t, src, storage.NewIDGen(), 20000)
+	full, _, err := ToDir(context.Background(), src, t.TempDir(), info)
+	require.NoError(t, err)
+	fi, err := os.Stat(full)
+	require.NoError(t, err)
+	size := int(fi.Size())
+
+	dir := t.TempDir()
+	for _, n := range []int{0, 100, size / 2, size - 1} {
+		_, _, err := toDir(context.Background(), src, dir, info, func(w io.Writer) io.Writer { return &failAfter{w: w, n: n} })
+		require.ErrorIs(t, err, syscall.ENOSPC, "after %d of %d bytes", n, size)
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		assert.Empty(t, entries, "after %d of %d bytes", n, size)
+	}
+	// The same store still backs up once there is room.
+	_, _, err = ToDir(context.Background(), src, dir, info)
+	require.NoError(t, err)
+}
+
+func TestBackupUnderConcurrentWritesRestoresEveryAcknowledgedWrite(t *testing.T) {
+	ids := storage.NewIDGen()
+	src := openStore(t)
+	fill(t, src, ids, 2000)
+	rooms, err := src.Rooms(context.Background())
+	require.NoError(t, err)
+	users, _, err := src.Users(context.Background(), storage.Page{})
+	require.NoError(t, err)
+
+	var (
+		mu      sync.Mutex
+		acked   = map[storage.ID]time.Time{}
+		stop    atomic.Bool
+		writers sync.WaitGroup
+	)
+	for range 4 {
+		writers.Go(func() {
+			for !stop.Load() {
+				m := storage.Message{ID: ids.New(), Room: rooms[0].ID, Sender: users[1].ID, Text: "during the backup", Created: time.Now()}
+				if err := src.CreateMessage(context.Background(), m); err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				acked[m.ID] = time.Now()
+				mu.Unlock()
+			}
+		})
+	}
+	time.Sleep(50 * time.Millisecond)
+	start := time.Now()
+	path, m, err := ToDir(context.Background(), src, t.TempDir(), info)
+	require.NoError(t, err)
+	time.Sleep(50 * time.Millisecond)
+	stop.Store(true)
+	writers.Wait()
+
+	dst := openStore(t)
+	_, err = Restore(context.Background(), dst, path, RestoreOptions{})
+	require.NoError(t, err)
+	got := map[storage.ID]bool{}
+	require.NoError(t, dst.Export(context.Background(), func(r storage.Record) error {
+		if msg, ok := r.Value.(storage.Message); ok {
+			got[msg.ID] = true
+		}
+		return nil
+	}))
+	mu.Lock()
+	defer mu.Unlock()
+	var before, after int
+	for id, at := range acked {
+		if at.Before(start) {
+			before++
+			require.True(t, got[id], "message acknowledged before the backup began is missing")
+		} else {
+			after++
+		}
+	}
+	require.Positive(t, before)
+	require.Positive(t, after, "no write landed during or after the backup")
+	assert.Equal(t, m.Count(storage.CollMessages), len(got))
+	assert.Less(t, len(got), 2001+len(acked)+1)
+	t.Logf("%d writes acknowledged before the backup, %d during or after it; the backup holds %d messages", before, after, len(got))
+}
+
+// archive writes a zip of files, in order, to a temporary file.
+func archive(t *testing.T, files ...[2]string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "crafted.zip")
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	zw := zip.NewWriter(f)
+	for _, file := range files {
+		w, err := zw.Create(file[0])
+		require.NoError(t, err)
+		_, err = w.Write([]byte(file[1]))
+		require.NoError(t, err)
+	}
+	require.NoError(t, zw.Close())
+	require.NoError(t, f.Close())
+	return path
+}
+
+// crafted returns a manifest and files for collections holding the given
+// lines (by collection name), with correct counts and checksums.
+func crafted(lines map[string]string) (Manifest, [][2]string) {
+	m := Manifest{Format: Format, FormatVersion: FormatVersion, Version: "test", Source: "bolt", Created: time.Now()}
+	var files [][2]string
+	for _, c := range storage.Collections {
+		body := lines[c]
+		sum := sha256.Sum256([]byte(body))
+		m.Collections = append(m.Collections, Collection{Name: c, File: c + ".jsonl", Count: strings.Count(body, "\n"), Bytes: int64(len(body)), SHA256: hex.EncodeToString(sum[:])})
+		files = append(files, [2]string{c + ".jsonl", body})
+	}
+	return m, files
+}
+
+func withManifest(t *testing.T, m Manifest, files [][2]string) string {
+	t.Helper()
+	b, err := json.Marshal(m)
+	require.NoError(t, err)
+	return archive(t, append(files, [2]string{manifestFile, string(b)})...)
+}
+
+func TestRestoreRefusesBadFilesAndWritesNothing(t *testing.T) {
+	src := openStore(t)
+	fill(t, src, storage.NewIDGen(), 3000)
+	good, _, err := ToDir(context.Background(), src, t.TempDir(), info)
+	require.NoError(t, err)
+	data, err := os.ReadFile(good)
+	require.NoError(t, err)
+	write := func(b []byte) string {
+		p := filepath.Join(t.TempDir(), "bad.zip")
+		require.NoError(t, os.WriteFile(p, b, 0o600))
+		return p
+	}
+	user := `{"_id":{"$oid":"5f0000000000000000000001"},"username":"u","email":"u@x"}` + "\n"
+	cases := []struct {
+		name string
+		path func() string
+		want error
+	}{
+		{"an empty file", func() string { return write(nil) }, ErrCorrupt},
+		{"not a zip", func() string { return write([]byte("hello, this is not a backup")) }, ErrCorrupt},
+		{"truncated to half", func() string { return write(data[:len(data)/2]) }, ErrCorrupt},
+		{"truncated by one byte", func() string { return write(data[:len(data)-1]) }, ErrCorrupt},
+		{"a byte flipped in the middle", func() string {
+			b := append([]byte(nil), data...)
+			b[len(b)/3] ^= 0xff
+			return write(b)
+		}, ErrCorrupt},
+		{"no manifest", func() string { _, f := crafted(nil); return archive(t, f...) }, ErrCorrupt},
+		{"a manifest that is not JSON", func() string {
+			_, f := crafted(nil)
+			return archive(t, append(f, [2]string{manifestFile, "{nope"})...)
+		}, ErrCorrupt},
+		{"a newer format", func() string {
+			m, f := crafted(nil)
+			m.FormatVersion = FormatVersion + 1
+			return withManifest(t, m, f)
+		}, ErrNewerFormat},
+		{"another kind of archive", func() string {
+			m, f := crafted(nil)
+			m.Format = "something-else"
+			return withManifest(t, m, f)
+		}, ErrCorrupt},
+		{"a missing collection", func() string {
+			m, f := crafted(nil)
+			m.Collections = m.Collections[1:]
+			return withManifest(t, m, f)
+		}, ErrCorrupt},
+		{"an unknown collection", func() string {
+			m, f := crafted(nil)
+			m.Collections[0].Name, m.Collections[0].File = "../etc", "../etc.jsonl"
+			return withManifest(t, m, f)
+		}, ErrCorrupt},
+		{"a checksum that does not match", func() string {
+			m, f := crafted(map[string]string{storage.CollUsers: user})
+			m.Collections[0].SHA256 = strings.Repeat("0", 64)
+			return withManifest(t, m, f)
+		}, ErrCorrupt},
+		{"more records than the manifest says", func() string {
+			m, f := crafted(map[string]string{storage.CollUsers: user})
+			m.Collections[0].Count = 0
+			return withManifest(t, m, f)
+		}, ErrCorrupt},
+		{"a file far larger than its manifest says", func() string {
+			m, f := crafted(map[string]string{storage.CollUsers: user})
+			f[0][1] = user + strings.Repeat(user, 100000)
+			return withManifest(t, m, f)
+		}, ErrCorrupt},
+		{"a last line without newline", func() string {
+			m, f := crafted(map[string]string{storage.CollUsers: user})
+			f[0][1] = strings.TrimSuffix(user, "\n") + " "
+			return withManifest(t, m, f)
+		}, ErrCorrupt},
+		{"a line that is not JSON", func() string {
+			m, _ := crafted(nil)
+			m2, f := crafted(map[string]string{storage.CollRooms: "{not json}\n"})
+			m.Collections = m2.Collections
+			return withManifest(t, m, f)
+		}, ErrCorrupt},
+		{"a record without an id", func() string {
+			_, f := crafted(map[string]string{storage.CollUsers: `{"username":"x"}` + "\n"})
+			m, _ := crafted(map[string]string{storage.CollUsers: `{"username":"x"}` + "\n"})
+			return withManifest(t, m, f)
+		}, ErrCorrupt},
+		{"a field of the wrong type", func() string {
+			body := `{"_id":{"$oid":"5f0000000000000000000001"},"username":42}` + "\n"
+			m, f := crafted(map[string]string{storage.CollUsers: body})
+			return withManifest(t, m, f)
+		}, ErrCorrupt},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dst := openStore(t)
+			_, err := Restore(context.Background(), dst, c.path(), RestoreOptions{})
+			require.ErrorIs(t, err, c.want)
+			assert.NotContains(t, err.Error(), "\n")
+			counts, err := dst.Counts(context.Background())
+			require.NoError(t, err)
+			assert.Empty(t, describe(counts), "a refused restore wrote something")
+		})
+	}
+	t.Run("a missing file", func(t *testing.T) {
+		_, err := Restore(context.Background(), openStore(t), filepath.Join(t.TempDir(), "nope.zip"), RestoreOptions{})
+		require.ErrorIs(t, err, os.ErrNotExist)
+	})
+}
+
+func TestPruneKeepsTheNewest(t *testing.T) {
+	dir := t.TempDir()
+	st := openStore(t)
+	var made []string
+	for range 4 {
+		p, _, err := ToDir(context.Background(), st, dir, info)
+		require.NoError(t, err)
+		made = append(made, p)
+		time.Sleep(2 * time.Millisecond) // names differ by the millisecond
+	}
+	other := filepath.Join(dir, "notes.txt")
+	require.NoError(t, os.WriteFile(other, []byte("mine"), 0o600))
+	stale := filepath.Join(dir, ".makechat-backup-1.partial")
+	fresh := filepath.Join(dir, ".makechat-backup-2.partial")
+	require.NoError(t, os.WriteFile(stale, nil, 0o600))
+	require.NoError(t, os.WriteFile(fresh, nil, 0o600))
+	old := time.Now().Add(-time.Hour)
+	require.NoError(t, os.Chtimes(stale, old, old))
+
+	removed, err := Prune(dir, 2)
+	require.NoError(t, err)
+	assert.Equal(t, made[:2], removed)
+	left, err := List(dir)
+	require.NoError(t, err)
+	assert.Equal(t, made[2:], left)
+	assert.FileExists(t, other)
+	assert.FileExists(t, fresh, "a backup in progress was removed")
+	assert.NoFileExists(t, stale)
+
+	removed, err = Prune(dir, 0)
+	require.NoError(t, err)
+	assert.Empty(t, removed)
+	none, err := List(filepath.Join(dir, "missing"))
+	require.NoError(t, err)
+	assert.Empty(t, none)
+}
+
+func TestWriteStopsOnAFailingStore(t *testing.T) {
+	st := openStore(t)
+	fill(t, st, storage.NewIDGen(), 10)
+	require.NoError(t, st.Close())
+	_, _, err := ToDir(context.Background(), st, t.TempDir(), info)
+	require.True(t, errors.Is(err, storage.ErrClosed), "%v", err)
+}

@@ -1,0 +1,156 @@
+package bolt
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/makechat/makechat/storage"
+)
+
+// collectionBuckets maps each collection to the bucket that holds its
+// records; every other bucket is derived from these and rebuilt by Import.
+var collectionBuckets = map[string][]byte{
+	storage.CollUsers:    bucketUsers,
+	storage.CollSessions: bucketSessions,
+	storage.CollTokens:   bucketTokens,
+	storage.CollRooms:    bucketRooms,
+	storage.CollMembers:  bucketMembers,
+	storage.CollMessages: bucketMessages,
+	storage.CollHooks:    bucketHooks,
+}
+
+// Export calls fn with every record, collection by collection, inside one
+// read-only transaction: bbolt's readers see one moment and do not block
+// writers, so the server goes on committing while an export runs. (A
+// writer waits for readers only when the file outgrows its memory map,
+// which Open sizes generously; see the package documentation.) Messages
+// come in conversation order, then id order.
+func (s *Store) Export(ctx context.Context, fn func(storage.Record) error) error {
+	return s.view(ctx, "export", func(tx *bbolt.Tx) error {
+		for _, coll := range storage.Collections {
+			c := tx.Bucket(collectionBuckets[coll]).Cursor()
+			for k, data := c.First(); k != nil; k, data = c.Next() {
+				v, err := decodeRecord(coll, k, data)
+				if err != nil {
+					return err
+				}
+				if err := fn(storage.Record{Collection: coll, Value: v}); err != nil {
+					return err
+				}
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// decodeRecord decodes one stored record of coll into its model value.
+func decodeRecord(coll string, k, data []byte) (any, error) {
+	switch coll {
+	case storage.CollMessages:
+		return decodeMessage(k, data)
+	case storage.CollUsers:
+		return decode[storage.User](k, data)
+	case storage.CollSessions:
+		return decode[storage.Session](k, data)
+	case storage.CollTokens:
+		return decode[storage.Token](k, data)
+	case storage.CollRooms:
+		return decode[storage.Room](k, data)
+	case storage.CollMembers:
+		return decode[storage.Member](k, data)
+	case storage.CollHooks:
+		return decode[storage.Hook](k, data)
+	}
+	return nil, fmt.Errorf("unknown collection %q", coll)
+}
+
+func decode[T any](k, data []byte) (T, error) {
+	var v T
+	if err := json.Unmarshal(data, &v); err != nil {
+		return v, fmt.Errorf("decode record %x: %w", k, err)
+	}
+	return v, nil
+}
+
+// Import stores recs and their index entries in one transaction (one
+// fsync), without the reference checks of the Create methods: a restore
+// brings direct messages of deleted users, for example.
+func (s *Store) Import(ctx context.Context, recs []storage.Record) error {
+	return s.run(ctx, "import", s.db.Update, func(tx *bbolt.Tx) error {
+		for _, r := range recs {
+			if err := importRecord(tx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// importRecord stores one record as its collection's insert does.
+func importRecord(tx *bbolt.Tx, r storage.Record) error {
+	var err error
+	switch v := r.Value.(type) {
+	case storage.User:
+		err = insertUser(tx, v)
+	case storage.Session:
+		err = insertSession(tx, v)
+	case storage.Token:
+		err = insertToken(tx, v)
+	case storage.Room:
+		if v.Members == nil {
+			v.Members = []storage.ID{}
+		}
+		err = insertRoom(tx, v)
+	case storage.Member:
+		err = insertMember(tx, v)
+	case storage.Message:
+		err = insertMessage(tx, v)
+	case storage.Hook:
+		err = insertHook(tx, v)
+	default:
+		return fmt.Errorf("import: %T is not a record of %q", r.Value, r.Collection)
+	}
+	if err != nil {
+		return fmt.Errorf("import %s: %w", r.Collection, err)
+	}
+	return nil
+}
+
+// Counts counts each collection's records. Messages are counted in the
+// message_conv index, whose small values make it the cheapest to walk.
+func (s *Store) Counts(ctx context.Context) (map[string]int, error) {
+	out := make(map[string]int, len(storage.Collections))
+	err := s.view(ctx, "count", func(tx *bbolt.Tx) error {
+		for _, coll := range storage.Collections {
+			b := collectionBuckets[coll]
+			if coll == storage.CollMessages {
+				b = bucketMessageConv
+			}
+			out[coll] = tx.Bucket(b).Stats().KeyN
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Clear deletes every bucket but meta and creates them empty again, in one
+// transaction.
+func (s *Store) Clear(ctx context.Context) error {
+	return s.run(ctx, "clear", s.db.Update, func(tx *bbolt.Tx) error {
+		for _, name := range allBuckets {
+			if string(name) == string(bucketMeta) {
+				continue
+			}
+			if err := tx.DeleteBucket(name); err != nil {
+				return fmt.Errorf("delete bucket %s: %w", name, err)
+			}
+		}
+		return prepare(tx)
+	})
+}
