@@ -171,7 +171,9 @@ func TestBackupOnAFullDiskLeavesNoFile(t *testing.T) {
 	size := int(fi.Size())
 
 	dir := t.TempDir()
-	for _, n := range []int{0, 100, size / 2, size - 1} {
+	// size - 100 fails in the central directory, at the very end (sizes
+	// vary by a few bytes between backups: the manifest holds the time).
+	for _, n := range []int{0, 100, size / 2, size - 100} {
 		_, _, err := toDir(context.Background(), src, dir, info, func(w io.Writer) io.Writer { return &failAfter{w: w, n: n} })
 		require.ErrorIs(t, err, syscall.ENOSPC, "after %d of %d bytes", n, size)
 		entries, err := os.ReadDir(dir)

@@ -41,6 +41,10 @@ type RestoreOptions struct {
 	Force bool
 	// Progress, if not nil, is called after each batch of records.
 	Progress func(Progress)
+	// Begin, if not nil, is called once the file is verified and the
+	// store found empty (or Force set), before anything is written; its
+	// error stops the restore.
+	Begin func() error
 }
 
 // Verify checks a backup file without restoring it: its format version,
@@ -191,6 +195,11 @@ func Restore(ctx context.Context, st storage.Store, path string, opts RestoreOpt
 	}
 	if held := describe(counts); held != "" && !opts.Force {
 		return m, fmt.Errorf("%w (it holds %s): restore into an empty store, or force it to replace everything", ErrNotEmpty, held)
+	}
+	if opts.Begin != nil {
+		if err := opts.Begin(); err != nil {
+			return m, err
+		}
 	}
 	if opts.Force {
 		if err := st.Clear(ctx); err != nil {
