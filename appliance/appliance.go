@@ -21,8 +21,11 @@ import (
 	"github.com/makechat/makechat/appliance/config"
 	"github.com/makechat/makechat/appliance/control"
 	"github.com/makechat/makechat/appliance/hub"
+	"github.com/makechat/makechat/appliance/metrics"
+	webfs "github.com/makechat/makechat/embed"
 	"github.com/makechat/makechat/storage"
 	"github.com/makechat/makechat/storage/bolt"
+	"github.com/makechat/makechat/storage/mongo"
 	"github.com/rs/zerolog"
 )
 
@@ -34,18 +37,28 @@ const shutdownGrace = 10 * time.Second
 
 // App is a configured makechat server.
 type App struct {
-	cfg   config.Config
-	log   zerolog.Logger
-	store storage.Store
-	chat  *chat.Service
-	api   *api.Server
+	cfg     config.Config
+	log     zerolog.Logger
+	store   storage.Store
+	chat    *chat.Service
+	api     *api.Server
+	backups *Backups
+
+	tlsOverrides tlsOverrides // tests only; see web.go
 }
 
-// OpenStore opens the store the configuration names. The embedded store
-// waits at most lockWait for another process to release its file.
+// OpenStore opens the store the configuration names: MongoDB when
+// mongo_uri is set, else the embedded store in data_dir, which waits at
+// most lockWait for another process to release its file. An unreachable
+// MongoDB fails within mongo.DefaultTimeout (5 s) with one line naming
+// its hosts; several processes may share one MongoDB.
 func OpenStore(cfg config.Config, lockWait time.Duration) (storage.Store, error) {
 	if cfg.MongoURI != "" {
-		return nil, errors.New("mongo_uri is set, but this build of makechat has no MongoDB store yet; unset mongo_uri to use the embedded store")
+		st, err := mongo.Open(context.Background(), cfg.MongoURI, mongo.Options{})
+		if err != nil {
+			return nil, err
+		}
+		return st, nil
 	}
 	path := filepath.Join(cfg.DataDir, StoreFile)
 	st, err := bolt.Open(path, bolt.Options{Timeout: lockWait})
@@ -62,8 +75,12 @@ func NewChat(ctx context.Context, cfg config.Config, st storage.Store, notify ch
 	return svc, svc.Init(ctx)
 }
 
-// New opens the store and builds the server; Run serves it.
-func New(cfg config.Config, log zerolog.Logger) (*App, error) {
+// New opens the store and builds the server; Run serves it. version is
+// the build's, recorded in backups.
+func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
+	if err := checkRestoreMarker(cfg); err != nil {
+		return nil, err
+	}
 	if err := cfg.EnsureSecret(); err != nil {
 		return nil, err
 	}
@@ -72,10 +89,21 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 		return nil, err
 	}
 	h := hub.New(func(*hub.Client) { log.Info().Msg("stream cut off: its client did not keep up") })
+	var backups *Backups
+	m := metrics.New(metrics.Sources{Streams: h.Count, Backups: func() (time.Time, int) {
+		s := backups.Status()
+		return s.LastSuccess, s.Failures
+	}}, time.Now())
+	st = m.Store(st)
 	// The service announces events through the API server, which encodes
 	// them for the hub; the server needs the service in turn.
 	var srv *api.Server
-	svc, err := NewChat(context.Background(), cfg, st, func(e chat.Event) { srv.Publish(e) })
+	svc, err := NewChat(context.Background(), cfg, st, func(e chat.Event) {
+		if e.Name == chat.EventMessageCreated {
+			m.MessagePosted()
+		}
+		srv.Publish(e)
+	})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -86,38 +114,43 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 		return nil, err
 	}
 	srv = api.New(svc, h, log, proxies)
+	srv.SetMetrics(m, m.Handler())
 	if NewMaintenance(cfg).On() {
 		srv.Maintenance().Set(true)
 		log.Warn().Msg("maintenance mode is on: users get 503 until 'makechat maintenance off'")
 	}
-	return &App{cfg: cfg, log: log, store: st, chat: svc, api: srv}, nil
+	backups = NewBackups(cfg, st, version, log)
+	srv.AddHealthDetail("backup", backups.healthDetail)
+	return &App{cfg: cfg, log: log, store: st, chat: svc, api: srv, backups: backups}, nil
 }
 
-// Handler is the whole site: the API, /healthz and the start page.
+// Handler is the whole site: the API, /healthz and the web app (the chat
+// at /, /login and /register, the admin at /makechat/admin, and their
+// files), every page behind the maintenance page.
 func (a *App) Handler() http.Handler {
+	// Maintenance switched from the admin pages persists like the CLI's.
+	a.api.SetMaintenanceSwitch(maintenance{path: filepath.Join(a.cfg.DataDir, MaintenanceFile), live: a.api.Maintenance()})
+	site, err := webfs.Open(a.cfg.WebCustomDir)
+	if err != nil {
+		a.log.Error().Err(err).Str("web_custom_dir", a.cfg.WebCustomDir).Msg("web_custom_dir cannot be read: serving the built-in web app only")
+		site, _ = webfs.Open("")
+	}
 	api := a.api.Handler()
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api)
 	mux.Handle("/healthz", api)
-	mux.Handle("/{$}", maintenancePage(a.cfg, a.api.Maintenance(), http.HandlerFunc(startPage)))
+	mux.Handle("/metrics", api)
+	mux.Handle("/", maintenancePage(a.cfg, a.api.Maintenance(), site))
 	return a.api.Middleware(mux)
 }
 
-// Run serves HTTP on cfg.Listen and the control socket until ctx ends,
-// then stops accepting, lets in-flight requests finish (bounded by
-// shutdownGrace), and closes the store. ready, if not nil, is called once
-// the server accepts connections.
-func (a *App) Run(ctx context.Context, ready func(addr net.Addr)) error {
+// Run serves HTTP on cfg.Listen, or with domain or tls_cert HTTPS and a
+// redirecting HTTP port (see web.go), and the control socket until ctx
+// ends; then it stops accepting, lets in-flight requests finish (bounded
+// by shutdownGrace), and closes the store. ready, if not nil, is called
+// with the URL users open once the server accepts connections.
+func (a *App) Run(ctx context.Context, ready func(url string)) error {
 	defer a.store.Close()
-	ln, err := net.Listen("tcp", a.cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", a.cfg.Listen, err)
-	}
-	sock, err := control.Listen(control.SocketPath(a.cfg.DataDir))
-	if err != nil {
-		ln.Close()
-		return err
-	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	srv := &http.Server{
@@ -128,18 +161,39 @@ func (a *App) Run(ctx context.Context, ready func(addr net.Addr)) error {
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 		ErrorLog:          newStdLogger(a.log),
 	}
+	web, err := a.listenWeb(srv)
+	if err != nil {
+		return err
+	}
+	sock, err := control.Listen(control.SocketPath(a.cfg.DataDir))
+	if err != nil {
+		web.close()
+		return err
+	}
+	// Certificates are obtained in the background; the listeners are
+	// bound, so the CA's challenges wait in their backlogs until served.
+	if err := web.start(ctx); err != nil {
+		web.close()
+		sock.Close()
+		return fmt.Errorf("automatic HTTPS: %w", err)
+	}
 	var wg sync.WaitGroup
 	maint := maintenance{path: filepath.Join(a.cfg.DataDir, MaintenanceFile), live: a.api.Maintenance()}
-	wg.Go(func() { control.Serve(ctx, sock, control.NewOps(a.chat, maint), a.log) })
+	wg.Go(func() { control.Serve(ctx, sock, control.NewOps(a.chat, maint, a.backups), a.log) })
+	wg.Go(func() { a.backups.Schedule(ctx) })
 	wg.Go(func() { a.expireSessions(ctx) })
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	hup, stopHup := hangups()
+	defer stopHup()
+	wg.Go(func() { a.reloadOnHangup(ctx, hup, web.tls) })
+	serveErr := make(chan error, len(web.servers))
+	web.serve(serveErr)
 	if ready != nil {
-		ready(ln.Addr())
+		ready(web.url)
 	}
 	select {
 	case err := <-serveErr:
 		cancel()
+		web.close()
 		wg.Wait()
 		return fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
@@ -147,7 +201,7 @@ func (a *App) Run(ctx context.Context, ready func(addr net.Addr)) error {
 	a.log.Info().Msg("shutting down")
 	shutCtx, done := context.WithTimeout(context.Background(), shutdownGrace)
 	defer done()
-	err = srv.Shutdown(shutCtx)
+	err = web.shutdown(shutCtx)
 	// Ending the base context closes the streams with "going away".
 	cancel()
 	a.api.WaitStreams(shutCtx)

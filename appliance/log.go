@@ -47,6 +47,13 @@ func newStdLogger(l zerolog.Logger) *log.Logger {
 type lineWriter struct{ l zerolog.Logger }
 
 func (w lineWriter) Write(p []byte) (int, error) {
-	w.l.Warn().Str("source", "net/http").Msg(strings.TrimSpace(string(p)))
+	msg := strings.TrimSpace(string(p))
+	ev := w.l.Warn()
+	if strings.Contains(msg, "TLS handshake error") {
+		// Scanners, old clients and clients that distrust the
+		// certificate cause these all day on a public port; nothing to act on.
+		ev = w.l.Debug()
+	}
+	ev.Str("source", "net/http").Msg(msg)
 	return len(p), nil
 }

@@ -41,7 +41,7 @@ func openStore(t *testing.T) storage.Store {
 func fill(t *testing.T, st storage.Store, ids *storage.IDGen, n int) {
 	t.Helper()
 	ctx := context.Background()
-	now := time.Now()
+	now := time.Now().UTC().Truncate(time.Millisecond) // what every backend keeps
 	alice := storage.User{ID: ids.New(), Username: "alice", Email: "a@example.com", PasswordHash: "$2a$10$hash", IsSuperuser: true, Created: now}
 	bob := storage.User{ID: ids.New(), Username: "bob", Email: "b@example.com", Created: now}
 	require.NoError(t, st.CreateUser(ctx, alice))

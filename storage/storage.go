@@ -27,6 +27,10 @@ var (
 	ErrDuplicate = errors.New("duplicate")
 	// ErrClosed: the store has been closed.
 	ErrClosed = errors.New("store closed")
+	// ErrUnavailable: the backend cannot be reached just now (a MongoDB
+	// that is down or unreachable). The write may or may not have
+	// happened; the caller may retry later. The API answers 503.
+	ErrUnavailable = errors.New("store unavailable")
 )
 
 // Roles a member may have in a room.
@@ -129,7 +133,9 @@ type Page struct {
 // Errors: a missing object gives ErrNotFound; a taken unique value gives
 // ErrDuplicate and writes nothing; a closed store gives ErrClosed. Other
 // errors are faults of the backend (disk, network) and are wrapped with
-// context. Errors may be wrapped: compare with errors.Is.
+// context; a backend that cannot reach its server wraps ErrUnavailable
+// in them, so that callers can answer "try again" rather than "bug".
+// Errors may be wrapped: compare with errors.Is.
 //
 // Ordering: lists are returned in id order, which is creation order.
 // Returned values are copies; callers may modify them freely.

@@ -25,7 +25,44 @@ type Server struct {
 	log     zerolog.Logger
 	proxies []netip.Prefix // trusted reverse proxies (see proxy.go)
 	maint   *Maintenance
-	streams sync.WaitGroup // open WebSocket streams
+	// maintSwitch persists maintenance changes made through the API.
+	maintSwitch MaintenanceSwitch
+	streams     sync.WaitGroup // open WebSocket streams
+	// details add named entries to the /healthz body (AddHealthDetail).
+	details []healthDetail
+	// observer and metrics, if set (SetMetrics), count requests and
+	// serve /metrics.
+	observer Observer
+	metrics  http.Handler
+}
+
+// SetMetrics makes the server report every request to obs and serve h at
+// /metrics to administrators (by API token or session). Call it before
+// Handler and Middleware.
+func (s *Server) SetMetrics(obs Observer, h http.Handler) {
+	s.observer, s.metrics = obs, h
+}
+
+// serveMetrics serves the metrics to administrators only: counts of
+// users' activity are not for everyone's eyes.
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
+	if !a.IsAdmin() {
+		return chat.ErrAdminRequired
+	}
+	s.metrics.ServeHTTP(w, r)
+	return nil
+}
+
+type healthDetail struct {
+	name string
+	fn   func() any
+}
+
+// AddHealthDetail makes /healthz report fn's value under name whenever
+// fn returns non-nil, such as the state of scheduled backups. Call it
+// before serving.
+func (s *Server) AddHealthDetail(name string, fn func() any) {
+	s.details = append(s.details, healthDetail{name, fn})
 }
 
 // New returns the API over a chat service, with real-time events fanned
@@ -73,6 +110,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/api/messages", s.route(get(user, s.listMessages), post(user, s.postMessage)))
 	mux.Handle("/api/messages/{id}", s.route(patch(user, s.editMessage), del(user, s.deleteMessage)))
 	mux.Handle("/api/stream", s.route(get(public, s.stream)))
+	mux.Handle("/api/maintenance", s.route(get(user, s.getMaintenance), put(user, s.putMaintenance)))
+	mux.Handle("/api/directs", s.route(get(user, s.listDirects)))
 	mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errRouteNotFound)
 	}))
@@ -84,6 +123,9 @@ func (s *Server) Handler() http.Handler {
 	root := http.NewServeMux()
 	root.Handle("/api/", noStore(s.maintenanceGate(api)))
 	root.Handle("/healthz", http.HandlerFunc(s.health))
+	if s.metrics != nil {
+		root.Handle("/metrics", noStore(s.route(get(user, s.serveMetrics))))
+	}
 	return root
 }
 
@@ -103,10 +145,15 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "detail": "the store does not answer"})
 		return
 	}
+	body := map[string]any{"status": "ok"}
 	if s.maint.On() {
 		// Healthy, but closed to users: say so without failing the check.
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "maintenance": true})
-		return
+		body["maintenance"] = true
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	for _, d := range s.details {
+		if v := d.fn(); v != nil {
+			body[d.name] = v
+		}
+	}
+	writeJSON(w, http.StatusOK, body)
 }

@@ -71,7 +71,7 @@ func TestSession_WorksUntilLogoutEndsItServerSide(t *testing.T) {
 	b := e.browser("test_user", "test_pass")
 	r := e.do(request{method: "GET", path: "/api/ping", client: b})
 	require.Equal(t, 200, r.status)
-	assert.Equal(t, `{"username": "test_user", "is_superuser": false, "have_rooms": false}`, r.body)
+	assert.Equal(t, `{"username": "test_user", "is_superuser": false, "have_rooms": false, "_id": {"$oid": "`+e.user.ID.Hex()+`"}}`, r.body)
 
 	// Keep the cookie value to replay it after logout.
 	u := e.srv.URL + "/api/ping"
@@ -225,7 +225,7 @@ func TestPing_SaysWhetherTheUserHasRooms(t *testing.T) {
 	e := newEnv(t)
 	e.createRoom("general", "")
 	r := e.do(request{method: "GET", path: "/api/ping", token: e.adminToken})
-	assert.Equal(t, `{"username": "admin", "is_superuser": true, "have_rooms": true}`, r.body)
+	assert.Equal(t, `{"username": "admin", "is_superuser": true, "have_rooms": true, "_id": {"$oid": "`+e.admin.ID.Hex()+`"}}`, r.body)
 }
 
 func TestSystemActorRoomHasNoMembers(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/makechat/makechat/appliance/chat"
+	"github.com/makechat/makechat/storage"
 )
 
 // httpError is an error with its HTTP answer. Every error the API sends
@@ -65,6 +66,14 @@ var (
 		title:       "Permission Denied",
 		description: "Cross-origin request refused: a request authenticated by the session cookie must carry this server's Origin header.",
 	}
+	// errUnavailable answers a request that the store could not serve
+	// because it cannot be reached (MongoDB down): the client may retry.
+	errUnavailable = &httpError{
+		status:      http.StatusServiceUnavailable,
+		title:       "Service Unavailable",
+		description: "The database does not answer just now; try again shortly.",
+		retryAfter:  5,
+	}
 	errInternal = &httpError{
 		status:      http.StatusInternalServerError,
 		title:       "Internal Server Error",
@@ -101,6 +110,9 @@ func asHTTPError(err error) *httpError {
 	if errors.As(err, &he) {
 		return he
 	}
+	if errors.Is(err, storage.ErrUnavailable) {
+		return errUnavailable
+	}
 	if de, ok := chat.AsError(err); ok {
 		ks, known := kindStatus[de.Kind]
 		if known {
@@ -119,6 +131,9 @@ func asHTTPError(err error) *httpError {
 // with a generic 500, so no detail of the server leaks.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	he := asHTTPError(err)
+	if he == errUnavailable {
+		logFor(r, s.log).Warn().Err(err).Msg("request failed: the store is unavailable")
+	}
 	if he == errInternal {
 		if errors.Is(err, context.Canceled) {
 			// The client went away; there is no one to answer.

@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -19,7 +18,6 @@ import (
 	"github.com/makechat/makechat/appliance/chat"
 	"github.com/makechat/makechat/appliance/hub"
 	"github.com/makechat/makechat/storage"
-	"github.com/makechat/makechat/storage/bolt"
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -44,6 +42,8 @@ type env struct {
 type envConfig struct {
 	chat.Options
 	proxies []netip.Prefix
+	// store opens the store; nil means openTestStore (see store_test.go).
+	store func(testing.TB) storage.Store
 }
 
 type envOption func(*envConfig)
@@ -54,12 +54,12 @@ func withProductionCost(o *envConfig) { o.BcryptCost = bcrypt.DefaultCost }
 
 func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
-	st, err := bolt.Open(filepath.Join(t.TempDir(), "makechat.db"), bolt.Options{})
-	require.NoError(t, err)
-	o := envConfig{Options: chat.Options{SessionTTL: time.Hour, BcryptCost: bcrypt.MinCost}}
+	o := envConfig{Options: chat.Options{SessionTTL: time.Hour, BcryptCost: bcrypt.MinCost}, store: openTestStore}
 	for _, opt := range opts {
 		opt(&o)
 	}
+	st := o.store(t)
+	var err error
 	var a *api.Server
 	o.Notify = func(e chat.Event) { a.Publish(e) }
 	svc := chat.New(st, o.Options)

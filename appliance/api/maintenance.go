@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
+
+	"github.com/makechat/makechat/appliance/chat"
 )
 
 // Maintenance mode: while it is on, every /api/ route answers 503 with
@@ -22,8 +24,57 @@ var errMaintenance = &httpError{
 	retryAfter:  maintenanceRetry,
 }
 
-// Maintenance holds the mode; the appliance owns its persistence.
+// Maintenance holds the mode; the appliance owns its persistence (see
+// MaintenanceSwitch).
 type Maintenance struct{ on atomic.Bool }
+
+// MaintenanceSwitch switches maintenance mode durably: the appliance's
+// implementation writes or removes data_dir/maintenance, exactly as
+// "makechat maintenance on|off" does, and then flips the live flag. Set
+// must not return before the change would survive a restart.
+type MaintenanceSwitch interface {
+	Set(on bool) error
+}
+
+// SetMaintenanceSwitch makes PUT /api/maintenance persist through sw.
+// Without one, the endpoint only flips the live flag (as in tests).
+func (s *Server) SetMaintenanceSwitch(sw MaintenanceSwitch) { s.maintSwitch = sw }
+
+// maintenanceView is the body of GET and PUT /api/maintenance.
+type maintenanceView struct {
+	Maintenance bool `json:"maintenance"`
+}
+
+func (s *Server) getMaintenance(w http.ResponseWriter, _ *http.Request, a chat.Actor) error {
+	if !a.IsAdmin() {
+		return chat.ErrAdminRequired
+	}
+	writeJSON(w, http.StatusOK, maintenanceView{s.maint.On()})
+	return nil
+}
+
+// putMaintenance switches the mode; it answers once the change is durable.
+func (s *Server) putMaintenance(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
+	if !a.IsAdmin() {
+		return chat.ErrAdminRequired
+	}
+	var in struct {
+		Maintenance *bool `json:"maintenance"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	if in.Maintenance == nil {
+		return chat.Missing("maintenance")
+	}
+	if s.maintSwitch == nil {
+		s.maint.Set(*in.Maintenance)
+	} else if err := s.maintSwitch.Set(*in.Maintenance); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, maintenanceView{s.maint.On()})
+	return nil
+}
 
 // Set switches maintenance mode on or off.
 func (m *Maintenance) Set(on bool) { m.on.Store(on) }

@@ -13,7 +13,24 @@ import (
 
 type ctxKey int
 
-const requestIDKey ctxKey = 0
+// Context keys, all in one place so that none collides with another.
+const (
+	requestIDKey ctxKey = iota
+	// forwardedHTTPSKey marks a request a trusted proxy says came over
+	// HTTPS (see proxy.go).
+	forwardedHTTPSKey
+	routeKey
+)
+
+// routeHolder receives the pattern of the API route that served a
+// request, for the metrics (see route in router.go).
+type routeHolder struct{ pattern string }
+
+// Observer receives a report of every answered request: the route
+// pattern that matched (or "other"), method, status and duration.
+type Observer interface {
+	ObserveRequest(route, method string, code int, d time.Duration)
+}
 
 // logFor returns log with the request's id attached.
 func logFor(r *http.Request, log zerolog.Logger) *zerolog.Logger {
@@ -60,7 +77,9 @@ func (s *Server) Middleware(next http.Handler) http.Handler {
 		start := time.Now()
 		r = s.fromProxy(r)
 		id := newRequestID()
-		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		holder := &routeHolder{}
+		ctx := context.WithValue(r.Context(), requestIDKey, id)
+		r = r.WithContext(context.WithValue(ctx, routeKey, holder))
 		sw := &statusWriter{ResponseWriter: w}
 		h := sw.Header()
 		h.Set("X-Request-Id", id)
@@ -86,6 +105,16 @@ func (s *Server) Middleware(next http.Handler) http.Handler {
 				Dur("duration", time.Since(start)).
 				Str("remote", r.RemoteAddr).
 				Msg("request")
+			if s.observer != nil {
+				route := holder.pattern
+				if route == "" {
+					route = r.Pattern
+				}
+				if route == "" {
+					route = "other"
+				}
+				s.observer.ObserveRequest(route, r.Method, sw.status, time.Since(start))
+			}
 		}()
 		next.ServeHTTP(sw, r)
 	})

@@ -16,8 +16,6 @@ import (
 // same-origin check and the cookie's Secure flag), and the host it asked
 // for. From anyone else they are ignored, so they cannot be forged.
 
-const forwardedHTTPSKey ctxKey = 1
-
 // ParseProxies reads trusted_proxies entries: IP addresses or CIDR ranges.
 func ParseProxies(entries []string) ([]netip.Prefix, error) {
 	var out []netip.Prefix

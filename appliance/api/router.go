@@ -43,6 +43,9 @@ func (s *Server) route(methods ...method) http.Handler {
 	}
 	allow := allowHeader(names)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h, ok := r.Context().Value(routeKey).(*routeHolder); ok {
+			h.pattern = r.Pattern
+		}
 		if r.Method == http.MethodOptions {
 			w.Header().Set("Allow", allow)
 			w.WriteHeader(http.StatusNoContent)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/makechat/makechat/appliance/auth"
 	"github.com/makechat/makechat/appliance/chat"
+	"github.com/makechat/makechat/storage"
 )
 
 const sessionCookie = "session"
@@ -97,11 +98,14 @@ func (s *Server) ping(w http.ResponseWriter, r *http.Request, a chat.Actor) erro
 	if err != nil {
 		return err
 	}
+	// _id (decided, docs/api.md) lets a web client that was reloaded tell
+	// its own messages apart; the seed's three fields keep their order.
 	writeJSON(w, http.StatusOK, struct {
-		Username    string `json:"username"`
-		IsSuperuser bool   `json:"is_superuser"`
-		HaveRooms   bool   `json:"have_rooms"`
-	}{p.User.Username, p.User.IsSuperuser, p.HasRooms})
+		Username    string     `json:"username"`
+		IsSuperuser bool       `json:"is_superuser"`
+		HaveRooms   bool       `json:"have_rooms"`
+		ID          storage.ID `json:"_id"`
+	}{p.User.Username, p.User.IsSuperuser, p.HasRooms, p.User.ID})
 	return nil
 }
 

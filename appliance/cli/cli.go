@@ -88,6 +88,9 @@ func newRoot(env Env) *ucli.Command {
 			serveCommand(env),
 			userCommand(env),
 			maintenanceCommand(env),
+			backupCommand(env),
+			restoreCommand(env),
+			healthCommand(env),
 			versionCommand(env),
 		},
 		// Exit codes are decided by Run, not by the library.

@@ -8,17 +8,25 @@ import (
 	"github.com/makechat/makechat/appliance"
 	"github.com/makechat/makechat/appliance/config"
 	"github.com/makechat/makechat/appliance/control"
+	"github.com/rs/zerolog"
 )
 
-// opTimeout bounds one management operation.
-const opTimeout = 30 * time.Second
+// opTimeout bounds one management operation; a backup may take longer.
+const (
+	opTimeout     = 30 * time.Second
+	backupTimeout = 24 * time.Hour
+)
 
 // execOp runs a management operation: on the running server through its
 // control socket, or, when no server runs, on the store opened here. The
 // embedded store's lock makes the two exclusive: if a server starts in
 // between, opening the store fails with a clear message.
-func execOp(ctx context.Context, cfg config.Config, op string, args, result any) error {
-	ctx, cancel := context.WithTimeout(ctx, opTimeout)
+func execOp(ctx context.Context, env Env, cfg config.Config, op string, args, result any) error {
+	timeout := opTimeout
+	if op == control.OpBackup {
+		timeout = backupTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	err := control.Call(ctx, control.SocketPath(cfg.DataDir), op, args, result)
 	if !errors.Is(err, control.ErrNoServer) {
@@ -33,5 +41,6 @@ func execOp(ctx context.Context, cfg config.Config, op string, args, result any)
 	if err != nil {
 		return err
 	}
-	return control.NewOps(svc, appliance.NewMaintenance(cfg)).Call(ctx, op, args, result)
+	backups := appliance.NewBackups(cfg, st, env.Version, zerolog.Nop())
+	return control.NewOps(svc, appliance.NewMaintenance(cfg), backups).Call(ctx, op, args, result)
 }

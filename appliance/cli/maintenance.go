@@ -33,7 +33,7 @@ func maintenanceCommand(env Env) *ucli.Command {
 				return err
 			}
 			var info control.MaintenanceInfo
-			if err := execOp(ctx, cfg, control.OpMaintenance, args, &info); err != nil {
+			if err := execOp(ctx, env, cfg, control.OpMaintenance, args, &info); err != nil {
 				return err
 			}
 			state := "off"

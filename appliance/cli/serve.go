@@ -2,9 +2,8 @@ package cli
 
 import (
 	"context"
-	"fmt"
-	"net"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -41,19 +40,22 @@ func serve(ctx context.Context, cmd *ucli.Command, env Env) error {
 	for _, k := range cfg.Unknown {
 		log.Warn().Str("key", k).Msg("unknown configuration key ignored")
 	}
-	app, err := appliance.New(cfg, log)
+	app, err := appliance.New(cfg, log, env.Version)
 	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	return app.Run(ctx, func(addr net.Addr) {
-		url := fmt.Sprintf("http://%s/", addr)
+	return app.Run(ctx, func(url string) {
+		msg := "makechat ready (HTTPS)"
+		if strings.HasPrefix(url, "http:") {
+			msg = "makechat ready (plain HTTP: set domain for automatic HTTPS)"
+		}
 		log.Info().
 			Str("url", url).
 			Str("data_dir", cfg.DataDir).
 			Dur("startup", time.Since(start)).
-			Msg("makechat ready (plain HTTP: set domain for automatic HTTPS)")
+			Msg(msg)
 		if app.NeedsAdmin(ctx) {
 			log.Info().Msg("no administrator yet; create one with: makechat user create -u admin -p PASSWORD -e EMAIL -admin")
 		}

@@ -24,7 +24,7 @@ func userChangepassCommand(env Env) *ucli.Command {
 			}
 			var u control.UserInfo
 			args := control.UserArgs{Username: cmd.String("u"), Password: cmd.String("p")}
-			if err := execOp(ctx, cfg, control.OpUserChangepass, args, &u); err != nil {
+			if err := execOp(ctx, env, cfg, control.OpUserChangepass, args, &u); err != nil {
 				return err
 			}
 			_, err = fmt.Fprintf(env.Stdout, "password of %s changed; its sessions were ended\n", u.Username)

@@ -26,7 +26,7 @@ func userCreateCommand(env Env) *ucli.Command {
 			}
 			args := control.UserArgs{Username: cmd.String("u"), Password: cmd.String("p"), Email: cmd.String("e"), Admin: cmd.Bool("admin")}
 			var u control.UserInfo
-			if err := execOp(ctx, cfg, control.OpUserCreate, args, &u); err != nil {
+			if err := execOp(ctx, env, cfg, control.OpUserCreate, args, &u); err != nil {
 				return err
 			}
 			role := "user"

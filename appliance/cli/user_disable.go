@@ -25,7 +25,7 @@ func userSetDisabledCommand(env Env, disable bool) *ucli.Command {
 				return err
 			}
 			var u control.UserInfo
-			if err := execOp(ctx, cfg, op, control.UserArgs{Username: cmd.String("u")}, &u); err != nil {
+			if err := execOp(ctx, env, cfg, op, control.UserArgs{Username: cmd.String("u")}, &u); err != nil {
 				return err
 			}
 			_, err = fmt.Fprintf(env.Stdout, "%s %s\n", done, u.Username)

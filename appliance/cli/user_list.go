@@ -21,7 +21,7 @@ func userListCommand(env Env) *ucli.Command {
 				return err
 			}
 			var users []control.UserInfo
-			if err := execOp(ctx, cfg, control.OpUserList, nil, &users); err != nil {
+			if err := execOp(ctx, env, cfg, control.OpUserList, nil, &users); err != nil {
 				return err
 			}
 			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)

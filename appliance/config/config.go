@@ -203,6 +203,10 @@ func load(file string, env lookupFunc, flags map[string]string, search []string)
 		}
 		return Config{}, &Error{Key: set, Value: value, Source: sources[set], Err: fmt.Errorf("%s must be set too (both or neither)", unset)}
 	}
+	if c.Domain != "" && c.TLSCert != "" {
+		return Config{}, &Error{Key: "tls_cert", Value: c.TLSCert, Source: sources["tls_cert"],
+			Err: fmt.Errorf("domain is set too (from %s); use domain for automatic certificates or tls_cert/tls_key for your own, not both", sanitize(sources["domain"]))}
+	}
 	if c.BackupDir == "" {
 		c.BackupDir = filepath.Join(c.DataDir, "backups")
 	}

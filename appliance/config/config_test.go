@@ -575,3 +575,27 @@ func TestDefaultDataDir_ReadsTheEnvironment(t *testing.T) {
 	t.Setenv("XDG_DATA_HOME", "/xdg-test")
 	assert.Equal(t, "/xdg-test/makechat", DefaultDataDir())
 }
+
+func TestLoad_DomainAndTLSCertExcludeEachOther(t *testing.T) {
+	t.Parallel()
+	path := writeFile(t, "domain = chat.example.com\n")
+	_, err := loadT(t, path, nil, map[string]string{"tls_cert": "/etc/cert.pem", "tls_key": "/etc/key.pem"})
+	require.Error(t, err)
+	assert.Equal(t, `config: tls_cert = "/etc/cert.pem" (from --tls-cert): domain is set too (from `+path+`:1); use domain for automatic certificates or tls_cert/tls_key for your own, not both`, err.Error())
+
+	// Unsetting one of them from a higher source is the way out.
+	c, err := loadT(t, path, nil, map[string]string{"domain": "", "tls_cert": "/etc/cert.pem", "tls_key": "/etc/key.pem"})
+	require.NoError(t, err)
+	assert.Empty(t, c.Domain)
+	assert.Equal(t, "/etc/cert.pem", c.TLSCert)
+}
+
+func TestLoad_TLSFilesBecomeAbsolute(t *testing.T) {
+	t.Parallel()
+	c, err := loadT(t, "", nil, map[string]string{"tls_cert": "cert.pem", "tls_key": "keys/key.pem"})
+	require.NoError(t, err)
+	wd, err := os.Getwd()
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(wd, "cert.pem"), c.TLSCert)
+	assert.Equal(t, filepath.Join(wd, "keys", "key.pem"), c.TLSKey)
+}

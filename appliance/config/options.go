@@ -66,7 +66,7 @@ func options(env lookupFunc) []Option {
 		{
 			Key:     "listen",
 			Default: "127.0.0.1:8080",
-			Help:    "Address and port the HTTP server listens on (host:port; the packages and the Docker image set :8080).",
+			Help:    "Address and port the HTTP server listens on (host:port; the packages and the Docker image set :8080); not used when domain or tls_cert is set, which serve HTTPS on :443 and HTTP on :80.",
 			set:     setListen,
 		},
 		{
@@ -103,7 +103,7 @@ func options(env lookupFunc) []Option {
 		},
 		{
 			Key:  "domain",
-			Help: "Public host name; when set, makechat gets and renews its HTTPS certificate automatically.",
+			Help: "Public host name; when set, makechat serves HTTPS on :443 (and HTTP on :80 for the ACME challenge and the redirect to HTTPS) with a certificate it gets and renews automatically.",
 			set:  setDomain,
 		},
 		{
@@ -113,18 +113,18 @@ func options(env lookupFunc) []Option {
 		},
 		{
 			Key:  "acme_ca",
-			Help: "ACME directory URL (https://) to get certificates from instead of Let's Encrypt, e.g. a staging or test CA.",
+			Help: "ACME directory URL (https://) to get certificates from; empty means Let's Encrypt's production CA; e.g. Let's Encrypt staging or a private CA.",
 			set:  setACMECA,
 		},
 		{
 			Key:  "tls_cert",
-			Help: "PEM certificate file to serve HTTPS with instead of automatic certificates; needs tls_key.",
-			set:  func(c *Config, v string) error { c.TLSCert = v; return nil },
+			Help: "PEM certificate (chain) file to serve HTTPS with on :443 instead of automatic certificates; needs tls_key, excludes domain, reread on SIGHUP.",
+			set:  func(c *Config, v string) error { return setPath(&c.TLSCert, v) },
 		},
 		{
 			Key:  "tls_key",
-			Help: "PEM private key file that goes with tls_cert.",
-			set:  func(c *Config, v string) error { c.TLSKey = v; return nil },
+			Help: "PEM private key file that goes with tls_cert, reread with it on SIGHUP.",
+			set:  func(c *Config, v string) error { return setPath(&c.TLSKey, v) },
 		},
 		{
 			Key:  "trusted_proxies",
@@ -200,6 +200,21 @@ func setDataDir(c *Config, v string) error {
 		return fmt.Errorf("cannot make it absolute: %w", err)
 	}
 	c.DataDir = abs
+	return nil
+}
+
+// setPath stores a file path made absolute, so that a file named relative
+// to the directory makechat was started in is found again on a reload.
+func setPath(dst *string, v string) error {
+	if v == "" {
+		*dst = ""
+		return nil
+	}
+	abs, err := filepath.Abs(v)
+	if err != nil {
+		return fmt.Errorf("cannot make it absolute: %w", err)
+	}
+	*dst = abs
 	return nil
 }
 

@@ -101,7 +101,11 @@ func handle(ctx context.Context, conn *net.UnixConn, ops *Ops, log zerolog.Logge
 		_ = enc.Encode(response{Error: "malformed control request"})
 		return
 	}
+	// An operation may run long (a backup of a large store); the client
+	// bounds its own wait.
+	_ = conn.SetDeadline(time.Time{})
 	result, err := ops.Do(ctx, req.Op, req.Args)
+	_ = conn.SetDeadline(time.Now().Add(time.Minute))
 	if err != nil {
 		_ = enc.Encode(response{Error: Message(err)})
 		return

@@ -13,8 +13,29 @@ import (
 
 // Ops are the management operations, run as the system actor.
 type Ops struct {
-	chat  *chat.Service
-	maint Maintenance
+	chat    *chat.Service
+	maint   Maintenance
+	backups Backuper
+}
+
+// Backuper takes a backup of the store into a directory ("" for the
+// configured one).
+type Backuper interface {
+	Backup(ctx context.Context, dir string) (BackupInfo, error)
+}
+
+// BackupArgs are the arguments of the backup operation.
+type BackupArgs struct {
+	Dir string `json:"dir,omitempty"`
+}
+
+// BackupInfo describes a backup that was taken.
+type BackupInfo struct {
+	Path     string  `json:"path"`
+	Records  int     `json:"records"`
+	Messages int     `json:"messages"`
+	Bytes    int64   `json:"bytes"`
+	Seconds  float64 `json:"seconds"`
 }
 
 // Maintenance is the maintenance-mode switch the operations turn.
@@ -23,9 +44,11 @@ type Maintenance interface {
 	Set(on bool) error
 }
 
-// NewOps returns the operations over a chat service and a maintenance
-// switch.
-func NewOps(svc *chat.Service, maint Maintenance) *Ops { return &Ops{chat: svc, maint: maint} }
+// NewOps returns the operations over a chat service, a maintenance
+// switch and a backup taker.
+func NewOps(svc *chat.Service, maint Maintenance, backups Backuper) *Ops {
+	return &Ops{chat: svc, maint: maint, backups: backups}
+}
 
 // MaintenanceArgs switch maintenance mode (On nil: only ask).
 type MaintenanceArgs struct {
@@ -67,6 +90,7 @@ const (
 	OpUserDisable    = "user.disable"
 	OpUserEnable     = "user.enable"
 	OpMaintenance    = "maintenance"
+	OpBackup         = "backup"
 )
 
 // Do runs one operation; args is its JSON-encoded argument struct.
@@ -84,6 +108,15 @@ func (o *Ops) Do(ctx context.Context, op string, args json.RawMessage) (any, err
 			}
 		}
 		return MaintenanceInfo{On: o.maint.On()}, nil
+	}
+	if op == OpBackup {
+		var ba BackupArgs
+		if len(args) > 0 && string(args) != "null" {
+			if err := json.Unmarshal(args, &ba); err != nil {
+				return nil, fmt.Errorf("malformed arguments for %s", op)
+			}
+		}
+		return o.backups.Backup(ctx, ba.Dir)
 	}
 	var ua UserArgs
 	if len(args) > 0 && string(args) != "null" {

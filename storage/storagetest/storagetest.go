@@ -68,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 		{"Concurrency", concurrencyScenarios},
 		{"HostileStrings", hostileScenarios()},
 		{"ExportImport", exportScenarios},
+		{"Cascades", cascadeScenarios},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

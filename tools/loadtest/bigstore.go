@@ -13,7 +13,6 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/makechat/makechat/storage"
-	"github.com/makechat/makechat/storage/bolt"
 )
 
 // storeFile is the embedded store's file name in a data directory; it
@@ -44,14 +43,18 @@ func (r *runner) bigStore(ctx context.Context) (*bigStore, error) {
 	}
 	dir := filepath.Join(r.work, "big")
 	fmt.Fprintf(r.err, "loadtest: filling a store with %s messages…\n", thousands(int64(r.opts.messages)))
-	b, err := fillStore(ctx, dir, r.opts.messages, func(done int) {
+	b, err := fillStore(ctx, func() (storage.Store, error) { return r.openStore(ctx, dir) }, dir, r.opts.messages, func(done int) {
 		fmt.Fprintf(r.err, "loadtest:   %s messages stored\n", thousands(int64(done)))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("fill the store: %w", err)
 	}
 	r.big = b
-	tbl := newTable("fill: the large store, written through storage/bolt before any server runs on it",
+	via := "storage/bolt"
+	if r.opts.mongoURI != "" {
+		via = "storage/mongo"
+	}
+	tbl := newTable("fill: the large store, written through "+via+" before any server runs on it",
 		"messages", "writers", "took", "messages/s")
 	tbl.add(thousands(int64(b.messages)), fmt.Sprint(fillWriters), b.fillTime.Round(time.Millisecond).String(), fmtRate(perSecond(int64(b.messages), b.fillTime)))
 	tbl.note("one room; texts of %d to %d words drawn uniformly from a generated vocabulary of %d words", minWords, maxWords, vocabularySize)
@@ -62,8 +65,8 @@ func (r *runner) bigStore(ctx context.Context) (*bigStore, error) {
 // fillStore creates the administrator (with a bcrypt hash, so that it
 // can log in), a room it owns, and n messages in that room from
 // fillWriters goroutines. progress is told every 15 s.
-func fillStore(ctx context.Context, dir string, n int, progress func(done int)) (*bigStore, error) {
-	st, err := bolt.Open(filepath.Join(dir, storeFile), bolt.Options{})
+func fillStore(ctx context.Context, open func() (storage.Store, error), dir string, n int, progress func(done int)) (*bigStore, error) {
+	st, err := open()
 	if err != nil {
 		return nil, err
 	}

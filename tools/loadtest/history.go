@@ -27,7 +27,7 @@ func (r *runner) history(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	srv, err := startServer(r.binary, big.dir, "127.0.0.1:0")
+	srv, err := startServer(r.binary, big.dir, "127.0.0.1:0", r.storeEnv(big.dir)...)
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,10 @@
 // print the header, the tables and how busy other processes kept the
 // machine meanwhile.
 //
+// With -mongo-uri the servers it starts keep their data in that MongoDB
+// (loopback only), each in a database of its own that the tool drops at
+// the end, and history's large store is filled through storage/mongo.
+//
 // Every loop is bounded in time or count, and only loopback addresses are
 // ever contacted. The tool shares the machine's cores with the server it
 // measures, which the figures include.
@@ -66,6 +70,9 @@ type options struct {
 	idle        int
 	messages    int
 	starts      int
+	// mongoURI, when set, makes the servers the tool starts use MongoDB
+	// (a database of their own under it) instead of the embedded store.
+	mongoURI string
 }
 
 func main() {
@@ -102,6 +109,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if err := ctx.Err(); err != nil {
 			fmt.Fprintln(stderr, "loadtest: interrupted")
 			return 1
+		}
+		if r.opts.mongoURI != "" && name == "startup" {
+			fmt.Fprintf(stdout, "== %s: skipped (it measures the embedded store)\n\n", name)
+			continue
 		}
 		if r.opts.target != "" && needsProcess(name) {
 			fmt.Fprintf(stdout, "== %s: skipped (it needs the server's process or store, not a -target)\n\n", name)
@@ -144,6 +155,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.idle, "idle", 10000, "idle streams to open for idle")
 	fs.IntVar(&o.messages, "messages", 1_000_000, "messages in the large store of startup and history")
 	fs.IntVar(&o.starts, "starts", 5, "starts timed per store in startup (the median is reported)")
+	fs.StringVar(&o.mongoURI, "mongo-uri", "", "run the servers on this MongoDB (mongodb://host:port), one new database each, instead of the embedded store")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: loadtest [-binary PATH | -target URL -token T] [-scenario NAME] [-duration D] [flags]")
 		fs.PrintDefaults()
@@ -162,6 +174,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.target != "" {
 		if err := checkLoopback(o.target); err != nil {
+			return o, err
+		}
+	}
+	if o.mongoURI != "" {
+		if err := checkMongoLoopback(o.mongoURI); err != nil {
 			return o, err
 		}
 	}
@@ -290,6 +307,9 @@ func (r *runner) releaseMain() {
 // close stops the shared server and removes the work directory.
 func (r *runner) close() {
 	r.releaseMain()
+	if err := r.dropDatabases(); err != nil {
+		fmt.Fprintln(r.err, "loadtest: drop the MongoDB databases:", err)
+	}
 	if err := os.RemoveAll(r.work); err != nil {
 		fmt.Fprintln(r.err, "loadtest: remove work directory:", err)
 	}

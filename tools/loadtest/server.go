@@ -80,8 +80,9 @@ type server struct {
 	startup time.Duration // the "startup" the ready line reports
 }
 
-// startServer runs `binary serve` on dataDir, listening on listen.
-func startServer(binary, dataDir, listen string) (*server, error) {
+// startServer runs `binary serve` on dataDir, listening on listen, with
+// extra settings in env (see runner.storeEnv).
+func startServer(binary, dataDir, listen string, env ...string) (*server, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, err
 	}
@@ -92,7 +93,7 @@ func startServer(binary, dataDir, listen string) (*server, error) {
 	}
 	defer logFile.Close()
 	cmd := exec.Command(binary, "serve")
-	cmd.Env = serverEnv(dataDir, "MAKECHAT_LISTEN="+listen, "MAKECHAT_LOG_FORMAT=json")
+	cmd.Env = serverEnv(dataDir, append([]string{"MAKECHAT_LISTEN=" + listen, "MAKECHAT_LOG_FORMAT=json"}, env...)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	s := &server{cmd: cmd, dataDir: dataDir, logPath: logPath, exited: make(chan struct{})}
 	s.started = time.Now()
@@ -329,7 +330,8 @@ func clip(s string, n int) string {
 // startTarget starts a server on a fresh data directory under the work
 // directory and prepares it: an administrator, a token and a room.
 func (r *runner) startTarget(ctx context.Context, name string) (*target, error) {
-	srv, err := startServer(r.binary, filepath.Join(r.work, name), "127.0.0.1:0")
+	dir := filepath.Join(r.work, name)
+	srv, err := startServer(r.binary, dir, "127.0.0.1:0", r.storeEnv(dir)...)
 	if err != nil {
 		return nil, err
 	}

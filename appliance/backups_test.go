@@ -1,0 +1,81 @@
+package appliance
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/makechat/makechat/appliance/config"
+	"github.com/makechat/makechat/backup"
+)
+
+// testConfig is the configuration of a server on a fresh data_dir.
+func testConfig(t *testing.T) config.Config {
+	t.Helper()
+	dir := t.TempDir()
+	env := map[string]string{"HOME": dir, "MAKECHAT_DATA_DIR": filepath.Join(dir, "data"), "MAKECHAT_LISTEN": "127.0.0.1:0"}
+	cfg, err := config.Load("", func(k string) (string, bool) { v, ok := env[k]; return v, ok }, nil)
+	require.NoError(t, err)
+	return cfg
+}
+
+func health(t *testing.T, a *App) map[string]any {
+	t.Helper()
+	srv := httptest.NewServer(a.Handler())
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/healthz")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	var body map[string]any
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+	return body
+}
+
+func TestScheduledBackupsKeepTheNewestAndReportInHealthz(t *testing.T) {
+	cfg := testConfig(t)
+	a, err := New(cfg, zerolog.New(io.Discard), "test")
+	require.NoError(t, err)
+	defer a.store.Close()
+	assert.Equal(t, map[string]any{"status": "ok"}, health(t, a), "no backup detail while none are scheduled")
+
+	// The option's setter refuses less than a minute; tests go faster.
+	a.backups.cfg.BackupInterval = 20 * time.Millisecond
+	a.backups.cfg.BackupKeep = 2
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { a.backups.Schedule(ctx); close(done) }()
+	require.Eventually(t, func() bool {
+		list, _ := backup.List(cfg.BackupDir)
+		return a.backups.Status().LastSuccess.After(time.Time{}) && len(list) == 2 && a.backups.Status().LastPath == list[1]
+	}, 10*time.Second, 10*time.Millisecond)
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	<-done
+	list, err := backup.List(cfg.BackupDir)
+	require.NoError(t, err)
+	assert.Len(t, list, 2, "backup_keep")
+	detail := health(t, a)["backup"].(map[string]any)
+	assert.NotEmpty(t, detail["last_success"])
+	assert.Equal(t, float64(0), detail["failures"])
+
+	// A backup_dir that cannot be written: the failure shows.
+	blocker := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(blocker, nil, 0o600))
+	a.backups.cfg.BackupDir = blocker
+	a.backups.scheduled(context.Background())
+	detail = health(t, a)["backup"].(map[string]any)
+	assert.Equal(t, float64(1), detail["failures"])
+	assert.Contains(t, detail["last_error"], "backup:")
+	assert.Equal(t, "ok", health(t, a)["status"], "a failed backup does not make the server unhealthy")
+}

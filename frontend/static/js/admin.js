@@ -1,0 +1,285 @@
+// The admin pages (/makechat/admin): users, rooms, members, webhooks,
+// API tokens and the maintenance switch, as plain tables with a filter
+// and a form each. The page is static; the API decides who may do what,
+// and a non-administrator is shown a refusal.
+
+import * as api from './api.js';
+import {el} from './render.js';
+import {dialog, field} from './ui.js';
+
+const $ = (id) => document.getElementById(id);
+const {oid, when} = api;
+const panel = $('panel');
+let me = null;
+
+api.onUnauthorized(() => { location.href = '/login?next=/makechat/admin'; });
+
+function fmtDate(v) { return v ? when(v).toLocaleString() : '—'; }
+function tag(on, yes, no) { return el('span', {className: 'tag ' + (on ? 'on' : 'off')}, on ? yes : no); }
+function confirmThen(title, text, ok, fn) {
+  dialog({title, body: el('p', {}, text), ok, cancel: 'Cancel', onOk: fn});
+}
+
+// table renders rows with a filter box over the given text of each row.
+function table(columns, rows, text) {
+  const filter = el('input', {type: 'search', placeholder: 'Filter', 'aria-label': 'Filter the table'});
+  const tbody = el('tbody');
+  const fill = () => {
+    const f = filter.value.toLowerCase();
+    const shown = rows.filter(r => text(r).toLowerCase().includes(f));
+    tbody.replaceChildren(...shown.map(r => el('tr', {}, columns.map(c => {
+      const v = c.cell(r);
+      return el('td', {className: c.cls || ''}, v);
+    }))));
+    if (!shown.length) tbody.append(el('tr', {}, el('td', {colSpan: columns.length, className: 'muted'}, 'Nothing to show.')));
+  };
+  filter.addEventListener('input', fill);
+  fill();
+  return el('div', {},
+    el('div', {className: 'toolbar'}, filter, el('span', {className: 'muted'}, `${rows.length} in all`)),
+    el('div', {className: 'table-wrap'}, el('table', {},
+      el('thead', {}, el('tr', {}, columns.map(c => el('th', {scope: 'col'}, c.title)))), tbody)));
+}
+
+// createForm is an inline form whose errors come from the API's bodies.
+function createForm(title, fields, label, submit) {
+  const err = el('p', {className: 'error', role: 'alert', hidden: true});
+  const form = el('form', {className: 'create', 'aria-label': title, noValidate: true},
+    el('h2', {}, title), el('div', {className: 'row'}, fields, el('button', {type: 'submit', className: 'primary'}, label)), err);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    err.hidden = true;
+    try {
+      await submit(form);
+    } catch (ex) {
+      err.textContent = ex.message;
+      err.hidden = false;
+    }
+  });
+  return form;
+}
+const val = (form, name) => form.querySelector(`[name="${name}"]`);
+const act = (label, fn, cls) => el('button', {type: 'button', className: cls || '', onclick: fn}, label);
+const failed = (ex) => dialog({title: 'That did not work', body: el('p', {}, ex.message)});
+const attempt = (fn) => async () => { try { await fn(); } catch (ex) { failed(ex); } };
+
+// ---------- users ----------
+
+async function users() {
+  const list = await api.all('/api/users?limit=100');
+  const reload = () => show('users');
+  const patchUser = (u, body) => attempt(async () => { await api.patch('/api/users/' + oid(u._id), body); reload(); });
+  const form = createForm('Create a user', [
+    field('Username', {name: 'username', required: true, autocomplete: 'off'}),
+    field('Email', {name: 'email', type: 'email', required: true, autocomplete: 'off'}),
+    field('Password', {name: 'password', type: 'password', required: true, autocomplete: 'new-password'}),
+    field('Administrator', {name: 'is_superuser', type: 'checkbox'}),
+  ], 'Create user', async (f) => {
+    await api.post('/api/users', {username: val(f, 'username').value.trim(), email: val(f, 'email').value.trim(),
+      password: val(f, 'password').value, is_superuser: val(f, 'is_superuser').checked});
+    reload();
+  });
+  return [form, table([
+    {title: 'Username', cls: 'name', cell: u => el('span', {dir: 'auto'}, u.username)},
+    {title: 'Email', cls: 'name', cell: u => u.email},
+    {title: 'Role', cell: u => u.is_superuser ? tag(true, 'admin', '') : 'user'},
+    {title: 'State', cell: u => tag(!u.is_disabled, 'active', 'disabled')},
+    {title: 'Created', cell: u => fmtDate(u.created)},
+    {title: 'Actions', cell: u => el('div', {className: 'row-actions'},
+      act(u.is_disabled ? 'Enable' : 'Disable', patchUser(u, {is_disabled: !u.is_disabled})),
+      act(u.is_superuser ? 'Revoke admin' : 'Make admin', patchUser(u, {is_superuser: !u.is_superuser})),
+      act('Reset password', () => {
+        const pw = field('New password', {type: 'password', autocomplete: 'new-password', required: true});
+        dialog({title: `Reset the password of ${u.username}`, body: el('div', {}, pw,
+          el('p', {className: 'muted'}, 'Their sessions end; they log in again with the new password.')),
+        ok: 'Set password', onOk: async () => {
+          await api.patch('/api/users/' + oid(u._id), {password: pw.querySelector('input').value});
+        }});
+      }),
+      act('Delete', () => confirmThen(`Delete ${u.username}?`,
+        'The user, their sessions, tokens and memberships are removed. This cannot be undone.', 'Delete user',
+        async () => { await api.del('/api/users/' + oid(u._id)); reload(); }), 'danger'))},
+  ], list, u => u.username + ' ' + u.email)];
+}
+
+// ---------- rooms ----------
+
+async function rooms() {
+  const list = await api.all('/api/rooms?limit=100');
+  const reload = () => show('rooms');
+  const patchRoom = (r, body) => attempt(async () => { await api.patch('/api/rooms/' + oid(r._id), body); reload(); });
+  const form = createForm('Create a room', [
+    field('Name', {name: 'name', required: true, maxLength: 120}),
+    field('Open (anyone may join)', {name: 'is_open', type: 'checkbox', checked: true}),
+    field('Visible (listed to everyone)', {name: 'is_visible', type: 'checkbox', checked: true}),
+  ], 'Create room', async (f) => {
+    await api.post('/api/rooms', {name: val(f, 'name').value, is_open: val(f, 'is_open').checked, is_visible: val(f, 'is_visible').checked});
+    reload();
+  });
+  return [form, table([
+    {title: 'Name', cls: 'name', cell: r => el('span', {dir: 'auto'}, r.name)},
+    {title: 'Members', cell: r => String(r.members.length)},
+    {title: 'Open', cell: r => tag(r.is_open, 'open', 'closed')},
+    {title: 'Visible', cell: r => tag(r.is_visible, 'visible', 'hidden')},
+    {title: 'Created', cell: r => fmtDate(r.created)},
+    {title: 'Actions', cell: r => el('div', {className: 'row-actions'},
+      act('Rename', () => {
+        const name = field('New name', {value: r.name, required: true, maxLength: 120});
+        dialog({title: `Rename ${r.name}`, body: name, ok: 'Rename', onOk: async () => {
+          await api.patch('/api/rooms/' + oid(r._id), {name: name.querySelector('input').value});
+          reload();
+        }});
+      }),
+      act(r.is_open ? 'Close' : 'Open', patchRoom(r, {is_open: !r.is_open})),
+      act(r.is_visible ? 'Hide' : 'Show', patchRoom(r, {is_visible: !r.is_visible})),
+      act('Members', () => { state.room = oid(r._id); show('members'); }),
+      act('Delete', () => confirmThen(`Delete ${r.name}?`, 'The room, its messages, members and webhooks are removed. This cannot be undone.',
+        'Delete room', async () => { await api.del('/api/rooms/' + oid(r._id)); reload(); }), 'danger'))},
+  ], list, r => r.name)];
+}
+
+// roomPicker is a select of every room; the choice is remembered.
+async function roomPicker(then) {
+  const list = await api.all('/api/rooms?limit=100');
+  if (!list.length) return [el('p', {}, 'There are no rooms yet.'), null];
+  if (!state.room || !list.some(r => oid(r._id) === state.room)) state.room = oid(list[0]._id);
+  const sel = el('select', {id: 'room-pick'}, list.map(r => el('option', {value: oid(r._id), selected: oid(r._id) === state.room}, r.name)));
+  sel.addEventListener('change', () => { state.room = sel.value; then(); });
+  return [el('div', {className: 'toolbar'}, el('div', {className: 'field'}, el('label', {htmlFor: 'room-pick'}, 'Room'), sel)), state.room];
+}
+
+async function members() {
+  const [pick, room] = await roomPicker(() => show('members'));
+  if (!room) return [pick];
+  const reload = () => show('members');
+  const [list, users] = await Promise.all([api.all(`/api/members?room=${room}&limit=100`), api.all('/api/users?limit=100')]);
+  const roleSelect = (value, name) => el('select', {name, 'aria-label': 'Role'}, ['owner', 'member', 'guest'].map(r => el('option', {value: r, selected: r === value}, r)));
+  const form = createForm('Add a member', [
+    el('div', {className: 'field'}, el('label', {htmlFor: 'add-user'}, 'User'),
+      el('select', {id: 'add-user', name: 'user'}, users.map(u => el('option', {value: oid(u._id)}, u.username)))),
+    el('div', {className: 'field'}, el('label', {htmlFor: 'add-role'}, 'Role'), Object.assign(roleSelect('member', 'role'), {id: 'add-role'})),
+  ], 'Add', async (f) => {
+    await api.post('/api/members', {room, user: val(f, 'user').value, role: val(f, 'role').value});
+    reload();
+  });
+  return [pick, form, table([
+    {title: 'Username', cls: 'name', cell: m => el('span', {dir: 'auto'}, m.username)},
+    {title: 'Role', cell: m => {
+      const s = roleSelect(m.role);
+      s.addEventListener('change', attempt(async () => { await api.patch('/api/members/' + oid(m._id), {role: s.value}); reload(); }));
+      return s;
+    }},
+    {title: 'Since', cell: m => fmtDate(m.created)},
+    {title: 'Actions', cell: m => act('Remove', () => confirmThen(`Remove ${m.username}?`, 'They leave the room; they can be added again.',
+      'Remove', async () => { await api.del('/api/members/' + oid(m._id)); reload(); }), 'danger')},
+  ], list, m => m.username + ' ' + m.role)];
+}
+
+async function hooks() {
+  const [pick, room] = await roomPicker(() => show('hooks'));
+  if (!room) return [pick];
+  const reload = () => show('hooks');
+  const list = await api.get(`/api/rooms/${room}/hooks`);
+  const form = createForm('Create an incoming webhook', [field('Name (posts appear under it)', {name: 'name', maxLength: 120})], 'Create webhook', async (f) => {
+    const h = await api.post(`/api/rooms/${room}/hooks`, {name: val(f, 'name').value});
+    dialog({title: 'Webhook created', body: el('div', {},
+      el('p', {}, 'POST {"text": "…"} to this URL to post into the room. It is shown only this once: copy it now.'),
+      el('p', {className: 'secret'}, location.origin + h.url))});
+    reload();
+  });
+  return [pick, form, table([
+    {title: 'Name', cls: 'name', cell: h => h.name || '—'},
+    {title: 'Created', cell: h => fmtDate(h.created)},
+    {title: 'Actions', cell: h => act('Revoke', () => confirmThen('Revoke this webhook?', 'Its URL stops working at once.', 'Revoke',
+      async () => { await api.del(`/api/rooms/${room}/hooks/${oid(h._id)}`); reload(); }), 'danger')},
+  ], list, h => h.name || '')];
+}
+
+async function tokens() {
+  const list = await api.get('/api/tokens');
+  const reload = () => show('tokens');
+  const form = createForm('Create an API token', [field('Name', {name: 'name', required: true, maxLength: 120})], 'Create token', async (f) => {
+    const t = await api.post('/api/tokens', {name: val(f, 'name').value});
+    dialog({title: 'Token created', body: el('div', {},
+      el('p', {}, 'Send it as the X-Auth-Token header. It is shown only this once: copy it now.'),
+      el('p', {className: 'secret'}, t.value))});
+    reload();
+  });
+  return [el('p', {className: 'muted'}, 'These are your own tokens (for bots and scripts acting as you). The API lets each user see only their own tokens.'),
+    form, table([
+      {title: 'Name', cls: 'name', cell: t => t.name},
+      {title: 'Created', cell: t => fmtDate(t.created)},
+      {title: 'Last used', cell: t => fmtDate(t.last_used)},
+      {title: 'Actions', cell: t => act('Revoke', () => confirmThen(`Revoke ${t.name}?`, 'Programs using it are refused at once.', 'Revoke',
+        async () => { await api.del('/api/tokens/' + oid(t._id)); reload(); }), 'danger')},
+    ], list, t => t.name)];
+}
+
+async function maintenance() {
+  const {maintenance: on} = await api.get('/api/maintenance');
+  const button = el('button', {type: 'button', className: on ? 'primary' : 'danger', id: 'maintenance-toggle'},
+    on ? 'Switch maintenance off' : 'Switch maintenance on');
+  button.addEventListener('click', () => confirmThen(on ? 'End maintenance?' : 'Start maintenance?',
+    on ? 'Users can log in and chat again at once.'
+      : 'Every page answers with the maintenance page and every API call with 503, for everyone but administrators who are already logged in (like you). Open streams of users are refused when they reconnect.',
+    on ? 'End maintenance' : 'Start maintenance',
+    async () => { await api.put('/api/maintenance', {maintenance: !on}); show('maintenance'); }));
+  return [el('section', {className: 'switch', 'aria-labelledby': 'm-title'},
+    el('h2', {id: 'm-title'}, 'Maintenance mode'),
+    el('p', {}, 'Maintenance mode is ', el('span', {id: 'maintenance-state', className: on ? 'status-on' : 'status-off'}, on ? 'ON' : 'off'), '.'),
+    el('p', {className: 'muted'}, 'While it is on, users see a "back in a few minutes" page and the API answers 503 with Retry-After; logins are refused. Administrators with an existing session or token still get through, to check an upgraded server. It is kept across restarts (the data directory\'s maintenance file, as with "makechat maintenance on|off").'),
+    button)];
+}
+
+// ---------- tabs ----------
+
+const sections = {users, rooms, members, hooks, tokens, maintenance};
+const state = {tab: 'users', room: ''};
+
+async function show(tab) {
+  state.tab = tab;
+  history.replaceState({}, '', '/makechat/admin#' + tab);
+  for (const b of document.querySelectorAll('[role=tab]')) b.setAttribute('aria-selected', String(b.dataset.tab === tab));
+  panel.setAttribute('aria-labelledby', 'tab-' + tab);
+  try {
+    panel.replaceChildren(...await sections[tab]());
+  } catch (ex) {
+    panel.replaceChildren(el('p', {className: 'error', role: 'alert'}, ex.message));
+  }
+}
+
+document.querySelector('[role=tablist]').addEventListener('click', (e) => {
+  const b = e.target.closest('[role=tab]');
+  if (b) show(b.dataset.tab);
+});
+document.querySelector('[role=tablist]').addEventListener('keydown', (e) => {
+  if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+  const tabs = [...document.querySelectorAll('[role=tab]')];
+  const i = tabs.indexOf(document.activeElement);
+  const next = tabs[(i + (e.key === 'ArrowRight' ? 1 : tabs.length - 1)) % tabs.length];
+  next.focus();
+  show(next.dataset.tab);
+});
+
+async function start() {
+  try {
+    me = await api.get('/api/ping', {quiet401: true});
+  } catch (ex) {
+    if (ex.status === 401) { location.href = '/login?next=/makechat/admin'; return; }
+    $('refusal-text').textContent = ex.message;
+    $('refusal').hidden = false;
+    return;
+  }
+  if (!me.is_superuser) {
+    $('refusal').hidden = false;
+    return;
+  }
+  $('admin-me').textContent = 'Logged in as ' + me.username;
+  $('admin').hidden = false;
+  const tab = location.hash.slice(1);
+  show(sections[tab] ? tab : 'users');
+}
+// The theme chosen in the chat applies here too.
+const theme = localStorage.getItem('makechat.theme');
+if (theme === 'light' || theme === 'dark') document.documentElement.dataset.theme = theme;
+start();

@@ -1,0 +1,79 @@
+// The live stream: a WebSocket to /api/stream that reconnects by itself,
+// with growing, jittered delays, and resumes with ?since=<last message id>
+// so that nothing posted while it was down is missed.
+
+export class Stream {
+  // onEvent(event) gets every event; onState(state) gets 'connecting',
+  // 'live' or 'down'; check() is called after a failed attempt and may
+  // return false to stop (the session has ended).
+  constructor({onEvent, onState, check, lastId}) {
+    this.onEvent = onEvent;
+    this.onState = onState;
+    this.check = check;
+    this.lastId = lastId || '';
+    this.failures = 0;
+    this.stopped = false;
+    this.ws = null;
+    this.timer = 0;
+  }
+
+  start() {
+    this.stopped = false;
+    this.connect();
+  }
+
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    if (this.ws) this.ws.close(1000);
+    this.ws = null;
+  }
+
+  // saw records a message id, so that a reconnect resumes after it.
+  saw(id) {
+    if (id && id > this.lastId) this.lastId = id;
+  }
+
+  send(event, data) {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) {
+      this.ws.send(JSON.stringify({event, data}));
+    }
+  }
+
+  connect() {
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const since = this.lastId ? '?since=' + encodeURIComponent(this.lastId) : '';
+    const ws = new WebSocket(`${scheme}//${location.host}/api/stream${since}`);
+    this.ws = ws;
+    this.onState(this.failures ? 'down' : 'connecting');
+    ws.onopen = () => {
+      this.failures = 0;
+      this.onState('live');
+    };
+    ws.onmessage = (m) => {
+      let ev;
+      try { ev = JSON.parse(m.data); } catch { return; }
+      if (ev && ev.event && ev.event.startsWith('message.') && ev.data && ev.data._id) {
+        this.saw(ev.data._id.$oid || ev.data._id);
+      }
+      this.onEvent(ev);
+    };
+    ws.onclose = async () => {
+      if (this.ws !== ws || this.stopped) return;
+      this.ws = null;
+      this.failures++;
+      this.onState('down');
+      if (this.check && !(await this.check())) return;
+      if (this.stopped) return;
+      const base = Math.min(15000, 500 * 2 ** Math.min(this.failures - 1, 5));
+      this.timer = setTimeout(() => this.connect(), base / 2 + Math.random() * base / 2);
+    };
+  }
+
+  // retryNow skips the wait, e.g. when the browser comes back online.
+  retryNow() {
+    if (this.stopped || this.ws) return;
+    clearTimeout(this.timer);
+    this.connect();
+  }
+}

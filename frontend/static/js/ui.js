@@ -1,0 +1,75 @@
+// Small pieces shared by the chat and the admin: the modal dialog,
+// relative times, and focus handling.
+
+import {el} from './render.js';
+
+// dialog opens the page's <dialog> with a title, a body and an optional
+// OK button; onOk may throw an ApiError, shown in the dialog. Focus
+// returns where it was when the dialog closes.
+export function dialog({title, body, ok, onOk, cancel = 'Close'}) {
+  const d = document.getElementById('dialog');
+  const form = document.getElementById('dialog-form');
+  const err = document.getElementById('dialog-error');
+  const okBtn = document.getElementById('dialog-ok');
+  const cancelBtn = document.getElementById('dialog-cancel');
+  const back = document.activeElement;
+  document.getElementById('dialog-title').textContent = title;
+  document.getElementById('dialog-body').replaceChildren(body);
+  err.hidden = true;
+  okBtn.hidden = !ok;
+  okBtn.textContent = ok || 'OK';
+  cancelBtn.textContent = cancel;
+  const close = () => { if (d.open) d.close(); };
+  form.onsubmit = async (e) => {
+    e.preventDefault();
+    if (!onOk) { close(); return; }
+    okBtn.disabled = true;
+    try {
+      if ((await onOk()) !== false) close();
+    } catch (ex) {
+      err.textContent = ex.message;
+      err.hidden = false;
+    } finally {
+      okBtn.disabled = false;
+    }
+  };
+  cancelBtn.onclick = close;
+  d.onclose = () => { if (back && back.focus) back.focus(); };
+  d.showModal();
+  const first = body.querySelector('input, select, textarea, button');
+  (first || (ok ? okBtn : cancelBtn)).focus();
+  return {close, error(msg) { err.textContent = msg; err.hidden = false; }};
+}
+
+// field is a labelled input for dialogs and forms.
+export function field(label, props) {
+  const id = 'f-' + Math.random().toString(36).slice(2, 9);
+  const input = el(props.tag || 'input', {id, ...props, tag: undefined});
+  if (props.type === 'checkbox') {
+    return el('div', {className: 'check'}, input, el('label', {htmlFor: id}, label));
+  }
+  return el('div', {className: 'field'}, el('label', {htmlFor: id}, label), input);
+}
+
+// relTime says when a date was, relative if today.
+export function relTime(d, now = new Date()) {
+  const s = (now - d) / 1000;
+  const sameDay = d.toDateString() === now.toDateString();
+  if (sameDay) {
+    if (s < 60) return 'just now';
+    if (s < 3600) return Math.floor(s / 60) + ' min ago';
+    return d.toLocaleTimeString([], {hour: '2-digit', minute: '2-digit'});
+  }
+  return d.toLocaleString([], {month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit'});
+}
+
+export function dayLabel(d) {
+  const now = new Date();
+  if (d.toDateString() === now.toDateString()) return 'Today';
+  const y = new Date(now);
+  y.setDate(now.getDate() - 1);
+  if (d.toDateString() === y.toDateString()) return 'Yesterday';
+  return d.toLocaleDateString([], {weekday: 'long', year: 'numeric', month: 'long', day: 'numeric'});
+}
+
+export function show(node, on) { node.hidden = !on; }

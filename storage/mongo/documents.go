@@ -1,0 +1,223 @@
+package mongo
+
+import (
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/makechat/makechat/storage"
+)
+
+// The documents of each collection. Field names are the original
+// makechat's (the models' JSON names); the fields after the model's are
+// derived by this package and never leave it. Zero ids and times are left
+// out, as the original left out what it did not know.
+
+type userDoc struct {
+	ID           bson.ObjectID `bson:"_id"`
+	Username     string        `bson:"username"`
+	Email        string        `bson:"email"`
+	PasswordHash string        `bson:"password"`
+	IsSuperuser  bool          `bson:"is_superuser"`
+	IsDisabled   bool          `bson:"is_disabled"`
+	Created      time.Time     `bson:"created,omitempty"`
+	UsernameKey  string        `bson:"username_key"`
+	EmailKey     string        `bson:"email_key"`
+}
+
+func newUserDoc(u storage.User) userDoc {
+	return userDoc{
+		ID: oid(u.ID), Username: clean(u.Username), Email: clean(u.Email), PasswordHash: clean(u.PasswordHash),
+		IsSuperuser: u.IsSuperuser, IsDisabled: u.IsDisabled, Created: u.Created,
+		UsernameKey: nameKey(u.Username, u.ID), EmailKey: nameKey(u.Email, u.ID),
+	}
+}
+
+func (d userDoc) model() storage.User {
+	return storage.User{
+		ID: storage.ID(d.ID), Username: d.Username, Email: d.Email, PasswordHash: d.PasswordHash,
+		IsSuperuser: d.IsSuperuser, IsDisabled: d.IsDisabled, Created: d.Created,
+	}
+}
+
+type sessionDoc struct {
+	ID      bson.ObjectID `bson:"_id"`
+	KeyHash string        `bson:"key_hash"`
+	User    bson.ObjectID `bson:"user"`
+	Created time.Time     `bson:"created,omitempty"`
+	Expires time.Time     `bson:"expires"`
+}
+
+func newSessionDoc(s storage.Session) sessionDoc {
+	return sessionDoc{ID: oid(s.ID), KeyHash: clean(s.KeyHash), User: oid(s.User), Created: s.Created, Expires: s.Expires}
+}
+
+func (d sessionDoc) model() storage.Session {
+	return storage.Session{ID: storage.ID(d.ID), KeyHash: d.KeyHash, User: storage.ID(d.User), Created: d.Created, Expires: d.Expires}
+}
+
+type tokenDoc struct {
+	ID       bson.ObjectID `bson:"_id"`
+	User     bson.ObjectID `bson:"user"`
+	Name     string        `bson:"name"`
+	Hash     string        `bson:"hash"`
+	Created  time.Time     `bson:"created,omitempty"`
+	LastUsed time.Time     `bson:"last_used,omitempty"`
+	HashKey  string        `bson:"hash_key"`
+}
+
+func newTokenDoc(t storage.Token) tokenDoc {
+	return tokenDoc{
+		ID: oid(t.ID), User: oid(t.User), Name: clean(t.Name), Hash: clean(t.Hash),
+		Created: t.Created, LastUsed: t.LastUsed, HashKey: hashKey(t.Hash, t.ID),
+	}
+}
+
+func (d tokenDoc) model() storage.Token {
+	return storage.Token{ID: storage.ID(d.ID), User: storage.ID(d.User), Name: d.Name, Hash: d.Hash, Created: d.Created, LastUsed: d.LastUsed}
+}
+
+type roomDoc struct {
+	ID        bson.ObjectID   `bson:"_id"`
+	Name      string          `bson:"name"`
+	Members   []bson.ObjectID `bson:"members"`
+	IsOpen    bool            `bson:"is_open"`
+	IsVisible bool            `bson:"is_visible"`
+	Created   time.Time       `bson:"created,omitempty"`
+	NameKey   string          `bson:"name_key"`
+}
+
+func newRoomDoc(r storage.Room) roomDoc {
+	members := make([]bson.ObjectID, len(r.Members))
+	for i, id := range r.Members {
+		members[i] = oid(id)
+	}
+	return roomDoc{
+		ID: oid(r.ID), Name: clean(r.Name), Members: members, IsOpen: r.IsOpen, IsVisible: r.IsVisible,
+		Created: r.Created, NameKey: nameKey(r.Name, r.ID),
+	}
+}
+
+// model is the room as stored; Room and Rooms reconcile its Members with
+// the members collection (see reconcile).
+func (d roomDoc) model() storage.Room {
+	members := make([]storage.ID, len(d.Members))
+	for i, id := range d.Members {
+		members[i] = storage.ID(id)
+	}
+	return storage.Room{ID: storage.ID(d.ID), Name: d.Name, Members: members, IsOpen: d.IsOpen, IsVisible: d.IsVisible, Created: d.Created}
+}
+
+type memberDoc struct {
+	ID       bson.ObjectID `bson:"_id"`
+	Room     bson.ObjectID `bson:"room"`
+	Profile  bson.ObjectID `bson:"profile"`
+	Role     string        `bson:"role"`
+	Created  time.Time     `bson:"created,omitempty"`
+	LastRead bson.ObjectID `bson:"last_read,omitempty"`
+}
+
+func newMemberDoc(m storage.Member) memberDoc {
+	return memberDoc{ID: oid(m.ID), Room: oid(m.Room), Profile: oid(m.Profile), Role: clean(m.Role), Created: m.Created, LastRead: oid(m.LastRead)}
+}
+
+func (d memberDoc) model() storage.Member {
+	return storage.Member{ID: storage.ID(d.ID), Room: storage.ID(d.Room), Profile: storage.ID(d.Profile), Role: d.Role, Created: d.Created, LastRead: storage.ID(d.LastRead)}
+}
+
+type messageDoc struct {
+	ID        bson.ObjectID `bson:"_id"`
+	Text      string        `bson:"text"`
+	Sender    bson.ObjectID `bson:"sender"`
+	Room      bson.ObjectID `bson:"room,omitempty"`
+	Recipient bson.ObjectID `bson:"recipient,omitempty"`
+	Hook      bson.ObjectID `bson:"hook,omitempty"`
+	Username  string        `bson:"username,omitempty"`
+	Created   time.Time     `bson:"created,omitempty"`
+	Edited    time.Time     `bson:"edited,omitempty"`
+	// Conv names the conversation (convKey); Terms are the words search
+	// finds the message by (storage.SearchTerms of Text).
+	Conv  string   `bson:"conv"`
+	Terms []string `bson:"terms"`
+}
+
+func newMessageDoc(m storage.Message) messageDoc {
+	text := clean(m.Text)
+	return messageDoc{
+		ID: oid(m.ID), Text: text, Sender: oid(m.Sender), Room: oid(m.Room), Recipient: oid(m.Recipient),
+		Hook: oid(m.Hook), Username: clean(m.Username), Created: m.Created, Edited: m.Edited,
+		Conv: convKey(m.Conversation()), Terms: terms(text),
+	}
+}
+
+func (d messageDoc) model() storage.Message {
+	return storage.Message{
+		ID: storage.ID(d.ID), Text: d.Text, Sender: storage.ID(d.Sender), Room: storage.ID(d.Room),
+		Recipient: storage.ID(d.Recipient), Hook: storage.ID(d.Hook), Username: d.Username,
+		Created: d.Created, Edited: d.Edited,
+	}
+}
+
+// terms are the search words of a (clean) text, never nil, so that the
+// field is an array even for a text without words.
+func terms(text string) []string {
+	t := storage.SearchTerms(text)
+	if t == nil {
+		t = []string{}
+	}
+	return t
+}
+
+// convKey names a conversation: "r" + the room id, or "d" + A + B for the
+// direct messages between users A < B, in hex.
+func convKey(c storage.Conversation) string {
+	if !c.IsDirect() {
+		return "r" + c.Room.Hex()
+	}
+	a, b := c.A, c.B
+	if b.Less(a) {
+		a, b = b, a
+	}
+	return "d" + a.Hex() + b.Hex()
+}
+
+type hookDoc struct {
+	ID         bson.ObjectID `bson:"_id"`
+	Room       bson.ObjectID `bson:"room"`
+	Creator    bson.ObjectID `bson:"creator"`
+	Name       string        `bson:"name"`
+	SecretHash string        `bson:"secret_hash"`
+	Created    time.Time     `bson:"created,omitempty"`
+	SecretKey  string        `bson:"secret_key"`
+}
+
+func newHookDoc(h storage.Hook) hookDoc {
+	return hookDoc{
+		ID: oid(h.ID), Room: oid(h.Room), Creator: oid(h.Creator), Name: clean(h.Name),
+		SecretHash: clean(h.SecretHash), Created: h.Created, SecretKey: hashKey(h.SecretHash, h.ID),
+	}
+}
+
+func (d hookDoc) model() storage.Hook {
+	return storage.Hook{ID: storage.ID(d.ID), Room: storage.ID(d.Room), Creator: storage.ID(d.Creator), Name: d.Name, SecretHash: d.SecretHash, Created: d.Created}
+}
+
+// partnerDoc records that User and Partner exchanged direct messages;
+// there is one each way.
+type partnerDoc struct {
+	ID      string        `bson:"_id"`
+	User    bson.ObjectID `bson:"user"`
+	Partner bson.ObjectID `bson:"partner"`
+}
+
+// pendingDoc is a deletion in progress: a user or a room whose document is
+// (being) deleted and whose dependents may not all be gone yet.
+type pendingDoc struct {
+	ID   bson.ObjectID `bson:"_id"`
+	Kind string        `bson:"kind"`
+}
+
+const (
+	pendingUser = "user"
+	pendingRoom = "room"
+)
