@@ -140,7 +140,7 @@ func (a *App) Handler() http.Handler {
 	mux.Handle("/api/", api)
 	mux.Handle("/healthz", api)
 	mux.Handle("/metrics", api)
-	mux.Handle("/", maintenancePage(a.cfg, a.api.Maintenance(), site))
+	mux.Handle("/", maintenancePage(a.cfg, a.api.Maintenance(), a.api.IsAdminRequest, site))
 	return a.api.Middleware(mux)
 }
 

@@ -90,9 +90,10 @@ func syncDir(dir string) error {
 
 // maintenancePage answers pages with 503 while maintenance is on: the
 // file web_custom_dir/maintenance.html if there is one, else a short page.
-func maintenancePage(cfg config.Config, m *api.Maintenance, next http.Handler) http.Handler {
+// Requests for which admin is true (an administrator's session) pass.
+func maintenancePage(cfg config.Config, m *api.Maintenance, admin func(*http.Request) bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !m.On() {
+		if !m.On() || admin(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -114,9 +115,19 @@ func maintenancePage(cfg config.Config, m *api.Maintenance, next http.Handler) h
 const defaultMaintenancePage = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>makechat: maintenance</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{font:15px/1.5 system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em}</style>
+<meta name="color-scheme" content="light dark">
+<style>
+:root{color-scheme:light dark;--bg:#f3f4f6;--card:#fff;--fg:#111827;--muted:#4b5563;--accent:#1d4ed8}
+@media (prefers-color-scheme:dark){:root{--bg:#0b1120;--card:#111827;--fg:#f3f4f6;--muted:#9ca3af;--accent:#60a5fa}}
+body{margin:0;min-height:100vh;display:grid;place-items:center;background:var(--bg);color:var(--fg);font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif}
+main{background:var(--card);max-width:32em;margin:1em;padding:2em 2.25em;border-radius:12px;box-shadow:0 1px 3px #0002}
+h1{margin:0 0 .5em;font-size:1.5em}
+p{margin:0;color:var(--muted)}
+.brand{font-weight:700;color:var(--accent);margin-bottom:1em}
+</style>
 </head><body><main>
+<div class="brand">makechat</div>
 <h1>Back in a few minutes</h1>
-<p>This chat server is being upgraded. Nothing is lost: come back shortly.</p>
+<p>This chat server is being upgraded. Nothing is lost: come back shortly, and your messages will be here.</p>
 </main></body></html>
 `

@@ -77,12 +77,29 @@ func TestHandler_ServesTheWebAppBesideTheAPI(t *testing.T) {
 		resp.Body.Close()
 		require.Equal(t, 200, resp.StatusCode)
 	}
+	// A session from before maintenance (logins are refused during it).
+	login, err := http.Post(srv.URL+"/api/login", "application/json", strings.NewReader(`{"username": "root", "password": "pw"}`))
+	require.NoError(t, err)
+	login.Body.Close()
+	require.Equal(t, 200, login.StatusCode)
 	setMaintenance("true")
 	assert.True(t, NewMaintenance(cfg).On(), "the data_dir file is written")
 	for _, p := range []string{"/", "/login", "/makechat/admin", "/assets/x/app.css"} {
 		resp, body := fetch(p)
 		assert.Equal(t, 503, resp.StatusCode, p)
 		assert.Contains(t, body, "Back in a few minutes", p)
+	}
+	// An administrator's session still gets the pages, to switch it off
+	// from the admin.
+	for _, p := range []string{"/makechat/admin", "/"} {
+		req, _ := http.NewRequest("GET", srv.URL+p, nil)
+		for _, c := range login.Cookies() {
+			req.AddCookie(c)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, 200, resp.StatusCode, "an administrator gets %s during maintenance", p)
 	}
 	setMaintenance("false")
 	assert.False(t, NewMaintenance(cfg).On(), "and removed")

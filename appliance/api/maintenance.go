@@ -94,6 +94,12 @@ func (s *Server) maintenanceGate(next http.Handler) http.Handler {
 	})
 }
 
+// IsAdminRequest reports whether an existing session or token of an
+// administrator authenticates r: during maintenance, administrators
+// still get the web app's pages, so that they can check an upgraded
+// server and switch maintenance off from the admin.
+func (s *Server) IsAdminRequest(r *http.Request) bool { return s.isAdminRequest(r) }
+
 // isAdminRequest reports whether an existing session or token of an
 // administrator authenticates r (logins never pass).
 func (s *Server) isAdminRequest(r *http.Request) bool {

@@ -81,7 +81,12 @@ func TestMaintenanceFromTheAdminShowsTheMaintenancePage(t *testing.T) {
 	require.NoError(t, err)
 	assert.EqualValues(t, 503, resp.Status, "every page")
 
-	// The admin, already logged in, still gets through, and switches it off.
+	// The admin, already logged in, still gets through, even to a page
+	// loaded afresh (as after an upgrade's restart), and switches it off.
+	resp, err = chromedp.RunResponse(admin, chromedp.Navigate(w.url+"/makechat/admin?reloaded#maintenance"))
+	require.NoError(t, err)
+	assert.EqualValues(t, 200, resp.Status, "an administrator's session gets the admin pages")
+	until(t, admin, `document.getElementById('maintenance-state')?.textContent === 'ON'`, "the admin, reloaded, shows maintenance on")
 	click(t, admin, chromedp.ID("maintenance-toggle"))
 	until(t, admin, `document.getElementById('dialog').open`, "the confirmation")
 	click(t, admin, chromedp.ID("dialog-ok"))
