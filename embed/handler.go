@@ -56,7 +56,7 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		h.Set("Cache-Control", cacheRevalidate)
 	}
-	if f.gz != nil {
+	if f.compress {
 		h.Set("Vary", "Accept-Encoding")
 	}
 	if etagMatches(r.Header.Get("If-None-Match"), f.etag) {
@@ -64,8 +64,8 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := f.data
-	if f.gz != nil && acceptsGzip(r.Header.Values("Accept-Encoding")) {
-		body = f.gz
+	if gz := f.gzipped(); gz != nil && acceptsGzip(r.Header.Values("Accept-Encoding")) {
+		body = gz
 		h.Set("Content-Encoding", "gzip")
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))

@@ -11,6 +11,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/makechat/makechat/frontend"
 )
@@ -22,9 +23,32 @@ const VersionMark = "{{v}}"
 // file is one servable file, ready in memory.
 type file struct {
 	data  []byte
-	gz    []byte // gzip of data, nil when it would not help
 	etag  string // strong, quoted
 	ctype string
+	// compress: worth offering gzip. The gzip is made on the first
+	// request that takes it, not at start-up, which it would slow by
+	// tens of milliseconds.
+	compress bool
+	gzOnce   sync.Once
+	gz       []byte // gzip of data, nil when it would not help
+}
+
+// gzipped is the gzip of the file's data, or nil if it does not make the
+// file at least 10% smaller.
+func (f *file) gzipped() []byte {
+	if !f.compress {
+		return nil
+	}
+	f.gzOnce.Do(func() {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		_, _ = zw.Write(f.data)
+		_ = zw.Close()
+		if buf.Len() < len(f.data)*9/10 {
+			f.gz = buf.Bytes()
+		}
+	})
+	return f.gz
 }
 
 // Site is the web app's file set.
@@ -113,15 +137,7 @@ func versionOf(raw map[string][]byte) string {
 func newFile(name string, data []byte) *file {
 	sum := sha256.Sum256(data)
 	f := &file{data: data, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, ctype: contentType(name)}
-	if compressible(f.ctype) && len(data) >= 512 {
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		_, _ = zw.Write(data)
-		_ = zw.Close()
-		if buf.Len() < len(data)*9/10 {
-			f.gz = buf.Bytes()
-		}
-	}
+	f.compress = compressible(f.ctype) && len(data) >= 512
 	return f
 }
 
