@@ -158,7 +158,7 @@ func Restore(ctx context.Context, cfg config.Config, path string, opts backup.Re
 		return backup.Manifest{}, err
 	}
 	defer st.Close()
-	opts.Begin = func() error { return os.WriteFile(marker, []byte(path+"\n"), 0o600) }
+	opts.Begin = func() error { return writeSynced(marker, []byte(path+"\n")) }
 	m, err := backup.Restore(ctx, st, path, opts)
 	if err != nil {
 		return m, err

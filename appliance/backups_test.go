@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/makechat/makechat/appliance/api"
 	"github.com/makechat/makechat/appliance/config"
 	"github.com/makechat/makechat/backup"
 )
@@ -78,4 +79,36 @@ func TestScheduledBackupsKeepTheNewestAndReportInHealthz(t *testing.T) {
 	assert.Equal(t, float64(1), detail["failures"])
 	assert.Contains(t, detail["last_error"], "backup:")
 	assert.Equal(t, "ok", health(t, a)["status"], "a failed backup does not make the server unhealthy")
+}
+
+func TestMaintenancePage_CustomFileStaysInsideWebCustomDir(t *testing.T) {
+	page := func(cfg config.Config) (int, string, string) {
+		t.Helper()
+		m := &api.Maintenance{}
+		m.Set(true)
+		rec := httptest.NewRecorder()
+		maintenancePage(cfg, m, func(*http.Request) bool { return false }, http.NotFoundHandler()).
+			ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+		return rec.Code, rec.Body.String(), rec.Header().Get("Content-Security-Policy")
+	}
+	cfg := testConfig(t)
+	code, body, csp := page(cfg)
+	assert.Equal(t, 503, code)
+	assert.Contains(t, body, "Back in a few minutes")
+	assert.Contains(t, csp, "default-src 'none'")
+
+	cfg.WebCustomDir = t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(cfg.WebCustomDir, "maintenance.html"), []byte("<p>Our own page</p>"), 0o644))
+	_, body, _ = page(cfg)
+	assert.Equal(t, "<p>Our own page</p>", body)
+
+	// A link that leads out of the folder is not followed.
+	secret := filepath.Join(t.TempDir(), "secret.txt")
+	require.NoError(t, os.WriteFile(secret, []byte("not for visitors"), 0o600))
+	cfg.WebCustomDir = t.TempDir()
+	require.NoError(t, os.Symlink(secret, filepath.Join(cfg.WebCustomDir, "maintenance.html")))
+	code, body, _ = page(cfg)
+	assert.Equal(t, 503, code)
+	assert.NotContains(t, body, "not for visitors")
+	assert.Contains(t, body, "Back in a few minutes")
 }

@@ -57,6 +57,8 @@ func (m maintenance) Set(on bool) error {
 	return nil
 }
 
+// writeSynced writes a small file and makes it and its name durable (the
+// maintenance switch, the restore marker).
 func writeSynced(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
@@ -98,18 +100,34 @@ func maintenancePage(cfg config.Config, m *api.Maintenance, admin func(*http.Req
 			return
 		}
 		page := []byte(defaultMaintenancePage)
-		if cfg.WebCustomDir != "" {
-			if custom, err := os.ReadFile(filepath.Join(cfg.WebCustomDir, "maintenance.html")); err == nil {
-				page = custom
-			}
+		if custom, err := customMaintenancePage(cfg.WebCustomDir); err == nil {
+			page = custom
 		}
 		h := w.Header()
 		h.Set("Content-Type", "text/html; charset=utf-8")
+		// Everything else answers 503 too, so the page must be
+		// self-contained: inline style and data: images, no script.
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; frame-ancestors 'none'")
 		h.Set("Retry-After", "60")
 		h.Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write(page)
 	})
+}
+
+// customMaintenancePage reads web_custom_dir/maintenance.html through
+// os.Root, like every other file of that folder, so that a symbolic link
+// cannot make it serve a file from elsewhere.
+func customMaintenancePage(dir string) ([]byte, error) {
+	if dir == "" {
+		return nil, os.ErrNotExist
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	return root.ReadFile("maintenance.html")
 }
 
 const defaultMaintenancePage = `<!doctype html>

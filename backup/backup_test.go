@@ -439,3 +439,30 @@ func TestWriteStopsOnAFailingStore(t *testing.T) {
 	_, _, err := ToDir(context.Background(), st, t.TempDir(), info)
 	require.True(t, errors.Is(err, storage.ErrClosed), "%v", err)
 }
+
+func TestRestoreForceNeverClearsForAFileItCannotRead(t *testing.T) {
+	// Checksums that match, but a record that does not decode.
+	m, f := crafted(map[string]string{storage.CollUsers: `{"_id":{"$oid":"5f0000000000000000000001"},"username":42}` + "\n"})
+	bad := withManifest(t, m, f)
+	dst := openStore(t)
+	fill(t, dst, storage.NewIDGen(), 10)
+	before := dump(t, dst)
+	_, err := Restore(context.Background(), dst, bad, RestoreOptions{Force: true})
+	require.ErrorIs(t, err, ErrCorrupt)
+	assert.Equal(t, before, dump(t, dst), "the store was cleared for a file that cannot be restored")
+}
+
+func TestExportStopsSoonAfterItsContextEnds(t *testing.T) {
+	st := openStore(t)
+	fill(t, st, storage.NewIDGen(), 5000)
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	err := st.Export(ctx, func(r storage.Record) error {
+		if n++; n == 10 {
+			cancel()
+		}
+		return nil
+	})
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Less(t, n, 1100, "records exported after the cancel")
+}

@@ -65,7 +65,10 @@ func Verify(path string) (Manifest, error) {
 		return Manifest{}, fmt.Errorf("%s: %w", path, err)
 	}
 	for _, c := range m.Collections {
-		if err := eachLine(&zr.Reader, c, func([]byte) error { return nil }); err != nil {
+		// Every record is decoded too, so that a restore --force never
+		// clears a store for a file it then cannot read.
+		decodes := func(line []byte) error { _, err := decodeRecord(c.Name, line); return err }
+		if err := eachLine(&zr.Reader, c, decodes); err != nil {
 			return Manifest{}, fmt.Errorf("%s: %w", path, err)
 		}
 	}

@@ -32,11 +32,22 @@ var collectionBuckets = map[string][]byte{
 func (s *Store) Export(ctx context.Context, fn func(storage.Record) error) error {
 	return s.view(ctx, "export", func(tx *bbolt.Tx) error {
 		for _, coll := range storage.Collections {
+			// fn is wrapped to notice a cancelled ctx (a shutdown) every
+			// thousand records, not only between collections.
+			n := 0
+			each := func(r storage.Record) error {
+				if n++; n%1000 == 0 {
+					if err := ctx.Err(); err != nil {
+						return err
+					}
+				}
+				return fn(r)
+			}
 			var err error
 			if coll == storage.CollMessages {
-				err = exportMessages(tx, fn)
+				err = exportMessages(tx, each)
 			} else {
-				err = exportBucket(tx, coll, fn)
+				err = exportBucket(tx, coll, each)
 			}
 			if err != nil {
 				return err

@@ -76,7 +76,9 @@ func (s *Store) export(ctx context.Context, fn func(storage.Record) error) error
 	var members []storage.Member
 	byRoom := map[storage.ID][]storage.ID{}
 	err = each(ctx, s.members, bson.D{}, func(d memberDoc) error {
-		if exported[d.Room] {
+		// A member of a user who registered after the users were read
+		// is left out with its user.
+		if exported[d.Room] && users[d.Profile] {
 			m := d.model()
 			members = append(members, m)
 			byRoom[m.Room] = append(byRoom[m.Room], m.ID)

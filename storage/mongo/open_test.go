@@ -180,3 +180,18 @@ func TestOpen_ReconcilesARoomListWithItsMembers(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []storage.ID{owner.ID, joined}, rooms[0].Members)
 }
+
+func TestOpen_ReopensADatabaseWithoutAnyMember(t *testing.T) {
+	// A room without members (its last owner deleted, or restored so)
+	// once made the next Open fail: {$in: null} in the repair step.
+	uri := ferret(t).NewDatabase(t)
+	ids := storage.NewIDGen()
+	a := openURI(t, uri)
+	room := storage.Room{ID: ids.New(), Name: "empty", Created: time.Now()}
+	require.NoError(t, a.CreateRoom(context.Background(), room, storage.Member{}))
+	require.NoError(t, a.Close())
+	b := openURI(t, uri)
+	got, err := b.Room(context.Background(), room.ID)
+	require.NoError(t, err)
+	require.Equal(t, "empty", got.Name)
+}

@@ -228,11 +228,14 @@ func (s *Store) repair(ctx context.Context) error {
 	if err := s.members.Distinct(ctx, "room", bson.D{}).Decode(&values); err != nil {
 		return fmt.Errorf("list the rooms of members: %w", err)
 	}
-	var rooms []bson.ObjectID
+	rooms := []bson.ObjectID{} // never nil: {$in: null} is an error
 	for _, v := range values {
 		if id, ok := v.(bson.ObjectID); ok {
 			rooms = append(rooms, id)
 		}
+	}
+	if len(rooms) == 0 {
+		return nil
 	}
 	live, err := ids(ctx, s.rooms, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: rooms}}}})
 	if err != nil {

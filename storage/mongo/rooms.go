@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -33,9 +34,14 @@ func (s *Store) CreateRoom(ctx context.Context, r storage.Room, owner storage.Me
 		_, err := s.rooms.InsertOne(ctx, newRoomDoc(r))
 		if err != nil && withOwner {
 			// Undo with a context of its own: ctx may be what failed.
+			// After a network error or a cancelled context the insert
+			// may still have been applied: undo only if the room is
+			// not there (a taken name, or a write that never landed).
 			ctx, cancel := cleanupContext()
 			defer cancel()
-			_, _ = s.members.DeleteOne(ctx, byID(owner.ID))
+			if found, ferr := exists(ctx, s.rooms, r.ID); ferr == nil && !found {
+				_, _ = s.members.DeleteOne(ctx, byID(owner.ID))
+			}
 		}
 		return err
 	})
@@ -181,12 +187,19 @@ func (s *Store) deleteRoomCascade(ctx context.Context, id storage.ID) error {
 	return err
 }
 
+// cascadeTimeout bounds a deletion's cascade once it is recorded.
+const cascadeTimeout = 10 * time.Minute
+
 // finishDelete records the deletion p, runs its cascade and drops the
 // record. Open calls it again for records left by a crash.
 func (s *Store) finishDelete(ctx context.Context, p pendingDoc) error {
 	if _, err := s.pending.ReplaceOne(ctx, bson.D{{Key: "_id", Value: p.ID}}, p, options.Replace().SetUpsert(true)); err != nil {
 		return err
 	}
+	// Once recorded, the deletion runs to its end even if the caller
+	// goes away: half of it would otherwise wait for the next Open.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cascadeTimeout)
+	defer cancel()
 	var err error
 	switch p.Kind {
 	case pendingUser:

@@ -23,6 +23,8 @@ const S = {
   msgs: [],               // the current conversation, oldest first
   noMore: false,
   loading: false,
+  olderWait: 0,           // ms to wait after a failed load of older messages
+  olderRetryAt: 0,        // no new attempt before this time
   newerThan: '',          // the read marker when the room was opened
   stream: null,
   typingAt: 0,
@@ -132,8 +134,8 @@ async function boot() {
   // The first three questions go out together; if the session is over,
   // the ping says so and the other two are dropped.
   const quiet = {quiet401: true};
-  const roomsP = api.all('/api/rooms?limit=100', quiet);
-  const directsP = api.get('/api/directs', quiet);
+  let roomsP = api.all('/api/rooms?limit=100', quiet);
+  let directsP = api.get('/api/directs', quiet);
   roomsP.catch(() => {});
   directsP.catch(() => {});
   let p;
@@ -158,12 +160,24 @@ async function boot() {
   updateNotifyButton();
   S.stream = new Stream({onEvent, onState: connState, check: streamCheck});
   S.stream.start();
-  try {
-    await Promise.all([loadRooms(roomsP), loadDirects(directsP)]);
-  } catch (ex) {
-    if (ex.status === 401) sessionOver();
-    return;
+  // A failure other than the end of the session (a 503 during a
+  // restart, say) is shown and retried, with growing waits, rather than
+  // leaving an empty page.
+  for (let wait = 1000; ; wait = Math.min(wait * 2, 30000)) {
+    try {
+      await Promise.all([loadRooms(roomsP), loadDirects(directsP)]);
+      break;
+    } catch (ex) {
+      if (ex.status === 401) { sessionOver(); return; }
+      roomsP = directsP = undefined;
+      const c = $('conn');
+      c.textContent = `Could not load your rooms (${ex.message}); trying again…`;
+      c.className = 'conn down';
+      c.hidden = false;
+      await new Promise(resolve => setTimeout(resolve, wait));
+    }
   }
+  if (document.body.dataset.conn === 'live') $('conn').hidden = true;
   if (S.cur) return; // the user was quicker
   const last = localStorage.getItem('makechat.last');
   const [kind, id] = (last || '').split(':');
@@ -182,7 +196,9 @@ let downSince = 0;
 function connState(state) {
   const c = $('conn');
   if (state === 'live') {
-    if (downSince) { loadRooms().catch(() => {}); catchUp(); }
+    // Counts, new direct partners and the open conversation are read
+    // again: the replay only covers what followed the last event seen.
+    if (downSince) { loadRooms().catch(() => {}); loadDirects().catch(() => {}); catchUp(); }
     downSince = 0;
     c.hidden = true;
     c.className = 'conn';
@@ -253,7 +269,9 @@ async function loadDirects(prefetched) {
   for (const d of ds) {
     const id = oid(d.user);
     S.names.set(id, d.username);
-    if (!S.directs.has(id)) S.directs.set(id, {username: d.username, unread: 0, mentions: 0});
+    const known = S.directs.get(id);
+    if (!known) S.directs.set(id, {username: d.username, unread: 0, mentions: 0});
+    else known.username = d.username; // a partner first seen in an event is named "…"
   }
   renderSidebar();
 }
@@ -412,8 +430,10 @@ async function loadMembers(room) {
 function mergeMessages(list) {
   const have = new Set(S.msgs.map(m => m.id));
   for (const raw of list) {
+    // Not S.stream.saw: the stream resumes after the last event it
+    // received, never after an answer over HTTP, which could skip events
+    // of other conversations missed while it was down.
     const m = norm(raw);
-    S.stream.saw(m.id);
     if (!have.has(m.id)) { S.msgs.push(m); have.add(m.id); }
   }
   S.msgs.sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -509,8 +529,9 @@ function appendMessage(m) {
 }
 
 async function loadOlder() {
-  if (S.loading || S.noMore || !S.cur || !S.msgs.length) return;
+  if (S.loading || S.noMore || !S.cur || !S.msgs.length || Date.now() < S.olderRetryAt) return;
   S.loading = true;
+  let failed = false;
   const cur = S.cur;
   $('history-state').textContent = 'Loading older messages…';
   try {
@@ -520,13 +541,19 @@ async function loadOlder() {
     S.noMore = msgs.length < PAGE;
     mergeMessages(msgs);
     renderAll();
+    S.olderWait = 0;
   } catch (ex) {
+    // Wait longer after each failure before the next scroll may retry,
+    // rather than asking again on every frame.
+    failed = true;
+    S.olderWait = Math.min(30000, (S.olderWait || 500) * 2);
+    S.olderRetryAt = Date.now() + S.olderWait;
     $('history-state').textContent = ex.message;
   } finally {
     S.loading = false;
   }
   // A short first page may not fill the view: keep going.
-  if (!S.noMore && $('scroller').scrollTop < 300) requestAnimationFrame(loadOlder);
+  if (!failed && !S.noMore && $('scroller').scrollTop < 300) requestAnimationFrame(loadOlder);
 }
 
 $('scroller').addEventListener('scroll', () => {
@@ -577,7 +604,6 @@ async function send(text, temp) {
   const body = cur.kind === 'room' ? {room: cur.id, text} : {recipient: cur.id, text};
   try {
     const m = await api.post('/api/messages', body);
-    S.stream.saw(oid(m._id));
     if (!isCur(cur)) return;
     S.msgs = S.msgs.filter(x => x !== temp);
     mergeMessages([m]);

@@ -41,6 +41,12 @@ export class Stream {
   }
 
   connect() {
+    if (this.ws) {
+      // Never two sockets: an old one would deliver every event twice.
+      const old = this.ws;
+      this.ws = null;
+      old.close(1000);
+    }
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const since = this.lastId ? '?since=' + encodeURIComponent(this.lastId) : '';
     const ws = new WebSocket(`${scheme}//${location.host}/api/stream${since}`);
@@ -51,6 +57,7 @@ export class Stream {
       this.onState('live');
     };
     ws.onmessage = (m) => {
+      if (this.ws !== ws) return;
       let ev;
       try { ev = JSON.parse(m.data); } catch { return; }
       if (ev && ev.event && ev.event.startsWith('message.') && ev.data && ev.data._id) {
@@ -64,7 +71,8 @@ export class Stream {
       this.failures++;
       this.onState('down');
       if (this.check && !(await this.check())) return;
-      if (this.stopped) return;
+      // retryNow may have connected while check was waiting.
+      if (this.stopped || this.ws) return;
       const base = Math.min(15000, 500 * 2 ** Math.min(this.failures - 1, 5));
       this.timer = setTimeout(() => this.connect(), base / 2 + Math.random() * base / 2);
     };
