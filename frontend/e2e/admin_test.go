@@ -104,3 +104,47 @@ func TestAdminRoomsMembersAndWebhooks(t *testing.T) {
 	until(t, bob, hasMessage("build 42 deployed"), "the webhook's message at bob's")
 	assert.Equal(t, "ci", eval[string](t, bob, `document.querySelector('#messages .msg:last-child .author').textContent`))
 }
+
+func TestAdmin_DisablingAUserAndClosingARoomAskFirst(t *testing.T) {
+	w := newWorld(t, nil)
+	admin := browser(t, 1280, 800)
+	w.login(t, admin, "alice", "alice-password")
+	step(t, admin, chromedp.Navigate(w.url+"/makechat/admin#users"))
+	until(t, admin, `[...document.querySelectorAll('#panel td')].some(td => td.textContent === 'bob')`, "bob listed")
+	const dialogOpen = `document.getElementById('dialog').open`
+	title := func() string { return eval[string](t, admin, `document.getElementById('dialog-title').textContent`) }
+
+	// Cancelled, nothing happens.
+	disable := `//tr[td//span[text()="bob"]]//button[text()="Disable"]`
+	click(t, admin, disable)
+	until(t, admin, dialogOpen, "the confirmation")
+	assert.Equal(t, "Disable bob?", title())
+	assert.Contains(t, eval[string](t, admin, `document.getElementById('dialog-body').textContent`), "cannot log in")
+	click(t, admin, chromedp.ID("dialog-cancel"))
+	until(t, admin, `!`+dialogOpen, "the dialog closed")
+	status, body := w.call(w.bobToken, "GET", "/api/ping", nil)
+	require.Equal(t, 200, status, "bob is still active: %s", body)
+
+	// Confirmed, it is done.
+	click(t, admin, disable)
+	until(t, admin, dialogOpen, "the confirmation again")
+	click(t, admin, chromedp.ID("dialog-ok"))
+	until(t, admin, `[...document.querySelectorAll('#panel tr')].some(tr => tr.textContent.startsWith('bob') && tr.textContent.includes('disabled'))`, "bob disabled")
+	status, _ = w.call(w.bobToken, "GET", "/api/ping", nil)
+	assert.Equal(t, 401, status)
+
+	// Revoking one's own rights says what it means for oneself.
+	click(t, admin, `//tr[td//span[text()="alice"]]//button[text()="Revoke admin"]`)
+	until(t, admin, dialogOpen, "the confirmation")
+	assert.Equal(t, "Revoke your own administrator rights?", title())
+	click(t, admin, chromedp.ID("dialog-cancel"))
+	until(t, admin, `!`+dialogOpen, "the dialog closed")
+
+	click(t, admin, chromedp.ID("tab-rooms"))
+	until(t, admin, `[...document.querySelectorAll('#panel td')].some(td => td.textContent === 'general')`, "the rooms")
+	click(t, admin, `//tr[td//span[text()="general"]]//button[text()="Close"]`)
+	until(t, admin, dialogOpen, "the confirmation")
+	assert.Equal(t, "Close general?", title())
+	click(t, admin, chromedp.ID("dialog-ok"))
+	until(t, admin, `[...document.querySelectorAll('#panel tr')].some(tr => tr.textContent.startsWith('general') && tr.textContent.includes('closed'))`, "general closed")
+}

@@ -56,7 +56,9 @@ func TestTwoBrowsersInOneRoomSeeEachOtherLive(t *testing.T) {
 	assert.Equal(t, "@alice", eval[string](t, alice, `document.querySelector('#messages .msg:last-child .mention.me').textContent`))
 	assert.Equal(t, "", eval[string](t, bob, `document.getElementById('composer-input').value`), "the composer is empty after sending")
 
-	// Edit and delete one's own message; the other side follows.
+	// Edit and delete one's own message; the other side follows. Up edits
+	// a message the server has confirmed, so wait for bob's to be.
+	until(t, bob, `document.querySelector('#messages .msg.pending') === null`, "bob's message confirmed")
 	step(t, bob, chromedp.Focus(chromedp.ID("composer-input")), chromedp.KeyEvent(kb.ArrowUp))
 	until(t, bob, `document.querySelector('#messages .edit-input') !== null`, "the edit box for bob's last message")
 	step(t, bob, chromedp.SetValue(chromedp.CSS("#messages .edit-input"), "Thanks, edited"), chromedp.SendKeys(chromedp.CSS("#messages .edit-input"), "\r"))
@@ -285,4 +287,100 @@ func TestUnreadCountsAndTheNewDivider(t *testing.T) {
 	step(t, ctx, chromedp.Reload())
 	until(t, ctx, `document.body.dataset.ready && document.getElementById('room-title').textContent === 'ops'`, "ops again")
 	assert.Zero(t, eval[int](t, ctx, `document.querySelectorAll('#messages .new-divider').length`))
+}
+
+func TestEditing_TheDraftSurvivesRedrawsOfTheList(t *testing.T) {
+	var gone storage.ID
+	w := newWorld(t, func(ctx context.Context, w *world, svc *chat.Service) {
+		for i := 1; i <= 60; i++ {
+			m, err := svc.Post(ctx, chat.Actor{User: w.admin}, chat.NewMessage{Room: w.room, Text: fmt.Sprintf("message %03d", i)})
+			require.NoError(t, err)
+			if i == 59 {
+				gone = m.ID
+			}
+		}
+		_, err := svc.Post(ctx, chat.Actor{User: w.bob}, chat.NewMessage{Room: w.room, Text: "my first words"})
+		require.NoError(t, err)
+	})
+	ctx := browser(t, 1280, 800)
+	w.login(t, ctx, "bob", "bob-password")
+	until(t, ctx, hasMessage("my first words"), "bob's message")
+
+	// Bob starts editing, types, and selects a part of his draft.
+	const box = `document.querySelector('#messages .edit-input')`
+	step(t, ctx, chromedp.Focus(chromedp.ID("composer-input")), chromedp.KeyEvent(kb.ArrowUp))
+	until(t, ctx, box+` !== null && document.activeElement === `+box, "the edit box, focused")
+	step(t, ctx, chromedp.KeyEvent(", then more"))
+	step(t, ctx, chromedp.Evaluate[chromedp.Void](box+`.setSelectionRange(3, 8)`))
+	intact := func(after string) {
+		t.Helper()
+		assert.Equal(t, "my first words, then more", eval[string](t, ctx, box+`.value`), "the draft, after "+after)
+		assert.True(t, eval[bool](t, ctx, `document.activeElement === `+box), "the focus, after "+after)
+		assert.Equal(t, []int{3, 8}, eval[[]int](t, ctx, `[`+box+`.selectionStart, `+box+`.selectionEnd]`), "the selection, after "+after)
+	}
+
+	// Alice deletes one of her messages meanwhile.
+	status, body := w.call(w.adminToken, "DELETE", "/api/messages/"+gone.Hex(), nil)
+	require.Equal(t, 200, status, body)
+	until(t, ctx, `!`+hasMessage("message 059"), "the deletion")
+	intact("another's deletion")
+
+	// Older messages load, which rebuilds the whole list.
+	step(t, ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById('scroller').scrollTop = 0`))
+	until(t, ctx, `document.querySelectorAll('#messages .msg').length > 50`, "an older page")
+	intact("an older page")
+
+	step(t, ctx, chromedp.KeyEvent("\r"))
+	until(t, ctx, hasMessage("my first words, then more"), "the edit saved")
+}
+
+func TestOlderMessages_AnAnswerFromAnEarlierVisitIsNotMerged(t *testing.T) {
+	w := newWorld(t, func(ctx context.Context, w *world, svc *chat.Service) {
+		_, err := svc.CreateRoom(ctx, chat.Actor{User: w.admin}, chat.NewRoom{Name: "random"})
+		require.NoError(t, err)
+		for i := 1; i <= 100; i++ {
+			_, err := svc.Post(ctx, chat.Actor{User: w.bob}, chat.NewMessage{Room: w.room, Text: fmt.Sprintf("message %03d", i)})
+			require.NoError(t, err)
+		}
+	})
+	ctx := browser(t, 1280, 800)
+	w.login(t, ctx, "alice", "alice-password")
+	until(t, ctx, hasMessage("message 100"), "general")
+
+	// The first page of older messages is held back until released.
+	step(t, ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+	  const real = window.fetch;
+	  let held = false;
+	  window.releaseOlder = null;
+	  window.fetch = (url, init) => {
+	    if (held || !/^\/api\/messages\?.*before=/.test(url)) return real(url, init);
+	    held = true;
+	    return new Promise(resolve => { window.releaseOlder = () => resolve(real(url, init)); });
+	  };
+	})()`))
+	step(t, ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById('scroller').scrollTop = 0`))
+	until(t, ctx, `window.releaseOlder !== null`, "older messages asked for")
+
+	// Meanwhile alice goes elsewhere, bob goes on talking, and she comes
+	// back to the newest page, far past the one asked for.
+	click(t, ctx, `//ul[@id="rooms"]//button[.//span[text()="random"]]`)
+	until(t, ctx, `document.getElementById('room-title').textContent === 'random'`, "random")
+	for i := 101; i <= 160; i++ {
+		w.post(w.bobToken, fmt.Sprintf("message %03d", i))
+	}
+	click(t, ctx, `//ul[@id="rooms"]//button[.//span[text()="general"]]`)
+	until(t, ctx, hasMessage("message 160")+` && document.querySelectorAll('#messages .msg').length === 50`, "general again, its newest page")
+
+	// The earlier answer arrives; scrolling up then loads the page that
+	// really comes before, with no gap.
+	step(t, ctx, chromedp.Evaluate[chromedp.Void](`window.releaseOlder()`))
+	until(t, ctx, `(s => (s.scrollTop = 0, s.dispatchEvent(new Event('scroll')), document.querySelectorAll('#messages .msg').length > 50))(document.getElementById('scroller'))`, "an older page")
+	texts := eval[[]string](t, ctx, messageTexts)
+	var first int
+	_, err := fmt.Sscanf(texts[0], "message %d", &first)
+	require.NoError(t, err, texts[0])
+	for i, s := range texts {
+		require.Equal(t, fmt.Sprintf("message %03d", first+i), s, "in order, none missing")
+	}
+	assert.Equal(t, "message 160", texts[len(texts)-1])
 }

@@ -1,12 +1,15 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/makechat/makechat/appliance/chat"
+	"github.com/makechat/makechat/storage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -97,4 +100,50 @@ func TestMaintenanceFromTheAdminShowsTheMaintenancePage(t *testing.T) {
 	require.NoError(t, err)
 	assert.EqualValues(t, 200, resp.Status)
 	until(t, visitor, `!document.getElementById('login').hidden`, "the login page again")
+}
+
+// slowStream makes the page handle each event of the streams it opens
+// from now on 300 ms late, in order, as a busy network or page might.
+const slowStream = `(() => {
+  const onmessage = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'onmessage');
+  Object.defineProperty(WebSocket.prototype, 'onmessage', {configurable: true, get: onmessage.get, set(handle) {
+    let queue = Promise.resolve();
+    onmessage.set.call(this, (e) => { queue = queue.then(() => new Promise(r => setTimeout(r, 300))).then(() => handle(e)); });
+  }});
+})()`
+
+func TestReconnect_MissedMessagesAreCountedOnce(t *testing.T) {
+	var ops storage.ID
+	w := newWorld(t, func(ctx context.Context, w *world, svc *chat.Service) {
+		room, err := svc.CreateRoom(ctx, chat.Actor{User: w.admin}, chat.NewRoom{Name: "ops"})
+		require.NoError(t, err)
+		ops = room.ID
+		_, err = svc.AddMember(ctx, chat.Actor{User: w.admin}, ops, w.bob.ID, "member")
+		require.NoError(t, err)
+	})
+	ctx := browser(t, 1280, 800)
+	w.login(t, ctx, "bob", "bob-password")
+	until(t, ctx, `document.body.dataset.conn === 'live'`, "the stream")
+	w.post(w.adminToken, "seen before the restart")
+	until(t, ctx, hasMessage("seen before the restart"), "a live message")
+	// The replay then arrives after the server's counts, which already
+	// include the replayed messages.
+	step(t, ctx, chromedp.Evaluate[chromedp.Void](slowStream))
+
+	home := w.cfg.Listen
+	w.stop()
+	until(t, ctx, `document.body.dataset.conn === 'down'`, "the stream down")
+	w.restartOn(freeAddr(t))
+	for _, text := range []string{"missed 1", "missed 2"} {
+		status, body := w.call(w.adminToken, "POST", "/api/messages", map[string]string{"room": ops.Hex(), "text": text})
+		require.Equal(t, 201, status, body)
+	}
+	w.restartOn(home)
+	until(t, ctx, `document.body.dataset.conn === 'live'`, "the stream back")
+
+	// A direct message sent now comes after the replay on the stream.
+	status, body := w.call(w.adminToken, "POST", "/api/messages", map[string]string{"recipient": w.bob.ID.Hex(), "text": "after the replay"})
+	require.Equal(t, 201, status, body)
+	until(t, ctx, `document.querySelector('#directs .count')?.textContent === '1 unread'`, "the direct message, after the replay")
+	assert.Equal(t, "2 unread", eval[string](t, ctx, `document.querySelector('#rooms button.unread .count').textContent`), "each missed message counted once")
 }

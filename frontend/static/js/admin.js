@@ -16,6 +16,8 @@ api.onUnauthorized(() => { location.href = '/login?next=/makechat/admin'; });
 
 function fmtDate(v) { return v ? when(v).toLocaleString() : '—'; }
 function tag(on, yes, no) { return el('span', {className: 'tag ' + (on ? 'on' : 'off')}, on ? yes : no); }
+// confirmThen asks before anything destructive; fn runs on OK, and an
+// error it throws is shown in the dialog.
 function confirmThen(title, text, ok, fn) {
   dialog({title, body: el('p', {}, text), ok, cancel: 'Cancel', onOk: fn});
 }
@@ -68,7 +70,15 @@ const attempt = (fn) => async () => { try { await fn(); } catch (ex) { failed(ex
 async function users() {
   const list = await api.all('/api/users?limit=100');
   const reload = () => show('users');
-  const patchUser = (u, body) => attempt(async () => { await api.patch('/api/users/' + oid(u._id), body); reload(); });
+  const patchUser = (u, body) => async () => { await api.patch('/api/users/' + oid(u._id), body); reload(); };
+  // Revoking one's own rights ends one's access to this page at once.
+  const revokeAdmin = (u) => oid(u._id) === oid(me._id)
+    ? () => confirmThen('Revoke your own administrator rights?',
+      'You stop being an administrator at once: this page and every admin action will refuse you. Another administrator can make you one again.',
+      'Revoke my rights', async () => { await api.patch('/api/users/' + oid(u._id), {is_superuser: false}); location.reload(); })
+    : () => confirmThen(`Revoke the administrator rights of ${u.username}?`,
+      'They keep their account, rooms and messages, but can no longer use this page or manage rooms they do not own.',
+      'Revoke admin', patchUser(u, {is_superuser: false}));
   const form = createForm('Create a user', [
     field('Username', {name: 'username', required: true, autocomplete: 'off'}),
     field('Email', {name: 'email', type: 'email', required: true, autocomplete: 'off'}),
@@ -86,8 +96,11 @@ async function users() {
     {title: 'State', cell: u => tag(!u.is_disabled, 'active', 'disabled')},
     {title: 'Created', cell: u => fmtDate(u.created)},
     {title: 'Actions', cell: u => el('div', {className: 'row-actions'},
-      act(u.is_disabled ? 'Enable' : 'Disable', patchUser(u, {is_disabled: !u.is_disabled})),
-      act(u.is_superuser ? 'Revoke admin' : 'Make admin', patchUser(u, {is_superuser: !u.is_superuser})),
+      u.is_disabled ? act('Enable', attempt(patchUser(u, {is_disabled: false})))
+        : act('Disable', () => confirmThen(`Disable ${u.username}?`,
+          'Their sessions, tokens and webhooks stop working at once and they cannot log in until enabled again. Their messages stay.',
+          'Disable user', patchUser(u, {is_disabled: true}))),
+      u.is_superuser ? act('Revoke admin', revokeAdmin(u)) : act('Make admin', attempt(patchUser(u, {is_superuser: true}))),
       act('Reset password', () => {
         const pw = field('New password', {type: 'password', autocomplete: 'new-password', required: true});
         dialog({title: `Reset the password of ${u.username}`, body: el('div', {}, pw,
@@ -107,7 +120,7 @@ async function users() {
 async function rooms() {
   const list = await api.all('/api/rooms?limit=100');
   const reload = () => show('rooms');
-  const patchRoom = (r, body) => attempt(async () => { await api.patch('/api/rooms/' + oid(r._id), body); reload(); });
+  const patchRoom = (r, body) => async () => { await api.patch('/api/rooms/' + oid(r._id), body); reload(); };
   const form = createForm('Create a room', [
     field('Name', {name: 'name', required: true, maxLength: 120}),
     field('Open (anyone may join)', {name: 'is_open', type: 'checkbox', checked: true}),
@@ -130,8 +143,14 @@ async function rooms() {
           reload();
         }});
       }),
-      act(r.is_open ? 'Close' : 'Open', patchRoom(r, {is_open: !r.is_open})),
-      act(r.is_visible ? 'Hide' : 'Show', patchRoom(r, {is_visible: !r.is_visible})),
+      r.is_open ? act('Close', () => confirmThen(`Close ${r.name}?`,
+        'Nobody can join it on their own any more; its owners and administrators can still add members. Its members stay.',
+        'Close room', patchRoom(r, {is_open: false})))
+        : act('Open', attempt(patchRoom(r, {is_open: true}))),
+      r.is_visible ? act('Hide', () => confirmThen(`Hide ${r.name}?`,
+        'It is no longer listed to users outside it, and to them it is as if it did not exist. Its members and administrators still see it.',
+        'Hide room', patchRoom(r, {is_visible: false})))
+        : act('Show', attempt(patchRoom(r, {is_visible: true}))),
       act('Members', () => { state.room = oid(r._id); show('members'); }),
       act('Delete', () => confirmThen(`Delete ${r.name}?`, 'The room, its messages, members and webhooks are removed. This cannot be undone.',
         'Delete room', async () => { await api.del('/api/rooms/' + oid(r._id)); reload(); }), 'danger'))},

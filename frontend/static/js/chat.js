@@ -20,6 +20,7 @@ const S = {
   names: new Map(),       // user id -> username
   mine: new Map(),        // room id -> my member {id, role, last_read}
   cur: null,              // {kind: 'room'|'dm', id}
+  openSeq: 0,             // counts openings of a conversation (see opened)
   msgs: [],               // the current conversation, oldest first
   noMore: false,
   loading: false,
@@ -30,6 +31,7 @@ const S = {
   typingAt: 0,
   typers: new Map(),      // user id -> {name, timer}
   editing: null,          // id of the message being edited
+  editDraft: null,        // its edit box: {text, start, end, focus}, kept across re-renders
   readTimer: 0,
 };
 
@@ -196,9 +198,23 @@ let downSince = 0;
 function connState(state) {
   const c = $('conn');
   if (state === 'live') {
-    // Counts, new direct partners and the open conversation are read
+    // Rooms, new direct partners and the open conversation are read
     // again: the replay only covers what followed the last event seen.
-    if (downSince) { loadRooms().catch(() => {}); loadDirects().catch(() => {}); catchUp(); }
+    //
+    // Unread counts must not take in the same message twice. When the
+    // stream saw a message before it went down, it resumes after it with
+    // ?since=, and received() counts every missed message as it is
+    // replayed. The server's counts include those messages too, and may
+    // arrive before, during or after the replay, so for the rooms already
+    // counted here the counts are kept and the replay alone adds to them.
+    // Without a message seen there is no replay, and the server's counts
+    // are taken. (A room joined while down takes the server's count, and
+    // its replayed messages may then count twice: rare, and harmless.)
+    if (downSince) {
+      loadRooms(undefined, {keepCounts: Boolean(S.stream.lastId)}).catch(() => {});
+      loadDirects().catch(() => {});
+      catchUp();
+    }
     downSince = 0;
     c.hidden = true;
     c.className = 'conn';
@@ -218,12 +234,12 @@ function connState(state) {
 // down; the stream's own replay (?since=) brings the same messages, and
 // duplicates are dropped by id, so whichever comes first wins.
 async function catchUp() {
-  const cur = S.cur;
+  const seq = S.openSeq;
   const last = [...S.msgs].reverse().find(m => !m.pending && !m.failed);
-  if (!cur || !last) return;
+  if (!S.cur || !last) return;
   try {
     const msgs = await api.get(`/api/messages?${convQuery()}&limit=100&after=${last.id}`);
-    if (!isCur(cur) || !msgs.length) return;
+    if (!opened(seq) || !msgs.length) return;
     const stick = atBottom();
     mergeMessages(msgs);
     renderAll();
@@ -247,13 +263,17 @@ window.addEventListener('online', () => S.stream && S.stream.retryNow());
 
 const byName = (a, b) => a.name.localeCompare(b.name);
 
-async function loadRooms(prefetched) {
+// loadRooms reads the room list; keepCounts keeps the unread counts of the
+// rooms already joined instead of the server's (see connState).
+async function loadRooms(prefetched, {keepCounts = false} = {}) {
   const rooms = await (prefetched || api.all('/api/rooms?limit=100'));
   const fresh = new Map();
   for (const r of rooms) {
     const id = oid(r._id);
+    const old = S.rooms.get(id);
+    const counts = keepCounts && old?.joined && 'unread' in r ? old : {unread: r.unread || 0, mentions: r.mentions || 0};
     fresh.set(id, {id, name: r.name, is_open: r.is_open, is_visible: r.is_visible, members: r.members.length,
-      joined: 'unread' in r, unread: r.unread || 0, mentions: r.mentions || 0, memberList: S.rooms.get(id)?.memberList});
+      joined: 'unread' in r, unread: counts.unread, mentions: counts.mentions, memberList: old?.memberList});
   }
   if (S.cur && S.cur.kind === 'room' && fresh.has(S.cur.id)) {
     const r = fresh.get(S.cur.id);
@@ -359,17 +379,24 @@ function showEmpty() {
 const convOf = (m) => m.room ? {kind: 'room', id: oid(m.room)}
   : {kind: 'dm', id: oid(m.sender) === S.me.id ? oid(m.recipient) : oid(m.sender)};
 const isCur = (c) => S.cur && S.cur.kind === c.kind && S.cur.id === c.id;
+// opened tells whether the opening numbered seq is still the one shown.
+// An answer to a load is merged into S.msgs only then: if the user went
+// elsewhere and came back to the same conversation meanwhile, the view was
+// rebuilt from a fresh page, and an older answer would leave a gap in it.
+const opened = (seq) => S.cur !== null && seq === S.openSeq;
 const convQuery = () => S.cur.kind === 'room' ? 'room=' + S.cur.id : 'with=' + S.cur.id;
 
 // openConv shows a conversation; the composer takes the focus on a wide
 // screen when the user chose it (not when the page opens one by itself
 // while the user is elsewhere).
 async function openConv(kind, id, chosen = true) {
+  const seq = ++S.openSeq;
   S.cur = {kind, id};
   localStorage.setItem('makechat.last', kind + ':' + id);
   S.msgs = [];
   S.noMore = false;
   S.editing = null;
+  S.editDraft = null;
   S.typers.clear();
   renderTyping();
   closeResults();
@@ -386,10 +413,10 @@ async function openConv(kind, id, chosen = true) {
   try {
     [msgs] = await Promise.all([api.get(`/api/messages?${convQuery()}&limit=${PAGE}`), kind === 'room' ? loadMembers(id) : null]);
   } catch (ex) {
-    if (isCur({kind, id})) $('history-state').textContent = ex.message;
+    if (opened(seq)) $('history-state').textContent = ex.message;
     return;
   }
-  if (!isCur({kind, id})) return;
+  if (!opened(seq)) return;
   if (kind === 'room') S.newerThan = S.mine.get(id)?.last_read || '';
   // Keep what the stream brought meanwhile.
   mergeMessages(msgs);
@@ -460,10 +487,17 @@ function msgNode(m, prev) {
   li.append(el('div', {className: cont ? 'msg-head visually-hidden' : 'msg-head'},
     el('span', {className: 'author', dir: 'auto'}, author(m)), ' ', t));
   if (S.editing === m.id) {
-    const ta = el('textarea', {className: 'edit-input', dir: 'auto', value: m.text, 'aria-label': 'Edit message',
-      maxLength: 10000, onkeydown: (e) => editKey(e, m)});
+    const d = S.editDraft;
+    const ta = el('textarea', {className: 'edit-input', dir: 'auto', value: d.text, 'aria-label': 'Edit message',
+      maxLength: 10000, onkeydown: (e) => editKey(e, m), oninput: () => { d.text = ta.value; grow(ta); }});
     li.append(ta, el('p', {className: 'hint'}, 'Enter to save, Esc to cancel'));
-    queueMicrotask(() => { ta.focus(); ta.setSelectionRange(ta.value.length, ta.value.length); grow(ta); });
+    // The box is in the page once the caller has put the item there.
+    queueMicrotask(() => {
+      grow(ta);
+      if (!d.focus) return;
+      ta.focus({preventScroll: true});
+      ta.setSelectionRange(d.start, d.end);
+    });
   } else {
     li.append(el('div', {className: 'body', dir: 'auto'}, renderText(m.text, S.me.username)));
     if (m.edited) li.append(el('span', {className: 'edited', dataset: {when: m.edited.toISOString()}}, '(edited)'));
@@ -497,12 +531,57 @@ function nodesFor(from, to = S.msgs.length) {
   return out;
 }
 
+// renderAll rebuilds the whole list. Screen readers may read a rebuilt
+// log again, so the common changes (a message sent, edited or deleted)
+// use redraw and dropMessage instead.
 function renderAll() {
+  saveEditBox();
+  keepScroll(() => $('messages').replaceChildren(...nodesFor(0)));
+  renderHistoryState();
+}
+
+function renderHistoryState() {
+  $('history-state').textContent = S.noMore ? (S.msgs.length ? 'This is the beginning of the conversation.' : 'No messages yet. Say hello!') : '';
+}
+
+// keepScroll runs a change of the list without moving what is at the
+// bottom of the view.
+function keepScroll(change) {
   const sc = $('scroller');
   const fromBottom = sc.scrollHeight - sc.scrollTop;
-  $('messages').replaceChildren(...nodesFor(0));
+  change();
   sc.scrollTop = sc.scrollHeight - fromBottom;
-  $('history-state').textContent = S.noMore ? (S.msgs.length ? 'This is the beginning of the conversation.' : 'No messages yet. Say hello!') : '';
+}
+
+// saveEditBox notes the edit box's caret and focus before it is rebuilt
+// (its text is noted as it is typed), so that msgNode restores them.
+function saveEditBox() {
+  const ta = S.editing && $('messages').querySelector(`.msg[data-id="${S.editing}"] .edit-input`);
+  if (!ta) return;
+  Object.assign(S.editDraft, {start: ta.selectionStart, end: ta.selectionEnd, focus: document.activeElement === ta});
+}
+
+// itemsOf returns the list items of a message: its own, and the day
+// line or "new" divider just before it.
+function itemsOf(id) {
+  const li = [...$('messages').children].find(n => n.dataset.id === id);
+  if (!li) return [];
+  const items = [li];
+  for (let p = li.previousElementSibling; p && !p.classList.contains('msg'); p = p.previousElementSibling) items.unshift(p);
+  return items;
+}
+
+// redraw replaces the list items of one message in place (its text,
+// state or neighbour changed); the rest of the log is left alone.
+function redraw(id) {
+  const i = S.msgs.findIndex(m => m.id === id);
+  const old = itemsOf(id);
+  if (i === -1 || !old.length) return renderAll();
+  saveEditBox();
+  keepScroll(() => {
+    old[0].before(...nodesFor(i, i + 1));
+    for (const n of old) n.remove();
+  });
 }
 
 const atBottom = () => { const sc = $('scroller'); return sc.scrollHeight - sc.scrollTop - sc.clientHeight < 40; };
@@ -532,17 +611,18 @@ async function loadOlder() {
   if (S.loading || S.noMore || !S.cur || !S.msgs.length || Date.now() < S.olderRetryAt) return;
   S.loading = true;
   let failed = false;
-  const cur = S.cur;
+  const seq = S.openSeq;
   $('history-state').textContent = 'Loading older messages…';
   try {
     const first = S.msgs.find(m => !m.pending);
     const msgs = await api.get(`/api/messages?${convQuery()}&limit=${PAGE}&before=${first.id}`);
-    if (!isCur(cur)) return;
+    if (!opened(seq)) return;
     S.noMore = msgs.length < PAGE;
     mergeMessages(msgs);
     renderAll();
     S.olderWait = 0;
   } catch (ex) {
+    if (!opened(seq)) return;
     // Wait longer after each failure before the next scroll may retry,
     // rather than asking again on every frame.
     failed = true;
@@ -605,22 +685,43 @@ async function send(text, temp) {
   try {
     const m = await api.post('/api/messages', body);
     if (!isCur(cur)) return;
-    S.msgs = S.msgs.filter(x => x !== temp);
-    mergeMessages([m]);
-    renderAll();
+    confirmSent(temp, m);
     scrollToBottom();
     markRead();
   } catch (ex) {
     temp.pending = false;
     temp.failed = ex.message;
-    if (isCur(cur)) renderAll();
+    if (isCur(cur)) redraw(temp.id);
   }
+}
+
+// confirmSent puts the server's message in the place of the pending one.
+// Usually nothing came in between and only that item changes; otherwise
+// (the stream was quicker, or others' messages arrived) the list is
+// rebuilt in id order.
+function confirmSent(temp, raw) {
+  const m = norm(raw);
+  const i = S.msgs.indexOf(temp);
+  const inOrder = i !== -1 && (i === 0 || S.msgs[i - 1].id < m.id) && !S.msgs.some(x => x.id === m.id) &&
+    S.msgs.slice(i + 1).every(x => x.pending || x.failed);
+  if (!inOrder) {
+    S.msgs = S.msgs.filter(x => x !== temp);
+    mergeMessages([raw]);
+    renderAll();
+    return;
+  }
+  S.msgs[i] = m;
+  const li = itemsOf(temp.id).at(-1);
+  if (li) li.dataset.id = m.id;
+  redraw(m.id);
+  // The server's time may group the next pending message differently.
+  if (S.msgs[i + 1]) redraw(S.msgs[i + 1].id);
 }
 
 function retry(m) {
   m.failed = '';
   m.pending = true;
-  renderAll();
+  redraw(m.id);
   send(m.text, m);
 }
 
@@ -668,15 +769,28 @@ input.addEventListener('input', () => {
 });
 
 function startEdit(id) {
+  const m = S.msgs.find(x => x.id === id);
+  if (!m) return;
+  const was = S.editing;
   S.editing = id;
-  renderAll();
+  S.editDraft = {text: m.text, start: m.text.length, end: m.text.length, focus: true};
+  if (was && was !== id) redraw(was);
+  redraw(id);
+  // After msgNode has grown the box.
+  queueMicrotask(() => $('messages').querySelector('.edit-input')?.scrollIntoView({block: 'nearest'}));
+}
+
+function stopEdit() {
+  const id = S.editing;
+  S.editing = null;
+  S.editDraft = null;
+  return id;
 }
 
 async function editKey(e, m) {
   if (e.key === 'Escape') {
     e.preventDefault();
-    S.editing = null;
-    renderAll();
+    redraw(stopEdit());
     input.focus();
   } else if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
     e.preventDefault();
@@ -684,7 +798,7 @@ async function editKey(e, m) {
     if (!text.trim()) return;
     try {
       const upd = await api.patch('/api/messages/' + m.id, {text});
-      S.editing = null;
+      if (S.editing === m.id) stopEdit();
       replaceMessage(upd);
       input.focus();
     } catch (ex) {
@@ -699,7 +813,7 @@ function replaceMessage(raw) {
   const i = S.msgs.findIndex(x => x.id === m.id);
   if (i === -1) return;
   S.msgs[i] = m;
-  renderAll();
+  redraw(m.id);
 }
 
 function removeMessage(m) {
@@ -710,10 +824,18 @@ function removeMessage(m) {
     }});
 }
 
+// dropMessage removes a message's items; the next message is drawn
+// again, as it may now need its own header, day line or "new" divider.
 function dropMessage(id) {
-  const n = S.msgs.length;
-  S.msgs = S.msgs.filter(x => x.id !== id);
-  if (S.msgs.length !== n) renderAll();
+  const i = S.msgs.findIndex(x => x.id === id);
+  if (i === -1) return;
+  S.msgs.splice(i, 1);
+  if (S.editing === id) stopEdit();
+  const old = itemsOf(id);
+  if (!old.length) return renderAll();
+  keepScroll(() => { for (const n of old) n.remove(); });
+  if (S.msgs[i]) redraw(S.msgs[i].id);
+  renderHistoryState();
 }
 
 // ---------- @ completion ----------
