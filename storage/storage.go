@@ -7,9 +7,9 @@
 // field names, so that backups and the MongoDB backend share one shape.
 // Ids are MongoDB ObjectIds (ID) in every backend.
 //
-// Backends live in sub-packages: storage/bolt (the embedded default) and,
-// later, storage/mongo. storage/storagetest holds the contract suite that
-// each backend runs against itself.
+// Backends live in sub-packages: storage/bolt (the embedded default) and
+// storage/mongo (when mongo_uri is set). storage/storagetest holds the
+// contract suite that each backend runs against itself.
 package storage
 
 import (
