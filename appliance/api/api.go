@@ -96,6 +96,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/api/logout", s.route(post(public, s.logout), get(public, s.logout)))
 	mux.Handle("/api/register", s.route(post(public, s.register)))
 	mux.Handle("/api/ping", s.route(get(user, s.ping)))
+	mux.Handle("/api/me", s.route(get(user, s.me)))
 	mux.Handle("/api/tokens", s.route(get(user, s.listTokens), post(user, s.createToken)))
 	mux.Handle("/api/tokens/{id}", s.route(del(user, s.deleteToken)))
 	mux.Handle("/api/users", s.route(get(user, s.listUsers), post(user, s.createUser)))

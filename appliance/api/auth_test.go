@@ -71,7 +71,7 @@ func TestSession_WorksUntilLogoutEndsItServerSide(t *testing.T) {
 	b := e.browser("test_user", "test_pass")
 	r := e.do(request{method: "GET", path: "/api/ping", client: b})
 	require.Equal(t, 200, r.status)
-	assert.Equal(t, `{"username": "test_user", "is_superuser": false, "have_rooms": false, "_id": {"$oid": "`+e.user.ID.Hex()+`"}}`, r.body)
+	assert.Equal(t, `{"username": "test_user", "is_superuser": false, "have_rooms": false}`, r.body)
 
 	// Keep the cookie value to replay it after logout.
 	u := e.srv.URL + "/api/ping"
@@ -225,7 +225,7 @@ func TestPing_SaysWhetherTheUserHasRooms(t *testing.T) {
 	e := newEnv(t)
 	e.createRoom("general", "")
 	r := e.do(request{method: "GET", path: "/api/ping", token: e.adminToken})
-	assert.Equal(t, `{"username": "admin", "is_superuser": true, "have_rooms": true, "_id": {"$oid": "`+e.admin.ID.Hex()+`"}}`, r.body)
+	assert.Equal(t, `{"username": "admin", "is_superuser": true, "have_rooms": true}`, r.body)
 }
 
 func TestSystemActorRoomHasNoMembers(t *testing.T) {
@@ -233,4 +233,19 @@ func TestSystemActorRoomHasNoMembers(t *testing.T) {
 	room, err := e.chat.CreateRoom(context.Background(), chat.SystemActor, chat.NewRoom{Name: "ops"})
 	require.NoError(t, err)
 	assert.Empty(t, room.Members)
+}
+
+func TestMe_AnswersTheCallersOwnAccount(t *testing.T) {
+	e := newEnv(t)
+	r := e.do(request{method: "GET", path: "/api/me", token: e.userToken})
+	require.Equal(t, 200, r.status, r.body)
+	assert.Contains(t, r.body, `"_id": {"$oid": "`+e.user.ID.Hex()+`"}`)
+	assert.Contains(t, r.body, `"username": "test_user"`)
+	assert.Contains(t, r.body, `"is_superuser": false`)
+	assert.NotContains(t, r.body, "password")
+	r = e.do(request{method: "GET", path: "/api/me"})
+	assert.Equal(t, 401, r.status)
+	assert.Equal(t, `{"title": "Not authentificated", "description": "Please provide an auth token or login."}`, r.body)
+	r = e.do(request{method: "POST", path: "/api/me", token: e.userToken, body: `{}`})
+	assert.Equal(t, 405, r.status)
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/makechat/makechat/appliance/auth"
 	"github.com/makechat/makechat/appliance/chat"
-	"github.com/makechat/makechat/storage"
 )
 
 const sessionCookie = "session"
@@ -98,14 +97,22 @@ func (s *Server) ping(w http.ResponseWriter, r *http.Request, a chat.Actor) erro
 	if err != nil {
 		return err
 	}
-	// _id (decided, docs/api.md) lets a web client that was reloaded tell
-	// its own messages apart; the seed's three fields keep their order.
 	writeJSON(w, http.StatusOK, struct {
-		Username    string     `json:"username"`
-		IsSuperuser bool       `json:"is_superuser"`
-		HaveRooms   bool       `json:"have_rooms"`
-		ID          storage.ID `json:"_id"`
-	}{p.User.Username, p.User.IsSuperuser, p.HasRooms, p.User.ID})
+		Username    string `json:"username"`
+		IsSuperuser bool   `json:"is_superuser"`
+		HaveRooms   bool   `json:"have_rooms"`
+	}{p.User.Username, p.User.IsSuperuser, p.HasRooms})
+	return nil
+}
+
+// me answers the caller's own account (decided, docs/api.md): /api/ping
+// keeps the seed's three fields, and a web client also needs its id.
+func (s *Server) me(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
+	p, err := s.chat.Profile(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewUser(p.User))
 	return nil
 }
 

@@ -282,7 +282,7 @@ document.querySelector('[role=tablist]').addEventListener('keydown', (e) => {
 
 async function start() {
   try {
-    me = await api.get('/api/ping', {quiet401: true});
+    me = await api.get('/api/me', {quiet401: true});
   } catch (ex) {
     if (ex.status === 401) { location.href = '/login?next=/makechat/admin'; return; }
     $('refusal-text').textContent = ex.message;

@@ -142,7 +142,7 @@ async function boot() {
   directsP.catch(() => {});
   let p;
   try {
-    p = await api.get('/api/ping', quiet);
+    p = await api.get('/api/me', quiet);
   } catch (ex) {
     if (ex.status === 401) {
       history.replaceState({}, '', '/login');
