@@ -5,11 +5,13 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"io/fs"
 	"net"
 	"net/http"
 	"path/filepath"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/caddyserver/certmagic"
 	"github.com/rs/zerolog"
@@ -144,8 +146,26 @@ func (m *Manager) Start(ctx context.Context, httpAddr, httpsAddr net.Addr) error
 	m.issuer.ListenHost = host
 	m.issuer.AltHTTPPort = httpPort
 	m.issuer.AltTLSALPNPort = httpsPort
+	// ManageAsync loads a stored certificate in a goroutine of its own,
+	// so the first handshakes after a restart would find none: load it
+	// here first (storage only; OCSP stapling may use the network, hence
+	// the bound). A missing certificate is obtained by ManageAsync.
+	// One that is due for renewal is left to ManageAsync, which renews
+	// what it loads itself.
+	loadCtx, cancel := context.WithTimeout(ctx, loadTimeout)
+	defer cancel()
+	cert, err := m.magic.CacheManagedCertificate(loadCtx, m.opts.Domain)
+	switch {
+	case err == nil && cert.NeedsRenewal(m.magic):
+		m.cache.Remove([]string{cert.Hash()})
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		m.opts.Log.Warn().Err(err).Str("domain", m.opts.Domain).Msg("the stored HTTPS certificate could not be loaded; a new one will be requested")
+	}
 	return m.magic.ManageAsync(ctx, []string{m.opts.Domain})
 }
+
+// loadTimeout bounds loading a stored certificate at start.
+const loadTimeout = 10 * time.Second
 
 // Stop ends certificate maintenance. Calling it again does nothing.
 func (m *Manager) Stop() {
