@@ -125,3 +125,24 @@ func foldAccents(s string) string {
 		return r
 	}, d)
 }
+
+// ValidUTF8 is s as a store keeps it: each byte of invalid UTF-8 replaced
+// by U+FFFD, as encoding/json (the embedded store's records) does. Both
+// backends store strings and make index keys in this form, so that a
+// string reads back and is found the same way in either.
+func ValidUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}

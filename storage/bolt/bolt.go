@@ -13,7 +13,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-	"unicode/utf8"
 
 	"go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -237,27 +236,6 @@ func toID(b []byte) (storage.ID, error) {
 	return id, nil
 }
 
-// stored is s as it reads back from a JSON record: encoding/json replaces
-// each byte of invalid UTF-8 with U+FFFD. Index keys are made from this
-// form, so that the key computed from a caller's string and the one
-// computed later from the stored record (to delete or rename) agree.
-func stored(s string) string {
-	if utf8.ValidString(s) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b.WriteRune(utf8.RuneError)
-		} else {
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	return b.String()
-}
-
 // nameKey is the index key of a unique name (username, email, room name),
 // folded with strings.ToLower so that names are compared without regard to
 // case. The empty name has no key (nil) and is not indexed.
@@ -265,7 +243,7 @@ func nameKey(name string) []byte {
 	if name == "" {
 		return nil
 	}
-	return []byte(strings.ToLower(stored(name)))
+	return []byte(strings.ToLower(storage.ValidUTF8(name)))
 }
 
 // hashKey is the key of a session or token hash, compared exactly. The
@@ -274,7 +252,7 @@ func hashKey(hash string) []byte {
 	if hash == "" {
 		return nil
 	}
-	return []byte(stored(hash))
+	return []byte(storage.ValidUTF8(hash))
 }
 
 // claim points k in index at id. Another id holding k gives ErrDuplicate,

@@ -25,7 +25,7 @@ const termEnd = 0x00
 // from the text as it reads back from its record, so that an edit or a
 // delete, which start from the record, remove exactly what was added.
 func messageTerms(text string) []string {
-	return storage.SearchTerms(stored(text))
+	return storage.SearchTerms(storage.ValidUTF8(text))
 }
 
 // postingKey is the key of the posting of term for message id:

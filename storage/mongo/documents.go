@@ -27,7 +27,7 @@ type userDoc struct {
 
 func newUserDoc(u storage.User) userDoc {
 	return userDoc{
-		ID: oid(u.ID), Username: clean(u.Username), Email: clean(u.Email), PasswordHash: clean(u.PasswordHash),
+		ID: oid(u.ID), Username: storage.ValidUTF8(u.Username), Email: storage.ValidUTF8(u.Email), PasswordHash: storage.ValidUTF8(u.PasswordHash),
 		IsSuperuser: u.IsSuperuser, IsDisabled: u.IsDisabled, Created: u.Created,
 		UsernameKey: nameKey(u.Username, u.ID), EmailKey: nameKey(u.Email, u.ID),
 	}
@@ -49,7 +49,7 @@ type sessionDoc struct {
 }
 
 func newSessionDoc(s storage.Session) sessionDoc {
-	return sessionDoc{ID: oid(s.ID), KeyHash: clean(s.KeyHash), User: oid(s.User), Created: s.Created, Expires: s.Expires}
+	return sessionDoc{ID: oid(s.ID), KeyHash: storage.ValidUTF8(s.KeyHash), User: oid(s.User), Created: s.Created, Expires: s.Expires}
 }
 
 func (d sessionDoc) model() storage.Session {
@@ -68,7 +68,7 @@ type tokenDoc struct {
 
 func newTokenDoc(t storage.Token) tokenDoc {
 	return tokenDoc{
-		ID: oid(t.ID), User: oid(t.User), Name: clean(t.Name), Hash: clean(t.Hash),
+		ID: oid(t.ID), User: oid(t.User), Name: storage.ValidUTF8(t.Name), Hash: storage.ValidUTF8(t.Hash),
 		Created: t.Created, LastUsed: t.LastUsed, HashKey: hashKey(t.Hash, t.ID),
 	}
 }
@@ -93,7 +93,7 @@ func newRoomDoc(r storage.Room) roomDoc {
 		members[i] = oid(id)
 	}
 	return roomDoc{
-		ID: oid(r.ID), Name: clean(r.Name), Members: members, IsOpen: r.IsOpen, IsVisible: r.IsVisible,
+		ID: oid(r.ID), Name: storage.ValidUTF8(r.Name), Members: members, IsOpen: r.IsOpen, IsVisible: r.IsVisible,
 		Created: r.Created, NameKey: nameKey(r.Name, r.ID),
 	}
 }
@@ -118,7 +118,7 @@ type memberDoc struct {
 }
 
 func newMemberDoc(m storage.Member) memberDoc {
-	return memberDoc{ID: oid(m.ID), Room: oid(m.Room), Profile: oid(m.Profile), Role: clean(m.Role), Created: m.Created, LastRead: oid(m.LastRead)}
+	return memberDoc{ID: oid(m.ID), Room: oid(m.Room), Profile: oid(m.Profile), Role: storage.ValidUTF8(m.Role), Created: m.Created, LastRead: oid(m.LastRead)}
 }
 
 func (d memberDoc) model() storage.Member {
@@ -142,10 +142,10 @@ type messageDoc struct {
 }
 
 func newMessageDoc(m storage.Message) messageDoc {
-	text := clean(m.Text)
+	text := storage.ValidUTF8(m.Text)
 	return messageDoc{
 		ID: oid(m.ID), Text: text, Sender: oid(m.Sender), Room: oid(m.Room), Recipient: oid(m.Recipient),
-		Hook: oid(m.Hook), Username: clean(m.Username), Created: m.Created, Edited: m.Edited,
+		Hook: oid(m.Hook), Username: storage.ValidUTF8(m.Username), Created: m.Created, Edited: m.Edited,
 		Conv: convKey(m.Conversation()), Terms: terms(text),
 	}
 }
@@ -193,8 +193,8 @@ type hookDoc struct {
 
 func newHookDoc(h storage.Hook) hookDoc {
 	return hookDoc{
-		ID: oid(h.ID), Room: oid(h.Room), Creator: oid(h.Creator), Name: clean(h.Name),
-		SecretHash: clean(h.SecretHash), Created: h.Created, SecretKey: hashKey(h.SecretHash, h.ID),
+		ID: oid(h.ID), Room: oid(h.Room), Creator: oid(h.Creator), Name: storage.ValidUTF8(h.Name),
+		SecretHash: storage.ValidUTF8(h.SecretHash), Created: h.Created, SecretKey: hashKey(h.SecretHash, h.ID),
 	}
 }
 

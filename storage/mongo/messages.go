@@ -133,7 +133,7 @@ func (s *Store) CountMessagesAfter(ctx context.Context, c storage.Conversation, 
 func (s *Store) EditMessage(ctx context.Context, id storage.ID, text string, edited time.Time) (storage.Message, error) {
 	var m storage.Message
 	err := s.do(ctx, "edit message", func(ctx context.Context) error {
-		text := clean(text)
+		text := storage.ValidUTF8(text)
 		set := bson.D{{Key: "text", Value: text}, {Key: "terms", Value: terms(text)}, {Key: "edited", Value: edited}}
 		d, err := updateOne[messageDoc](ctx, s.messages, byID(id), set)
 		m = d.model()

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -227,27 +226,6 @@ func unavailable(err error) bool {
 // oid is the ObjectId of an id; the two are the same 12 bytes.
 func oid(id storage.ID) bson.ObjectID { return bson.ObjectID(id) }
 
-// clean is s as the store keeps it: each byte of invalid UTF-8 replaced
-// by U+FFFD, as the embedded store's JSON does, so that a string reads
-// back and is found the same way in both stores. Index keys are made from
-// this form too.
-func clean(s string) string {
-	if utf8.ValidString(s) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b.WriteRune(utf8.RuneError)
-		} else {
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	return b.String()
-}
-
 // Keys of unique values. A name key is "=" + the name folded with
 // strings.ToLower (compared without regard to case); a hash key is "=" +
 // the hash. The empty value, which is never looked up, gets "#" + the
@@ -257,14 +235,14 @@ func nameKey(name string, id storage.ID) string {
 	if name == "" {
 		return "#" + id.Hex()
 	}
-	return "=" + strings.ToLower(clean(name))
+	return "=" + strings.ToLower(storage.ValidUTF8(name))
 }
 
 func hashKey(hash string, id storage.ID) string {
 	if hash == "" {
 		return "#" + id.Hex()
 	}
-	return "=" + clean(hash)
+	return "=" + storage.ValidUTF8(hash)
 }
 
 // lookupKey is the key to look a name or hash up by; ok is false for the
@@ -274,9 +252,9 @@ func lookupKey(s string, fold bool) (string, bool) {
 		return "", false
 	}
 	if fold {
-		return "=" + strings.ToLower(clean(s)), true
+		return "=" + strings.ToLower(storage.ValidUTF8(s)), true
 	}
-	return "=" + clean(s), true
+	return "=" + storage.ValidUTF8(s), true
 }
 
 // byID is the filter of one document.

@@ -159,7 +159,7 @@ func (s *Store) backfill(ctx context.Context) error {
 		func() error {
 			return fill(ctx, s.messages, missing("conv"), func(d messageDoc) bson.D {
 				m := d.model()
-				return bson.D{{Key: "conv", Value: convKey(m.Conversation())}, {Key: "terms", Value: terms(clean(m.Text))}}
+				return bson.D{{Key: "conv", Value: convKey(m.Conversation())}, {Key: "terms", Value: terms(storage.ValidUTF8(m.Text))}}
 			})
 		},
 		func() error {

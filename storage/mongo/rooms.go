@@ -133,7 +133,7 @@ func (s *Store) UpdateRoom(ctx context.Context, id storage.ID, p storage.RoomPat
 	err := s.do(ctx, "update room", func(ctx context.Context) error {
 		set := bson.D{}
 		if p.Name != nil {
-			set = append(set, bson.E{Key: "name", Value: clean(*p.Name)}, bson.E{Key: "name_key", Value: nameKey(*p.Name, id)})
+			set = append(set, bson.E{Key: "name", Value: storage.ValidUTF8(*p.Name)}, bson.E{Key: "name_key", Value: nameKey(*p.Name, id)})
 		}
 		if p.IsOpen != nil {
 			set = append(set, bson.E{Key: "is_open", Value: *p.IsOpen})
@@ -349,7 +349,7 @@ func (s *Store) MembershipsOf(ctx context.Context, user storage.ID) ([]storage.M
 func (s *Store) SetMemberRole(ctx context.Context, id storage.ID, role string) (storage.Member, error) {
 	var m storage.Member
 	err := s.do(ctx, "set member role", func(ctx context.Context) error {
-		d, err := updateOne[memberDoc](ctx, s.members, byID(id), bson.D{{Key: "role", Value: clean(role)}})
+		d, err := updateOne[memberDoc](ctx, s.members, byID(id), bson.D{{Key: "role", Value: storage.ValidUTF8(role)}})
 		m = d.model()
 		return err
 	})

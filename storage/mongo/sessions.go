@@ -25,7 +25,7 @@ func (s *Store) SessionByKey(ctx context.Context, keyHash string) (storage.Sessi
 		if keyHash == "" {
 			return storage.ErrNotFound
 		}
-		d, err := findOne[sessionDoc](ctx, s.sessions, bson.D{{Key: "key_hash", Value: clean(keyHash)}})
+		d, err := findOne[sessionDoc](ctx, s.sessions, bson.D{{Key: "key_hash", Value: storage.ValidUTF8(keyHash)}})
 		sess = d.model()
 		return err
 	})
@@ -38,7 +38,7 @@ func (s *Store) DeleteSession(ctx context.Context, keyHash string) error {
 		if keyHash == "" {
 			return storage.ErrNotFound
 		}
-		res, err := s.sessions.DeleteOne(ctx, bson.D{{Key: "key_hash", Value: clean(keyHash)}})
+		res, err := s.sessions.DeleteOne(ctx, bson.D{{Key: "key_hash", Value: storage.ValidUTF8(keyHash)}})
 		if err == nil && res.DeletedCount == 0 {
 			return storage.ErrNotFound
 		}

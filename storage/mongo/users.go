@@ -78,10 +78,10 @@ func (s *Store) UpdateUser(ctx context.Context, id storage.ID, p storage.UserPat
 	err := s.do(ctx, "update user", func(ctx context.Context) error {
 		set := bson.D{}
 		if p.Email != nil {
-			set = append(set, bson.E{Key: "email", Value: clean(*p.Email)}, bson.E{Key: "email_key", Value: nameKey(*p.Email, id)})
+			set = append(set, bson.E{Key: "email", Value: storage.ValidUTF8(*p.Email)}, bson.E{Key: "email_key", Value: nameKey(*p.Email, id)})
 		}
 		if p.PasswordHash != nil {
-			set = append(set, bson.E{Key: "password", Value: clean(*p.PasswordHash)})
+			set = append(set, bson.E{Key: "password", Value: storage.ValidUTF8(*p.PasswordHash)})
 		}
 		if p.IsSuperuser != nil {
 			set = append(set, bson.E{Key: "is_superuser", Value: *p.IsSuperuser})
