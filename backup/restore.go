@@ -233,11 +233,11 @@ func Restore(ctx context.Context, st storage.Store, path string, opts RestoreOpt
 	for _, c := range m.Collections {
 		p.Collection = c.Name
 		err := eachLine(&zr.Reader, c, func(line []byte) error {
-			v, err := decodeRecord(c.Name, line)
+			rec, err := decodeRecord(c.Name, line)
 			if err != nil {
 				return err
 			}
-			batch = append(batch, storage.Record{Collection: c.Name, Value: v})
+			batch = append(batch, rec)
 			if len(batch) == batchSize {
 				return flush()
 			}
@@ -265,34 +265,14 @@ func describe(counts map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// decodeRecord decodes one line of a collection's file into its model.
-func decodeRecord(coll string, line []byte) (any, error) {
-	switch coll {
-	case storage.CollUsers:
-		return decode[storage.User](line, func(v storage.User) storage.ID { return v.ID })
-	case storage.CollSessions:
-		return decode[storage.Session](line, func(v storage.Session) storage.ID { return v.ID })
-	case storage.CollTokens:
-		return decode[storage.Token](line, func(v storage.Token) storage.ID { return v.ID })
-	case storage.CollRooms:
-		return decode[storage.Room](line, func(v storage.Room) storage.ID { return v.ID })
-	case storage.CollMembers:
-		return decode[storage.Member](line, func(v storage.Member) storage.ID { return v.ID })
-	case storage.CollMessages:
-		return decode[storage.Message](line, func(v storage.Message) storage.ID { return v.ID })
-	case storage.CollHooks:
-		return decode[storage.Hook](line, func(v storage.Hook) storage.ID { return v.ID })
+// decodeRecord decodes one line of a collection's file into its record.
+func decodeRecord(coll string, line []byte) (storage.Record, error) {
+	rec, err := storage.DecodeRecord(coll, line)
+	if err != nil {
+		return rec, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
-	return nil, fmt.Errorf("%w: unknown collection %q", ErrCorrupt, coll)
-}
-
-func decode[T any](line []byte, id func(T) storage.ID) (T, error) {
-	var v T
-	if err := json.Unmarshal(line, &v); err != nil {
-		return v, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	if rec.ID().IsZero() {
+		return rec, fmt.Errorf("%w: a record without an _id", ErrCorrupt)
 	}
-	if id(v).IsZero() {
-		return v, fmt.Errorf("%w: a record without an _id", ErrCorrupt)
-	}
-	return v, nil
+	return rec, nil
 }

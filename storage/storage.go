@@ -14,7 +14,9 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -287,4 +289,57 @@ var Collections = []string{CollUsers, CollSessions, CollTokens, CollRooms, CollM
 type Record struct {
 	Collection string
 	Value      any
+}
+
+// DecodeRecord decodes one object of collection coll from its JSON (the
+// model's, as backups and the embedded store hold it).
+func DecodeRecord(coll string, data []byte) (Record, error) {
+	var v any
+	var err error
+	switch coll {
+	case CollUsers:
+		v, err = decodeAs[User](data)
+	case CollSessions:
+		v, err = decodeAs[Session](data)
+	case CollTokens:
+		v, err = decodeAs[Token](data)
+	case CollRooms:
+		v, err = decodeAs[Room](data)
+	case CollMembers:
+		v, err = decodeAs[Member](data)
+	case CollMessages:
+		v, err = decodeAs[Message](data)
+	case CollHooks:
+		v, err = decodeAs[Hook](data)
+	default:
+		return Record{}, fmt.Errorf("unknown collection %q", coll)
+	}
+	return Record{Collection: coll, Value: v}, err
+}
+
+func decodeAs[T any](data []byte) (T, error) {
+	var v T
+	err := json.Unmarshal(data, &v)
+	return v, err
+}
+
+// ID is the id of the record's object; NilID if Value is not a model.
+func (r Record) ID() ID {
+	switch v := r.Value.(type) {
+	case User:
+		return v.ID
+	case Session:
+		return v.ID
+	case Token:
+		return v.ID
+	case Room:
+		return v.ID
+	case Member:
+		return v.ID
+	case Message:
+		return v.ID
+	case Hook:
+		return v.ID
+	}
+	return NilID
 }

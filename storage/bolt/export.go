@@ -3,7 +3,6 @@ package bolt
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"go.etcd.io/bbolt"
@@ -60,15 +59,16 @@ func (s *Store) Export(ctx context.Context, fn func(storage.Record) error) error
 	})
 }
 
-// exportBucket exports a collection kept in one bucket, in key order.
+// exportBucket exports a collection kept in one bucket, in key order
+// (messages go through exportMessages).
 func exportBucket(tx *bbolt.Tx, coll string, fn func(storage.Record) error) error {
 	c := tx.Bucket(collectionBuckets[coll]).Cursor()
 	for k, data := c.First(); k != nil; k, data = c.Next() {
-		v, err := decodeRecord(coll, k, data)
+		rec, err := storage.DecodeRecord(coll, data)
 		if err != nil {
-			return err
+			return fmt.Errorf("decode record %x: %w", k, err)
 		}
-		if err := fn(storage.Record{Collection: coll, Value: v}); err != nil {
+		if err := fn(rec); err != nil {
 			return err
 		}
 	}
@@ -98,35 +98,6 @@ func exportMessages(tx *bbolt.Tx, fn func(storage.Record) error) error {
 		}
 	}
 	return nil
-}
-
-// decodeRecord decodes one stored record of coll into its model value.
-func decodeRecord(coll string, k, data []byte) (any, error) {
-	switch coll {
-	case storage.CollMessages:
-		return decodeMessage(k, data)
-	case storage.CollUsers:
-		return decode[storage.User](k, data)
-	case storage.CollSessions:
-		return decode[storage.Session](k, data)
-	case storage.CollTokens:
-		return decode[storage.Token](k, data)
-	case storage.CollRooms:
-		return decode[storage.Room](k, data)
-	case storage.CollMembers:
-		return decode[storage.Member](k, data)
-	case storage.CollHooks:
-		return decode[storage.Hook](k, data)
-	}
-	return nil, fmt.Errorf("unknown collection %q", coll)
-}
-
-func decode[T any](k, data []byte) (T, error) {
-	var v T
-	if err := json.Unmarshal(data, &v); err != nil {
-		return v, fmt.Errorf("decode record %x: %w", k, err)
-	}
-	return v, nil
 }
 
 // Import stores recs and their index entries in one transaction (one
