@@ -86,7 +86,7 @@ func (m *Maintenance) On() bool { return m.on.Load() }
 // mode is on.
 func (s *Server) maintenanceGate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.maint.On() || s.isAdminRequest(r) {
+		if !s.maint.On() || s.IsAdminRequest(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -95,14 +95,11 @@ func (s *Server) maintenanceGate(next http.Handler) http.Handler {
 }
 
 // IsAdminRequest reports whether an existing session or token of an
-// administrator authenticates r: during maintenance, administrators
-// still get the web app's pages, so that they can check an upgraded
-// server and switch maintenance off from the admin.
-func (s *Server) IsAdminRequest(r *http.Request) bool { return s.isAdminRequest(r) }
-
-// isAdminRequest reports whether an existing session or token of an
-// administrator authenticates r (logins never pass).
-func (s *Server) isAdminRequest(r *http.Request) bool {
+// administrator authenticates r (logins never pass). The maintenance gate
+// lets such requests through, and so do the web app's pages, so that an
+// administrator can check an upgraded server and switch maintenance off
+// from the admin.
+func (s *Server) IsAdminRequest(r *http.Request) bool {
 	switch r.URL.Path {
 	case "/api/login", "/api/register":
 		return false
