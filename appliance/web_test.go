@@ -30,36 +30,11 @@ const testDomain = "chat.makechat.test"
 // it guards against hangs and is not a speed requirement.
 const waitLimit = 2 * time.Minute
 
-// logLines collects log lines, safe for concurrent writers.
-type logLines struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (l *logLines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.lines = append(l.lines, strings.TrimSpace(string(p)))
-	return len(p), nil
-}
-
-func (l *logLines) count(part string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := 0
-	for _, line := range l.lines {
-		if strings.Contains(line, part) {
-			n++
-		}
-	}
-	return n
-}
-
 // running is a server started by startApp.
 type running struct {
 	url                 string
 	httpsPort, httpPort int
-	logs                *logLines
+	logs                *tlstest.Logs
 	stop                func() error
 }
 
@@ -72,7 +47,7 @@ func startApp(t *testing.T, edit func(*config.Config), overrides *tlsOverrides) 
 	cfg.BackupDir = filepath.Join(cfg.DataDir, "backups")
 	cfg.Listen = "127.0.0.1:0"
 	edit(&cfg)
-	logs := &logLines{}
+	logs := &tlstest.Logs{}
 	app, err := New(cfg, zerolog.New(logs).Level(zerolog.InfoLevel), "test")
 	require.NoError(t, err)
 	r := &running{logs: logs}
@@ -133,7 +108,7 @@ func TestRun_DomainGetsACertificateFromPebbleAndServesTheAPIOverHTTPS(t *testing
 	}, &addrs)
 	base := fmt.Sprintf("https://%s:%d", testDomain, httpsPort)
 	assert.Equal(t, base+"/", srv.url, "ready gets the https URL")
-	assert.Equal(t, 1, srv.logs.count("HTTPS with automatic certificates"))
+	assert.Equal(t, 1, len(srv.logs.With("HTTPS with automatic certificates")))
 
 	client := tlstest.Client(pebble.IssuedRoots)
 	var resp *http.Response
@@ -152,7 +127,7 @@ func TestRun_DomainGetsACertificateFromPebbleAndServesTheAPIOverHTTPS(t *testing
 	assert.Equal(t, autotls.HSTSValue, resp.Header.Get("Strict-Transport-Security"))
 	assert.Equal(t, []string{testDomain}, resp.TLS.PeerCertificates[0].DNSNames)
 	assert.Contains(t, resp.TLS.PeerCertificates[0].Issuer.CommonName, "Pebble")
-	assert.Equal(t, 1, srv.logs.count("HTTPS certificate obtained"))
+	assert.Equal(t, 1, len(srv.logs.With("HTTPS certificate obtained")))
 
 	// A session cookie made over HTTPS is Secure, and works.
 	reg, err := client.Post(base+"/api/register", "application/json",
@@ -204,7 +179,7 @@ func TestRun_DomainGetsACertificateFromPebbleAndServesTheAPIOverHTTPS(t *testing
 	assert.Empty(t, r.Header.Get("Strict-Transport-Security"))
 
 	require.NoError(t, srv.stop(), "a clean shutdown of both servers")
-	assert.Equal(t, 1, srv.logs.count("shutting down"))
+	assert.Equal(t, 1, len(srv.logs.With("shutting down")))
 }
 
 func TestRun_UnreachableCAStillStartsAndAnswersHealthOverHTTP(t *testing.T) {
@@ -213,7 +188,7 @@ func TestRun_UnreachableCAStillStartsAndAnswersHealthOverHTTP(t *testing.T) {
 		c.Domain = testDomain
 		c.ACMECA = fmt.Sprintf("https://127.0.0.1:%d/dir", tlstest.FreePort(t)) // nothing listens there
 	}, &addrs)
-	require.Eventually(t, func() bool { return srv.logs.count("could not get an HTTPS certificate") == 1 },
+	require.Eventually(t, func() bool { return len(srv.logs.With("could not get an HTTPS certificate")) == 1 },
 		waitLimit, 20*time.Millisecond)
 
 	client := tlstest.Client(nil)
@@ -259,7 +234,7 @@ func TestRun_TLSFilesAreServedAndSIGHUPReloadsThem(t *testing.T) {
 	second := tlstest.SelfSigned(t, "files.makechat.test", time.Now().Add(48*time.Hour))
 	second.Write(t, certFile, keyFile)
 	require.NoError(t, syscall.Kill(syscall.Getpid(), syscall.SIGHUP))
-	require.Eventually(t, func() bool { return srv.logs.count("SIGHUP: certificate reloaded") == 1 }, waitLimit, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return len(srv.logs.With("SIGHUP: certificate reloaded")) == 1 }, waitLimit, 10*time.Millisecond)
 	got, err = served(&second)
 	require.NoError(t, err)
 	assert.Equal(t, second.Leaf.SerialNumber.String(), got)
@@ -268,7 +243,7 @@ func TestRun_TLSFilesAreServedAndSIGHUPReloadsThem(t *testing.T) {
 	// certificate stays.
 	require.NoError(t, os.WriteFile(certFile, []byte("-----BEGIN CERTIFICATE-----\ngarbage\n"), 0o600))
 	require.NoError(t, syscall.Kill(syscall.Getpid(), syscall.SIGHUP))
-	require.Eventually(t, func() bool { return srv.logs.count("SIGHUP: certificate not reloaded") == 1 }, waitLimit, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return len(srv.logs.With("SIGHUP: certificate not reloaded")) == 1 }, waitLimit, 10*time.Millisecond)
 	got, err = served(&second)
 	require.NoError(t, err)
 	assert.Equal(t, second.Leaf.SerialNumber.String(), got)
@@ -296,7 +271,7 @@ func TestRun_PlainHTTPSaysSoAndIgnoresSIGHUP(t *testing.T) {
 	srv := startApp(t, func(*config.Config) {}, nil)
 	assert.True(t, strings.HasPrefix(srv.url, "http://127.0.0.1:"), srv.url)
 	require.NoError(t, syscall.Kill(syscall.Getpid(), syscall.SIGHUP))
-	require.Eventually(t, func() bool { return srv.logs.count("SIGHUP: nothing to reload") == 1 }, waitLimit, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return len(srv.logs.With("SIGHUP: nothing to reload")) == 1 }, waitLimit, 10*time.Millisecond)
 	r, err := http.Get(srv.url + "healthz")
 	require.NoError(t, err)
 	r.Body.Close()
@@ -306,12 +281,12 @@ func TestRun_PlainHTTPSaysSoAndIgnoresSIGHUP(t *testing.T) {
 }
 
 func TestStdLogger_TLSHandshakeErrorsAreDebugOnly(t *testing.T) {
-	var logs logLines
+	var logs tlstest.Logs
 	std := newStdLogger(zerolog.New(&logs).Level(zerolog.InfoLevel))
 	std.Print("http: TLS handshake error from 192.0.2.1:4711: EOF")
-	assert.Zero(t, logs.count("handshake"), "not at info")
+	assert.Zero(t, len(logs.With("handshake")), "not at info")
 	std.Print("http: Accept error: too many open files")
-	assert.Equal(t, 1, logs.count(`"level":"warn"`))
+	assert.Equal(t, 1, len(logs.With(`"level":"warn"`)))
 }
 
 func TestRun_ATakenHTTPPortStopsStartUpAndReleasesTheHTTPSPort(t *testing.T) {

@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -30,37 +29,6 @@ const testDomain = "chat.makechat.test"
 // waitLimit bounds how long a test waits for something that happens in
 // the background; it is a hang guard, not a speed requirement.
 const waitLimit = 2 * time.Minute
-
-// logLines collects log lines for assertions, safe for certmagic's
-// goroutines.
-type logLines struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (l *logLines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.lines = append(l.lines, strings.TrimSpace(string(p)))
-	return len(p), nil
-}
-
-// with returns the lines that contain every one of parts.
-func (l *logLines) with(parts ...string) []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []string
-next:
-	for _, line := range l.lines {
-		for _, p := range parts {
-			if !strings.Contains(line, p) {
-				continue next
-			}
-		}
-		out = append(out, line)
-	}
-	return out
-}
 
 // site is what a test serves: HTTPS with the manager's certificates and
 // HSTS, and plain HTTP with challenges and the redirect.
@@ -101,7 +69,7 @@ func (s site) serve(t *testing.T, m *autotls.Manager, domain string) {
 func TestACME_PebbleIssuesACertificateThatHTTPSServes(t *testing.T) {
 	s := listenSite(t)
 	pebble := tlstest.StartPebble(t, tlstest.PebbleConfig{HTTPPort: s.httpPort(), TLSPort: s.httpsPort()})
-	var logs logLines
+	var logs tlstest.Logs
 	dataDir := t.TempDir()
 	m, err := autotls.New(autotls.Options{
 		Domain:  testDomain,
@@ -132,7 +100,7 @@ func TestACME_PebbleIssuesACertificateThatHTTPSServes(t *testing.T) {
 		}
 		resp = r
 		return true
-	}, waitLimit, 50*time.Millisecond, "no certificate; log: %v", logs.with())
+	}, waitLimit, 50*time.Millisecond, "no certificate; log: %v", logs.With())
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	assert.Equal(t, "ok", string(body))
@@ -141,8 +109,8 @@ func TestACME_PebbleIssuesACertificateThatHTTPSServes(t *testing.T) {
 	assert.Equal(t, []string{testDomain}, leaf.DNSNames)
 	assert.Contains(t, leaf.Issuer.CommonName, "Pebble")
 	assert.Equal(t, "h2", resp.TLS.NegotiatedProtocol, "HTTP/2 is offered")
-	assert.Len(t, logs.with(`"level":"info"`, "HTTPS certificate obtained", testDomain), 1)
-	assert.Empty(t, logs.with("could not get"))
+	assert.Len(t, logs.With(`"level":"info"`, "HTTPS certificate obtained", testDomain), 1)
+	assert.Empty(t, logs.With("could not get"))
 
 	// The certificate is kept under data_dir.
 	var pems []string
@@ -165,7 +133,7 @@ func TestACME_PebbleIssuesACertificateThatHTTPSServes(t *testing.T) {
 
 	t.Run("a restart serves the stored certificate without asking the CA", func(t *testing.T) {
 		s2 := listenSite(t)
-		var logs2 logLines
+		var logs2 tlstest.Logs
 		m2, err := autotls.New(autotls.Options{
 			Domain:  testDomain,
 			CA:      pebble.DirectoryURL,
@@ -182,7 +150,7 @@ func TestACME_PebbleIssuesACertificateThatHTTPSServes(t *testing.T) {
 		require.NoError(t, err)
 		r.Body.Close()
 		assert.Equal(t, leaf.SerialNumber, r.TLS.PeerCertificates[0].SerialNumber)
-		assert.Empty(t, logs2.with("requesting an HTTPS certificate"))
+		assert.Empty(t, logs2.With("requesting an HTTPS certificate"))
 	})
 }
 
@@ -194,7 +162,7 @@ func TestACME_UnreachableCAIsLoggedAndHTTPKeepsServing(t *testing.T) {
 	deadURL := "https://" + dead.Addr().String() + "/dir"
 	dead.Close()
 
-	var logs logLines
+	var logs tlstest.Logs
 	m, err := autotls.New(autotls.Options{
 		Domain:  testDomain,
 		CA:      deadURL,
@@ -211,14 +179,14 @@ func TestACME_UnreachableCAIsLoggedAndHTTPKeepsServing(t *testing.T) {
 	require.NoError(t, m.Start(ctx, s.http.Addr(), s.https.Addr()), "start-up does not wait for the CA")
 
 	require.Eventually(t, func() bool {
-		return len(logs.with("could not get an HTTPS certificate")) > 0
+		return len(logs.With("could not get an HTTPS certificate")) > 0
 	}, waitLimit, 20*time.Millisecond)
-	line := logs.with("could not get an HTTPS certificate")[0]
+	line := logs.With("could not get an HTTPS certificate")[0]
 	assert.Contains(t, line, `"level":"error"`)
 	assert.Contains(t, line, testDomain)
 	assert.Contains(t, line, deadURL)
 	assert.Contains(t, line, "connection refused")
-	assert.Empty(t, logs.with(`"component":"certmagic"`), "certmagic's own lines stay at debug")
+	assert.Empty(t, logs.With(`"component":"certmagic"`), "certmagic's own lines stay at debug")
 
 	// The redirect port still answers.
 	client := tlstest.Client(nil)
@@ -244,7 +212,7 @@ func TestACME_AnExpiringStoredCertificateIsRenewed(t *testing.T) {
 	// Certificates that last seconds. (Fewer than 4 makes Pebble's renewal
 	// window too short for the ACME client, which then retries for seconds.)
 	pebble := tlstest.StartPebble(t, tlstest.PebbleConfig{HTTPPort: s.httpPort(), TLSPort: s.httpsPort(), Validity: 4 * time.Second})
-	var logs logLines
+	var logs tlstest.Logs
 	opts := autotls.Options{
 		Domain:  testDomain,
 		CA:      pebble.DirectoryURL,
@@ -280,7 +248,7 @@ func TestACME_AnExpiringStoredCertificateIsRenewed(t *testing.T) {
 		first, err = servedLeaf(s)
 		return err == nil
 	}, waitLimit, 20*time.Millisecond)
-	assert.Len(t, logs.with("HTTPS certificate obtained", `"renewal":false`), 1)
+	assert.Len(t, logs.With("HTTPS certificate obtained", `"renewal":false`), 1)
 	cancel()
 	m.Stop()
 	// Let the certificate run out, as it would over weeks of downtime.
@@ -300,9 +268,9 @@ func TestACME_AnExpiringStoredCertificateIsRenewed(t *testing.T) {
 	require.Eventually(t, func() bool {
 		leaf, err := servedLeaf(s)
 		return err == nil && leaf.SerialNumber.Cmp(first.SerialNumber) != 0
-	}, waitLimit, 20*time.Millisecond, "log: %v", logs.with())
-	assert.Len(t, logs.with("renewing the HTTPS certificate", testDomain), 1)
-	assert.Len(t, logs.with("HTTPS certificate obtained", `"renewal":true`), 1)
+	}, waitLimit, 20*time.Millisecond, "log: %v", logs.With())
+	assert.Len(t, logs.With("renewing the HTTPS certificate", testDomain), 1)
+	assert.Len(t, logs.With("HTTPS certificate obtained", `"renewal":true`), 1)
 }
 
 // servedLeaf is the certificate the site serves now, unverified (the test
