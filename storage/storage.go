@@ -69,6 +69,10 @@ type Session struct {
 	User    ID        `json:"user"`
 	Created time.Time `json:"created"`
 	Expires time.Time `json:"expires"`
+	// Address and Agent are the client's address and User-Agent at login,
+	// so that a user can tell its sessions apart; either may be empty.
+	Address string `json:"address,omitempty"`
+	Agent   string `json:"agent,omitempty"`
 }
 
 // Token is an API token. Only a hash of its value is stored; Hash is unique.
@@ -156,6 +160,8 @@ type Store interface {
 	User(ctx context.Context, id ID) (User, error)
 	// UserByName finds a user by username, without regard to case.
 	UserByName(ctx context.Context, username string) (User, error)
+	// UserByEmail finds a user by email address, without regard to case.
+	UserByEmail(ctx context.Context, email string) (User, error)
 	// Users lists users in id order and returns the total count.
 	Users(ctx context.Context, p Page) ([]User, int, error)
 	// UpdateUser applies p and returns the updated user.
@@ -166,6 +172,8 @@ type Store interface {
 
 	CreateSession(ctx context.Context, s Session) error
 	SessionByKey(ctx context.Context, keyHash string) (Session, error)
+	// Sessions lists a user's sessions in id order.
+	Sessions(ctx context.Context, user ID) ([]Session, error)
 	DeleteSession(ctx context.Context, keyHash string) error
 	// DeleteUserSessions removes every session of a user (after a password
 	// change, or when it is disabled) and returns how many it removed.
@@ -181,6 +189,9 @@ type Store interface {
 	// TouchToken sets a token's LastUsed.
 	TouchToken(ctx context.Context, id ID, at time.Time) error
 	DeleteToken(ctx context.Context, id ID) error
+	// DeleteUserTokens removes every token of a user (a password reset
+	// that revokes them) and returns how many it removed.
+	DeleteUserTokens(ctx context.Context, user ID) (int, error)
 
 	// CreateRoom stores r together with its first member (normally the
 	// owner); r.Members is set by the store to [owner.ID]. The zero Member

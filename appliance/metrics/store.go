@@ -372,3 +372,24 @@ func (w *store) Clear(ctx context.Context) error {
 	w.observe("Clear", start, err)
 	return err
 }
+
+func (w *store) UserByEmail(ctx context.Context, email string) (storage.User, error) {
+	start := time.Now()
+	v, err := w.st.UserByEmail(ctx, email)
+	w.observe("UserByEmail", start, err)
+	return v, err
+}
+
+func (w *store) Sessions(ctx context.Context, user storage.ID) ([]storage.Session, error) {
+	start := time.Now()
+	v, err := w.st.Sessions(ctx, user)
+	w.observe("Sessions", start, err)
+	return v, err
+}
+
+func (w *store) DeleteUserTokens(ctx context.Context, user storage.ID) (int, error) {
+	start := time.Now()
+	v, err := w.st.DeleteUserTokens(ctx, user)
+	w.observe("DeleteUserTokens", start, err)
+	return v, err
+}

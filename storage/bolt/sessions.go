@@ -1,9 +1,11 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -37,6 +39,29 @@ func (s *Store) SessionByKey(ctx context.Context, keyHash string) (storage.Sessi
 		return err
 	})
 	return sess, err
+}
+
+// Sessions lists a user's sessions in id order.
+func (s *Store) Sessions(ctx context.Context, user storage.ID) ([]storage.Session, error) {
+	var out []storage.Session
+	err := s.view(ctx, "list sessions", func(tx *bbolt.Tx) error {
+		sessions := tx.Bucket(bucketSessions)
+		out = make([]storage.Session, 0)
+		for _, e := range prefixed(tx.Bucket(bucketSessionsByUser), user) {
+			sess, err := get[storage.Session](sessions, e.key[len(user):])
+			if err != nil {
+				return err
+			}
+			out = append(out, sess)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The index is ordered by key hash; the contract promises id order.
+	slices.SortFunc(out, func(a, b storage.Session) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+	return out, nil
 }
 
 func getSession(tx *bbolt.Tx, keyHash string) (storage.Session, error) {
@@ -209,17 +234,28 @@ func deleteToken(tx *bbolt.Tx, t storage.Token) error {
 	return tx.Bucket(bucketTokensByUser).Delete(pair(t.User, key(t.ID)))
 }
 
-// deleteTokensOf removes every token of user, for DeleteUser.
-func deleteTokensOf(tx *bbolt.Tx, user storage.ID) error {
+// DeleteUserTokens removes every token of user.
+func (s *Store) DeleteUserTokens(ctx context.Context, user storage.ID) (int, error) {
+	var n int
+	err := s.update(ctx, "delete user tokens", func(tx *bbolt.Tx) (err error) {
+		n, err = deleteTokensOf(tx, user)
+		return err
+	})
+	return n, err
+}
+
+// deleteTokensOf removes every token of user and counts them.
+func deleteTokensOf(tx *bbolt.Tx, user storage.ID) (int, error) {
 	tokens := tx.Bucket(bucketTokens)
-	for _, e := range prefixed(tx.Bucket(bucketTokensByUser), user) {
+	entries := prefixed(tx.Bucket(bucketTokensByUser), user)
+	for _, e := range entries {
 		t, err := get[storage.Token](tokens, e.key[len(user):])
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if err := deleteToken(tx, t); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return len(entries), nil
 }

@@ -50,6 +50,20 @@ func (s *Store) UserByName(ctx context.Context, username string) (storage.User, 
 	return u, err
 }
 
+// UserByEmail finds a user by email address, without regard to case.
+func (s *Store) UserByEmail(ctx context.Context, email string) (storage.User, error) {
+	var u storage.User
+	err := s.view(ctx, "get user by email", func(tx *bbolt.Tx) error {
+		id, err := lookup(tx.Bucket(bucketUsersByEmail), nameKey(email))
+		if err != nil {
+			return err
+		}
+		u, err = get[storage.User](tx.Bucket(bucketUsers), key(id))
+		return err
+	})
+	return u, err
+}
+
 // Users lists a page of users in id order and the total count. It steps
 // over the first p.Offset records without decoding them.
 func (s *Store) Users(ctx context.Context, p storage.Page) ([]storage.User, int, error) {
@@ -133,7 +147,7 @@ func (s *Store) DeleteUser(ctx context.Context, id storage.ID) error {
 		if _, err := deleteSessionsOf(tx, id); err != nil {
 			return err
 		}
-		if err := deleteTokensOf(tx, id); err != nil {
+		if _, err := deleteTokensOf(tx, id); err != nil {
 			return err
 		}
 		return deleteMembershipsOf(tx, id)

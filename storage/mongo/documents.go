@@ -46,14 +46,19 @@ type sessionDoc struct {
 	User    bson.ObjectID `bson:"user"`
 	Created time.Time     `bson:"created,omitempty"`
 	Expires time.Time     `bson:"expires"`
+	Address string        `bson:"address,omitempty"`
+	Agent   string        `bson:"agent,omitempty"`
 }
 
 func newSessionDoc(s storage.Session) sessionDoc {
-	return sessionDoc{ID: oid(s.ID), KeyHash: storage.ValidUTF8(s.KeyHash), User: oid(s.User), Created: s.Created, Expires: s.Expires}
+	return sessionDoc{
+		ID: oid(s.ID), KeyHash: storage.ValidUTF8(s.KeyHash), User: oid(s.User), Created: s.Created, Expires: s.Expires,
+		Address: storage.ValidUTF8(s.Address), Agent: storage.ValidUTF8(s.Agent),
+	}
 }
 
 func (d sessionDoc) model() storage.Session {
-	return storage.Session{ID: storage.ID(d.ID), KeyHash: d.KeyHash, User: storage.ID(d.User), Created: d.Created, Expires: d.Expires}
+	return storage.Session{ID: storage.ID(d.ID), KeyHash: d.KeyHash, User: storage.ID(d.User), Created: d.Created, Expires: d.Expires, Address: d.Address, Agent: d.Agent}
 }
 
 type tokenDoc struct {

@@ -32,6 +32,20 @@ func (s *Store) SessionByKey(ctx context.Context, keyHash string) (storage.Sessi
 	return sess, err
 }
 
+// Sessions lists a user's sessions in id order.
+func (s *Store) Sessions(ctx context.Context, user storage.ID) ([]storage.Session, error) {
+	var out []storage.Session
+	err := s.do(ctx, "list sessions", func(ctx context.Context) error {
+		docs, err := findAll[sessionDoc](ctx, s.sessions, bson.D{{Key: "user", Value: oid(user)}}, options.Find().SetSort(sortByID))
+		out = models(docs, sessionDoc.model)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DeleteSession removes the session with the given key hash.
 func (s *Store) DeleteSession(ctx context.Context, keyHash string) error {
 	return s.do(ctx, "delete session", func(ctx context.Context) error {
@@ -115,6 +129,19 @@ func (s *Store) TouchToken(ctx context.Context, id storage.ID, at time.Time) err
 		}
 		return err
 	})
+}
+
+// DeleteUserTokens removes every token of user.
+func (s *Store) DeleteUserTokens(ctx context.Context, user storage.ID) (int, error) {
+	var n int64
+	err := s.do(ctx, "delete user tokens", func(ctx context.Context) error {
+		res, err := s.tokens.DeleteMany(ctx, bson.D{{Key: "user", Value: oid(user)}})
+		if err == nil {
+			n = res.DeletedCount
+		}
+		return err
+	})
+	return int(n), err
 }
 
 // DeleteToken removes a token.

@@ -45,6 +45,21 @@ func (s *Store) UserByName(ctx context.Context, username string) (storage.User, 
 	return u, err
 }
 
+// UserByEmail finds a user by its folded email key.
+func (s *Store) UserByEmail(ctx context.Context, email string) (storage.User, error) {
+	var u storage.User
+	err := s.do(ctx, "get user by email", func(ctx context.Context) error {
+		k, ok := lookupKey(email, true)
+		if !ok {
+			return storage.ErrNotFound
+		}
+		d, err := findOne[userDoc](ctx, s.users, bson.D{{Key: "email_key", Value: k}})
+		u = d.model()
+		return err
+	})
+	return u, err
+}
+
 // Users lists a page of users in id order and the total count.
 func (s *Store) Users(ctx context.Context, p storage.Page) ([]storage.User, int, error) {
 	var (

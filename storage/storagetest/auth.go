@@ -62,6 +62,27 @@ var sessionScenarios = []scenario{
 		require.NoError(e, err)
 		require.Zero(e, n, "a second call finds nothing")
 	}},
+	{"Sessions lists a user's sessions in id order, with address and agent", func(e *env) {
+		alice, bob := e.newUser("alice"), e.newUser("bob")
+		later := time.Now().Add(time.Hour)
+		want := make([]storage.Session, 4)
+		for i := range want {
+			id := e.ids.New()
+			// Key hashes in the reverse of id order, so that a store
+			// listing by key cannot pass by accident.
+			want[i] = storage.Session{ID: id, KeyHash: string(rune('z' - i)), User: alice.ID, Created: time.Now(), Expires: later, Address: "192.0.2.7", Agent: "Firefox ü"}
+		}
+		for _, sess := range slices.Backward(want) {
+			require.NoError(e, e.s.CreateSession(e.ctx(), sess))
+		}
+		e.newSession(bob, later)
+		got, err := e.s.Sessions(e.ctx(), alice.ID)
+		require.NoError(e, err)
+		sameList(e, want, got)
+		got, err = e.s.Sessions(e.ctx(), e.ids.New())
+		require.NoError(e, err)
+		require.Empty(e, got)
+	}},
 	{"DeleteExpiredSessions removes only expired sessions and counts them", func(e *env) {
 		u := e.newUser("alice")
 		now := time.Now()
@@ -153,6 +174,25 @@ var tokenScenarios = []scenario{
 		t.LastUsed = at
 		same(e, t, got)
 		notFound(e, e.s.TouchToken(e.ctx(), e.ids.New(), at))
+	}},
+	{"DeleteUserTokens removes only that user's tokens, frees their hashes and counts them", func(e *env) {
+		alice, bob := e.newUser("alice"), e.newUser("bob")
+		gone := []storage.Token{e.newToken(alice, "one"), e.newToken(alice, "two")}
+		kept := e.newToken(bob, "kept")
+		n, err := e.s.DeleteUserTokens(e.ctx(), alice.ID)
+		require.NoError(e, err)
+		require.Equal(e, len(gone), n)
+		for _, t := range gone {
+			_, err := e.s.TokenByHash(e.ctx(), t.Hash)
+			notFound(e, err)
+		}
+		got, err := e.s.Tokens(e.ctx(), bob.ID)
+		require.NoError(e, err)
+		sameList(e, []storage.Token{kept}, got)
+		n, err = e.s.DeleteUserTokens(e.ctx(), alice.ID)
+		require.NoError(e, err)
+		require.Zero(e, n, "a second call finds nothing")
+		require.NoError(e, e.s.CreateToken(e.ctx(), storage.Token{ID: e.ids.New(), User: alice.ID, Hash: gone[0].Hash}), "the hash is free again")
 	}},
 	{"DeleteToken removes it and frees its hash", func(e *env) {
 		u := e.newUser("alice")

@@ -30,6 +30,19 @@ var userScenarios = []scenario{
 		require.NoError(e, err)
 		same(e, u, got)
 	}},
+	{"UserByEmail finds a user without regard to case, and only by a whole address", func(e *env) {
+		alice := e.newUser("alice")
+		e.newUser("bob")
+		for _, email := range []string{"alice@example.com", "ALICE@Example.COM"} {
+			got, err := e.s.UserByEmail(e.ctx(), email)
+			require.NoError(e, err, email)
+			same(e, alice, got)
+		}
+		for _, email := range []string{"alice", "alice@example.co", "", "carol@example.com"} {
+			_, err := e.s.UserByEmail(e.ctx(), email)
+			notFound(e, err, email)
+		}
+	}},
 	{"UserByName ignores case", func(e *env) {
 		u := e.newUser("Alice")
 		for _, name := range []string{"alice", "ALICE", "aLiCe"} {
