@@ -35,6 +35,19 @@ const StoreFile = "makechat.db"
 // shutdownGrace bounds how long in-flight requests may run after a stop.
 const shutdownGrace = 10 * time.Second
 
+// Deadlines of a connection. A request's header must arrive within
+// headerTimeout and the whole request, body included, within
+// requestTimeout (JSON bodies are at most 256 KiB: 30 s is ample even
+// for a slow phone); a kept-alive connection may wait idleTimeout for its
+// next request. A stream leaves all three behind at its upgrade (the
+// server clears a hijacked connection's deadlines) and is watched by
+// its pings instead.
+const (
+	headerTimeout  = 10 * time.Second
+	requestTimeout = 30 * time.Second
+	idleTimeout    = 2 * time.Minute
+)
+
 // App is a configured makechat server.
 type App struct {
 	cfg     config.Config
@@ -43,6 +56,7 @@ type App struct {
 	chat    *chat.Service
 	api     *api.Server
 	backups *Backups
+	conns   *connLimit // set by Run
 
 	tlsOverrides tlsOverrides // tests only; see web.go
 }
@@ -71,7 +85,15 @@ func OpenStore(cfg config.Config, lockWait time.Duration) (storage.Store, error)
 // NewChat builds the domain service over a store; notify receives its
 // events (nil for none, as on the command line).
 func NewChat(ctx context.Context, cfg config.Config, st storage.Store, notify chat.Notifier) (*chat.Service, error) {
-	svc := chat.New(st, chat.Options{SessionTTL: cfg.SessionTTL, AllowRegistration: cfg.AllowRegistration, Notify: notify})
+	svc := chat.New(st, chat.Options{
+		SessionTTL:        cfg.SessionTTL,
+		AllowRegistration: cfg.AllowRegistration,
+		Notify:            notify,
+		PostsPerSecond:    cfg.PostsPerSecond,
+		PostBurst:         cfg.PostBurst,
+		TypingPerSecond:   cfg.TypingPerSecond,
+		SecretKey:         cfg.SecretKey,
+	})
 	return svc, svc.Init(ctx)
 }
 
@@ -88,7 +110,11 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := hub.New(func(*hub.Client) { log.Info().Msg("stream cut off: its client did not keep up") })
+	h := hub.New(hub.Options{
+		MaxLag:     cfg.StreamMaxLag,
+		MaxBacklog: cfg.StreamMaxBacklog,
+		Dropped:    func(*hub.Client) { log.Info().Msg("stream cut off: its client did not keep up") },
+	})
 	var backups *Backups
 	m := metrics.New(metrics.Sources{Streams: h.Count, Backups: func() (time.Time, int) {
 		s := backups.Status()
@@ -113,7 +139,7 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	srv = api.New(svc, h, log, proxies)
+	srv = api.New(svc, h, log, api.Options{Proxies: proxies, MaxStreamsPerUser: cfg.MaxStreamsPerUser})
 	srv.SetMetrics(m, m.Handler())
 	if NewMaintenance(cfg).On() {
 		srv.Maintenance().Set(true)
@@ -155,12 +181,20 @@ func (a *App) Run(ctx context.Context, ready func(url string)) error {
 	defer cancel()
 	srv := &http.Server{
 		Handler:           a.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: headerTimeout,
+		ReadTimeout:       requestTimeout,
+		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 		ErrorLog:          newStdLogger(a.log),
 	}
+	maxConns := a.cfg.MaxConnections
+	if maxConns < 0 {
+		maxConns = DefaultMaxConnections()
+	}
+	a.conns = newConnLimit(maxConns, a.log)
+	srv.ConnState = a.conns.connState
+	a.log.Debug().Int("max_connections", maxConns).Msg("connection cap (0: none)")
 	web, err := a.listenWeb(srv)
 	if err != nil {
 		return err

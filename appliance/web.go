@@ -60,7 +60,7 @@ func (a *App) listenWeb(base *http.Server) (*web, error) {
 		if err != nil {
 			return nil, fmt.Errorf("listen on %s: %w", a.cfg.Listen, err)
 		}
-		return &web{servers: []*http.Server{base}, listeners: []net.Listener{ln}, url: fmt.Sprintf("http://%s/", ln.Addr())}, nil
+		return &web{servers: []*http.Server{base}, listeners: []net.Listener{a.conns.wrap(ln)}, url: fmt.Sprintf("http://%s/", ln.Addr())}, nil
 	}
 
 	m, err := autotls.New(opts)
@@ -94,15 +94,17 @@ func (a *App) listenWeb(base *http.Server) (*web, error) {
 	base.Handler = autotls.HSTS(base.Handler)
 	redirect := &http.Server{
 		Handler:           m.HTTPHandler(a.plainHandler(autotls.Redirect(a.cfg.Domain, httpsLn.Addr().(*net.TCPAddr).Port))),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: headerTimeout,
+		ReadTimeout:       requestTimeout,
 		IdleTimeout:       time.Minute,
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          base.ErrorLog,
 		BaseContext:       base.BaseContext,
+		ConnState:         base.ConnState,
 	}
 	return &web{
 		servers:   []*http.Server{base, redirect},
-		listeners: []net.Listener{tls.NewListener(httpsLn, m.TLSConfig()), httpLn},
+		listeners: []net.Listener{tls.NewListener(a.conns.wrap(httpsLn), m.TLSConfig()), a.conns.wrap(httpLn)},
 		tls:       m,
 		url:       m.URL(httpsLn.Addr()),
 		httpsAddr: httpsLn.Addr(),

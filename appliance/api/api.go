@@ -24,7 +24,10 @@ type Server struct {
 	hub     *hub.Hub
 	log     zerolog.Logger
 	proxies []netip.Prefix // trusted reverse proxies (see proxy.go)
-	maint   *Maintenance
+	// maxStreams caps a user's open streams (0: none); administrators
+	// are exempt.
+	maxStreams int
+	maint      *Maintenance
 	// maintSwitch persists maintenance changes made through the API.
 	maintSwitch MaintenanceSwitch
 	streams     sync.WaitGroup // open WebSocket streams
@@ -65,11 +68,20 @@ func (s *Server) AddHealthDetail(name string, fn func() any) {
 	s.details = append(s.details, healthDetail{name, fn})
 }
 
+// Options tune a Server.
+type Options struct {
+	// Proxies are the trusted reverse proxies, whose X-Forwarded-* and
+	// Forwarded headers are believed.
+	Proxies []netip.Prefix
+	// MaxStreamsPerUser caps a user's open streams (0: no cap);
+	// administrators are exempt.
+	MaxStreamsPerUser int
+}
+
 // New returns the API over a chat service, with real-time events fanned
-// out through h, believing X-Forwarded-* headers only from proxies. Wire
-// Publish as the chat service's notifier.
-func New(svc *chat.Service, h *hub.Hub, log zerolog.Logger, proxies []netip.Prefix) *Server {
-	return &Server{chat: svc, hub: h, log: log, proxies: proxies, maint: &Maintenance{}}
+// out through h. Wire Publish as the chat service's notifier.
+func New(svc *chat.Service, h *hub.Hub, log zerolog.Logger, o Options) *Server {
+	return &Server{chat: svc, hub: h, log: log, proxies: o.Proxies, maxStreams: o.MaxStreamsPerUser, maint: &Maintenance{}}
 }
 
 // Maintenance is the server's maintenance switch.
@@ -97,6 +109,9 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/api/register", s.route(post(public, s.register)))
 	mux.Handle("/api/ping", s.route(get(user, s.ping)))
 	mux.Handle("/api/me", s.route(get(user, s.me)))
+	mux.Handle("/api/me/password", s.route(post(user, s.changePassword)))
+	mux.Handle("/api/sessions", s.route(get(user, s.listSessions)))
+	mux.Handle("/api/sessions/{id}", s.route(del(user, s.endSession)))
 	mux.Handle("/api/tokens", s.route(get(user, s.listTokens), post(user, s.createToken)))
 	mux.Handle("/api/tokens/{id}", s.route(del(user, s.deleteToken)))
 	mux.Handle("/api/users", s.route(get(user, s.listUsers), post(user, s.createUser)))

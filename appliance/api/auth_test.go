@@ -90,7 +90,7 @@ func TestLogout_IsIdempotentAndTakesNoBody(t *testing.T) {
 	e.run(t, []scenario{
 		{name: "POST without a session", req: request{method: "POST", path: "/api/logout", headers: map[string]string{"Content-Type": ""}}, status: 204},
 		{name: "GET for old clients", req: request{method: "GET", path: "/api/logout"}, status: 204},
-		{name: "an unknown session cookie", req: request{method: "POST", path: "/api/logout", headers: map[string]string{"Cookie": "session=nope"}}, status: 204},
+		{name: "an unknown session cookie", req: request{method: "POST", path: "/api/logout", headers: merge(e.origin(), map[string]string{"Cookie": "session=nope"})}, status: 204},
 		{name: "DELETE is not allowed", req: request{method: "DELETE", path: "/api/logout"}, status: 405},
 	})
 }
@@ -123,20 +123,20 @@ func TestSession_ExpiresAfterTTL(t *testing.T) {
 	assert.Equal(t, 1, n, "the expired session is removed from the store")
 }
 
-func TestLogin_IsRateLimitedPerUsername(t *testing.T) {
+func TestLogin_FailuresBlockThatUsernameFromThatAddressOnly(t *testing.T) {
 	e := newEnv(t)
-	for i := 0; i < 10; i++ {
+	for range 10 {
 		r := e.do(request{method: "POST", path: "/api/login", body: `{"username": "test_user", "password": "wrong"}`})
 		require.Equal(t, 401, r.status)
 	}
 	r := e.do(request{method: "POST", path: "/api/login", body: `{"username": "test_user", "password": "test_pass"}`})
-	assert.Equal(t, 429, r.status, "the right password must not get through while limited")
+	assert.Equal(t, 429, r.status, "the right password must not get through from that address while limited")
 	assert.NotEmpty(t, r.header.Get("Retry-After"))
 	assert.Contains(t, r.body, `"title": "Too many requests"`)
-	// Another user from the same address is limited too (10 failures from
-	// one address).
+	// Another user from the same address is not: ten failures are far
+	// from the address's own limit.
 	r = e.do(request{method: "POST", path: "/api/login", body: `{"username": "admin", "password": "admin_pass"}`})
-	assert.Equal(t, 429, r.status)
+	assert.Equal(t, 200, r.status)
 }
 
 func TestDisabledUser_IsLockedOutOfEverythingAtOnce(t *testing.T) {

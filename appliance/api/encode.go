@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"reflect"
 	"strconv"
 	"time"
@@ -78,12 +79,16 @@ func pySpaced(compact []byte) []byte {
 	return out
 }
 
-// errTooLargeOr maps a body read error: over the limit is 413, anything
-// else a malformed request.
+// errTooLargeOr maps a body read error: over the limit is 413, a body
+// that did not arrive before the request's deadline 408, anything else a
+// malformed request.
 func errTooLargeOr(err error) error {
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
 		return errTooLarge
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return errBodyTimeout
 	}
 	return malformed("The request body could not be read.")
 }

@@ -56,6 +56,11 @@ var (
 		title:       "Request body too large",
 		description: "The request body must not be larger than 256 KiB.",
 	}
+	errBodyTimeout = &httpError{
+		status:      http.StatusRequestTimeout,
+		title:       "Request Timeout",
+		description: "The request body did not arrive in time.",
+	}
 	errRouteNotFound = &httpError{
 		status:      http.StatusNotFound,
 		title:       "Not found",

@@ -41,7 +41,11 @@ type env struct {
 // envConfig is what a test may change about its server.
 type envConfig struct {
 	chat.Options
-	proxies []netip.Prefix
+	proxies    []netip.Prefix
+	hub        hub.Options
+	maxStreams int
+	// readTimeout, if set, is the server's deadline for a whole request.
+	readTimeout time.Duration
 	// store opens the store; nil means openTestStore (see store_test.go).
 	store func(testing.TB) storage.Store
 }
@@ -64,8 +68,10 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	o.Notify = func(e chat.Event) { a.Publish(e) }
 	svc := chat.New(st, o.Options)
 	require.NoError(t, svc.Init(context.Background()))
-	a = api.New(svc, hub.New(nil), zerolog.New(io.Discard), o.proxies)
-	srv := httptest.NewServer(a.Middleware(a.Handler()))
+	a = api.New(svc, hub.New(o.hub), zerolog.New(io.Discard), api.Options{Proxies: o.proxies, MaxStreamsPerUser: o.maxStreams})
+	srv := httptest.NewUnstartedServer(a.Middleware(a.Handler()))
+	srv.Config.ReadTimeout = o.readTimeout
+	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
 		st.Close()

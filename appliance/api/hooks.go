@@ -10,16 +10,29 @@ import (
 )
 
 // hookView is an incoming webhook; URL is shown only when it is made.
+// In a list, creator_username and active tell the room's owners who made
+// each hook and whether it still posts (its maker may still write).
 type hookView struct {
-	ID      storage.ID `json:"_id"`
-	Room    storage.ID `json:"room"`
-	Name    string     `json:"name"`
-	Created date       `json:"created"`
-	URL     string     `json:"url,omitempty"`
+	ID          storage.ID `json:"_id"`
+	Room        storage.ID `json:"room"`
+	Name        string     `json:"name"`
+	Creator     storage.ID `json:"creator"`
+	CreatorName *string    `json:"creator_username,omitempty"`
+	Active      *bool      `json:"active,omitempty"`
+	Created     date       `json:"created"`
+	URL         string     `json:"url,omitempty"`
 }
 
 func viewHook(h storage.Hook) hookView {
-	return hookView{ID: h.ID, Room: h.Room, Name: h.Name, Created: date(h.Created)}
+	return hookView{ID: h.ID, Room: h.Room, Name: h.Name, Creator: h.Creator, Created: date(h.Created)}
+}
+
+// viewHookInfo is a listed hook: who made it, and whether it still posts.
+func viewHookInfo(h chat.HookInfo) hookView {
+	v := viewHook(h.Hook)
+	v.CreatorName = &h.Maker
+	v.Active = &h.MakerCanPost
+	return v
 }
 
 func (s *Server) createHook(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
@@ -52,7 +65,7 @@ func (s *Server) listHooks(w http.ResponseWriter, r *http.Request, a chat.Actor)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, mapSlice(hs, viewHook))
+	writeJSON(w, http.StatusOK, mapSlice(hs, viewHookInfo))
 	return nil
 }
 

@@ -106,7 +106,7 @@ func (s *Server) IsAdminRequest(r *http.Request) bool {
 	}
 	a, err := s.identify(r)
 	if err != nil && strings.HasPrefix(r.URL.Path, "/api/stream") {
-		a, _, err = s.streamAuth(r)
+		a, err = s.streamAuth(r)
 	}
 	return err == nil && a.IsAdmin()
 }

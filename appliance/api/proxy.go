@@ -47,8 +47,20 @@ func (s *Server) trusted(addr netip.Addr) bool {
 	return false
 }
 
+// hop is one proxy's report of who connected to it: the address, and
+// the scheme and host that client used (empty when not said).
+type hop struct {
+	addr        netip.Addr // invalid when the report is not an address
+	proto, host string
+}
+
 // fromProxy rewrites a request that came through a trusted proxy to what
-// the client sent: its address, host and scheme.
+// the client sent: its address, host and scheme. The client is the
+// right-most address of the chain that is not itself a trusted proxy:
+// every header line is read (a proxy that appends its own line leaves
+// the client's forged ones first), and everything left of the client is
+// the client's own say, so ignored. Forwarded (RFC 7239) is read when
+// present, else X-Forwarded-For with X-Forwarded-Proto and -Host.
 func (s *Server) fromProxy(r *http.Request) *http.Request {
 	if len(s.proxies) == 0 {
 		return r
@@ -61,28 +73,129 @@ func (s *Server) fromProxy(r *http.Request) *http.Request {
 	if err != nil || !s.trusted(remote) {
 		return r
 	}
-	// The client is the rightmost address not itself a trusted proxy.
-	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-		hops := strings.Split(xff, ",")
-		for i := len(hops) - 1; i >= 0; i-- {
-			a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-			if err != nil {
-				break
-			}
-			remote = a
-			if !s.trusted(a) {
-				break
-			}
+	hops := forwardedHops(r.Header)
+	if hops == nil {
+		return r
+	}
+	// Walk from the proxy next to us towards the client.
+	client := hop{addr: remote}
+	for i := len(hops) - 1; i >= 0; i-- {
+		h := hops[i]
+		if !h.addr.IsValid() {
+			break
 		}
-		r.RemoteAddr = net.JoinHostPort(remote.String(), "0")
+		client = h
+		if !s.trusted(h.addr) {
+			break
+		}
 	}
-	if h := r.Header.Get("X-Forwarded-Host"); h != "" {
-		r.Host = strings.TrimSpace(strings.Split(h, ",")[0])
+	if client.addr != remote {
+		r.RemoteAddr = net.JoinHostPort(client.addr.Unmap().String(), "0")
 	}
-	if proto := strings.TrimSpace(strings.Split(r.Header.Get("X-Forwarded-Proto"), ",")[0]); strings.EqualFold(proto, "https") {
+	if client.host != "" {
+		r.Host = client.host
+	}
+	if strings.EqualFold(client.proto, "https") {
 		r = r.WithContext(context.WithValue(r.Context(), forwardedHTTPSKey, true))
 	}
 	return r
+}
+
+// forwardedHops reads the chain of hops a request's proxies reported,
+// client first; nil when there is none.
+func forwardedHops(h http.Header) []hop {
+	if lines := h.Values("Forwarded"); len(lines) > 0 {
+		var hops []hop
+		for _, line := range lines {
+			for _, elem := range splitList(line) {
+				hops = append(hops, parseForwarded(elem))
+			}
+		}
+		return hops
+	}
+	var hops []hop
+	for _, line := range h.Values("X-Forwarded-For") {
+		for _, a := range splitList(line) {
+			hops = append(hops, hop{addr: parseNodeAddr(a)})
+		}
+	}
+	if len(hops) == 0 {
+		return nil
+	}
+	// X-Forwarded-Proto and -Host are set whole by most proxies and
+	// appended by some: one value per hop lines up with the chain,
+	// otherwise the right-most (the nearest proxy's) holds for the client.
+	for _, name := range []string{"X-Forwarded-Proto", "X-Forwarded-Host"} {
+		var vals []string
+		for _, line := range h.Values(name) {
+			vals = append(vals, splitList(line)...)
+		}
+		if len(vals) == 0 {
+			continue
+		}
+		for i := range hops {
+			v := vals[len(vals)-1]
+			if len(vals) == len(hops) {
+				v = vals[i]
+			}
+			if name == "X-Forwarded-Proto" {
+				hops[i].proto = v
+			} else {
+				hops[i].host = v
+			}
+		}
+	}
+	return hops
+}
+
+// parseForwarded reads one element of a Forwarded header:
+// for=...;proto=...;host=..., values optionally quoted.
+func parseForwarded(elem string) hop {
+	var h hop
+	for pair := range strings.SplitSeq(elem, ";") {
+		k, v, ok := strings.Cut(strings.TrimSpace(pair), "=")
+		if !ok {
+			continue
+		}
+		v = strings.Trim(strings.TrimSpace(v), `"`)
+		switch strings.ToLower(strings.TrimSpace(k)) {
+		case "for":
+			h.addr = parseNodeAddr(v)
+		case "proto":
+			h.proto = v
+		case "host":
+			h.host = v
+		}
+	}
+	return h
+}
+
+// parseNodeAddr reads an address as proxies write it: bare, with a port,
+// or an IPv6 address in brackets with or without one. "unknown" and
+// obfuscated names give an invalid address.
+func parseNodeAddr(v string) netip.Addr {
+	v = strings.TrimSpace(v)
+	if a, err := netip.ParseAddr(v); err == nil {
+		return a
+	}
+	if ap, err := netip.ParseAddrPort(v); err == nil {
+		return ap.Addr()
+	}
+	if a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(v, "["), "]")); err == nil {
+		return a
+	}
+	return netip.Addr{}
+}
+
+// splitList splits a comma-separated header value, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for item := range strings.SplitSeq(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 // scheme is how the client reached the server: directly, or through a

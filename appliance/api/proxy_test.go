@@ -1,10 +1,12 @@
 package api_test
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
 
+	"github.com/makechat/makechat/appliance/auth"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -24,8 +26,8 @@ func TestProxy_ATrustedProxysHeadersAreBelieved(t *testing.T) {
 	assert.Equal(t, 201, r.status, "the browser's own origin passes the same-origin check: %s", r.body)
 
 	// Failed logins count against the forwarded client, not the proxy.
-	for range 10 {
-		e.do(request{method: "POST", path: "/api/login", body: `{"username": "nobody", "password": "x"}`, headers: map[string]string{"X-Forwarded-For": "203.0.113.99"}})
+	for i := range auth.AddrFailures {
+		e.do(request{method: "POST", path: "/api/login", body: fmt.Sprintf(`{"username": "nobody%d", "password": "x"}`, i), headers: map[string]string{"X-Forwarded-For": "203.0.113.99"}})
 	}
 	r = e.do(request{method: "POST", path: "/api/login", body: `{"username": "admin", "password": "admin_pass"}`, headers: map[string]string{"X-Forwarded-For": "203.0.113.99"}})
 	assert.Equal(t, 429, r.status)
@@ -38,8 +40,8 @@ func TestProxy_HeadersFromOthersAreIgnored(t *testing.T) {
 	r := e.do(request{method: "POST", path: "/api/login", body: `{"username": "admin", "password": "admin_pass"}`, headers: map[string]string{"X-Forwarded-Proto": "https"}})
 	require.Equal(t, 200, r.status)
 	assert.NotContains(t, r.header.Get("Set-Cookie"), "Secure")
-	for range 10 {
-		e.do(request{method: "POST", path: "/api/login", body: `{"username": "nobody", "password": "x"}`, headers: map[string]string{"X-Forwarded-For": "203.0.113.1"}})
+	for i := range auth.AddrFailures {
+		e.do(request{method: "POST", path: "/api/login", body: fmt.Sprintf(`{"username": "nobody%d", "password": "x"}`, i), headers: map[string]string{"X-Forwarded-For": "203.0.113.1"}})
 	}
 	r = e.do(request{method: "POST", path: "/api/login", body: `{"username": "admin", "password": "admin_pass"}`, headers: map[string]string{"X-Forwarded-For": "198.51.100.2"}})
 	assert.Equal(t, 429, r.status, "a forged X-Forwarded-For does not escape the address limit")

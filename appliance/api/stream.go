@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"sort"
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/makechat/makechat/appliance/auth"
 	"github.com/makechat/makechat/appliance/chat"
 	"github.com/makechat/makechat/appliance/hub"
 	"github.com/makechat/makechat/storage"
@@ -20,7 +22,6 @@ const (
 	writeTimeout   = 10 * time.Second
 	maxClientFrame = 4 << 10 // clients send only small typing events
 	replayPerConv  = 1000    // messages replayed per conversation on ?since=
-	typingEvery    = time.Second
 )
 
 // frame is what the stream sends: {"event": ..., "data": ...}.
@@ -43,11 +44,16 @@ func encodeFrame(event string, data any) []byte {
 // audience. The appliance passes it to chat as its Notifier.
 func (s *Server) Publish(e chat.Event) {
 	he := hub.Event{
-		Room:      e.ToRoom,
-		Users:     e.ToUsers,
-		Everyone:  e.Everyone,
-		Admins:    e.Admins,
-		CloseUser: e.CloseUser,
+		Room:     e.ToRoom,
+		Users:    e.ToUsers,
+		Everyone: e.Everyone,
+		Admins:   e.Admins,
+	}
+	if end := e.End; end != nil {
+		he.End = &hub.Ending{User: end.User, Session: end.Session, Token: end.Token, Reason: end.Reason}
+	}
+	if acc := e.Access; acc != nil {
+		he.Access = &hub.Access{User: acc.User, Admin: acc.Admin}
 	}
 	switch {
 	case e.Message != nil:
@@ -84,24 +90,39 @@ type typingView struct {
 }
 
 // streamAuth authenticates a stream: like any route, or by ?token= for
-// clients that cannot set headers. It reports whether a cookie was used.
-func (s *Server) streamAuth(r *http.Request) (chat.Actor, bool, error) {
+// clients that cannot set headers. A stream opened by cookie is a
+// browser's: when it sends an Origin, that must be this server's own,
+// scheme included (a page on http:// must not open the https:// site's
+// stream with its cookie). A client that sends no Origin is no browser,
+// so it cannot be a forged cross-site request.
+func (s *Server) streamAuth(r *http.Request) (chat.Actor, error) {
 	if tok := r.URL.Query().Get("token"); tok != "" {
-		a, err := s.chat.TokenActor(r.Context(), tok)
-		return a, false, err
+		return s.chat.TokenActor(r.Context(), tok)
 	}
-	if bearer(r) != "" {
-		a, err := s.authenticate(r)
-		return a, false, err
+	a, err := s.identify(r)
+	if err != nil {
+		return a, err
 	}
-	a, err := s.authenticate(r)
-	return a, err == nil, err
+	if bearer(r) == "" && r.Header.Get("Origin") != "" && !auth.SameOrigin(r, s.scheme(r)) {
+		return chat.Actor{}, errCrossOrigin
+	}
+	return a, nil
+}
+
+// closeStream ends an accepted stream with a policy close (1008) saying
+// why: the server does not want it, and a reconnect needs a new reason.
+func closeStream(conn *websocket.Conn, reason string) {
+	conn.Close(websocket.StatusPolicyViolation, reason)
 }
 
 // stream serves GET /api/stream: a WebSocket of events the caller may
-// read, after a replay of what it missed since ?since=.
+// read, after a replay of what it missed since ?since=. The stream lives
+// only as long as what authorised it: it ends when its session is logged
+// out or expires, its token is revoked, or its account is disabled,
+// deleted or given a new password; a change of the account's rights
+// applies to it at once.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ chat.Actor) error {
-	a, byCookie, err := s.streamAuth(r)
+	a, err := s.streamAuth(r)
 	if err != nil {
 		return err
 	}
@@ -115,25 +136,39 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ chat.Actor) er
 	}
 	// The client is registered before the handshake completes, so that
 	// once the peer sees the upgrade it misses no event published after.
-	client := hub.NewClient(a.User.ID, a.IsAdmin(), rooms, !since.IsZero())
-	s.hub.Register(client)
-	defer s.hub.Unregister(client)
-	// A user disabled, or a membership changed, between the reads above
-	// and the registration announced it to no client of ours: read again
-	// now that the hub applies such events to this client.
-	if a, err = s.chat.Reauthenticate(r.Context(), a); err != nil {
-		return err
+	client := hub.NewClient(hub.ClientInfo{
+		User: a.User.ID, Session: a.Session, Token: a.Token,
+		Admin: a.IsAdmin(), Rooms: rooms, Hold: !since.IsZero(),
+	})
+	perUser := s.maxStreams
+	if a.IsAdmin() {
+		perUser = 0
 	}
-	if rooms, err = s.streamRooms(r.Context(), a); err != nil {
-		return err
+	registered := s.hub.Register(client, perUser)
+	if registered {
+		defer s.hub.Unregister(client)
+		// A credential ended, an account disabled, or a membership or
+		// role changed between the reads above and the registration
+		// reached no client of ours: read again now that the hub applies
+		// such events to this client.
+		fresh, err := s.chat.Reauthenticate(r.Context(), a)
+		if err != nil {
+			return err
+		}
+		if fresh.IsAdmin() != a.IsAdmin() {
+			s.hub.SetAdmin(client, fresh.IsAdmin())
+		}
+		a = fresh
+		if rooms, err = s.streamRooms(r.Context(), a); err != nil {
+			return err
+		}
+		s.hub.Resubscribe(client, rooms)
 	}
-	s.hub.Resubscribe(client, rooms)
 
-	// A browser's cookie must come from our own pages (the library checks
-	// Origin against Host); a token is no ambient credential, so any
-	// origin may use one.
+	// The Origin was checked by streamAuth, with the scheme, which the
+	// library's own check leaves out.
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
-		InsecureSkipVerify: !byCookie,
+		InsecureSkipVerify: true,
 		CompressionMode:    websocket.CompressionDisabled,
 	})
 	if err != nil {
@@ -142,13 +177,21 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ chat.Actor) er
 	}
 	s.streams.Add(1)
 	defer s.streams.Done()
+	if !registered {
+		closeStream(conn, fmt.Sprintf("too many streams: at most %d per user", s.maxStreams))
+		return nil
+	}
 	conn.SetReadLimit(maxClientFrame)
 
 	ctx := r.Context()
 	if !since.IsZero() {
 		if err := s.replay(ctx, conn, client, a, since); err != nil {
 			logFor(r, s.log).Debug().Err(err).Msg("stream replay ended")
-			conn.CloseNow()
+			if errors.Is(err, errFellBehind) {
+				closeStream(conn, hub.ReasonSlow)
+			} else {
+				conn.CloseNow()
+			}
 			return nil
 		}
 	}
@@ -159,7 +202,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ chat.Actor) er
 	defer stopReading()
 	readDone := make(chan error, 1)
 	go func() { readDone <- s.readStream(readCtx, conn, a) }()
-	s.writeStream(ctx, conn, client, readDone)
+	s.writeStream(ctx, conn, client, a.SessionExpires, readDone)
 	return nil
 }
 
@@ -202,21 +245,33 @@ func (s *Server) replay(ctx context.Context, conn *websocket.Conn, client *hub.C
 			return err
 		}
 	}
-	if !client.Release(sent) {
-		return errors.New("too many events while replaying")
+	if !s.hub.Release(client, sent) {
+		return errFellBehind
 	}
 	return nil
 }
 
+// errFellBehind ends a replay whose live events outgrew the backlog.
+var errFellBehind = errors.New("too many live events while replaying")
+
 // writeStream sends queued events and pings until the client goes, is cut
-// off, or the server shuts down.
-func (s *Server) writeStream(ctx context.Context, conn *websocket.Conn, client *hub.Client, readDone <-chan error) {
+// off, its session expires (at expires, if not zero), or the server
+// shuts down.
+func (s *Server) writeStream(ctx context.Context, conn *websocket.Conn, client *hub.Client, expires time.Time, readDone <-chan error) {
 	ping := time.NewTicker(pingEvery)
 	defer ping.Stop()
+	var expired <-chan time.Time
+	if !expires.IsZero() {
+		t := time.NewTimer(time.Until(expires))
+		defer t.Stop()
+		expired = t.C
+	}
 	for {
 		select {
-		case data := <-client.Queue():
-			if err := writeQueued(ctx, conn, client, data); err != nil {
+		case <-client.Ready():
+			err := writeBatch(ctx, conn, client.Next(), min(writeTimeout, s.hub.MaxLag()))
+			client.Written()
+			if err != nil {
 				conn.CloseNow()
 				return
 			}
@@ -230,7 +285,10 @@ func (s *Server) writeStream(ctx context.Context, conn *websocket.Conn, client *
 				return
 			}
 		case <-client.Gone():
-			conn.Close(websocket.StatusPolicyViolation, "stream closed by the server (too slow, or the account was disabled)")
+			closeStream(conn, client.Reason())
+			return
+		case <-expired:
+			closeStream(conn, chat.ReasonSessionExpired)
 			return
 		case err := <-readDone:
 			switch websocket.CloseStatus(err) {
@@ -254,26 +312,20 @@ func (s *Server) writeStream(ctx context.Context, conn *websocket.Conn, client *
 	}
 }
 
-// writeQueued writes data and then whatever else is already queued, under
-// one write deadline, so that a busy stream does not pay for a timer per
-// event. It stops at an empty queue, or after a queue's worth of events
-// so that pings and closes still get their turn.
-func writeQueued(ctx context.Context, conn *websocket.Conn, client *hub.Client, data []byte) error {
-	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+// writeBatch writes a batch of frames under one write deadline, so that
+// a busy stream does not pay for a timer per event. A client that has
+// not taken a batch within the hub's MaxLag is too slow: its stream is
+// cut (with no close frame, which could not get through either), and it
+// resumes with ?since= like any dropped client.
+func writeBatch(ctx context.Context, conn *websocket.Conn, batch [][]byte, deadline time.Duration) error {
+	wctx, cancel := context.WithTimeout(ctx, deadline)
 	defer cancel()
-	for n := 1; ; n++ {
+	for _, data := range batch {
 		if err := conn.Write(wctx, websocket.MessageText, data); err != nil {
 			return err
 		}
-		if n == hub.QueueSize {
-			return nil
-		}
-		select {
-		case data = <-client.Queue():
-		default:
-			return nil
-		}
 	}
+	return nil
 }
 
 var errBadFrame = errors.New("bad frame")
@@ -282,7 +334,6 @@ var errBadFrame = errors.New("bad frame")
 // not a JSON object, or is binary, ends the stream; unknown events are
 // ignored so that newer clients do not break older servers.
 func (s *Server) readStream(ctx context.Context, conn *websocket.Conn, a chat.Actor) error {
-	var lastTyping time.Time
 	for {
 		typ, data, err := conn.Read(ctx)
 		if err != nil {
@@ -298,14 +349,13 @@ func (s *Server) readStream(ctx context.Context, conn *websocket.Conn, a chat.Ac
 		if typ != websocket.MessageText || json.Unmarshal(data, &in) != nil {
 			return errBadFrame
 		}
-		if in.Event != chat.EventTyping || time.Since(lastTyping) < typingEvery {
+		if in.Event != chat.EventTyping {
 			continue
 		}
-		lastTyping = time.Now()
 		room, _ := in.Data.Room.get("room")
 		recipient, _ := in.Data.Recipient.get("recipient")
-		// A typing event the user may not send is dropped: typing is a
-		// hint, not worth closing a stream over.
+		// A typing event the user may not send, or sends too often, is
+		// dropped: typing is a hint, not worth closing a stream over.
 		_ = s.chat.Typing(ctx, a, room, recipient)
 	}
 }

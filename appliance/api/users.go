@@ -74,10 +74,11 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, a chat.Actor
 		return err
 	}
 	var in struct {
-		Email       *string `json:"email"`
-		Password    *string `json:"password"`
-		IsSuperuser *bool   `json:"is_superuser"`
-		IsDisabled  *bool   `json:"is_disabled"`
+		Email        *string `json:"email"`
+		Password     *string `json:"password"`
+		IsSuperuser  *bool   `json:"is_superuser"`
+		IsDisabled   *bool   `json:"is_disabled"`
+		RevokeTokens *bool   `json:"revoke_tokens"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err

@@ -124,14 +124,17 @@ func LooksLikeToken(s string) bool {
 
 // SameOrigin reports whether the request's Origin header names this
 // server: the scheme it was reached by and its Host. A missing or "null"
-// Origin is not the same origin.
+// Origin is not the same origin, and neither is one with anything a
+// browser never puts in an Origin (userinfo such as "http://evil@host",
+// a path, a query, a fragment).
 func SameOrigin(r *http.Request, scheme string) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" || origin == "null" {
 		return false
 	}
 	u, err := url.Parse(origin)
-	if err != nil || u.Path != "" && u.Path != "/" {
+	if err != nil || u.User != nil || u.Opaque != "" || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery ||
+		u.Path != "" && u.Path != "/" || u.Host == "" {
 		return false
 	}
 	return strings.EqualFold(u.Scheme, scheme) && strings.EqualFold(u.Host, r.Host)

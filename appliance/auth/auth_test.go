@@ -77,6 +77,12 @@ func TestSameOrigin(t *testing.T) {
 		"":                             false,
 		"http://chat.example.com/x":    false,
 		"%%":                           false,
+		"http://evil@chat.example.com": false,
+		"http://a:b@chat.example.com":  false,
+		"http://chat.example.com?x":    false,
+		"http://chat.example.com#x":    false,
+		"http:chat.example.com":        false,
+		"http://":                      false,
 	} {
 		r.Header.Set("Origin", origin)
 		assert.Equal(t, want, SameOrigin(r, "http"), origin)

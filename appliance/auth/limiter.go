@@ -54,6 +54,13 @@ func (l *Limiter) Fail(key string) {
 	l.fails[key] = times
 }
 
+// Count returns how many failures key has inside the window.
+func (l *Limiter) Count(key string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.recent(key))
+}
+
 // Reset forgets key's failures (after a successful login).
 func (l *Limiter) Reset(key string) {
 	l.mu.Lock()

@@ -15,15 +15,22 @@ import (
 	"time"
 
 	"github.com/makechat/makechat/appliance/auth"
+	"github.com/makechat/makechat/appliance/rate"
 	"github.com/makechat/makechat/storage"
 	"golang.org/x/crypto/bcrypt"
 )
 
 // Actor is who a call acts for: a logged-in user, or the system itself
 // (the command line and control socket, which act as an administrator).
+// Session or Token names the credential a user's request came with, so
+// that what it opens (a stream) can end with it.
 type Actor struct {
 	User   storage.User
 	System bool
+
+	Session        storage.ID
+	SessionExpires time.Time
+	Token          storage.ID
 }
 
 // SystemActor acts with full rights on behalf of the operator.
@@ -44,26 +51,41 @@ type Options struct {
 	Now func() time.Time
 	// Notify receives events for the real-time streams (nil: dropped).
 	Notify Notifier
+
+	// Per-user limits; administrators are exempt and 0 is no limit.
+	// PostsPerSecond messages a second over time, after a burst of
+	// PostBurst; TypingPerSecond typing events a second (burst 3).
+	PostsPerSecond  float64
+	PostBurst       int
+	TypingPerSecond float64
+	// SecretKey signs device cookies (see auth.Devices); empty: none.
+	SecretKey string
 }
 
 // Service applies makechat's rules over a store.
 type Service struct {
-	store   storage.Store
-	ids     *storage.IDGen
-	hasher  *auth.Hasher
-	limiter *auth.Limiter
-	now     func() time.Time
-	opts    Options
-	seq     *sequencer
-	notify  Notifier
+	store    storage.Store
+	ids      *storage.IDGen
+	hasher   *auth.Hasher
+	logins   *auth.LoginGuard
+	devices  *auth.Devices
+	posts    *rate.Limiter // per user
+	typing   *rate.Limiter // per user
+	register *rate.Limiter // per address
+	now      func() time.Time
+	opts     Options
+	seq      *sequencer
+	notify   Notifier
 	// adminMu serialises changes that could remove the last administrator.
 	adminMu sync.Mutex
 }
 
-// Failed logins allowed per username and per address within loginWindow.
+// Self-registration costs a bcrypt hash: each address may try
+// registerBurst times at once, then once every registerEvery.
 const (
-	loginFailures = 10
-	loginWindow   = 10 * time.Minute
+	registerBurst = 20
+	registerEvery = 3 * time.Second
+	typingBurst   = 3
 )
 
 // New returns a Service over store.
@@ -82,14 +104,18 @@ func New(store storage.Store, opts Options) *Service {
 	}
 	ids := storage.NewIDGen()
 	return &Service{
-		store:   store,
-		ids:     ids,
-		hasher:  auth.NewHasher(opts.BcryptCost),
-		limiter: auth.NewLimiter(loginFailures, loginWindow, opts.Now),
-		now:     opts.Now,
-		opts:    opts,
-		seq:     &sequencer{ids: ids, lines: map[storage.Conversation][]*slot{}, notify: opts.Notify},
-		notify:  opts.Notify,
+		store:    store,
+		ids:      ids,
+		hasher:   auth.NewHasher(opts.BcryptCost),
+		logins:   auth.NewLoginGuard(opts.Now),
+		devices:  auth.NewDevices(opts.SecretKey, opts.Now),
+		posts:    rate.New(opts.PostsPerSecond, opts.PostBurst, opts.Now),
+		typing:   rate.New(opts.TypingPerSecond, typingBurst, opts.Now),
+		register: rate.New(1/registerEvery.Seconds(), registerBurst, opts.Now),
+		now:      opts.Now,
+		opts:     opts,
+		seq:      &sequencer{ids: ids, lines: map[storage.Conversation][]*slot{}, notify: opts.Notify},
+		notify:   opts.Notify,
 	}
 }
 

@@ -75,4 +75,7 @@ var (
 	ErrBadLogin        = &Error{Kind: KindBadLogin, Msg: "Invalid username or password."}
 	ErrOwnerRequired   = &Error{Kind: KindForbidden, Msg: "Room owner or admin required."}
 	ErrRegistrationOff = &Error{Kind: KindForbidden, Msg: "Registration is disabled on this server."}
+	// ErrHookMakerCannotPost answers a webhook whose maker may no longer
+	// write in its room (demoted to guest, or gone from the room).
+	ErrHookMakerCannotPost = &Error{Kind: KindForbidden, Msg: "The maker of this webhook may no longer post in its room."}
 )

@@ -37,9 +37,37 @@ type Event struct {
 	Admins   bool
 	// SkipUser is left out (a typist does not hear its own typing).
 	SkipUser storage.ID
-	// CloseUser names a user whose streams must end (disabled, deleted).
-	CloseUser storage.ID
+
+	// End names streams that must end now (what authorised them has
+	// ended); Access gives a user's open streams its rights as they are
+	// now. Either may come alone, without a named event.
+	End    *Ending
+	Access *Access
 }
+
+// Ending ends every stream of User, or only those opened with Session or
+// with Token when one is set.
+type Ending struct {
+	User, Session, Token storage.ID
+	Reason               string
+}
+
+// Access is a user's administrator flag after a change.
+type Access struct {
+	User  storage.ID
+	Admin bool
+}
+
+// Why streams end: the close frame's reason (code 1008).
+const (
+	ReasonLoggedOut       = "logged out"
+	ReasonSessionEnded    = "session ended"
+	ReasonSessionExpired  = "session expired"
+	ReasonTokenRevoked    = "token revoked"
+	ReasonDisabled        = "account disabled"
+	ReasonDeleted         = "account deleted"
+	ReasonPasswordChanged = "password changed"
+)
 
 // Typing says that User is typing in Room, or to Recipient.
 type Typing struct {

@@ -29,13 +29,54 @@ func (s *Service) CreateHook(ctx context.Context, a Actor, room storage.ID, name
 	return h, secret, nil
 }
 
+// HookInfo is a webhook with what its room's owners need to judge it:
+// who made it, and whether that maker may still post through it.
+type HookInfo struct {
+	storage.Hook
+	Maker        string // the maker's username; "" if it was deleted
+	MakerCanPost bool
+}
+
 // Hooks lists a room's webhooks for its owners and administrators.
-func (s *Service) Hooks(ctx context.Context, a Actor, room storage.ID) ([]storage.Hook, error) {
+func (s *Service) Hooks(ctx context.Context, a Actor, room storage.ID) ([]HookInfo, error) {
 	if err := s.mayManage(ctx, a, room); err != nil {
 		return nil, err
 	}
 	hs, err := s.store.Hooks(ctx, room)
-	return hs, storeErr(err, "hook")
+	if err != nil {
+		return nil, storeErr(err, "hook")
+	}
+	out := make([]HookInfo, len(hs))
+	for i, h := range hs {
+		out[i].Hook = h
+		maker, err := s.activeUser(ctx, h.Creator)
+		if _, ok := AsError(err); ok {
+			if u, err := s.store.User(ctx, h.Creator); err == nil {
+				out[i].Maker = u.Username // disabled: named, but mute
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[i].Maker = maker.User.Username
+		out[i].MakerCanPost = s.hookMayPost(ctx, maker, h.Room) == nil
+	}
+	return out, nil
+}
+
+// hookMayPost checks that a hook's maker may still write in its room.
+func (s *Service) hookMayPost(ctx context.Context, maker Actor, room storage.ID) error {
+	if maker.IsAdmin() {
+		return nil
+	}
+	if err := s.mayWrite(ctx, maker, room); err != nil {
+		if e, ok := AsError(err); ok && (e.Kind == KindForbidden || e.Kind == KindNotFound) {
+			return ErrHookMakerCannotPost
+		}
+		return err
+	}
+	return nil
 }
 
 // DeleteHook revokes a room's webhook.
@@ -51,7 +92,11 @@ func (s *Service) DeleteHook(ctx context.Context, a Actor, room, id storage.ID) 
 }
 
 // PostByHook posts text into a webhook's room, under username if given
-// (else the hook's name). An unknown secret is not found.
+// (else the hook's name). An unknown secret is not found. A hook speaks
+// for its maker, so it posts only while the maker may: an active account
+// that is an administrator or a member of the room that is not a guest
+// (checked at each post, so a maker who is demoted or leaves takes its
+// hooks' voice with it). Its posts count against the maker's post rate.
 func (s *Service) PostByHook(ctx context.Context, secret, text, username string) (storage.Message, error) {
 	if !auth.LooksLikeToken(secret) {
 		return storage.Message{}, NotFound("hook")
@@ -63,15 +108,21 @@ func (s *Service) PostByHook(ctx context.Context, secret, text, username string)
 	if err != nil {
 		return storage.Message{}, storeErr(err, "hook")
 	}
-	// A hook speaks for its maker: once the maker is disabled or deleted,
-	// the hook is dead too.
-	if _, err := s.activeUser(ctx, h.Creator); err != nil {
+	// Once the maker is disabled or deleted, the hook is dead too.
+	maker, err := s.activeUser(ctx, h.Creator)
+	if err != nil {
 		if _, ok := AsError(err); ok {
 			return storage.Message{}, NotFound("hook")
 		}
 		return storage.Message{}, err
 	}
 	if err := checkText(text); err != nil {
+		return storage.Message{}, err
+	}
+	if err := s.hookMayPost(ctx, maker, h.Room); err != nil {
+		return storage.Message{}, err
+	}
+	if err := s.takePost(maker); err != nil {
 		return storage.Message{}, err
 	}
 	if username == "" {

@@ -72,7 +72,23 @@ func (s *Service) Post(ctx context.Context, a Actor, n NewMessage) (storage.Mess
 	default:
 		return storage.Message{}, Missing("room")
 	}
+	if err := s.takePost(a); err != nil {
+		return storage.Message{}, err
+	}
 	return s.store1(ctx, m)
+}
+
+// takePost spends one of the actor's posts (posts_per_second and
+// post_burst); administrators, and with them their bots and the load
+// tool, are exempt.
+func (s *Service) takePost(a Actor) error {
+	if a.IsAdmin() {
+		return nil
+	}
+	if ok, wait := s.posts.Take(a.User.ID.Hex()); !ok {
+		return rateLimited(wait, "You are posting too fast; try again in a moment.")
+	}
+	return nil
 }
 
 // store1 gives m its id and place in line, stores it, and releases its
@@ -380,8 +396,14 @@ func isUsernameByte(c byte) bool {
 }
 
 // Typing announces that the actor is typing in a room it may write in, or
-// to another user.
+// to another user. A user's typing events are limited across all its
+// streams (typing_per_second); administrators are exempt.
 func (s *Service) Typing(ctx context.Context, a Actor, room, recipient storage.ID) error {
+	if !a.IsAdmin() {
+		if ok, wait := s.typing.Take(a.User.ID.Hex()); !ok {
+			return rateLimited(wait, "Typing too often.")
+		}
+	}
 	t := &Typing{Room: room, Recipient: recipient, User: a.User.ID, Username: a.User.Username}
 	e := Event{Name: EventTyping, Typing: t, SkipUser: a.User.ID}
 	switch {

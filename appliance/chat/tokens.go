@@ -44,7 +44,8 @@ func (s *Service) Tokens(ctx context.Context, a Actor) ([]storage.Token, error) 
 	return ts, storeErr(err, "token")
 }
 
-// DeleteToken revokes one of the actor's tokens. Another user's token is
+// DeleteToken revokes one of the actor's tokens, and ends the streams
+// opened with it. Another user's token is
 // reported as not found, so token ids reveal nothing.
 func (s *Service) DeleteToken(ctx context.Context, a Actor, id storage.ID) error {
 	ts, err := s.store.Tokens(ctx, a.User.ID)
@@ -53,7 +54,11 @@ func (s *Service) DeleteToken(ctx context.Context, a Actor, id storage.ID) error
 	}
 	for _, t := range ts {
 		if t.ID == id {
-			return storeErr(s.store.DeleteToken(ctx, id), "token")
+			if err := s.store.DeleteToken(ctx, id); err != nil {
+				return storeErr(err, "token")
+			}
+			s.notify(Event{End: &Ending{User: a.User.ID, Token: id, Reason: ReasonTokenRevoked}})
+			return nil
 		}
 	}
 	return NotFound("token")

@@ -19,6 +19,9 @@ type UserChanges struct {
 	Password    *string
 	IsSuperuser *bool
 	IsDisabled  *bool
+	// RevokeTokens, with a new Password, says whether the user's API
+	// tokens are revoked too; nil means yes (see UpdateUser).
+	RevokeTokens *bool
 }
 
 // CreateUser makes an account. Only administrators may.
@@ -41,8 +44,17 @@ func (s *Service) createUser(ctx context.Context, n NewUser, passwordField strin
 	if err := checkPassword(passwordField, n.Password, 1); err != nil {
 		return storage.User{}, err
 	}
+	// Both unique values are checked before the password is hashed, so
+	// that probing for taken names costs a read, not a bcrypt round.
 	if _, err := s.store.UserByName(ctx, n.Username); err == nil {
 		return storage.User{}, Conflict("The username '%s' is already taken.", n.Username)
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return storage.User{}, storeErr(err, "user")
+	}
+	if _, err := s.store.UserByEmail(ctx, n.Email); err == nil {
+		return storage.User{}, Conflict("The email address '%s' is already in use.", n.Email)
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return storage.User{}, storeErr(err, "user")
 	}
 	hash, err := s.hasher.Hash(n.Password)
 	if err != nil {
@@ -103,6 +115,13 @@ func (s *Service) UserByName(ctx context.Context, a Actor, username string) (sto
 // UpdateUser changes an account. Only administrators may; the last
 // active administrator cannot be demoted or disabled, so the server never
 // locks its operators out.
+//
+// A new password (an administrator's reset) ends the user's sessions and
+// streams and, unless RevokeTokens says no, revokes its API tokens: a
+// reset is how an administrator answers a compromised account, and a
+// token left behind would keep the intruder in. Keeping them (a user who
+// only forgot its password, with bots to keep running) is the choice to
+// make on purpose.
 func (s *Service) UpdateUser(ctx context.Context, a Actor, id storage.ID, c UserChanges) (storage.User, error) {
 	if !a.IsAdmin() {
 		return storage.User{}, ErrAdminRequired
@@ -153,9 +172,21 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, id storage.ID, c User
 			return storage.User{}, storeErr(err, "session")
 		}
 	}
-	if u.IsDisabled || p.PasswordHash != nil {
-		// Open streams end with the sessions, for the same reasons.
-		s.notify(Event{CloseUser: id})
+	if p.PasswordHash != nil && (c.RevokeTokens == nil || *c.RevokeTokens) {
+		if _, err := s.store.DeleteUserTokens(ctx, id); err != nil {
+			return storage.User{}, storeErr(err, "token")
+		}
+	}
+	// Open streams end with the sessions, for the same reasons; a change
+	// of rights reaches them at once.
+	switch {
+	case u.IsDisabled:
+		s.notify(Event{End: &Ending{User: id, Reason: ReasonDisabled}})
+	case p.PasswordHash != nil:
+		s.notify(Event{End: &Ending{User: id, Reason: ReasonPasswordChanged}})
+	}
+	if u.IsSuperuser != cur.IsSuperuser {
+		s.notify(Event{Access: &Access{User: id, Admin: u.IsSuperuser}})
 	}
 	return u, nil
 }
@@ -180,7 +211,7 @@ func (s *Service) DeleteUser(ctx context.Context, a Actor, id storage.ID) error 
 	if err := s.store.DeleteUser(ctx, id); err != nil {
 		return storeErr(err, "user")
 	}
-	s.notify(Event{CloseUser: id})
+	s.notify(Event{End: &Ending{User: id, Reason: ReasonDeleted}})
 	return nil
 }
 

@@ -62,8 +62,12 @@ func checkPassword(field, v string, minChars int) error {
 	return nil
 }
 
-// cleanName trims a room or token name and checks it: 1 to 120 characters
-// of printable UTF-8.
+// cleanName trims a room, token or hook name and checks it: 1 to 120
+// characters of printable UTF-8. Invisible format characters (Unicode
+// category Cf: bidi controls, zero-width spaces and joiners, the BOM)
+// are refused, because they let one name pass for another ("admin"
+// followed by a zero-width space, or text that a bidi override shows
+// backwards).
 func cleanName(field, v string) (string, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -71,6 +75,9 @@ func cleanName(field, v string) (string, error) {
 	}
 	if !utf8.ValidString(v) || hasControl(v) {
 		return "", Invalid(field, "must be printable text")
+	}
+	if strings.ContainsFunc(v, isFormat) {
+		return "", Invalid(field, "must not contain invisible formatting characters (bidi controls, zero-width characters)")
 	}
 	if utf8.RuneCountInString(v) > maxNameChars {
 		return "", Invalid(field, "must be 1 to 120 characters long")
@@ -81,3 +88,5 @@ func cleanName(field, v string) (string, error) {
 func hasControl(s string) bool {
 	return strings.ContainsFunc(s, unicode.IsControl)
 }
+
+func isFormat(r rune) bool { return unicode.Is(unicode.Cf, r) }

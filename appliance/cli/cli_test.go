@@ -47,6 +47,10 @@ type site struct {
 	t       *testing.T
 	dataDir string
 	env     []string
+	// wrap, if set, runs serve through another command (such as a shell
+	// that lowers a limit first), which is given the binary's path and
+	// arguments.
+	wrap []string
 }
 
 func newSite(t *testing.T) *site {
@@ -103,7 +107,11 @@ type server struct {
 // serve starts the server and waits until it says it is ready.
 func (s *site) serve(extra ...string) *server {
 	s.t.Helper()
-	cmd := exec.Command(binary, append([]string{"serve"}, extra...)...)
+	args := append([]string{binary, "serve"}, extra...)
+	if s.wrap != nil {
+		args = append(append([]string{}, s.wrap...), args...)
+	}
+	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Env = s.env
 	stderr, err := cmd.StderrPipe()
 	require.NoError(s.t, err)

@@ -36,6 +36,16 @@ type Config struct {
 	LogLevel          string        // log_level: trace, debug, info, warn or error
 	LogFormat         string        // log_format: "" (auto), "json" or "console"
 
+	// Limits that keep one client or account from taking the server; a
+	// cap of 0 is off. Administrators are exempt from the per-user ones.
+	MaxConnections    int           // max_connections; -1 is auto: the server sizes it from its open-file limit
+	MaxStreamsPerUser int           // max_streams_per_user
+	PostsPerSecond    float64       // posts_per_second, per user
+	PostBurst         int           // post_burst
+	TypingPerSecond   float64       // typing_per_second, per user
+	StreamMaxLag      time.Duration // stream_max_lag: a stream this far behind is dropped
+	StreamMaxBacklog  int           // stream_max_backlog, bytes
+
 	// ConfigFile is the file that was read, "" if none.
 	ConfigFile string
 	// Unknown lists the keys of the config file that no option has, in the

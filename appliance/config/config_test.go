@@ -65,6 +65,13 @@ func TestDefaults_MatchTheDesign(t *testing.T) {
 	assert.Empty(t, c.TrustedProxies)
 	assert.Empty(t, c.ConfigFile)
 	assert.Empty(t, c.Unknown)
+	assert.Equal(t, -1, c.MaxConnections, "auto: sized from the open-file limit")
+	assert.Equal(t, 32, c.MaxStreamsPerUser)
+	assert.Equal(t, 10.0, c.PostsPerSecond)
+	assert.Equal(t, 50, c.PostBurst)
+	assert.Equal(t, 1.0, c.TypingPerSecond)
+	assert.Equal(t, 5*time.Second, c.StreamMaxLag)
+	assert.Equal(t, 4<<20, c.StreamMaxBacklog)
 }
 
 func TestDefaults_LeavesBackupDirToLoad(t *testing.T) {
@@ -267,6 +274,20 @@ func TestLoad_BadValueNamesKeyAndSource(t *testing.T) {
 		{"backup_keep", "0", "must be at least 1"},
 		{"backup_keep", "seven", "not a whole number"},
 		{"log_level", "verbose", "not one of trace, debug, info, warn, error"},
+		{"max_connections", "lots", "not auto or a whole number"},
+		{"max_connections", "-5", "must not be negative"},
+		{"max_connections", "3", "at least 16"},
+		{"max_streams_per_user", "-1", "must not be negative"},
+		{"max_streams_per_user", "1.5", "not a whole number"},
+		{"posts_per_second", "fast", "not a number"},
+		{"posts_per_second", "-1", "from 0"},
+		{"posts_per_second", "NaN", "not a number"},
+		{"post_burst", "0", "from 1"},
+		{"typing_per_second", "1e9", "from 0"},
+		{"stream_max_lag", "5", "not a duration"},
+		{"stream_max_lag", "10ms", "from 1s to 5m"},
+		{"stream_max_backlog", "1GiB", "not a size"},
+		{"stream_max_backlog", "1KiB", "from 64KiB"},
 		{"log_format", "xml", "not one of json, console"},
 	}
 	for _, tt := range tests {
@@ -341,6 +362,18 @@ func TestLoad_GoodValuesAreAccepted(t *testing.T) {
 		{"log_format", "auto", func(t *testing.T, c Config) { assert.Empty(t, c.LogFormat) }},
 		{"log_format", "json", func(t *testing.T, c Config) { assert.Equal(t, "json", c.LogFormat) }},
 		{"backup_dir", "/srv/backups", func(t *testing.T, c Config) { assert.Equal(t, "/srv/backups", c.BackupDir) }},
+		{"max_connections", "0", func(t *testing.T, c Config) { assert.Zero(t, c.MaxConnections) }},
+		{"max_connections", "AUTO", func(t *testing.T, c Config) { assert.Equal(t, -1, c.MaxConnections) }},
+		{"max_connections", "5000", func(t *testing.T, c Config) { assert.Equal(t, 5000, c.MaxConnections) }},
+		{"max_streams_per_user", "0", func(t *testing.T, c Config) { assert.Zero(t, c.MaxStreamsPerUser) }},
+		{"posts_per_second", "0.5", func(t *testing.T, c Config) { assert.Equal(t, 0.5, c.PostsPerSecond) }},
+		{"posts_per_second", "0", func(t *testing.T, c Config) { assert.Zero(t, c.PostsPerSecond) }},
+		{"post_burst", "200", func(t *testing.T, c Config) { assert.Equal(t, 200, c.PostBurst) }},
+		{"typing_per_second", "0", func(t *testing.T, c Config) { assert.Zero(t, c.TypingPerSecond) }},
+		{"stream_max_lag", "30s", func(t *testing.T, c Config) { assert.Equal(t, 30*time.Second, c.StreamMaxLag) }},
+		{"stream_max_backlog", "4MiB", func(t *testing.T, c Config) { assert.Equal(t, 4<<20, c.StreamMaxBacklog) }},
+		{"stream_max_backlog", "524288", func(t *testing.T, c Config) { assert.Equal(t, 512<<10, c.StreamMaxBacklog) }},
+		{"stream_max_backlog", "512KiB", func(t *testing.T, c Config) { assert.Equal(t, 512<<10, c.StreamMaxBacklog) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {

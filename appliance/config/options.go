@@ -85,7 +85,7 @@ func options(env lookupFunc) []Option {
 		{
 			Key:        "secret_key",
 			docDefault: "generated once and kept in `<data_dir>/secret_key`",
-			Help:       "Key that signs what needs signing; leave it unset to have one generated and kept in the data directory.",
+			Help:       "Key that signs device cookies (a browser that logged in before is not locked out by others' failed logins); leave it unset to have one generated and kept in the data directory.",
 			Secret:     true,
 			set:        func(c *Config, v string) error { c.SecretKey = v; return nil },
 		},
@@ -130,6 +130,49 @@ func options(env lookupFunc) []Option {
 			Key:  "trusted_proxies",
 			Help: "Comma-separated IP addresses or CIDR ranges of reverse proxies whose X-Forwarded-* headers are believed.",
 			set:  setTrustedProxies,
+		},
+		{
+			Key:        "max_connections",
+			Default:    "auto",
+			docDefault: "`auto`: nine tenths of the open-file limit",
+			Help:       "Most client connections open at once (HTTP, HTTPS and streams together); past it new ones wait in the kernel's queue. auto sizes it from the open-file limit; 0 is no cap.",
+			set:        setMaxConnections,
+		},
+		{
+			Key:     "max_streams_per_user",
+			Default: "32",
+			Help:    "Most live streams (WebSockets) one user may have open at once; one more is closed with 1008. Administrators are exempt; 0 is no cap.",
+			set:     func(c *Config, v string) error { return setCount(&c.MaxStreamsPerUser, v) },
+		},
+		{
+			Key:     "posts_per_second",
+			Default: "10",
+			Help:    "Messages one user (or the webhooks it made) may post per second over time, beyond post_burst; past it, 429 with Retry-After. Administrators are exempt; 0 is no limit.",
+			set:     func(c *Config, v string) error { return setRate(&c.PostsPerSecond, v) },
+		},
+		{
+			Key:     "post_burst",
+			Default: "50",
+			Help:    "Messages one user may post at once before posts_per_second applies.",
+			set:     setPostBurst,
+		},
+		{
+			Key:     "typing_per_second",
+			Default: "1",
+			Help:    "Typing events one user may send per second, across all its streams (with a burst of 3); more are dropped. Administrators are exempt; 0 is no limit.",
+			set:     func(c *Config, v string) error { return setRate(&c.TypingPerSecond, v) },
+		},
+		{
+			Key:     "stream_max_lag",
+			Default: "5s",
+			Help:    "A stream whose oldest undelivered event is older than this is too slow and is dropped (its client resumes with ?since=); a Go duration from 1s to 5m.",
+			set:     setStreamMaxLag,
+		},
+		{
+			Key:     "stream_max_backlog",
+			Default: "4MiB",
+			Help:    "A stream whose undelivered events pass this many bytes is too slow and is dropped; bytes, or with KiB or MiB, from 64KiB to 256MiB. Events are shared between streams, so this bounds how far behind a stream may fall more than memory.",
+			set:     setStreamMaxBacklog,
 		},
 		{
 			Key:  "web_custom_dir",
@@ -402,4 +445,108 @@ func setLogFormat(c *Config, v string) error {
 		return nil
 	}
 	return errors.New("not one of json, console, auto (or empty)")
+}
+
+// setMaxConnections takes auto (Load sizes it), 0 for no cap, or a
+// number of connections.
+func setMaxConnections(c *Config, v string) error {
+	if strings.EqualFold(v, "auto") || v == "" {
+		c.MaxConnections = -1
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return errors.New("not auto or a whole number")
+	}
+	if n < 0 {
+		return errors.New("must not be negative (0 is no cap)")
+	}
+	if n > 0 && n < 16 {
+		return errors.New("must be at least 16 (0 is no cap)")
+	}
+	c.MaxConnections = n
+	return nil
+}
+
+// setCount takes a whole number of at least 0 (0 being no cap).
+func setCount(dst *int, v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return errors.New("not a whole number")
+	}
+	if n < 0 {
+		return errors.New("must not be negative (0 is no cap)")
+	}
+	*dst = n
+	return nil
+}
+
+// setRate takes events per second, fractions allowed (0.5 is one every
+// two seconds), 0 being no limit.
+func setRate(dst *float64, v string) error {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f != f {
+		return errors.New("not a number")
+	}
+	if f < 0 || f > 1e6 {
+		return errors.New("must be from 0 (no limit) to 1000000")
+	}
+	*dst = f
+	return nil
+}
+
+func setPostBurst(c *Config, v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return errors.New("not a whole number")
+	}
+	if n < 1 || n > 1e6 {
+		return errors.New("must be from 1 to 1000000")
+	}
+	c.PostBurst = n
+	return nil
+}
+
+func setStreamMaxLag(c *Config, v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return errors.New("not a duration such as 5s")
+	}
+	if d < time.Second || d > 5*time.Minute {
+		return errors.New("must be from 1s to 5m")
+	}
+	c.StreamMaxLag = d
+	return nil
+}
+
+func setStreamMaxBacklog(c *Config, v string) error {
+	n, err := parseSize(v)
+	if err != nil {
+		return err
+	}
+	if n < 64<<10 || n > 256<<20 {
+		return errors.New("must be from 64KiB to 256MiB")
+	}
+	c.StreamMaxBacklog = int(n)
+	return nil
+}
+
+// parseSize reads a byte count, bare or with a KiB or MiB suffix.
+func parseSize(v string) (int64, error) {
+	mult := int64(1)
+	num := v
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"K", 1 << 10}, {"M", 1 << 20}} {
+		if strings.HasSuffix(v, u.suffix) {
+			num, mult = strings.TrimSpace(strings.TrimSuffix(v, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n < 0 || n > 1<<40 {
+		return 0, errors.New("not a size such as 1048576, 512KiB or 1MiB")
+	}
+	return n * mult, nil
 }

@@ -66,6 +66,9 @@ type UserArgs struct {
 	Password string `json:"password,omitempty"`
 	Email    string `json:"email,omitempty"`
 	Admin    bool   `json:"admin,omitempty"`
+	// KeepTokens, for changepass, leaves the user's API tokens working
+	// (a reset revokes them by default; see chat.UpdateUser).
+	KeepTokens bool `json:"keep_tokens,omitempty"`
 }
 
 // UserInfo is what the user operations answer.
@@ -130,7 +133,8 @@ func (o *Ops) Do(ctx context.Context, op string, args json.RawMessage) (any, err
 		u, err := o.chat.CreateUser(ctx, a, chat.NewUser{Username: ua.Username, Email: ua.Email, Password: ua.Password, IsSuperuser: ua.Admin})
 		return info(u), err
 	case OpUserChangepass:
-		return o.update(ctx, ua.Username, chat.UserChanges{Password: &ua.Password})
+		revoke := !ua.KeepTokens
+		return o.update(ctx, ua.Username, chat.UserChanges{Password: &ua.Password, RevokeTokens: &revoke})
 	case OpUserDisable, OpUserEnable:
 		disabled := op == OpUserDisable
 		return o.update(ctx, ua.Username, chat.UserChanges{IsDisabled: &disabled})

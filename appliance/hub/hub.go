@@ -3,16 +3,47 @@
 // audience; Register adds a stream's Client.
 //
 // Each event is encoded once by the publisher and the same bytes are
-// queued to every recipient. A client's queue is bounded: when it is full
-// the client is cut off (its Gone channel closes) rather than slowing
-// the publisher or anyone else.
+// queued to every recipient. A client's backlog is bounded by age and
+// bytes (Options): a client that falls behind is cut off (its Gone
+// channel closes) rather than slowing the publisher or anyone else.
+//
+// The hub also ends streams whose authority has ended (Ending: a logout,
+// a revoked token, a disabled account) and applies a user's new rights
+// to its open streams at once (Access).
 package hub
 
 import (
 	"sync"
+	"time"
 
 	"github.com/makechat/makechat/storage"
 )
+
+// Defaults of Options.
+const (
+	DefaultMaxLag     = 5 * time.Second
+	DefaultMaxBacklog = 4 << 20
+)
+
+// Options tune a hub.
+type Options struct {
+	// MaxLag is how old a client's oldest undelivered event may grow
+	// before the client counts as too slow (DefaultMaxLag if 0).
+	MaxLag time.Duration
+	// MaxBacklog is how many bytes of events may wait for one client
+	// (DefaultMaxBacklog if 0).
+	MaxBacklog int
+	// Dropped, if not nil, is told of every client cut off for being
+	// too slow (for metrics and logs).
+	Dropped func(*Client)
+	// Now is the clock (time.Now if nil).
+	Now func() time.Time
+}
+
+type limits struct {
+	lag     time.Duration
+	backlog int
+}
 
 // Event is one encoded event and who may receive it. A Join is applied
 // before delivery, so a new member receives the event that adds it; Leave
@@ -35,7 +66,21 @@ type Event struct {
 
 	Join, Leave *Membership
 	DropRoom    storage.ID // a deleted room: forget it everywhere
-	CloseUser   storage.ID // a disabled or deleted user: cut its clients off
+	End         *Ending    // streams to end
+	Access      *Access    // a user's new rights
+}
+
+// Ending ends every stream of User, or only those opened with Session or
+// with Token when one is set, saying Reason.
+type Ending struct {
+	User, Session, Token storage.ID
+	Reason               string
+}
+
+// Access gives a user's open streams its administrator flag as it is now.
+type Access struct {
+	User  storage.ID
+	Admin bool
 }
 
 // Membership is a user's place in a room.
@@ -49,29 +94,66 @@ type Hub struct {
 	byUser  map[storage.ID]map[*Client]struct{}
 	byRoom  map[storage.ID]map[*Client]struct{}
 	all     map[*Client]struct{}
-	dropped func(*Client) // called when a slow client is cut off (metrics, logs)
+	lim     limits
+	now     func() time.Time
+	dropped func(*Client)
 }
 
-// New returns an empty hub. dropped, if not nil, is told of every client
-// cut off for not keeping up.
-func New(dropped func(*Client)) *Hub {
+// New returns an empty hub.
+func New(o Options) *Hub {
+	if o.MaxLag <= 0 {
+		o.MaxLag = DefaultMaxLag
+	}
+	if o.MaxBacklog <= 0 {
+		o.MaxBacklog = DefaultMaxBacklog
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	return &Hub{
 		byUser:  map[storage.ID]map[*Client]struct{}{},
 		byRoom:  map[storage.ID]map[*Client]struct{}{},
 		all:     map[*Client]struct{}{},
-		dropped: dropped,
+		lim:     limits{lag: o.MaxLag, backlog: o.MaxBacklog},
+		now:     o.Now,
+		dropped: o.Dropped,
 	}
 }
 
-// Register adds c, subscribed to the rooms it belongs to.
-func (h *Hub) Register(c *Client) {
+// Register adds c, subscribed to the rooms it belongs to, unless its
+// user already has perUser clients (0: no cap); false means it was not
+// added.
+func (h *Hub) Register(c *Client, perUser int) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if perUser > 0 && len(h.byUser[c.User]) >= perUser {
+		return false
+	}
 	h.all[c] = struct{}{}
 	add(h.byUser, c.User, c)
 	for room := range c.rooms {
 		add(h.byRoom, room, c)
 	}
+	return true
+}
+
+// MaxLag is how far behind a client may fall before it is too slow; a
+// stream whose write has stalled for as long is too slow as well.
+func (h *Hub) MaxLag() time.Duration { return h.lim.lag }
+
+// Release ends c's holding (see ClientInfo.Hold): the events held back
+// meanwhile are queued, minus the messages in replayed, which the
+// stream has sent already. False means c fell too far behind meanwhile.
+func (h *Hub) Release(c *Client, replayed map[storage.ID]struct{}) bool {
+	return c.release(replayed, h.now(), h.lim)
+}
+
+// SetAdmin sets c's administrator flag, after the stream found the
+// user's rights changed while it registered.
+func (h *Hub) SetAdmin(c *Client, admin bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c.admin = admin
 }
 
 // Unregister removes c; it receives nothing more.
@@ -112,16 +194,17 @@ func (h *Hub) Publish(e Event) {
 	if e.Join != nil {
 		h.apply(Event{Join: e.Join})
 	}
-	if e.Leave != nil || !e.DropRoom.IsZero() || !e.CloseUser.IsZero() {
-		defer h.apply(Event{Leave: e.Leave, DropRoom: e.DropRoom, CloseUser: e.CloseUser})
+	if e.Leave != nil || !e.DropRoom.IsZero() || e.End != nil || e.Access != nil {
+		defer h.apply(Event{Leave: e.Leave, DropRoom: e.DropRoom, End: e.End, Access: e.Access})
 	}
 	if e.Data == nil {
 		return
 	}
+	now := h.now()
 	var slow []*Client
 	h.mu.RLock()
 	deliver := func(c *Client) {
-		if (e.SkipUser.IsZero() || c.User != e.SkipUser) && !c.offer(e) {
+		if (e.SkipUser.IsZero() || c.User != e.SkipUser) && !c.offer(e, now, h.lim) {
 			slow = append(slow, c)
 		}
 	}
@@ -155,7 +238,7 @@ func (h *Hub) Publish(e Event) {
 		}
 		if e.Admins {
 			for c := range h.all {
-				if c.Admin {
+				if c.admin {
 					once(c)
 				}
 			}
@@ -163,7 +246,7 @@ func (h *Hub) Publish(e Event) {
 	}
 	h.mu.RUnlock()
 	for _, c := range slow {
-		if c.cut() && h.dropped != nil {
+		if c.Cut(ReasonSlow) && h.dropped != nil {
 			h.dropped(c)
 		}
 	}
@@ -191,9 +274,19 @@ func (h *Hub) apply(e Event) {
 		}
 		delete(h.byRoom, e.DropRoom)
 	}
-	if !e.CloseUser.IsZero() {
-		for c := range h.byUser[e.CloseUser] {
-			c.cut()
+	if end := e.End; end != nil {
+		for c := range h.byUser[end.User] {
+			switch {
+			case !end.Session.IsZero() && c.Session != end.Session:
+			case !end.Token.IsZero() && c.Token != end.Token:
+			default:
+				c.Cut(end.Reason)
+			}
+		}
+	}
+	if acc := e.Access; acc != nil {
+		for c := range h.byUser[acc.User] {
+			c.admin = acc.Admin
 		}
 	}
 }

@@ -103,6 +103,14 @@ func TestAdminRoomsMembersAndWebhooks(t *testing.T) {
 	require.Equal(t, 200, resp.StatusCode)
 	until(t, bob, hasMessage("build 42 deployed"), "the webhook's message at bob's")
 	assert.Equal(t, "ci", eval[string](t, bob, `document.querySelector('#messages .msg:last-child .author').textContent`))
+	// Whatever name a hook posts under, it says it is a hook.
+	resp, err = http.Post(hook, "application/json", strings.NewReader(`{"text": "I am alice", "username": "alice"}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	until(t, bob, hasMessage("I am alice"), "the impersonating post")
+	assert.Equal(t, "via hook", eval[string](t, bob, `document.querySelector('#messages .msg:last-child .tag.bot')?.textContent`))
+	// The hooks table says who made each hook, and whether it posts.
+	until(t, admin, `[...document.querySelectorAll('#panel tr')].some(tr => tr.textContent.startsWith('ci') && tr.textContent.includes('alice') && tr.textContent.includes('posting'))`, "the hook's maker")
 }
 
 func TestAdmin_DisablingAUserAndClosingARoomAskFirst(t *testing.T) {
@@ -139,6 +147,20 @@ func TestAdmin_DisablingAUserAndClosingARoomAskFirst(t *testing.T) {
 	assert.Equal(t, "Revoke your own administrator rights?", title())
 	click(t, admin, chromedp.ID("dialog-cancel"))
 	until(t, admin, `!`+dialogOpen, "the dialog closed")
+
+	// A password reset revokes the user's tokens unless unticked.
+	click(t, admin, `//tr[td//span[text()="bob"]]//button[text()="Enable"]`)
+	until(t, admin, `[...document.querySelectorAll('#panel tr')].some(tr => tr.textContent.startsWith('bob') && tr.textContent.includes('active'))`, "bob enabled")
+	status, _ = w.call(w.bobToken, "GET", "/api/ping", nil)
+	require.Equal(t, 200, status)
+	click(t, admin, `//tr[td//span[text()="bob"]]//button[text()="Reset password"]`)
+	until(t, admin, dialogOpen, "the reset dialog")
+	assert.True(t, eval[bool](t, admin, `document.querySelector('#dialog-body input[type=checkbox]').checked`), "revoking tokens is the default")
+	step(t, admin, chromedp.SendKeys(chromedp.CSS(`#dialog-body input[type=password]`), "bobs-new-password"))
+	click(t, admin, chromedp.ID("dialog-ok"))
+	until(t, admin, `!`+dialogOpen, "the reset done")
+	status, _ = w.call(w.bobToken, "GET", "/api/ping", nil)
+	assert.Equal(t, 401, status, "bob's token was revoked with the reset")
 
 	click(t, admin, chromedp.ID("tab-rooms"))
 	until(t, admin, `[...document.querySelectorAll('#panel td')].some(td => td.textContent === 'general')`, "the rooms")

@@ -246,6 +246,35 @@ func TestUserMenu_TokensAndTheme(t *testing.T) {
 	assert.Equal(t, "rgb(22, 24, 29)", eval[string](t, ctx, `getComputedStyle(document.body).backgroundColor`), "the choice is kept")
 }
 
+func TestAccount_ChangeThePasswordAndLogOutAnotherBrowser(t *testing.T) {
+	w := newWorld(t, nil)
+	here := browser(t, 1280, 800)
+	there := browser(t, 1280, 800)
+	w.login(t, here, "bob", "bob-password")
+	w.login(t, there, "bob", "bob-password")
+	until(t, there, `document.body.dataset.conn === 'live'`, "the other browser's stream")
+
+	click(t, here, chromedp.ID("account"))
+	until(t, here, `document.querySelectorAll('#dialog-body li').length === 2`, "two sessions")
+	assert.Contains(t, eval[string](t, here, `document.getElementById('dialog-body').textContent`), "(this browser)")
+	assert.Contains(t, eval[string](t, here, `document.getElementById('dialog-body').textContent`), "Chrome")
+	click(t, here, `//div[@id="dialog-body"]//li[not(contains(., "this browser"))]//button[text()="Log out"]`)
+	until(t, here, `document.querySelectorAll('#dialog-body li').length === 1`, "one session left")
+	until(t, there, `location.pathname === '/login' && !document.getElementById('login').hidden`, "the other browser back at the login page")
+
+	inputs := `#dialog-body input[type=password]`
+	step(t, here, chromedp.SendKeys(chromedp.CSS(inputs+`:nth-of-type(1)`), "wrong-password"))
+	step(t, here, chromedp.Evaluate[chromedp.Void](`(() => { const f = document.querySelectorAll('`+inputs+`'); f[1].value = 'a-new-password'; f[2].value = 'a-new-password'; })()`))
+	click(t, here, `//div[@id="dialog-body"]//button[text()="Change password"]`)
+	until(t, here, `document.querySelector('#dialog-body [role=status]').textContent.includes('not your password')`, "the wrong current password said")
+	step(t, here, chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('`+inputs+`')[0].value = 'bob-password'`))
+	click(t, here, `//div[@id="dialog-body"]//button[text()="Change password"]`)
+	until(t, here, `document.querySelector('#dialog-body [role=status]').textContent.includes('Password changed')`, "the change confirmed")
+	status, _ := w.call("", "POST", "/api/login", map[string]string{"username": "bob", "password": "a-new-password"})
+	assert.Equal(t, 200, status)
+	until(t, here, `document.body.dataset.conn === 'live'`, "this browser stays logged in and live")
+}
+
 func TestUnreadCountsAndTheNewDivider(t *testing.T) {
 	var ops storage.ID
 	w := newWorld(t, func(ctx context.Context, w *world, svc *chat.Service) {

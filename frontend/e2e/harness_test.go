@@ -66,6 +66,9 @@ func newWorld(t *testing.T, seed func(ctx context.Context, w *world, svc *chat.S
 	cfg, err := config.Load("", func(k string) (string, bool) { v, ok := env[k]; return v, ok }, nil)
 	require.NoError(t, err)
 	require.NoError(t, cfg.EnsureSecret())
+	// Seeds post hundreds of messages as bob in a moment; the per-user
+	// post rate would refuse them.
+	cfg.PostsPerSecond = 0
 	w := &world{t: t, cfg: cfg}
 	w.offline(func(ctx context.Context, svc *chat.Service) {
 		w.admin, err = svc.CreateUser(ctx, chat.SystemActor, chat.NewUser{Username: "alice", Email: "alice@example.com", Password: "alice-password", IsSuperuser: true})

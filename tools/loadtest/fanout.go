@@ -30,9 +30,6 @@ const (
 	phases
 )
 
-// saturatedPosters post as fast as they can in the saturated phase.
-const saturatedPosters = 8
-
 // subscriber is one stream following the fanout room.
 type subscriber struct {
 	conn *websocket.Conn
@@ -51,6 +48,7 @@ type subscriber struct {
 // fanoutRun is the state shared by one fanout run's subscribers.
 type fanoutRun struct {
 	t       *target
+	posters int // saturated phase: posters posting as fast as answers come
 	subs    []*subscriber
 	phase   atomic.Int32
 	closing atomic.Bool
@@ -63,7 +61,7 @@ func (r *runner) fanout(ctx context.Context) error {
 	}
 	d := r.opts.duration
 	paced := int(math.Ceil(float64(r.opts.rate) * d.Seconds()))
-	run := &fanoutRun{t: t}
+	run := &fanoutRun{t: t, posters: r.opts.posters}
 	start := time.Now()
 	conns, failed, dialErr := dialMany(ctx, t, r.opts.subscribers, 32)
 	dialTime := time.Since(start)
@@ -92,7 +90,7 @@ func (r *runner) fanout(ctx context.Context) error {
 
 	run.phase.Store(phaseSaturated)
 	s := run.saturated(ctx, d)
-	tbl.add(fmt.Sprintf("saturated, %d posters", saturatedPosters), fmtRate(s.postRate), fmtRate(s.deliveryRate), thousands(s.missing), fmt.Sprint(s.cutOff),
+	tbl.add(fmt.Sprintf("saturated, %d posters", run.posters), fmtRate(s.postRate), fmtRate(s.deliveryRate), thousands(s.missing), fmt.Sprint(s.cutOff),
 		fmtDur(s.lat.p50), fmtDur(s.lat.p99), fmtDur(s.lat.max))
 
 	tbl.note("latency is post sent to frame received (send time carried in the text), so it includes the durable commit")
@@ -357,10 +355,10 @@ func (run *fanoutRun) missingPaced(posted []bool) int64 {
 	return missing
 }
 
-// saturated posts from saturatedPosters as fast as answers come for d,
+// saturated posts from run.posters posters as fast as answers come for d,
 // then waits until the deliveries stop (15 s at most).
 func (run *fanoutRun) saturated(ctx context.Context, d time.Duration) phaseResult {
-	hc := newHTTPClient(saturatedPosters)
+	hc := newHTTPClient(run.posters)
 	defer hc.CloseIdleConnections()
 	var mu sync.Mutex
 	var postLat []time.Duration
@@ -369,7 +367,7 @@ func (run *fanoutRun) saturated(ctx context.Context, d time.Duration) phaseResul
 	var wg sync.WaitGroup
 	start := time.Now()
 	deadline := start.Add(d)
-	for range saturatedPosters {
+	for range run.posters {
 		wg.Go(func() {
 			var lat []time.Duration
 			local := map[string]int{}

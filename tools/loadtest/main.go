@@ -66,6 +66,7 @@ type options struct {
 	duration    time.Duration
 	writers     []int
 	subscribers int
+	posters     int
 	rate        int
 	idle        int
 	messages    int
@@ -152,6 +153,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	writers := fs.String("writers", "1,8,32,256", "concurrent writers for floor and publish, comma-separated")
 	fs.IntVar(&o.subscribers, "subscribers", 1000, "WebSocket subscribers for fanout")
 	fs.IntVar(&o.rate, "rate", 100, "posts per second in fanout's paced phase")
+	fs.IntVar(&o.posters, "posters", 8, "posters in fanout's saturated phase (each posts as fast as answers come)")
 	fs.IntVar(&o.idle, "idle", 10000, "idle streams to open for idle")
 	fs.IntVar(&o.messages, "messages", 1_000_000, "messages in the large store of startup and history")
 	fs.IntVar(&o.starts, "starts", 5, "starts timed per store in startup (the median is reported)")
@@ -196,6 +198,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("-subscribers must be from 1 to 100000")
 	case o.rate < 1 || o.rate > 100_000:
 		return o, errors.New("-rate must be from 1 to 100000")
+	case o.posters < 1 || o.posters > 10_000:
+		return o, errors.New("-posters must be from 1 to 10000")
 	case o.idle < 1 || o.idle > 1_000_000:
 		return o, errors.New("-idle must be from 1 to 1000000")
 	case o.messages < 1 || o.messages > 100_000_000:

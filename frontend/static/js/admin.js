@@ -103,10 +103,14 @@ async function users() {
       u.is_superuser ? act('Revoke admin', revokeAdmin(u)) : act('Make admin', attempt(patchUser(u, {is_superuser: true}))),
       act('Reset password', () => {
         const pw = field('New password', {type: 'password', autocomplete: 'new-password', required: true});
-        dialog({title: `Reset the password of ${u.username}`, body: el('div', {}, pw,
-          el('p', {className: 'muted'}, 'Their sessions end; they log in again with the new password.')),
+        // Revoking is the default: a reset is how an account that may
+        // be in someone else's hands is taken back.
+        const revoke = field('Also revoke their API tokens (their bots stop working)', {type: 'checkbox', checked: true});
+        dialog({title: `Reset the password of ${u.username}`, body: el('div', {}, pw, revoke,
+          el('p', {className: 'muted'}, 'Their sessions end; they log in again with the new password. Leave their tokens only if the account was not compromised.')),
         ok: 'Set password', onOk: async () => {
-          await api.patch('/api/users/' + oid(u._id), {password: pw.querySelector('input').value});
+          await api.patch('/api/users/' + oid(u._id), {password: pw.querySelector('input').value,
+            revoke_tokens: revoke.querySelector('input').checked});
         }});
       }),
       act('Delete', () => confirmThen(`Delete ${u.username}?`,
@@ -208,10 +212,12 @@ async function hooks() {
   });
   return [pick, form, table([
     {title: 'Name', cls: 'name', cell: h => h.name || '—'},
+    {title: 'Made by', cell: h => h.creator_username || 'a deleted user'},
+    {title: 'State', cell: h => tag(h.active, 'posting', 'mute: its maker may no longer post here')},
     {title: 'Created', cell: h => fmtDate(h.created)},
     {title: 'Actions', cell: h => act('Revoke', () => confirmThen('Revoke this webhook?', 'Its URL stops working at once.', 'Revoke',
       async () => { await api.del(`/api/rooms/${room}/hooks/${oid(h._id)}`); reload(); }), 'danger')},
-  ], list, h => h.name || '')];
+  ], list, h => (h.name || '') + ' ' + (h.creator_username || ''))];
 }
 
 async function tokens() {

@@ -484,8 +484,11 @@ function msgNode(m, prev) {
     (m.pending ? ' pending' : '') + (m.failed ? ' failed' : '') +
     (!mine && mentions(m.text, S.me.username) ? ' mentions-me' : ''), dataset: {id: m.id}, tabIndex: -1});
   const t = el('time', {dateTime: m.created.toISOString()}, relTime(m.created));
+  // A webhook's post may take any name, so it always says it came
+  // through a hook: it must never pass for a person.
   li.append(el('div', {className: cont ? 'msg-head visually-hidden' : 'msg-head'},
-    el('span', {className: 'author', dir: 'auto'}, author(m)), ' ', t));
+    el('span', {className: 'author', dir: 'auto'}, author(m)),
+    m.hookName ? el('span', {className: 'tag bot', title: 'Posted by an incoming webhook, not by a person'}, 'via hook') : null, ' ', t));
   if (S.editing === m.id) {
     const d = S.editDraft;
     const ta = el('textarea', {className: 'edit-input', dir: 'auto', value: d.text, 'aria-label': 'Edit message',
@@ -1001,7 +1004,7 @@ function notify(c, m) {
   n.onclick = () => { window.focus(); openConv(c.kind, c.id); n.close(); };
 }
 
-// ---------- the user's menu: tokens and theme ----------
+// ---------- the user's menu: tokens, account and theme ----------
 
 $('tokens').addEventListener('click', async () => {
   const list = el('ul', {className: 'pick'});
@@ -1027,6 +1030,51 @@ $('tokens').addEventListener('click', async () => {
   await fill();
   dialog({title: 'Your API tokens', body: el('div', {}, el('p', {className: 'muted'}, 'Tokens let bots and scripts act as you.'), list, name, make, shown)});
 });
+
+// The account: one's own password, and the sessions one is logged in
+// with, each of which can be ended from here.
+$('account').addEventListener('click', async () => {
+  const sessions = el('ul', {className: 'pick', 'aria-label': 'Your sessions'});
+  const fill = async () => {
+    const ss = await api.get('/api/sessions');
+    sessions.replaceChildren(...ss.map(s => el('li', {},
+      el('span', {className: 'name'}, browserName(s.user_agent) + (s.current ? ' (this browser)' : '')),
+      el('span', {className: 'muted'}, `${s.address || 'unknown address'}, since ${when(s.created).toLocaleString()}`),
+      s.current ? null : el('button', {type: 'button', className: 'danger',
+        onclick: async () => { await api.del('/api/sessions/' + oid(s._id)); fill(); }}, 'Log out'))));
+  };
+  const cur = field('Current password', {type: 'password', autocomplete: 'current-password'});
+  const next = field('New password (at least 8 characters)', {type: 'password', autocomplete: 'new-password', minLength: 8});
+  const again = field('New password again', {type: 'password', autocomplete: 'new-password'});
+  const note = el('p', {role: 'status'});
+  const input = (f) => f.querySelector('input');
+  const change = el('button', {type: 'button', onclick: async () => {
+    note.className = 'error';
+    if (input(next).value !== input(again).value) { note.textContent = 'The two new passwords differ.'; return; }
+    try {
+      await api.post('/api/me/password', {current_password: input(cur).value, new_password: input(next).value});
+      [cur, next, again].forEach(f => { input(f).value = ''; });
+      note.className = 'muted';
+      note.textContent = 'Password changed. Your other sessions have been logged out.';
+      fill();
+    } catch (ex) { note.textContent = ex.message; }
+  }}, 'Change password');
+  await fill();
+  dialog({title: 'Your account', body: el('div', {},
+    el('h3', {}, 'Password'), cur, next, again, change, note,
+    el('h3', {}, 'Where you are logged in'), sessions)});
+});
+
+// browserName makes a User-Agent readable: "Firefox on Linux".
+function browserName(ua) {
+  if (!ua) return 'Unknown browser';
+  const b = [['Edg/', 'Edge'], ['OPR/', 'Opera'], ['Firefox/', 'Firefox'], ['Chrome/', 'Chrome'], ['Safari/', 'Safari'], ['curl/', 'curl']]
+    .find(([k]) => ua.includes(k));
+  const os = [['Android', 'Android'], ['iPhone', 'iPhone'], ['iPad', 'iPad'], ['Windows', 'Windows'], ['Mac OS', 'macOS'], ['CrOS', 'ChromeOS'], ['Linux', 'Linux']]
+    .find(([k]) => ua.includes(k));
+  if (!b) return ua.slice(0, 60);
+  return b[1] + (os ? ' on ' + os[1] : '');
+}
 
 // The theme follows the system unless the user picks one; the choice is
 // kept in this browser.
