@@ -20,8 +20,55 @@
 // storage.Store) into an archive. ToDir writes to a temporary name in the
 // target directory, syncs it and renames it into place, so a failed or
 // interrupted backup (a full disk, a kill) never leaves a partial file
-// under a backup's name. Restore verifies every checksum before it writes
-// anything, then imports in batches, reporting progress.
+// under a backup's name.
+//
+// # Restoring: a backup is not trusted
+//
+// Restore (and Verify, which it runs first) read a file as if it were
+// hostile, in bounded memory whatever it holds, and write nothing until
+// all of it has been checked, so that a restore --force never clears a
+// store for a file that fails these checks:
+//
+//   - Sizes before inflating: each collection file's zip entry must
+//     declare the size its manifest gives, and the manifest must not
+//     declare more bytes than its record count allows (each collection
+//     has a longest record, maxRecord in validate.go). A zip bomb is
+//     refused here, or, if its sizes are honest, at its first repeated
+//     record; a file that inflates past its declared size is refused
+//     one byte after it.
+//
+//   - Records one at a time: a line longer than its collection's longest
+//     record is refused without being held whole; imports are batched by
+//     count and by bytes.
+//
+//   - Every record is checked against the rules of storage/validate.go,
+//     in two tiers. A value that no makechat ever stored, or that the
+//     stores cannot work with, refuses the whole file with a
+//     *RecordError naming the first such record (file, line, _id, field,
+//     why): JSON of the wrong types, a missing id or reference, a record
+//     too large, text over 10,000 characters or not UTF-8, an email
+//     without '@', a username with markup, whitespace or control
+//     characters, an unknown role, a session or hook hash that is not a
+//     hex SHA-256, a repeated _id. A value that today's rules refuse but
+//     an older makechat (or the original Python one) stored is kept as it
+//     is and listed in the returned Manifest's Legacy: a username outside
+//     [a-zA-Z0-9_-]{1,120} made only of letters, digits and ".@+-_" (at
+//     most 150 characters, Django's rule), an email that net/mail does
+//     not read back unchanged but has the shape local@domain, a room,
+//     token or hook name with invisible formatting characters (Unicode
+//     Cf: bidirectional controls, zero-width characters), a password
+//     hash that is not bcrypt, a token without a hash (the original's),
+//     a record without its creation time.
+//
+//   - No value the stores keep unique repeats: ids, usernames, emails,
+//     room names, session, token and hook hashes, a user's membership of
+//     a room. The check keeps a 64-bit hash of each such value of the
+//     small collections (about 40 bytes each; users, sessions, tokens,
+//     rooms, members and hooks) and, for messages, which every makechat
+//     backup writes in id order, only the last id. So a restore --force
+//     never clears a store for a file whose import would then fail.
+//
+// Restore then imports in batches, reporting progress.
 package backup
 
 import (
@@ -78,6 +125,13 @@ type Manifest struct {
 	Source        string       `json:"source"`
 	Created       time.Time    `json:"created"`
 	Collections   []Collection `json:"collections"`
+
+	// Legacy lists the first records (at most 100) that today's rules
+	// refuse but an older makechat allowed, which a restore keeps;
+	// LegacyCount counts them all. Verify and Restore fill them; they are
+	// not part of the file.
+	Legacy      []Finding `json:"-"`
+	LegacyCount int       `json:"-"`
 }
 
 // Collection describes one collection's file in a backup.

@@ -27,6 +27,16 @@ import (
 
 var info = Info{Version: "test", Source: "bolt"}
 
+// aBcryptHash is a password hash of the form makechat writes.
+const aBcryptHash = "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"
+
+// keyHash is a hash of the form session keys, tokens and hook secrets
+// are stored as (auth.HashKey's).
+func keyHash(value string) string {
+	sum := sha256.Sum256([]byte(value))
+	return hex.EncodeToString(sum[:])
+}
+
 // openStore opens a fresh embedded store in a temporary directory.
 func openStore(t *testing.T) storage.Store {
 	t.Helper()
@@ -42,16 +52,16 @@ func fill(t *testing.T, st storage.Store, ids *storage.IDGen, n int) {
 	t.Helper()
 	ctx := context.Background()
 	now := time.Now().UTC().Truncate(time.Millisecond) // what every backend keeps
-	alice := storage.User{ID: ids.New(), Username: "alice", Email: "a@example.com", PasswordHash: "$2a$10$hash", IsSuperuser: true, Created: now}
+	alice := storage.User{ID: ids.New(), Username: "alice", Email: "a@example.com", PasswordHash: aBcryptHash, IsSuperuser: true, Created: now}
 	bob := storage.User{ID: ids.New(), Username: "bob", Email: "b@example.com", Created: now}
 	require.NoError(t, st.CreateUser(ctx, alice))
 	require.NoError(t, st.CreateUser(ctx, bob))
-	require.NoError(t, st.CreateSession(ctx, storage.Session{ID: ids.New(), KeyHash: "k", User: alice.ID, Created: now, Expires: now.Add(time.Hour)}))
-	require.NoError(t, st.CreateToken(ctx, storage.Token{ID: ids.New(), User: bob.ID, Name: "bot", Hash: "h", Created: now}))
+	require.NoError(t, st.CreateSession(ctx, storage.Session{ID: ids.New(), KeyHash: keyHash("k"), User: alice.ID, Created: now, Expires: now.Add(time.Hour)}))
+	require.NoError(t, st.CreateToken(ctx, storage.Token{ID: ids.New(), User: bob.ID, Name: "bot", Hash: keyHash("h"), Created: now}))
 	room := storage.Room{ID: ids.New(), Name: "général", IsOpen: true, IsVisible: true, Created: now}
 	require.NoError(t, st.CreateRoom(ctx, room, storage.Member{ID: ids.New(), Profile: alice.ID, Role: storage.RoleOwner, Created: now}))
 	require.NoError(t, st.AddMember(ctx, storage.Member{ID: ids.New(), Room: room.ID, Profile: bob.ID, Role: storage.RoleMember, Created: now}))
-	require.NoError(t, st.CreateHook(ctx, storage.Hook{ID: ids.New(), Room: room.ID, Creator: alice.ID, Name: "ci", SecretHash: "s", Created: now}))
+	require.NoError(t, st.CreateHook(ctx, storage.Hook{ID: ids.New(), Room: room.ID, Creator: alice.ID, Name: "ci", SecretHash: keyHash("s"), Created: now}))
 	var recs []storage.Record
 	for i := range n {
 		recs = append(recs, storage.Record{Collection: storage.CollMessages, Value: storage.Message{ID: ids.New(), Room: room.ID, Sender: bob.ID, Text: fmt.Sprintf("message %d with <b>&\"quotes\"</b> and ünïcode 👍", i), Created: now}})
@@ -95,12 +105,13 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	restored, err := Restore(context.Background(), dst, path, RestoreOptions{Progress: func(p Progress) { last = p }})
 	require.NoError(t, err)
 	assert.Equal(t, m.Total(), restored.Total())
+	assert.Empty(t, restored.Legacy, "a store of today's makechat holds nothing legacy")
 	assert.Equal(t, Progress{Collection: storage.CollHooks, Done: m.Total(), Total: m.Total()}, last)
 	assert.Equal(t, dump(t, src), dump(t, dst))
 
 	u, err := dst.UserByName(context.Background(), "ALICE")
 	require.NoError(t, err)
-	assert.Equal(t, "$2a$10$hash", u.PasswordHash)
+	assert.Equal(t, aBcryptHash, u.PasswordHash)
 }
 
 func TestRestoreRefusesANonEmptyStoreUnlessForced(t *testing.T) {

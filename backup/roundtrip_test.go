@@ -2,12 +2,18 @@ package backup
 
 import (
 	"context"
+	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	driver "go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/makechat/makechat/storage"
 	"github.com/makechat/makechat/storage/mongo"
@@ -44,7 +50,7 @@ func TestBackupCrossesBackends_BoltToMongoToBolt(t *testing.T) {
 			assert.Equal(t, want, sortedDump(t, m), "bolt -> mongo")
 			u, err := m.UserByName(ctx, "ALICE")
 			require.NoError(t, err, "the restored indexes find users without regard to case")
-			assert.Equal(t, "$2a$10$hash", u.PasswordHash)
+			assert.Equal(t, aBcryptHash, u.PasswordHash)
 
 			fromMongo, manifest, err := ToDir(ctx, m, t.TempDir(), Info{Version: "test", Source: "mongo"})
 			require.NoError(t, err)
@@ -62,4 +68,66 @@ func TestBackupCrossesBackends_BoltToMongoToBolt(t *testing.T) {
 			assert.Contains(t, found[0].Text, "message 2999 ")
 		})
 	}
+}
+
+// TestRestore_AnOriginalMakechatDatabaseCarriesOverThroughABackup takes
+// documents shaped like the Python makechat's, written with the plain
+// driver (no creation times, a token without a hash, a username and an
+// email of the original's looser rules, a password hash of another
+// kind), opens them as makechat does, backs them up and restores the
+// backup into the embedded store: everything is kept, and what today's
+// rules refuse is listed.
+func TestRestore_AnOriginalMakechatDatabaseCarriesOverThroughABackup(t *testing.T) {
+	ctx := context.Background()
+	uri := mongotest.Servers(t)[0].NewDatabase(t)
+	u, err := url.Parse(uri)
+	require.NoError(t, err)
+	client, err := driver.Connect(options.Client().ApplyURI(uri))
+	require.NoError(t, err)
+	defer client.Disconnect(ctx)
+	db := client.Database(strings.TrimPrefix(u.Path, "/"))
+	olga, ivan, room := bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID()
+	owner, member, said, token := bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID(), bson.NewObjectID()
+	sha256Hex := strings.Repeat("5e884898da28047151d0e56f8dc62927", 2)
+	for coll, docs := range map[string][]any{
+		"users": {
+			bson.D{{Key: "_id", Value: olga}, {Key: "username", Value: "Olga"}, {Key: "email", Value: "olga@example.com"}, {Key: "password", Value: "$2b$" + aBcryptHash[4:]}, {Key: "is_superuser", Value: true}},
+			bson.D{{Key: "_id", Value: ivan}, {Key: "username", Value: "ivan.petrov"}, {Key: "email", Value: "ivan..petrov@example.com"}, {Key: "password", Value: sha256Hex}},
+		},
+		"tokens": {bson.D{{Key: "_id", Value: token}, {Key: "user", Value: olga}, {Key: "name", Value: "deploy bot"}}},
+		"rooms":  {bson.D{{Key: "_id", Value: room}, {Key: "name", Value: "General"}, {Key: "members", Value: bson.A{owner, member}}, {Key: "is_open", Value: true}, {Key: "is_visible", Value: true}}},
+		"members": {
+			bson.D{{Key: "_id", Value: owner}, {Key: "profile", Value: olga}, {Key: "room", Value: room}, {Key: "role", Value: "owner"}},
+			bson.D{{Key: "_id", Value: member}, {Key: "profile", Value: ivan}, {Key: "room", Value: room}, {Key: "role", Value: "member"}},
+		},
+		"messages": {bson.D{{Key: "_id", Value: said}, {Key: "text", Value: "Привет из Zürich"}, {Key: "sender", Value: olga}, {Key: "room", Value: room}, {Key: "created", Value: time.Date(2016, 5, 1, 12, 0, 0, 0, time.UTC)}}},
+	} {
+		_, err := db.Collection(coll).InsertMany(ctx, docs)
+		require.NoError(t, err, coll)
+	}
+	src, err := mongo.Open(ctx, uri, mongo.Options{})
+	require.NoError(t, err)
+	defer src.Close()
+	want := sortedDump(t, src)
+	path, _, err := ToDir(ctx, src, t.TempDir(), Info{Version: "test", Source: "mongo"})
+	require.NoError(t, err)
+
+	dst := openStore(t)
+	m, err := Restore(ctx, dst, path, RestoreOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, want, sortedDump(t, dst))
+	var listed []string
+	for _, f := range m.Legacy {
+		listed = append(listed, f.String())
+	}
+	assert.Len(t, listed, 6, "both users, the token, the room, both members")
+	assert.Contains(t, listed, "users.jsonl line 2 (_id "+ivan.Hex()+`): username "ivan.petrov" is not 1 to 120 of a-z, A-Z, 0-9, '_' and '-' (allowed by an older makechat); `+
+		`email "ivan..petrov@example.com" is not an address net/mail reads back unchanged in at most 254 bytes (allowed by an older makechat); `+
+		"password is not a bcrypt hash: its user cannot log in until a new password is set (allowed by an older makechat); "+
+		"created is missing (allowed by an older makechat)")
+	assert.Contains(t, listed, "tokens.jsonl line 1 (_id "+token.Hex()+"): hash is empty: the token is listed but never accepted (allowed by an older makechat); "+
+		"created is missing (allowed by an older makechat)")
+	got, err := dst.UserByName(ctx, "IVAN.PETROV")
+	require.NoError(t, err)
+	assert.Equal(t, sha256Hex, got.PasswordHash)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
 	"time"
 
 	"github.com/makechat/makechat/appliance"
@@ -51,9 +53,35 @@ func restoreCommand(env Env) *ucli.Command {
 			if err != nil {
 				return err
 			}
-			_, err = fmt.Fprintf(env.Stdout, "restored %d records (%d messages) from a backup of %s taken %s, in %.1f s\n",
-				m.Total(), m.Count(storage.CollMessages), m.Source, m.Created.Format(time.RFC3339), time.Since(start).Seconds())
-			return err
+			if _, err := fmt.Fprintf(env.Stdout, "restored %d records (%d messages) from a backup of %s taken %s, in %.1f s\n",
+				m.Total(), m.Count(storage.CollMessages), m.Source, m.Created.Format(time.RFC3339), time.Since(start).Seconds()); err != nil {
+				return err
+			}
+			return printLegacy(env.Stdout, m)
 		},
 	}
+}
+
+// maxLegacyLines is how many kept legacy records restore lists; the rest
+// are counted.
+const maxLegacyLines = 20
+
+// printLegacy lists the records a restore kept that today's rules refuse
+// (see package backup), one line each, so that an administrator can find
+// and fix them.
+func printLegacy(w io.Writer, m backup.Manifest) error {
+	if m.LegacyCount == 0 {
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "kept %d records that today's rules refuse but an older makechat allowed:\n", m.LegacyCount)
+	shown := m.Legacy[:min(len(m.Legacy), maxLegacyLines)]
+	for _, f := range shown {
+		fmt.Fprintf(&b, "  %s\n", f)
+	}
+	if more := m.LegacyCount - len(shown); more > 0 {
+		fmt.Fprintf(&b, "  and %d more\n", more)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
