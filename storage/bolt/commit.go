@@ -1,6 +1,9 @@
 package bolt
 
 import (
+	"fmt"
+	"runtime/debug"
+
 	"go.etcd.io/bbolt"
 )
 
@@ -35,7 +38,9 @@ func newCommitter(db *bbolt.DB) *committer {
 // committed (fsynced) or has failed. fn may run more than once and must be
 // idempotent: when one function of a group fails, the group is rolled
 // back, the failing function is run alone to learn its own answer, and
-// the others are run again without it (as DB.Batch does).
+// the others are run again without it (as DB.Batch does). A panic in fn
+// is that call's failure, like any error: the group's other writes
+// commit and the process goes on.
 func (c *committer) do(fn func(*bbolt.Tx) error) error {
 	cl := &call{fn: fn, err: make(chan error, 1)}
 	c.calls <- cl
@@ -75,7 +80,7 @@ func (c *committer) commit(group []*call) {
 		failed := -1
 		err := c.db.Update(func(tx *bbolt.Tx) error {
 			for i, cl := range group {
-				if err := cl.fn(tx); err != nil {
+				if err := safely(cl.fn, tx); err != nil {
 					failed = i
 					return err
 				}
@@ -89,7 +94,19 @@ func (c *committer) commit(group []*call) {
 			return
 		}
 		bad := group[failed]
-		bad.err <- c.db.Update(bad.fn)
+		bad.err <- c.db.Update(func(tx *bbolt.Tx) error { return safely(bad.fn, tx) })
 		group = append(group[:failed], group[failed+1:]...)
 	}
+}
+
+// safely calls fn, turning a panic into its error (with the stack, for
+// the log), as bbolt's DB.Batch does: one bad write must not take the
+// server, or the writes that share its transaction, down with it.
+func safely(fn func(*bbolt.Tx) error, tx *bbolt.Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("a write panicked: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return fn(tx)
 }

@@ -1,0 +1,73 @@
+package bolt
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.etcd.io/bbolt"
+)
+
+func TestCommit_APanicInOneWriteFailsOnlyThatWrite(t *testing.T) {
+	db, err := bbolt.Open(filepath.Join(t.TempDir(), "commit.db"), 0o600, nil)
+	require.NoError(t, err)
+	defer db.Close()
+	require.NoError(t, db.Update(func(tx *bbolt.Tx) error { _, err := tx.CreateBucket([]byte("b")); return err }))
+	c := newCommitter(db)
+	defer c.stop()
+
+	// The first write holds the committer until the others are queued,
+	// so that they share the next transaction.
+	release := make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- c.do(func(tx *bbolt.Tx) error {
+			<-release
+			return tx.Bucket([]byte("b")).Put([]byte("first"), []byte("1"))
+		})
+	}()
+	const writers = 20
+	errs := make([]error, writers)
+	var wg sync.WaitGroup
+	for i := range writers {
+		wg.Go(func() {
+			errs[i] = c.do(func(tx *bbolt.Tx) error {
+				if i == 7 {
+					var m map[string]int
+					m["boom"] = 1 // a nil map: a programming error
+				}
+				return tx.Bucket([]byte("b")).Put(fmt.Appendf(nil, "w%02d", i), []byte("x"))
+			})
+		})
+	}
+	require.Eventually(t, func() bool { return len(c.calls) == writers }, 10*time.Second, time.Millisecond)
+	close(release)
+	wg.Wait()
+	require.NoError(t, <-first)
+
+	for i, err := range errs {
+		if i == 7 {
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "a write panicked: assignment to entry in nil map")
+			continue
+		}
+		assert.NoError(t, err, "write %d", i)
+	}
+	require.NoError(t, db.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket([]byte("b"))
+		for i := range writers {
+			got := b.Get(fmt.Appendf(nil, "w%02d", i))
+			if (got == nil) != (i == 7) {
+				return errors.New(fmt.Sprint("write ", i, " stored: ", got != nil))
+			}
+		}
+		return nil
+	}))
+	// And the committer still works.
+	require.NoError(t, c.do(func(tx *bbolt.Tx) error { return tx.Bucket([]byte("b")).Put([]byte("after"), []byte("1")) }))
+}
