@@ -19,6 +19,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -69,12 +70,15 @@ func Listen(path string) (net.Listener, error) {
 	return ln, nil
 }
 
-// Serve answers requests on ln with ops until ctx ends or ln is closed.
+// Serve answers requests on ln with ops until ctx ends or ln is closed,
+// and returns only once every request it took has been answered (or has
+// seen ctx end): the caller closes the store after Serve returns, never
+// under a running backup.
 func Serve(ctx context.Context, ln net.Listener, ops *Ops, log zerolog.Logger) {
-	go func() {
-		<-ctx.Done()
-		ln.Close()
-	}()
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stop()
+	var handlers sync.WaitGroup
+	defer handlers.Wait()
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
@@ -83,7 +87,7 @@ func Serve(ctx context.Context, ln net.Listener, ops *Ops, log zerolog.Logger) {
 			}
 			return
 		}
-		go handle(ctx, conn.(*net.UnixConn), ops, log)
+		handlers.Go(func() { handle(ctx, conn.(*net.UnixConn), ops, log) })
 	}
 }
 
