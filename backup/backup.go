@@ -83,6 +83,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -320,19 +321,52 @@ func toDir(ctx context.Context, st storage.Store, dir string, info Info, wrap fu
 	if err := tmp.Close(); err != nil {
 		return fail(err)
 	}
-	path := filepath.Join(dir, filePrefix+m.Created.Format(nameTime)+fileSuffix)
-	if _, err := os.Stat(path); err == nil {
-		os.Remove(tmp.Name())
-		return "", Manifest{}, fmt.Errorf("backup: %s already exists", path)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
+	path, err := publish(tmp.Name(), filepath.Join(dir, filePrefix+m.Created.Format(nameTime)))
+	os.Remove(tmp.Name())
+	if err != nil {
 		return "", Manifest{}, fmt.Errorf("backup: %w", err)
 	}
 	if err := syncDir(dir); err != nil {
 		return "", Manifest{}, fmt.Errorf("backup: %w", err)
 	}
 	return path, m, nil
+}
+
+// publish gives the finished file at tmp its name, base+".zip", or, when
+// another backup took that name in the same millisecond, base+"_2.zip"
+// and so on (which List sorts after it). The name is taken exclusively
+// with a hard link, which fails when it exists, so two backups never
+// overwrite each other; tmp is left for the caller to remove. A file
+// system without hard links gets the name claimed by an exclusive create
+// that the rename then replaces.
+func publish(tmp, base string) (string, error) {
+	for n := 1; n <= 100; n++ {
+		path := base + fileSuffix
+		if n > 1 {
+			path = fmt.Sprintf("%s_%d%s", base, n, fileSuffix)
+		}
+		err := os.Link(tmp, path)
+		if err == nil {
+			return path, nil
+		}
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		claim, cerr := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(cerr, fs.ErrExist) {
+			continue
+		}
+		if cerr != nil {
+			return "", err
+		}
+		claim.Close()
+		if err := os.Rename(tmp, path); err != nil {
+			os.Remove(path)
+			return "", err
+		}
+		return path, nil
+	}
+	return "", fmt.Errorf("%s%s and 99 more names are taken", base, fileSuffix)
 }
 
 // syncDir makes a rename in dir durable.

@@ -477,3 +477,26 @@ func TestExportStopsSoonAfterItsContextEnds(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Less(t, n, 1100, "records exported after the cancel")
 }
+
+func TestPublish_TwoBackupsOfOneMillisecondGetTwoNames(t *testing.T) {
+	dir := t.TempDir()
+	base := filepath.Join(dir, filePrefix+time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC).Format(nameTime))
+	var paths []string
+	for i := range 3 {
+		tmp := filepath.Join(dir, fmt.Sprintf(".partial-%d", i))
+		require.NoError(t, os.WriteFile(tmp, []byte(fmt.Sprint("backup ", i)), 0o600))
+		path, err := publish(tmp, base)
+		require.NoError(t, err)
+		require.NoError(t, os.Remove(tmp))
+		paths = append(paths, path)
+	}
+	assert.Equal(t, []string{base + ".zip", base + "_2.zip", base + "_3.zip"}, paths)
+	for i, p := range paths {
+		data, err := os.ReadFile(p)
+		require.NoError(t, err)
+		assert.Equal(t, fmt.Sprint("backup ", i), string(data), "nothing was overwritten")
+	}
+	listed, err := List(dir)
+	require.NoError(t, err)
+	assert.Equal(t, paths, listed, "List sorts them in the order they were taken")
+}
