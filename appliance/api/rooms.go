@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/makechat/makechat/appliance/chat"
+	"github.com/makechat/makechat/storage"
 )
 
 func (s *Server) listRooms(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
@@ -78,7 +79,13 @@ func (s *Server) updateRoom(w http.ResponseWriter, r *http.Request, a chat.Actor
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	room, err := s.chat.UpdateRoom(r.Context(), a, id, chat.RoomChanges(in))
+	var room storage.Room
+	if r.Method == http.MethodPut {
+		// PUT replaces: the name is required, as for a new room.
+		room, err = s.chat.ReplaceRoom(r.Context(), a, id, chat.NewRoom{Name: deref(in.Name), IsOpen: in.IsOpen, IsVisible: in.IsVisible})
+	} else {
+		room, err = s.chat.UpdateRoom(r.Context(), a, id, chat.RoomChanges(in))
+	}
 	if err != nil {
 		return err
 	}

@@ -107,6 +107,21 @@ func (s *Service) Room(ctx context.Context, a Actor, id storage.ID) (storage.Roo
 	return r, nil
 }
 
+// ReplaceRoom replaces a room's settings (PUT): name is required as it is
+// for a new room, and a flag left out takes its default for a new room
+// (open, visible), not its current value.
+func (s *Service) ReplaceRoom(ctx context.Context, a Actor, id storage.ID, n NewRoom) (storage.Room, error) {
+	if _, err := s.manageable(ctx, a, id); err != nil {
+		return storage.Room{}, err
+	}
+	if n.Name == "" {
+		return storage.Room{}, Missing("name")
+	}
+	open := n.IsOpen == nil || *n.IsOpen
+	visible := n.IsVisible == nil || *n.IsVisible
+	return s.UpdateRoom(ctx, a, id, RoomChanges{Name: &n.Name, IsOpen: &open, IsVisible: &visible})
+}
+
 // UpdateRoom changes a room; its owners and administrators may.
 func (s *Service) UpdateRoom(ctx context.Context, a Actor, id storage.ID, c RoomChanges) (storage.Room, error) {
 	before, err := s.manageable(ctx, a, id)
