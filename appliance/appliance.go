@@ -21,6 +21,7 @@ import (
 	"github.com/makechat/makechat/appliance/config"
 	"github.com/makechat/makechat/appliance/control"
 	"github.com/makechat/makechat/appliance/hub"
+	"github.com/makechat/makechat/appliance/maintenance"
 	"github.com/makechat/makechat/appliance/metrics"
 	webfs "github.com/makechat/makechat/embed"
 	"github.com/makechat/makechat/storage"
@@ -56,26 +57,38 @@ type App struct {
 	chat    *chat.Service
 	api     *api.Server
 	backups *Backups
+	maint   *maintenance.Switch
 	conns   *connLimit // set by Run
 
 	tlsOverrides tlsOverrides // tests only; see web.go
 }
 
+// StoreOptions tune OpenStore.
+type StoreOptions struct {
+	// LockWait is how long the embedded store waits for another process
+	// to release its file.
+	LockWait time.Duration
+	// Log, if not nil, is told of each migration as the store opens.
+	Log func(msg string)
+	// Observe, if not nil, is told of every store operation (metrics).
+	Observe storage.Observer
+}
+
 // OpenStore opens the store the configuration names: MongoDB when
-// mongo_uri is set, else the embedded store in data_dir, which waits at
-// most lockWait for another process to release its file. An unreachable
-// MongoDB fails within mongo.DefaultTimeout (5 s) with one line naming
-// its hosts; several processes may share one MongoDB.
-func OpenStore(cfg config.Config, lockWait time.Duration) (storage.Store, error) {
+// mongo_uri is set, else the embedded store in data_dir. An older store
+// is migrated as it opens, a newer one refused (storage.ErrNewerSchema).
+// An unreachable MongoDB fails within mongo.DefaultTimeout (5 s) with one
+// line naming its hosts; several processes may share one MongoDB.
+func OpenStore(cfg config.Config, o StoreOptions) (storage.Store, error) {
 	if cfg.MongoURI != "" {
-		st, err := mongo.Open(context.Background(), cfg.MongoURI, mongo.Options{})
+		st, err := mongo.Open(context.Background(), cfg.MongoURI, mongo.Options{Observe: o.Observe})
 		if err != nil {
 			return nil, err
 		}
 		return st, nil
 	}
 	path := filepath.Join(cfg.DataDir, StoreFile)
-	st, err := bolt.Open(path, bolt.Options{Timeout: lockWait})
+	st, err := bolt.Open(path, bolt.Options{Timeout: o.LockWait, Log: o.Log, Observe: o.Observe})
 	if errors.Is(err, bolt.ErrLocked) {
 		return nil, fmt.Errorf("data_dir %s is in use by another makechat server (its store %s is locked)", cfg.DataDir, path)
 	}
@@ -98,7 +111,10 @@ func NewChat(ctx context.Context, cfg config.Config, st storage.Store, notify ch
 }
 
 // New opens the store and builds the server; Run serves it. version is
-// the build's, recorded in backups.
+// the build's, recorded in backups. The parts are made in the order they
+// need each other: metrics (which the store reports to), the store, the
+// hub, the domain service (whose events go to the hub), the maintenance
+// switch and backups, then the HTTP API over all of them.
 func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 	if err := checkRestoreMarker(cfg); err != nil {
 		return nil, err
@@ -106,7 +122,12 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 	if err := cfg.EnsureSecret(); err != nil {
 		return nil, err
 	}
-	st, err := OpenStore(cfg, time.Second)
+	m := metrics.New(time.Now())
+	st, err := OpenStore(cfg, StoreOptions{
+		LockWait: time.Second,
+		Log:      func(msg string) { log.Info().Msg(msg) },
+		Observe:  m.ObserveStore,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -115,20 +136,12 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 		MaxBacklog: cfg.StreamMaxBacklog,
 		Dropped:    func(*hub.Client) { log.Info().Msg("stream cut off: its client did not keep up") },
 	})
-	var backups *Backups
-	m := metrics.New(metrics.Sources{Streams: h.Count, Backups: func() (time.Time, int) {
-		s := backups.Status()
-		return s.LastSuccess, s.Failures
-	}}, time.Now())
-	st = m.Store(st)
-	// The service announces events through the API server, which encodes
-	// them for the hub; the server needs the service in turn.
-	var srv *api.Server
+	m.WatchStreams(h.Count)
 	svc, err := NewChat(context.Background(), cfg, st, func(e chat.Event) {
 		if e.Name == chat.EventMessageCreated {
 			m.MessagePosted()
 		}
-		srv.Publish(e)
+		h.Publish(api.HubEvent(e))
 	})
 	if err != nil {
 		st.Close()
@@ -139,23 +152,30 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	srv = api.New(svc, h, log, api.Options{Proxies: proxies, MaxStreamsPerUser: cfg.MaxStreamsPerUser})
-	srv.SetMetrics(m, m.Handler())
-	if NewMaintenance(cfg).On() {
-		srv.Maintenance().Set(true)
+	maint := maintenance.Open(cfg.DataDir)
+	if maint.On() {
 		log.Warn().Msg("maintenance mode is on: users get 503 until 'makechat maintenance off'")
 	}
-	backups = NewBackups(cfg, st, version, log)
+	backups := NewBackups(cfg, st, version, log)
+	m.WatchBackups(func() (time.Time, int) {
+		s := backups.Status()
+		return s.LastSuccess, s.Failures
+	})
+	srv := api.New(svc, h, log, api.Options{
+		Proxies:           proxies,
+		MaxStreamsPerUser: cfg.MaxStreamsPerUser,
+		Maintenance:       maint,
+		Observer:          m,
+		Metrics:           m.Handler(),
+	})
 	srv.AddHealthDetail("backup", backups.healthDetail)
-	return &App{cfg: cfg, log: log, store: st, chat: svc, api: srv, backups: backups}, nil
+	return &App{cfg: cfg, log: log, store: st, chat: svc, api: srv, backups: backups, maint: maint}, nil
 }
 
 // Handler is the whole site: the API, /healthz and the web app (the chat
 // at /, /login and /register, the admin at /makechat/admin, and their
 // files), every page behind the maintenance page.
 func (a *App) Handler() http.Handler {
-	// Maintenance switched from the admin pages persists like the CLI's.
-	a.api.SetMaintenanceSwitch(maintenance{path: filepath.Join(a.cfg.DataDir, MaintenanceFile), live: a.api.Maintenance()})
 	site, err := webfs.Open(a.cfg.WebCustomDir)
 	if err != nil {
 		a.log.Error().Err(err).Str("web_custom_dir", a.cfg.WebCustomDir).Msg("web_custom_dir cannot be read: serving the built-in web app only")
@@ -166,7 +186,7 @@ func (a *App) Handler() http.Handler {
 	mux.Handle("/api/", api)
 	mux.Handle("/healthz", api)
 	mux.Handle("/metrics", api)
-	mux.Handle("/", maintenancePage(a.cfg, a.api.Maintenance(), a.api.IsAdminRequest, site))
+	mux.Handle("/", maintenancePage(a.cfg, a.maint, a.api.IsAdminRequest, site))
 	return a.api.Middleware(mux)
 }
 
@@ -212,8 +232,7 @@ func (a *App) Run(ctx context.Context, ready func(url string)) error {
 		return fmt.Errorf("automatic HTTPS: %w", err)
 	}
 	var wg sync.WaitGroup
-	maint := maintenance{path: filepath.Join(a.cfg.DataDir, MaintenanceFile), live: a.api.Maintenance()}
-	wg.Go(func() { control.Serve(ctx, sock, control.NewOps(a.chat, maint, a.backups), a.log) })
+	wg.Go(func() { control.Serve(ctx, sock, control.NewOps(a.chat, a.maint, a.backups), a.log) })
 	wg.Go(func() { a.backups.Schedule(ctx) })
 	wg.Go(func() { a.expireSessions(ctx) })
 	hup, stopHup := hangups()

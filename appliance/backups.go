@@ -13,6 +13,7 @@ import (
 	"github.com/makechat/makechat/appliance/control"
 	"github.com/makechat/makechat/backup"
 	"github.com/makechat/makechat/storage"
+	"github.com/makechat/makechat/storage/durable"
 	"github.com/rs/zerolog"
 )
 
@@ -153,12 +154,12 @@ func Restore(ctx context.Context, cfg config.Config, path string, opts backup.Re
 	if _, err := os.Stat(marker); err == nil && !opts.Force {
 		return backup.Manifest{}, errors.New("an earlier restore into this store was interrupted; run the restore again with --force to replace what it left")
 	}
-	st, err := OpenStore(cfg, 2*time.Second)
+	st, err := OpenStore(cfg, StoreOptions{LockWait: 2 * time.Second})
 	if err != nil {
 		return backup.Manifest{}, err
 	}
 	defer st.Close()
-	opts.Begin = func() error { return writeSynced(marker, []byte(path+"\n")) }
+	opts.Begin = func() error { return durable.WriteFile(marker, []byte(path+"\n")) }
 	m, err := backup.Restore(ctx, st, path, opts)
 	if err != nil {
 		return m, err

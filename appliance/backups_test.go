@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/makechat/makechat/appliance/api"
 	"github.com/makechat/makechat/appliance/config"
+	"github.com/makechat/makechat/appliance/maintenance"
 	"github.com/makechat/makechat/backup"
 )
 
@@ -84,8 +84,8 @@ func TestScheduledBackupsKeepTheNewestAndReportInHealthz(t *testing.T) {
 func TestMaintenancePage_CustomFileStaysInsideWebCustomDir(t *testing.T) {
 	page := func(cfg config.Config) (int, string, string) {
 		t.Helper()
-		m := &api.Maintenance{}
-		m.Set(true)
+		m := maintenance.Open(t.TempDir())
+		require.NoError(t, m.Set(true))
 		rec := httptest.NewRecorder()
 		maintenancePage(cfg, m, func(*http.Request) bool { return false }, http.NotFoundHandler()).
 			ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))

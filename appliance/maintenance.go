@@ -1,99 +1,17 @@
 package appliance
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 
-	"github.com/makechat/makechat/appliance/api"
 	"github.com/makechat/makechat/appliance/config"
+	"github.com/makechat/makechat/appliance/maintenance"
 )
-
-// MaintenanceFile, present in data_dir, means maintenance mode is on: it
-// survives restarts, and the command line can switch it while no server
-// runs.
-const MaintenanceFile = "maintenance"
-
-// maintenance is the switch of control.Maintenance: the file, plus the
-// running server's flag when there is one.
-type maintenance struct {
-	path string
-	live *api.Maintenance // nil on the command line without a server
-}
-
-// NewMaintenance is the maintenance switch of a data directory for the
-// command line, when no server runs.
-func NewMaintenance(cfg config.Config) interface {
-	On() bool
-	Set(on bool) error
-} {
-	return maintenance{path: filepath.Join(cfg.DataDir, MaintenanceFile)}
-}
-
-func (m maintenance) On() bool {
-	if m.live != nil {
-		return m.live.On()
-	}
-	_, err := os.Stat(m.path)
-	return err == nil
-}
-
-// Set writes or removes the file (durably), then switches the server.
-func (m maintenance) Set(on bool) error {
-	if on {
-		if err := writeSynced(m.path, []byte("on\n")); err != nil {
-			return fmt.Errorf("maintenance: %w", err)
-		}
-	} else if err := os.Remove(m.path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("maintenance: %w", err)
-	} else if err := syncDir(filepath.Dir(m.path)); err != nil {
-		return fmt.Errorf("maintenance: %w", err)
-	}
-	if m.live != nil {
-		m.live.Set(on)
-	}
-	return nil
-}
-
-// writeSynced writes a small file and makes it and its name durable (the
-// maintenance switch, the restore marker).
-func writeSynced(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(path))
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
 
 // maintenancePage answers pages with 503 while maintenance is on: the
 // file web_custom_dir/maintenance.html if there is one, else a short page.
 // Requests for which admin is true (an administrator's session) pass.
-func maintenancePage(cfg config.Config, m *api.Maintenance, admin func(*http.Request) bool, next http.Handler) http.Handler {
+func maintenancePage(cfg config.Config, m *maintenance.Switch, admin func(*http.Request) bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !m.On() || admin(r) {
 			next.ServeHTTP(w, r)

@@ -63,7 +63,7 @@ func TestMetricsAreForAdministratorsAndCountRequests(t *testing.T) {
 		`makechat_http_requests_total{code="200",method="GET",route="/api/rooms"} 3`,
 		`makechat_http_requests_total{code="401",method="GET",route="/metrics"} 1`,
 		`route="/api/rooms/{id}"`,
-		`makechat_store_operation_duration_seconds_count{op="TokenByHash"}`,
+		`makechat_store_operation_duration_seconds_count{op="get token by hash"}`,
 		`makechat_streams_open 0`,
 		`makechat_backup_age_seconds`,
 	} {

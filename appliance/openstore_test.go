@@ -21,10 +21,10 @@ func TestOpenStore_MongoURIOpensMongoDBAndTwoProcessesShareIt(t *testing.T) {
 
 	// A server and a command line each open the store; neither locks
 	// the other out, and each sees the other's writes.
-	server, err := OpenStore(cfg, time.Second)
+	server, err := OpenStore(cfg, StoreOptions{LockWait: time.Second})
 	require.NoError(t, err)
 	defer server.Close()
-	cli, err := OpenStore(cfg, time.Second)
+	cli, err := OpenStore(cfg, StoreOptions{LockWait: time.Second})
 	require.NoError(t, err)
 	defer cli.Close()
 	u := storage.User{ID: storage.NewIDGen().New(), Username: "admin", Email: "admin@example.com"}
@@ -37,7 +37,7 @@ func TestOpenStore_MongoURIOpensMongoDBAndTwoProcessesShareIt(t *testing.T) {
 func TestOpenStore_AnUnreachableMongoDBFailsWithOneLine(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.MongoURI = "mongodb://127.0.0.1:1/makechat"
-	st, err := OpenStore(cfg, time.Second)
+	st, err := OpenStore(cfg, StoreOptions{LockWait: time.Second})
 	require.Nil(t, st, "no half-open store comes back")
 	require.ErrorContains(t, err, "cannot reach MongoDB at 127.0.0.1:1")
 	require.NotContains(t, err.Error(), "\n")

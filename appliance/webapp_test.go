@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/makechat/makechat/appliance/chat"
+	"github.com/makechat/makechat/appliance/maintenance"
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -83,7 +84,7 @@ func TestHandler_ServesTheWebAppBesideTheAPI(t *testing.T) {
 	login.Body.Close()
 	require.Equal(t, 200, login.StatusCode)
 	setMaintenance("true")
-	assert.True(t, NewMaintenance(cfg).On(), "the data_dir file is written")
+	assert.True(t, maintenance.Open(cfg.DataDir).On(), "the data_dir file is written")
 	for _, p := range []string{"/", "/login", "/makechat/admin", "/assets/x/app.css"} {
 		resp, body := fetch(p)
 		assert.Equal(t, 503, resp.StatusCode, p)
@@ -102,7 +103,7 @@ func TestHandler_ServesTheWebAppBesideTheAPI(t *testing.T) {
 		assert.Equal(t, 200, resp.StatusCode, "an administrator gets %s during maintenance", p)
 	}
 	setMaintenance("false")
-	assert.False(t, NewMaintenance(cfg).On(), "and removed")
+	assert.False(t, maintenance.Open(cfg.DataDir).On(), "and removed")
 	resp, _ = fetch("/")
 	assert.Equal(t, 200, resp.StatusCode)
 }

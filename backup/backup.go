@@ -91,6 +91,7 @@ import (
 	"time"
 
 	"github.com/makechat/makechat/storage"
+	"github.com/makechat/makechat/storage/durable"
 )
 
 // Format names the archive kind in its manifest; FormatVersion is the
@@ -291,92 +292,50 @@ func ToDir(ctx context.Context, st storage.Store, dir string, info Info) (string
 // toDir is ToDir; wrap, if not nil, wraps the file's writer (tests use
 // it to fail writes as a full disk does).
 func toDir(ctx context.Context, st storage.Store, dir string, info Info, wrap func(io.Writer) io.Writer) (string, Manifest, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", Manifest{}, fmt.Errorf("backup: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, ".makechat-backup-*.partial")
+	f, err := durable.Create(dir, ".makechat-backup-*.partial")
 	if err != nil {
 		return "", Manifest{}, fmt.Errorf("backup: %w", err)
 	}
-	fail := func(err error) (string, Manifest, error) {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return "", Manifest{}, fmt.Errorf("backup: %w", err)
-	}
-	var w io.Writer = tmp
+	defer f.Abort()
+	var w io.Writer = f
 	if wrap != nil {
 		w = wrap(w)
 	}
 	buf := bufio.NewWriterSize(w, 1<<20)
 	m, err := Write(ctx, st, buf, info)
-	if err != nil {
-		return fail(err)
+	if err == nil {
+		err = buf.Flush()
 	}
-	if err := buf.Flush(); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fail(err)
-	}
-	path, err := publish(tmp.Name(), filepath.Join(dir, filePrefix+m.Created.Format(nameTime)))
-	os.Remove(tmp.Name())
 	if err != nil {
 		return "", Manifest{}, fmt.Errorf("backup: %w", err)
 	}
-	if err := syncDir(dir); err != nil {
+	path, err := publish(f, filepath.Join(dir, filePrefix+m.Created.Format(nameTime)))
+	if err != nil {
 		return "", Manifest{}, fmt.Errorf("backup: %w", err)
 	}
 	return path, m, nil
 }
 
-// publish gives the finished file at tmp its name, base+".zip", or, when
+// publish gives the finished file its name, base+".zip", or, when
 // another backup took that name in the same millisecond, base+"_2.zip"
 // and so on (which List sorts after it). The name is taken exclusively
-// with a hard link, which fails when it exists, so two backups never
-// overwrite each other; tmp is left for the caller to remove. A file
-// system without hard links gets the name claimed by an exclusive create
-// that the rename then replaces.
-func publish(tmp, base string) (string, error) {
+// (durable.File.CommitNew), so two backups never overwrite each other.
+func publish(f *durable.File, base string) (string, error) {
 	for n := 1; n <= 100; n++ {
 		path := base + fileSuffix
 		if n > 1 {
 			path = fmt.Sprintf("%s_%d%s", base, n, fileSuffix)
 		}
-		err := os.Link(tmp, path)
-		if err == nil {
-			return path, nil
-		}
+		err := f.CommitNew(path)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
-		claim, cerr := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if errors.Is(cerr, fs.ErrExist) {
-			continue
-		}
-		if cerr != nil {
-			return "", err
-		}
-		claim.Close()
-		if err := os.Rename(tmp, path); err != nil {
-			os.Remove(path)
+		if err != nil {
 			return "", err
 		}
 		return path, nil
 	}
 	return "", fmt.Errorf("%s%s and 99 more names are taken", base, fileSuffix)
-}
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // List returns the backups ToDir wrote in dir, oldest first. A missing

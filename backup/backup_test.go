@@ -23,6 +23,7 @@ import (
 
 	"github.com/makechat/makechat/storage"
 	"github.com/makechat/makechat/storage/bolt"
+	"github.com/makechat/makechat/storage/durable"
 )
 
 var info = Info{Version: "test", Source: "bolt"}
@@ -483,11 +484,13 @@ func TestPublish_TwoBackupsOfOneMillisecondGetTwoNames(t *testing.T) {
 	base := filepath.Join(dir, filePrefix+time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC).Format(nameTime))
 	var paths []string
 	for i := range 3 {
-		tmp := filepath.Join(dir, fmt.Sprintf(".partial-%d", i))
-		require.NoError(t, os.WriteFile(tmp, []byte(fmt.Sprint("backup ", i)), 0o600))
-		path, err := publish(tmp, base)
+		f, err := durable.Create(dir, ".partial-*")
 		require.NoError(t, err)
-		require.NoError(t, os.Remove(tmp))
+		_, err = f.WriteString(fmt.Sprint("backup ", i))
+		require.NoError(t, err)
+		path, err := publish(f, base)
+		require.NoError(t, err)
+		f.Abort()
 		paths = append(paths, path)
 	}
 	assert.Equal(t, []string{base + ".zip", base + "_2.zip", base + "_3.zip"}, paths)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -130,4 +131,34 @@ func TestRestore_AnOriginalMakechatDatabaseCarriesOverThroughABackup(t *testing.
 	got, err := dst.UserByName(ctx, "IVAN.PETROV")
 	require.NoError(t, err)
 	assert.Equal(t, sha256Hex, got.PasswordHash)
+}
+
+// TestRestore_TheV1FixtureBackupRestoresIntoBothStores: a backup written
+// by the v1 binary (testdata/upgrade) restores, whole, into the embedded
+// store and into MongoDB, and the two hold the same.
+func TestRestore_TheV1FixtureBackupRestoresIntoBothStores(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join("..", "testdata", "upgrade", "v1", "backup.zip")
+	intoBolt := openStore(t)
+	m, err := Restore(ctx, intoBolt, path, RestoreOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, 1, m.FormatVersion)
+	assert.Zero(t, m.LegacyCount, "v1 wrote nothing today's rules refuse")
+	counts, err := intoBolt.Counts(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{"users": 2, "sessions": 2, "tokens": 1, "rooms": 3, "members": 5, "messages": 36, "hooks": 1}, counts)
+
+	for _, srv := range mongotest.Servers(t) {
+		t.Run(srv.Name, func(t *testing.T) {
+			intoMongo, err := mongo.Open(ctx, srv.NewDatabase(t), mongo.Options{})
+			require.NoError(t, err)
+			defer intoMongo.Close()
+			_, err = Restore(ctx, intoMongo, path, RestoreOptions{})
+			require.NoError(t, err)
+			assert.Equal(t, sortedDump(t, intoBolt), sortedDump(t, intoMongo))
+			u, err := intoMongo.UserByName(ctx, "ADMIN")
+			require.NoError(t, err)
+			assert.True(t, u.IsSuperuser)
+		})
+	}
 }

@@ -33,6 +33,10 @@ var (
 	// that is down or unreachable). The write may or may not have
 	// happened; the caller may retry later. The API answers 503.
 	ErrUnavailable = errors.New("store unavailable")
+	// ErrNewerSchema: the store was written by a newer makechat, whose
+	// schema this one does not know; opening it is refused before
+	// anything is written.
+	ErrNewerSchema = errors.New("the store was written by a newer makechat")
 )
 
 // Roles a member may have in a room.
@@ -293,6 +297,12 @@ const (
 // Collections lists every collection in the order Export visits them and
 // a restore writes them: an object comes after those it refers to.
 var Collections = []string{CollUsers, CollSessions, CollTokens, CollRooms, CollMembers, CollMessages, CollHooks}
+
+// Observer is told of every operation a store runs: its name (such as
+// "create user"), how long it took, and the error the caller gets (nil
+// if none). The stores take one in their options, so that metrics are
+// kept where every operation already passes, not by wrapping each method.
+type Observer func(op string, took time.Duration, err error)
 
 // Record is one object with its collection, as Export produces and Import
 // takes it. Value is the model value of that collection: a User, Session,

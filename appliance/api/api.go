@@ -15,6 +15,7 @@ import (
 
 	"github.com/makechat/makechat/appliance/chat"
 	"github.com/makechat/makechat/appliance/hub"
+	"github.com/makechat/makechat/appliance/maintenance"
 	"github.com/rs/zerolog"
 )
 
@@ -27,23 +28,13 @@ type Server struct {
 	// maxStreams caps a user's open streams (0: none); administrators
 	// are exempt.
 	maxStreams int
-	maint      *Maintenance
-	// maintSwitch persists maintenance changes made through the API.
-	maintSwitch MaintenanceSwitch
-	streams     sync.WaitGroup // open WebSocket streams
+	maint      *maintenance.Switch
+	streams    sync.WaitGroup // open WebSocket streams
 	// details add named entries to the /healthz body (AddHealthDetail).
 	details []healthDetail
-	// observer and metrics, if set (SetMetrics), count requests and
-	// serve /metrics.
+	// observer and metrics, if set, count requests and serve /metrics.
 	observer Observer
 	metrics  http.Handler
-}
-
-// SetMetrics makes the server report every request to obs and serve h at
-// /metrics to administrators (by API token or session). Call it before
-// Handler and Middleware.
-func (s *Server) SetMetrics(obs Observer, h http.Handler) {
-	s.observer, s.metrics = obs, h
 }
 
 // serveMetrics serves the metrics to administrators only: counts of
@@ -76,16 +67,23 @@ type Options struct {
 	// MaxStreamsPerUser caps a user's open streams (0: no cap);
 	// administrators are exempt.
 	MaxStreamsPerUser int
+	// Maintenance is the maintenance switch (required): the gate reads
+	// it, and the admin's PUT /api/maintenance sets it.
+	Maintenance *maintenance.Switch
+	// Observer, if not nil, is told of every answered request, and
+	// Metrics, if not nil, is served at /metrics to administrators.
+	Observer Observer
+	Metrics  http.Handler
 }
 
-// New returns the API over a chat service, with real-time events fanned
-// out through h. Wire Publish as the chat service's notifier.
+// New returns the API over a chat service, whose streams are fed by h
+// (see HubEvent for what the service's events become).
 func New(svc *chat.Service, h *hub.Hub, log zerolog.Logger, o Options) *Server {
-	return &Server{chat: svc, hub: h, log: log, proxies: o.Proxies, maxStreams: o.MaxStreamsPerUser, maint: &Maintenance{}}
+	return &Server{
+		chat: svc, hub: h, log: log, proxies: o.Proxies, maxStreams: o.MaxStreamsPerUser,
+		maint: o.Maintenance, observer: o.Observer, metrics: o.Metrics,
+	}
 }
-
-// Maintenance is the server's maintenance switch.
-func (s *Server) Maintenance() *Maintenance { return s.maint }
 
 // WaitStreams waits until every stream has closed (they close when the
 // HTTP server's base context ends), or ctx ends.

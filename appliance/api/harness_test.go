@@ -17,6 +17,7 @@ import (
 	"github.com/makechat/makechat/appliance/api"
 	"github.com/makechat/makechat/appliance/chat"
 	"github.com/makechat/makechat/appliance/hub"
+	"github.com/makechat/makechat/appliance/maintenance"
 	"github.com/makechat/makechat/storage"
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
@@ -32,6 +33,7 @@ type env struct {
 	store      storage.Store
 	chat       *chat.Service
 	api        *api.Server
+	maint      *maintenance.Switch
 	adminToken string
 	userToken  string
 	admin      storage.User
@@ -46,6 +48,9 @@ type envConfig struct {
 	maxStreams int
 	// readTimeout, if set, is the server's deadline for a whole request.
 	readTimeout time.Duration
+	// maintDir is where the maintenance switch keeps its file (a new
+	// temporary directory if empty).
+	maintDir string
 	// store opens the store; nil means openTestStore (see store_test.go).
 	store func(testing.TB) storage.Store
 }
@@ -64,11 +69,15 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	}
 	st := o.store(t)
 	var err error
-	var a *api.Server
-	o.Notify = func(e chat.Event) { a.Publish(e) }
+	h := hub.New(o.hub)
+	o.Notify = func(e chat.Event) { h.Publish(api.HubEvent(e)) }
 	svc := chat.New(st, o.Options)
 	require.NoError(t, svc.Init(context.Background()))
-	a = api.New(svc, hub.New(o.hub), zerolog.New(io.Discard), api.Options{Proxies: o.proxies, MaxStreamsPerUser: o.maxStreams})
+	if o.maintDir == "" {
+		o.maintDir = t.TempDir()
+	}
+	maint := maintenance.Open(o.maintDir)
+	a := api.New(svc, h, zerolog.New(io.Discard), api.Options{Proxies: o.proxies, MaxStreamsPerUser: o.maxStreams, Maintenance: maint})
 	srv := httptest.NewUnstartedServer(a.Middleware(a.Handler()))
 	srv.Config.ReadTimeout = o.readTimeout
 	srv.Start()
@@ -76,7 +85,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		srv.Close()
 		st.Close()
 	})
-	e := &env{t: t, srv: srv, store: st, chat: svc, api: a}
+	e := &env{t: t, srv: srv, store: st, chat: svc, api: a, maint: maint}
 	ctx := context.Background()
 	e.admin, err = svc.CreateUser(ctx, chat.SystemActor, chat.NewUser{Username: "admin", Email: "admin@example.com", Password: "admin_pass", IsSuperuser: true})
 	require.NoError(t, err)

@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 	"strings"
-	"sync/atomic"
 
 	"github.com/makechat/makechat/appliance/chat"
 )
@@ -23,22 +22,6 @@ var errMaintenance = &httpError{
 	description: "makechat is down for maintenance; please try again in a few minutes.",
 	retryAfter:  maintenanceRetry,
 }
-
-// Maintenance holds the mode; the appliance owns its persistence (see
-// MaintenanceSwitch).
-type Maintenance struct{ on atomic.Bool }
-
-// MaintenanceSwitch switches maintenance mode durably: the appliance's
-// implementation writes or removes data_dir/maintenance, exactly as
-// "makechat maintenance on|off" does, and then flips the live flag. Set
-// must not return before the change would survive a restart.
-type MaintenanceSwitch interface {
-	Set(on bool) error
-}
-
-// SetMaintenanceSwitch makes PUT /api/maintenance persist through sw.
-// Without one, the endpoint only flips the live flag (as in tests).
-func (s *Server) SetMaintenanceSwitch(sw MaintenanceSwitch) { s.maintSwitch = sw }
 
 // maintenanceView is the body of GET and PUT /api/maintenance.
 type maintenanceView struct {
@@ -67,20 +50,14 @@ func (s *Server) putMaintenance(w http.ResponseWriter, r *http.Request, a chat.A
 	if in.Maintenance == nil {
 		return chat.Missing("maintenance")
 	}
-	if s.maintSwitch == nil {
-		s.maint.Set(*in.Maintenance)
-	} else if err := s.maintSwitch.Set(*in.Maintenance); err != nil {
+	// Set answers once the change is durable, exactly as "makechat
+	// maintenance on|off" does.
+	if err := s.maint.Set(*in.Maintenance); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, maintenanceView{s.maint.On()})
 	return nil
 }
-
-// Set switches maintenance mode on or off.
-func (m *Maintenance) Set(on bool) { m.on.Store(on) }
-
-// On reports whether maintenance mode is on.
-func (m *Maintenance) On() bool { return m.on.Load() }
 
 // maintenanceGate answers 503 for everyone but administrators while the
 // mode is on.

@@ -1,31 +1,15 @@
 package api_test
 
 import (
-	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/makechat/makechat/appliance/api"
+	"github.com/makechat/makechat/appliance/maintenance"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// fileSwitch stands for the appliance's switch: it records what was
-// persisted, then flips the live flag, or fails like a full disk.
-type fileSwitch struct {
-	live      *api.Maintenance
-	persisted []bool
-	fail      bool
-}
-
-func (f *fileSwitch) Set(on bool) error {
-	if f.fail {
-		return errors.New("maintenance: no space left on device")
-	}
-	f.persisted = append(f.persisted, on)
-	f.live.Set(on)
-	return nil
-}
 
 func TestMaintenanceAPI_Errors(t *testing.T) {
 	e := newEnv(t)
@@ -53,13 +37,12 @@ func TestMaintenanceAPI_Errors(t *testing.T) {
 		{name: "DELETE neither", req: request{method: "DELETE", path: "/api/maintenance", token: e.adminToken}, status: 405},
 		{name: "a cross-origin cookie write", req: request{method: "PUT", path: "/api/maintenance", client: e.browser("admin", "admin_pass"), headers: map[string]string{"Origin": "https://evil.example"}, body: `{"maintenance": true}`}, status: 403},
 	})
-	assert.False(t, e.api.Maintenance().On(), "no refused request switched the mode")
+	assert.False(t, e.maint.On(), "no refused request switched the mode")
 }
 
 func TestMaintenanceAPI_AdminSwitchesAndItPersists(t *testing.T) {
-	e := newEnv(t)
-	sw := &fileSwitch{live: e.api.Maintenance()}
-	e.api.SetMaintenanceSwitch(sw)
+	dir := t.TempDir()
+	e := newEnv(t, func(o *envConfig) { o.maintDir = dir })
 	admin := e.browser("admin", "admin_pass")
 
 	r := e.do(request{method: "GET", path: "/api/maintenance", token: e.adminToken})
@@ -69,7 +52,7 @@ func TestMaintenanceAPI_AdminSwitchesAndItPersists(t *testing.T) {
 	r = e.do(request{method: "PUT", path: "/api/maintenance", client: admin, headers: e.origin(), body: `{"maintenance": true}`})
 	require.Equal(t, 200, r.status, r.body)
 	assert.Equal(t, `{"maintenance": true}`, r.body)
-	assert.True(t, e.api.Maintenance().On())
+	assert.True(t, maintenance.Open(dir).On(), "the switch's file is written: a restart finds it on")
 	assert.Equal(t, 503, e.do(request{method: "GET", path: "/api/rooms", token: e.userToken}).status, "users are now held off")
 
 	// The admin's session still passes the gate, so it can switch back.
@@ -78,17 +61,20 @@ func TestMaintenanceAPI_AdminSwitchesAndItPersists(t *testing.T) {
 	r = e.do(request{method: "PUT", path: "/api/maintenance", client: admin, headers: e.origin(), body: `{"maintenance": false}`})
 	require.Equal(t, 200, r.status, r.body)
 	assert.Equal(t, `{"maintenance": false}`, r.body)
-	assert.Equal(t, []bool{true, false}, sw.persisted, "every change went through the durable switch")
+	assert.False(t, maintenance.Open(dir).On(), "and removed")
 	assert.Equal(t, 200, e.do(request{method: "GET", path: "/api/rooms", token: e.userToken}).status)
 }
 
 func TestMaintenanceAPI_AFailedWriteIsA500AndChangesNothing(t *testing.T) {
-	e := newEnv(t)
-	e.api.SetMaintenanceSwitch(&fileSwitch{live: e.api.Maintenance(), fail: true})
+	// The switch's directory is a file: the switch cannot be written, as
+	// on a full or read-only disk.
+	blocker := filepath.Join(t.TempDir(), "not-a-dir")
+	require.NoError(t, os.WriteFile(blocker, nil, 0o600))
+	e := newEnv(t, func(o *envConfig) { o.maintDir = blocker })
 	r := e.do(request{method: "PUT", path: "/api/maintenance", token: e.adminToken, body: `{"maintenance": true}`})
 	assert.Equal(t, 500, r.status)
-	assert.NotContains(t, r.body, "no space", "details stay in the log")
-	assert.False(t, e.api.Maintenance().On())
+	assert.NotContains(t, r.body, "not-a-dir", "details stay in the log")
+	assert.False(t, e.maint.On())
 }
 
 func TestDirects_ListsTheCallersPartners(t *testing.T) {

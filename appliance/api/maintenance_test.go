@@ -10,7 +10,7 @@ import (
 func TestMaintenance_OnlyAdminsGetThrough(t *testing.T) {
 	e := newEnv(t)
 	admin := e.browser("admin", "admin_pass")
-	e.api.Maintenance().Set(true)
+	require.NoError(t, e.maint.Set(true))
 	e.run(t, []scenario{
 		{name: "a user's token", req: request{method: "GET", path: "/api/rooms", token: e.userToken}, status: 503,
 			want: []string{`"title": "Maintenance"`}, headers: map[string]string{"Retry-After": "60"}},
@@ -22,7 +22,7 @@ func TestMaintenance_OnlyAdminsGetThrough(t *testing.T) {
 		{name: "a user's stream", req: request{method: "GET", path: "/api/stream?token=" + e.userToken}, status: 503},
 		{name: "health says so", req: request{method: "GET", path: "/healthz"}, status: 200, exact: `{"maintenance": true, "status": "ok"}`},
 	})
-	e.api.Maintenance().Set(false)
+	require.NoError(t, e.maint.Set(false))
 	r := e.do(request{method: "GET", path: "/api/rooms", token: e.userToken})
 	require.Equal(t, 200, r.status)
 	assert.Equal(t, `{"status": "ok"}`, e.do(request{method: "GET", path: "/healthz"}).body)

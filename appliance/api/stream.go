@@ -40,9 +40,11 @@ func encodeFrame(event string, data any) []byte {
 	return pySpaced(b)
 }
 
-// Publish encodes a domain event once and hands it to the hub with its
-// audience. The appliance passes it to chat as its Notifier.
-func (s *Server) Publish(e chat.Event) {
+// HubEvent is what a domain event becomes for the streams: its frame,
+// encoded once in the API's JSON shapes, with its audience and the
+// changes to the streams it brings (memberships, endings, rights). The
+// appliance feeds the chat service's events through it to the hub.
+func HubEvent(e chat.Event) hub.Event {
 	he := hub.Event{
 		Room:     e.ToRoom,
 		Users:    e.ToUsers,
@@ -79,7 +81,7 @@ func (s *Server) Publish(e chat.Event) {
 		he.Data = encodeFrame(e.Name, typingView{Room: optID(e.Typing.Room), Recipient: optID(e.Typing.Recipient), User: e.Typing.User, Username: e.Typing.Username})
 		he.SkipUser = e.SkipUser
 	}
-	s.hub.Publish(he)
+	return he
 }
 
 type typingView struct {

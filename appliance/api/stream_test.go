@@ -3,10 +3,13 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -32,6 +35,34 @@ func (e *env) dial(token, query string) *wsClient {
 	defer cancel()
 	u := "ws" + strings.TrimPrefix(e.srv.URL, "http") + "/api/stream" + query
 	conn, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: http.Header{"X-Auth-Token": {token}}})
+	require.NoError(e.t, err)
+	if resp.Body != nil {
+		resp.Body.Close()
+	}
+	conn.SetReadLimit(1 << 20)
+	e.t.Cleanup(func() { conn.CloseNow() })
+	return &wsClient{t: e.t, conn: conn}
+}
+
+// dialSmallWindow opens a stream whose socket has a small receive
+// buffer, so that a client that does not read holds back the server's
+// writes after a few kilobytes rather than after the megabytes a
+// loopback socket buffers by default: a slow client, for the tests of
+// slow clients.
+func (e *env) dialSmallWindow(token string) *wsClient {
+	e.t.Helper()
+	dialer := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		var serr error
+		err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+		return errors.Join(err, serr)
+	}}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	u := "ws" + strings.TrimPrefix(e.srv.URL, "http") + "/api/stream"
+	conn, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{
+		HTTPHeader: http.Header{"X-Auth-Token": {token}},
+		HTTPClient: &http.Client{Transport: &http.Transport{DialContext: dialer.DialContext}},
+	})
 	require.NoError(e.t, err)
 	if resp.Body != nil {
 		resp.Body.Close()
@@ -217,7 +248,7 @@ func TestStream_ADisabledUsersStreamIsClosed(t *testing.T) {
 func TestStream_ASlowClientIsDroppedAndOthersGetEverything(t *testing.T) {
 	e := newEnv(t)
 	room := e.joined("firehose")
-	slow := e.dial(e.userToken, "") // never reads until the end
+	slow := e.dialSmallWindow(e.userToken) // never reads until the end
 	fast := e.dial(e.adminToken, "")
 	text := strings.Repeat("x", 10000)
 	const total = 800

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -102,6 +103,16 @@ type server struct {
 	url    string
 	exited chan struct{} // closed when the process has exited
 	err    error         // its exit error, once exited is closed
+
+	logMu  sync.Mutex
+	logBuf strings.Builder // what it has logged so far
+}
+
+// log is what the server has logged so far.
+func (srv *server) log() string {
+	srv.logMu.Lock()
+	defer srv.logMu.Unlock()
+	return srv.logBuf.String()
 }
 
 // serve starts the server and waits until it says it is ready.
@@ -121,6 +132,10 @@ func (s *site) serve(extra ...string) *server {
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
+			srv.logMu.Lock()
+			srv.logBuf.Write(sc.Bytes())
+			srv.logBuf.WriteByte('\n')
+			srv.logMu.Unlock()
 			var line struct {
 				URL string `json:"url"`
 			}

@@ -3,11 +3,13 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/makechat/makechat/appliance"
 	"github.com/makechat/makechat/appliance/config"
 	"github.com/makechat/makechat/appliance/control"
+	"github.com/makechat/makechat/appliance/maintenance"
 	"github.com/rs/zerolog"
 )
 
@@ -32,7 +34,10 @@ func execOp(ctx context.Context, env Env, cfg config.Config, op string, args, re
 	if !errors.Is(err, control.ErrNoServer) {
 		return err
 	}
-	st, err := appliance.OpenStore(cfg, 2*time.Second)
+	st, err := appliance.OpenStore(cfg, appliance.StoreOptions{
+		LockWait: 2 * time.Second,
+		Log:      func(msg string) { fmt.Fprintln(env.Stderr, msg) },
+	})
 	if err != nil {
 		return err
 	}
@@ -42,5 +47,5 @@ func execOp(ctx context.Context, env Env, cfg config.Config, op string, args, re
 		return err
 	}
 	backups := appliance.NewBackups(cfg, st, env.Version, zerolog.Nop())
-	return control.NewOps(svc, appliance.NewMaintenance(cfg), backups).Call(ctx, op, args, result)
+	return control.NewOps(svc, maintenance.Open(cfg.DataDir), backups).Call(ctx, op, args, result)
 }

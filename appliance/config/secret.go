@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/makechat/makechat/storage/durable"
 )
 
 // secretFile is the name, inside DataDir, of the generated secret key.
@@ -17,12 +19,8 @@ const secretFile = "secret_key"
 // EnsureSecret makes sure SecretKey is set. When it is empty, it is read
 // from <DataDir>/secret_key, or, when that file does not exist, 32 random
 // bytes are generated, hex-encoded and kept there (file mode 0600, data
-// directory created with mode 0700), so that sessions and tokens signed
-// with the key survive a restart.
-//
-// The file is written to a temporary name, synced, and then linked into
-// place; linking fails when the file exists, so when two processes start
-// at once both end up with the key of the one that got there first.
+// directory created with mode 0700), so that what it signs survives a
+// restart.
 func (c *Config) EnsureSecret() error {
 	if c.SecretKey != "" {
 		return nil
@@ -71,49 +69,22 @@ func createSecret(dir, path string) (string, error) {
 		return "", fmt.Errorf("config: secret key: %w", err)
 	}
 	key := hex.EncodeToString(raw[:])
-
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("config: secret key: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, ".secret_key-*") // CreateTemp uses mode 0600.
+	f, err := durable.Create(dir, ".secret_key-*")
 	if err != nil {
 		return "", fmt.Errorf("config: secret key: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.WriteString(key + "\n")
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	defer f.Abort()
+	if _, err := f.WriteString(key + "\n"); err != nil {
 		return "", fmt.Errorf("config: secret key: %w", err)
 	}
-
-	err = os.Link(tmp.Name(), path)
-	switch {
-	case errors.Is(err, fs.ErrExist):
+	// CommitNew never replaces: when two processes start at once, both
+	// end up with the key of the one that got there first.
+	err = f.CommitNew(path)
+	if errors.Is(err, fs.ErrExist) {
 		return readSecret(path)
-	case err != nil:
-		// Some file systems cannot hard-link; a rename is as atomic,
-		// only without the first-one-wins rule.
-		if err := os.Rename(tmp.Name(), path); err != nil {
-			return "", fmt.Errorf("config: secret key: %w", err)
-		}
 	}
-	if err := syncDir(dir); err != nil {
+	if err != nil {
 		return "", fmt.Errorf("config: secret key: %w", err)
 	}
 	return key, nil
-}
-
-// syncDir makes a new directory entry durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

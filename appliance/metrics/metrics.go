@@ -3,9 +3,10 @@
 // exposition format.
 //
 // New registers everything; the API reports each request through
-// ObserveRequest, the chat service's events go through Event, and Store
-// wraps the store so that every call's latency is measured. The gauges
-// for open streams and backups read their values when scraped. The names:
+// ObserveRequest, the store each operation through ObserveStore (its
+// storage.Observer), and posted messages come through MessagePosted. The
+// gauges for open streams and backups read their values, given by
+// WatchStreams and WatchBackups, when scraped. The names:
 //
 //	makechat_http_requests_total{route,method,code}
 //	makechat_http_request_duration_seconds{route}
@@ -21,6 +22,8 @@
 package metrics
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -28,16 +31,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-)
 
-// Sources are the values the gauges read when scraped.
-type Sources struct {
-	// Streams is the number of open WebSocket streams.
-	Streams func() int
-	// Backups is when the last backup succeeded (zero if none) and how
-	// many have failed.
-	Backups func() (lastSuccess time.Time, failures int)
-}
+	"github.com/makechat/makechat/storage"
+)
 
 // Metrics holds the collectors of one server.
 type Metrics struct {
@@ -47,11 +43,12 @@ type Metrics struct {
 	messages    prometheus.Counter
 	storeTime   *prometheus.HistogramVec
 	storeErrors *prometheus.CounterVec
+	started     time.Time
 }
 
 // New registers the metrics; started is when the server started (the
 // backup age counts from it until a backup succeeds).
-func New(src Sources, started time.Time) *Metrics {
+func New(started time.Time) *Metrics {
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -80,38 +77,8 @@ func New(src Sources, started time.Time) *Metrics {
 	m.reg.MustRegister(m.requests, m.latency, m.messages, m.storeTime, m.storeErrors,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "makechat_streams_open",
-			Help: "Open WebSocket streams.",
-		}, func() float64 { return float64(src.Streams()) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "makechat_backup_last_success_timestamp_seconds",
-			Help: "Unix time of the last successful backup; 0 if none since the server started.",
-		}, func() float64 {
-			last, _ := src.Backups()
-			if last.IsZero() {
-				return 0
-			}
-			return float64(last.UnixNano()) / 1e9
-		}),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "makechat_backup_age_seconds",
-			Help: "Seconds since the last successful backup, or since the server started if none succeeded yet.",
-		}, func() float64 {
-			last, _ := src.Backups()
-			if last.IsZero() {
-				last = started
-			}
-			return time.Since(last).Seconds()
-		}),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "makechat_backup_failures_total",
-			Help: "Backups that failed since the server started.",
-		}, func() float64 {
-			_, failures := src.Backups()
-			return float64(failures)
-		}),
 	)
+	m.started = started
 	return m
 }
 
@@ -131,6 +98,58 @@ func (m *Metrics) ObserveRequest(route, method string, code int, d time.Duration
 	m.requests.WithLabelValues(route, method, strconv.Itoa(code)).Inc()
 	if route != "/api/stream" {
 		m.latency.WithLabelValues(route).Observe(d.Seconds())
+	}
+}
+
+// WatchStreams makes makechat_streams_open read count when scraped.
+func (m *Metrics) WatchStreams(count func() int) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "makechat_streams_open",
+		Help: "Open WebSocket streams.",
+	}, func() float64 { return float64(count()) }))
+}
+
+// WatchBackups makes the backup metrics read status when scraped: when
+// the last backup succeeded (zero if none) and how many have failed.
+func (m *Metrics) WatchBackups(status func() (lastSuccess time.Time, failures int)) {
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "makechat_backup_last_success_timestamp_seconds",
+			Help: "Unix time of the last successful backup; 0 if none since the server started.",
+		}, func() float64 {
+			last, _ := status()
+			if last.IsZero() {
+				return 0
+			}
+			return float64(last.UnixNano()) / 1e9
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "makechat_backup_age_seconds",
+			Help: "Seconds since the last successful backup, or since the server started if none succeeded yet.",
+		}, func() float64 {
+			last, _ := status()
+			if last.IsZero() {
+				last = m.started
+			}
+			return time.Since(last).Seconds()
+		}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "makechat_backup_failures_total",
+			Help: "Backups that failed since the server started.",
+		}, func() float64 {
+			_, failures := status()
+			return float64(failures)
+		}),
+	)
+}
+
+// ObserveStore records one store operation: its latency, and a fault
+// unless its error is an answer (not found, duplicate) or the caller
+// going away. It is the stores' storage.Observer.
+func (m *Metrics) ObserveStore(op string, took time.Duration, err error) {
+	m.storeTime.WithLabelValues(op).Observe(took.Seconds())
+	if err != nil && !errors.Is(err, storage.ErrNotFound) && !errors.Is(err, storage.ErrDuplicate) && !errors.Is(err, context.Canceled) {
+		m.storeErrors.WithLabelValues(op).Inc()
 	}
 }
 

@@ -95,7 +95,7 @@ func newWorld(t *testing.T, seed func(ctx context.Context, w *world, svc *chat.S
 
 // offline opens the store while no server runs, as the command line does.
 func (w *world) offline(f func(ctx context.Context, svc *chat.Service)) {
-	st, err := appliance.OpenStore(w.cfg, 5*time.Second)
+	st, err := appliance.OpenStore(w.cfg, appliance.StoreOptions{LockWait: 5 * time.Second})
 	require.NoError(w.t, err)
 	defer st.Close()
 	svc, err := appliance.NewChat(context.Background(), w.cfg, st, nil)

@@ -40,13 +40,19 @@ type Options struct {
 	// Timeout is how long Open waits for the file lock before it gives up
 	// with ErrLocked. Zero means DefaultTimeout.
 	Timeout time.Duration
+	// Log, if not nil, is told of each migration Open runs (see
+	// migrate.go), one line as it starts and one as it ends.
+	Log func(msg string)
+	// Observe, if not nil, is told of every operation (for metrics).
+	Observe storage.Observer
 }
 
 // Store is a storage.Store kept in one bbolt file. It is safe for
 // concurrent use.
 type Store struct {
-	db     *bbolt.DB
-	commit *committer
+	db      *bbolt.DB
+	commit  *committer
+	observe storage.Observer // nil: none
 
 	// mu is held shared by every call and exclusively by Close, so that
 	// Close waits for the calls in flight (including their batched
@@ -65,6 +71,7 @@ var (
 	bucketUsersByEmail   = []byte("users_by_email")
 	bucketSessions       = []byte("sessions")
 	bucketSessionsByUser = []byte("sessions_by_user")
+	bucketSessionsByExp  = []byte("sessions_by_expiry")
 	bucketTokens         = []byte("tokens")
 	bucketTokensByHash   = []byte("tokens_by_hash")
 	bucketTokensByUser   = []byte("tokens_by_user")
@@ -85,17 +92,13 @@ var (
 var allBuckets = [][]byte{
 	bucketMeta,
 	bucketUsers, bucketUsersByName, bucketUsersByEmail,
-	bucketSessions, bucketSessionsByUser,
+	bucketSessions, bucketSessionsByUser, bucketSessionsByExp,
 	bucketTokens, bucketTokensByHash, bucketTokensByUser,
 	bucketRooms, bucketRoomsByName,
 	bucketMembers, bucketMembersByRoom, bucketMembersByUser,
 	bucketMessages, bucketMessageConv, bucketDirectPartners, bucketSearch,
 	bucketHooks, bucketHooksBySecret, bucketHooksByRoom,
 }
-
-// schemaVersion is the layout this code reads and writes. A change to the
-// layout bumps it and teaches Open to migrate files of the older version.
-const schemaVersion = 1
 
 var keySchema = []byte("schema")
 
@@ -133,28 +136,19 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
 	}
-	if err := db.Update(prepare); err != nil {
+	if err := migrate(db, opts.Log); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
 	}
-	return &Store{db: db, commit: newCommitter(db)}, nil
+	return &Store{db: db, commit: newCommitter(db), observe: opts.Observe}, nil
 }
 
-// prepare creates the buckets of a new file and checks the schema version
-// of an existing one.
+// prepare creates the buckets that do not exist yet.
 func prepare(tx *bbolt.Tx) error {
 	for _, name := range allBuckets {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
-	}
-	meta := tx.Bucket(bucketMeta)
-	v := meta.Get(keySchema)
-	if v == nil {
-		return meta.Put(keySchema, []byte(strconv.Itoa(schemaVersion)))
-	}
-	if n, err := strconv.Atoi(string(v)); err != nil || n != schemaVersion {
-		return fmt.Errorf("schema version %q is not %d, the one this program knows", v, schemaVersion)
 	}
 	return nil
 }
@@ -194,7 +188,10 @@ func (s *Store) update(ctx context.Context, op string, fn func(*bbolt.Tx) error)
 // run is what view and update share: it honours a cancelled ctx, refuses
 // a closed store, runs fn through begin (View or the committer) and wraps the
 // error with op. The storage sentinels stay reachable through errors.Is.
-func (s *Store) run(ctx context.Context, op string, begin func(func(*bbolt.Tx) error) error, fn func(*bbolt.Tx) error) error {
+func (s *Store) run(ctx context.Context, op string, begin func(func(*bbolt.Tx) error) error, fn func(*bbolt.Tx) error) (err error) {
+	if s.observe != nil {
+		defer func(start time.Time) { s.observe(op, time.Since(start), err) }(time.Now())
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -203,7 +200,7 @@ func (s *Store) run(ctx context.Context, op string, begin func(func(*bbolt.Tx) e
 	if s.closed {
 		return storage.ErrClosed
 	}
-	err := begin(fn)
+	err = begin(fn)
 	switch {
 	case err == nil:
 		return nil

@@ -2,8 +2,10 @@ package bolt_test
 
 import (
 	"bufio"
+	"compress/gzip"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.etcd.io/bbolt"
 
@@ -72,21 +75,120 @@ func TestOpen_CreatesAPrivateDirectoryAndFile(t *testing.T) {
 	require.Zero(t, info.Mode().Perm()&0o077, "the store is readable by its owner only, not %v", info.Mode())
 }
 
-func TestOpen_RefusesAnUnknownSchemaVersion(t *testing.T) {
+func TestOpen_RefusesANewerSchemaInOneLineAndLeavesTheFileAlone(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "makechat.db")
 	s, err := bolt.Open(path, bolt.Options{})
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
+	setSchema(t, path, "99")
 
+	_, err = bolt.Open(path, bolt.Options{})
+	require.ErrorIs(t, err, storage.ErrNewerSchema)
+	assert.Contains(t, err.Error(), "schema version 99; this one reads up to 2")
+	assert.NotContains(t, err.Error(), "\n")
+	assert.Equal(t, "99", schemaOf(t, path), "a refused file is not touched")
+
+	setSchema(t, path, "two")
+	_, err = bolt.Open(path, bolt.Options{})
+	require.ErrorContains(t, err, `schema version "two" is not a version number`)
+}
+
+// fixture copies the v1 upgrade fixture's store (testdata/upgrade) into a
+// new directory and returns its path.
+func fixture(t *testing.T) string {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "..", "testdata", "upgrade", "v1", "makechat.db.gz"))
+	require.NoError(t, err)
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "makechat.db")
+	out, err := os.Create(path)
+	require.NoError(t, err)
+	_, err = io.Copy(out, zr)
+	require.NoError(t, err)
+	require.NoError(t, out.Close())
+	return path
+}
+
+func TestOpen_MigratesTheV1Fixture(t *testing.T) {
+	path := fixture(t)
+	require.Equal(t, "1", schemaOf(t, path))
+	var log []string
+	s, err := bolt.Open(path, bolt.Options{Log: func(msg string) { log = append(log, msg) }})
+	require.NoError(t, err)
+	defer s.Close()
+	require.Len(t, log, 2)
+	assert.Contains(t, log[0], "migrating the store from schema version 1 to 2")
+	assert.Contains(t, log[1], "migrated the store to schema version 2")
+
+	ctx := t.Context()
+	counts, err := s.Counts(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{"users": 2, "sessions": 2, "tokens": 1, "rooms": 3, "members": 5, "messages": 36, "hooks": 1}, counts)
+	// The new index serves the sweep: no session of the fixture has
+	// expired, and all of them have a year from now.
+	n, err := s.DeleteExpiredSessions(ctx, time.Now())
+	require.NoError(t, err)
+	assert.Zero(t, n)
+	n, err = s.DeleteExpiredSessions(ctx, time.Now().Add(2*365*24*time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	require.NoError(t, s.Close())
+	assert.Equal(t, "2", schemaOf(t, path))
+
+	// A second open has nothing to migrate.
+	log = nil
+	s, err = bolt.Open(path, bolt.Options{Log: func(msg string) { log = append(log, msg) }})
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	assert.Empty(t, log)
+}
+
+func TestOpen_AnInterruptedMigrationRunsAgainFromItsStart(t *testing.T) {
+	path := fixture(t)
+	// What a migration killed half-way would leave, had it not run in one
+	// transaction: an index bucket with a stray entry, the version still 1.
 	db, err := bbolt.Open(path, 0o600, nil)
 	require.NoError(t, err)
 	require.NoError(t, db.Update(func(tx *bbolt.Tx) error {
-		return tx.Bucket([]byte("meta")).Put([]byte("schema"), []byte("2"))
+		b, err := tx.CreateBucketIfNotExists([]byte("sessions_by_expiry"))
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte("\x00\x00\x00\x00\x00\x00\x00\x01stray"), []byte{})
 	}))
 	require.NoError(t, db.Close())
 
-	_, err = bolt.Open(path, bolt.Options{})
-	require.ErrorContains(t, err, "schema version")
+	s, err := bolt.Open(path, bolt.Options{})
+	require.NoError(t, err)
+	defer s.Close()
+	n, err := s.DeleteExpiredSessions(t.Context(), time.Now().Add(2*365*24*time.Hour))
+	require.NoError(t, err, "the stray entry is gone with the rebuilt index")
+	assert.Equal(t, 2, n)
+}
+
+func setSchema(t *testing.T, path, v string) {
+	t.Helper()
+	db, err := bbolt.Open(path, 0o600, nil)
+	require.NoError(t, err)
+	require.NoError(t, db.Update(func(tx *bbolt.Tx) error {
+		return tx.Bucket([]byte("meta")).Put([]byte("schema"), []byte(v))
+	}))
+	require.NoError(t, db.Close())
+}
+
+func schemaOf(t *testing.T, path string) string {
+	t.Helper()
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true})
+	require.NoError(t, err)
+	defer db.Close()
+	var v string
+	require.NoError(t, db.View(func(tx *bbolt.Tx) error {
+		v = string(tx.Bucket([]byte("meta")).Get([]byte("schema")))
+		return nil
+	}))
+	return v
 }
 
 func TestReopen_KeepsEverythingAtFullPrecision(t *testing.T) {

@@ -41,6 +41,7 @@ and the lists a cascade has to find:
 	users_by_email    folded email -> user id
 	sessions          key hash -> Session
 	sessions_by_user  user id + key hash -> (empty)
+	sessions_by_expiry  expiry (8 bytes, Unix ms) + key hash -> (empty)
 	tokens            id -> Token
 	tokens_by_hash    hash -> token id
 	tokens_by_user    user id + token id -> (empty)
@@ -57,6 +58,17 @@ and the lists a cascade has to find:
 	hooks_by_secret   secret hash -> hook id
 	hooks_by_room     room id + hook id -> (empty)
 	meta              "schema" -> schema version, in decimal
+
+# Upgrades
+
+The file carries its schema version. Open brings an older file up to
+date by running the migrations it lacks, in order, each in one
+transaction with the version it leaves (migrate.go), so a migration cut
+short by a crash leaves the file as it was and runs again at the next
+Open; each is logged through Options.Log. A file written by a newer
+makechat is refused with ErrNewerSchema before anything is written. The
+v1 fixture in testdata/upgrade is opened, migrated and served by the
+tests of every build.
 
 # Messages
 
@@ -83,8 +95,8 @@ vocabulary those are spread over the index, and a group commit writes one
 page for nearly every posting in it: that, not the message itself, is
 what bounds posting throughput on a long history (BenchmarkCreateMessage).
 
-The meta bucket's schema version (now 1) lets a later version recognise an
-older file and migrate it; Open refuses a file of any other version.
+The meta bucket's schema version (now 2) lets a later version recognise an
+older file and migrate it (see Upgrades).
 
 # Text
 

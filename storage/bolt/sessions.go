@@ -3,7 +3,7 @@ package bolt
 import (
 	"bytes"
 	"context"
-	"encoding/json"
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"time"
@@ -28,7 +28,19 @@ func insertSession(tx *bbolt.Tx, sess storage.Session) error {
 	if err := put(sessions, k, sess); err != nil {
 		return err
 	}
+	if err := tx.Bucket(bucketSessionsByExp).Put(expiryKey(sess.Expires, k), []byte{}); err != nil {
+		return err
+	}
 	return tx.Bucket(bucketSessionsByUser).Put(pair(sess.User, k), []byte{})
+}
+
+// expiryKey is a session's key in sessions_by_expiry: its expiry as 8
+// big-endian bytes of Unix milliseconds (so the index is in expiry
+// order), then its key hash.
+func expiryKey(expires time.Time, k []byte) []byte {
+	out := make([]byte, 8, 8+len(k))
+	binary.BigEndian.PutUint64(out, uint64(max(expires.UnixMilli(), 0)))
+	return append(out, k...)
 }
 
 // SessionByKey finds a session by the hash of its key.
@@ -79,46 +91,42 @@ func (s *Store) DeleteSession(ctx context.Context, keyHash string) error {
 		if err != nil {
 			return err
 		}
-		return deleteSession(tx, sess.User, hashKey(keyHash))
+		return deleteSession(tx, sess, hashKey(keyHash))
 	})
 }
 
-func deleteSession(tx *bbolt.Tx, user storage.ID, k []byte) error {
+// deleteSession removes sess, stored under k, and its index entries.
+func deleteSession(tx *bbolt.Tx, sess storage.Session, k []byte) error {
 	if err := tx.Bucket(bucketSessions).Delete(k); err != nil {
 		return err
 	}
-	return tx.Bucket(bucketSessionsByUser).Delete(pair(user, k))
+	if err := tx.Bucket(bucketSessionsByExp).Delete(expiryKey(sess.Expires, k)); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketSessionsByUser).Delete(pair(sess.User, k))
 }
 
-// DeleteExpiredSessions removes the sessions that expired before now. It
-// reads every session, which is fine for a periodic sweep.
+// DeleteExpiredSessions removes the sessions that expired before now,
+// reading only those, through sessions_by_expiry.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {
 	var n int
 	err := s.update(ctx, "delete expired sessions", func(tx *bbolt.Tx) error {
-		type expired struct {
-			user storage.ID
-			key  []byte
+		n = 0
+		var gone [][]byte
+		c := tx.Bucket(bucketSessionsByExp).Cursor()
+		for k, _ := c.First(); k != nil && int64(binary.BigEndian.Uint64(k[:8])) < now.UnixMilli(); k, _ = c.Next() {
+			gone = append(gone, bytes.Clone(k[8:]))
 		}
-		var gone []expired
-		c := tx.Bucket(bucketSessions).Cursor()
-		for k, data := c.First(); k != nil; k, data = c.Next() {
-			var sess struct {
-				User    storage.ID `json:"user"`
-				Expires time.Time  `json:"expires"`
+		for _, k := range gone {
+			sess, err := get[storage.Session](tx.Bucket(bucketSessions), k)
+			if err != nil {
+				return fmt.Errorf("session %x of the expiry index: %w", k, err)
 			}
-			if err := json.Unmarshal(data, &sess); err != nil {
-				return fmt.Errorf("decode record %x: %w", k, err)
-			}
-			if sess.Expires.Before(now) {
-				gone = append(gone, expired{sess.User, append([]byte(nil), k...)})
-			}
-		}
-		for _, e := range gone {
-			if err := deleteSession(tx, e.user, e.key); err != nil {
+			if err := deleteSession(tx, sess, k); err != nil {
 				return err
 			}
+			n++
 		}
-		n = len(gone)
 		return nil
 	})
 	if err != nil {
@@ -141,7 +149,12 @@ func (s *Store) DeleteUserSessions(ctx context.Context, user storage.ID) (int, e
 func deleteSessionsOf(tx *bbolt.Tx, user storage.ID) (int, error) {
 	entries := prefixed(tx.Bucket(bucketSessionsByUser), user)
 	for _, e := range entries {
-		if err := deleteSession(tx, user, e.key[len(user):]); err != nil {
+		k := e.key[len(user):]
+		sess, err := get[storage.Session](tx.Bucket(bucketSessions), k)
+		if err != nil {
+			return 0, fmt.Errorf("session %x of user %s: %w", k, user.Hex(), err)
+		}
+		if err := deleteSession(tx, sess, k); err != nil {
 			return 0, err
 		}
 	}

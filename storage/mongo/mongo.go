@@ -33,13 +33,16 @@ type Options struct {
 	// Timeout is the server selection and connect timeout. Zero means
 	// DefaultTimeout.
 	Timeout time.Duration
+	// Observe, if not nil, is told of every operation (for metrics).
+	Observe storage.Observer
 }
 
 // Store is a storage.Store kept in a MongoDB database. It is safe for
 // concurrent use.
 type Store struct {
-	client *mongo.Client
-	db     *mongo.Database
+	observe storage.Observer // nil: none
+	client  *mongo.Client
+	db      *mongo.Database
 	// snapshot: the server keeps snapshots (a replica set or a sharded
 	// cluster), so Export reads in one snapshot session.
 	snapshot bool
@@ -98,7 +101,7 @@ func Open(ctx context.Context, uri string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mongo: connect to %s: %w", where, err)
 	}
-	s := &Store{client: client, db: client.Database(dbName)}
+	s := &Store{client: client, db: client.Database(dbName), observe: opts.Observe}
 	for _, c := range []struct {
 		c    **mongo.Collection
 		name string
@@ -172,7 +175,10 @@ func (s *Store) Ping(ctx context.Context) error {
 // do runs fn on behalf of the method op: it honours a cancelled ctx,
 // refuses a closed store and maps the driver's errors to the storage
 // sentinels (see mapErr).
-func (s *Store) do(ctx context.Context, op string, fn func(ctx context.Context) error) error {
+func (s *Store) do(ctx context.Context, op string, fn func(ctx context.Context) error) (err error) {
+	if s.observe != nil {
+		defer func(start time.Time) { s.observe(op, time.Since(start), err) }(time.Now())
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}

@@ -195,3 +195,31 @@ func TestOpen_ReopensADatabaseWithoutAnyMember(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "empty", got.Name)
 }
+
+func TestOpen_ADatabaseOfANewerMakechatIsRefusedInOneLine(t *testing.T) {
+	uri := ferret(t).NewDatabase(t)
+	openURI(t, uri).Close()
+	db := raw(t, uri)
+	res, err := db.Collection("makechat_meta").UpdateOne(context.Background(), bson.D{{Key: "_id", Value: "schema"}}, bson.D{{Key: "$set", Value: bson.D{{Key: "version", Value: 99}}}})
+	require.NoError(t, err)
+	require.EqualValues(t, 1, res.MatchedCount)
+
+	_, err = mongo.Open(context.Background(), uri, mongo.Options{})
+	require.ErrorIs(t, err, storage.ErrNewerSchema)
+	require.Contains(t, err.Error(), "schema version 99; this one reads up to 1")
+	require.NotContains(t, err.Error(), "\n")
+}
+
+func TestOpen_ObservesEveryOperation(t *testing.T) {
+	uri := ferret(t).NewDatabase(t)
+	var ops []string
+	st, err := mongo.Open(context.Background(), uri, mongo.Options{Observe: func(op string, took time.Duration, err error) {
+		ops = append(ops, op)
+	}})
+	require.NoError(t, err)
+	defer st.Close()
+	ops = nil
+	_, err = st.UserByName(context.Background(), "nobody")
+	require.ErrorIs(t, err, storage.ErrNotFound)
+	require.Equal(t, []string{"get user by name"}, ops)
+}

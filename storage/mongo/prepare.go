@@ -40,8 +40,10 @@ func (s *Store) prepare(ctx context.Context) error {
 		}
 	case err != nil:
 		return fmt.Errorf("read schema version: %w", err)
-	case meta.Version != schemaVersion:
-		return fmt.Errorf("schema version %d is not %d, the one this program knows", meta.Version, schemaVersion)
+	case meta.Version > schemaVersion:
+		return fmt.Errorf("%w (schema version %d; this one reads up to %d): run that makechat, or restore a backup into a new database", storage.ErrNewerSchema, meta.Version, schemaVersion)
+	case meta.Version < 1:
+		return fmt.Errorf("schema version %d is not a version number", meta.Version)
 	}
 	if err := s.createIndexes(ctx); err != nil {
 		return err

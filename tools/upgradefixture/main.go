@@ -133,7 +133,9 @@ func run(binary, out string) error {
 		return err
 	}
 	f.AdminToken = tok.Value
-	var bob struct{ ID oid `json:"_id"` }
+	var bob struct {
+		ID oid `json:"_id"`
+	}
 	if err := c.call("POST", "/api/users", "", f.AdminToken, `{"username": "bob", "email": "bob@example.com", "password": "`+f.BobPassword+`"}`, 201, &bob); err != nil {
 		return err
 	}
@@ -142,7 +144,9 @@ func run(binary, out string) error {
 		{"secret plans", `{"name": "secret plans", "is_open": false, "is_visible": false}`},
 		{"Café ☕ 日本", `{"name": "Café ☕ 日本"}`},
 	} {
-		var room struct{ ID oid `json:"_id"` }
+		var room struct {
+			ID oid `json:"_id"`
+		}
 		if err := c.call("POST", "/api/rooms", "", f.AdminToken, r.body, 201, &room); err != nil {
 			return err
 		}
@@ -158,7 +162,9 @@ func run(binary, out string) error {
 		return err
 	}
 	post := func(session, token, room, text string) (string, error) {
-		var m struct{ ID oid `json:"_id"` }
+		var m struct {
+			ID oid `json:"_id"`
+		}
 		err := c.call("POST", "/api/messages", session, token, fmt.Sprintf(`{"room": %q, "text": %q}`, room, text), 201, &m)
 		return m.ID.OID, err
 	}
@@ -202,7 +208,9 @@ func run(binary, out string) error {
 	if err := c.call("POST", "/api/messages", "", f.AdminToken, `{"recipient": "`+bob.ID.OID+`", "text": "`+f.DirectTexts[0]+`"}`, 201, nil); err != nil {
 		return err
 	}
-	var admin struct{ ID oid `json:"_id"` }
+	var admin struct {
+		ID oid `json:"_id"`
+	}
 	if err := c.call("GET", "/api/me", "", f.AdminToken, "", 200, &admin); err != nil {
 		return err
 	}
