@@ -1,5 +1,5 @@
-// Small pieces shared by the chat and the admin: the modal dialog,
-// relative times, and focus handling.
+// Small pieces of the interface, for the chat and the admin: the modal
+// dialog, labelled fields, relative times, and text boxes that grow.
 
 import {el} from './render.js';
 
@@ -70,6 +70,12 @@ export function dayLabel(d) {
   y.setDate(now.getDate() - 1);
   if (d.toDateString() === y.toDateString()) return 'Yesterday';
   return d.toLocaleDateString([], {weekday: 'long', year: 'numeric', month: 'long', day: 'numeric'});
+}
+
+// grow makes a text box as tall as its text, up to a limit.
+export function grow(ta) {
+  ta.style.height = 'auto';
+  ta.style.height = Math.min(ta.scrollHeight + 2, 200) + 'px';
 }
 
 export function show(node, on) { node.hidden = !on; }

@@ -1,0 +1,95 @@
+// The user's menu: API tokens, the account (password and sessions), and
+// the theme. Logging out is session.js's.
+
+import * as api from './api.js';
+import {el} from './render.js';
+import {dialog, field} from './ui.js';
+import {$} from './state.js';
+
+const {oid, when} = api;
+
+$('tokens').addEventListener('click', async () => {
+  const list = el('ul', {className: 'pick'});
+  const shown = el('div');
+  const fill = async () => {
+    const ts = await api.get('/api/tokens');
+    list.replaceChildren(...(ts.length ? ts.map(t => el('li', {},
+      el('span', {className: 'name'}, t.name),
+      el('span', {className: 'muted'}, t.last_used ? 'used ' + when(t.last_used).toLocaleDateString() : 'never used'),
+      el('button', {type: 'button', className: 'danger', onclick: async () => { await api.del('/api/tokens/' + oid(t._id)); fill(); }}, 'Revoke')))
+      : [el('li', {className: 'muted'}, 'No tokens yet.')]));
+  };
+  const name = field('New token name', {maxLength: 120});
+  const make = el('button', {type: 'button', onclick: async () => {
+    try {
+      const t = await api.post('/api/tokens', {name: name.querySelector('input').value});
+      shown.replaceChildren(el('p', {}, 'Copy it now: it is shown only this once. Send it as the X-Auth-Token header.'),
+        el('p', {className: 'secret'}, t.value));
+      name.querySelector('input').value = '';
+      fill();
+    } catch (ex) { shown.replaceChildren(el('p', {className: 'error'}, ex.message)); }
+  }}, 'Create token');
+  await fill();
+  dialog({title: 'Your API tokens', body: el('div', {}, el('p', {className: 'muted'}, 'Tokens let bots and scripts act as you.'), list, name, make, shown)});
+});
+
+// The account: one's own password, and the sessions one is logged in
+// with, each of which can be ended from here.
+$('account').addEventListener('click', async () => {
+  const sessions = el('ul', {className: 'pick', 'aria-label': 'Your sessions'});
+  const fill = async () => {
+    const ss = await api.get('/api/sessions');
+    sessions.replaceChildren(...ss.map(s => el('li', {},
+      el('span', {className: 'name'}, browserName(s.user_agent) + (s.current ? ' (this browser)' : '')),
+      el('span', {className: 'muted'}, `${s.address || 'unknown address'}, since ${when(s.created).toLocaleString()}`),
+      s.current ? null : el('button', {type: 'button', className: 'danger',
+        onclick: async () => { await api.del('/api/sessions/' + oid(s._id)); fill(); }}, 'Log out'))));
+  };
+  const cur = field('Current password', {type: 'password', autocomplete: 'current-password'});
+  const next = field('New password (at least 8 characters)', {type: 'password', autocomplete: 'new-password', minLength: 8});
+  const again = field('New password again', {type: 'password', autocomplete: 'new-password'});
+  const note = el('p', {role: 'status'});
+  const input = (f) => f.querySelector('input');
+  const change = el('button', {type: 'button', onclick: async () => {
+    note.className = 'error';
+    if (input(next).value !== input(again).value) { note.textContent = 'The two new passwords differ.'; return; }
+    try {
+      await api.post('/api/me/password', {current_password: input(cur).value, new_password: input(next).value});
+      [cur, next, again].forEach(f => { input(f).value = ''; });
+      note.className = 'muted';
+      note.textContent = 'Password changed. Your other sessions have been logged out.';
+      fill();
+    } catch (ex) { note.textContent = ex.message; }
+  }}, 'Change password');
+  await fill();
+  dialog({title: 'Your account', body: el('div', {},
+    el('h3', {}, 'Password'), cur, next, again, change, note,
+    el('h3', {}, 'Where you are logged in'), sessions)});
+});
+
+// browserName makes a User-Agent readable: "Firefox on Linux".
+function browserName(ua) {
+  if (!ua) return 'Unknown browser';
+  const b = [['Edg/', 'Edge'], ['OPR/', 'Opera'], ['Firefox/', 'Firefox'], ['Chrome/', 'Chrome'], ['Safari/', 'Safari'], ['curl/', 'curl']]
+    .find(([k]) => ua.includes(k));
+  const os = [['Android', 'Android'], ['iPhone', 'iPhone'], ['iPad', 'iPad'], ['Windows', 'Windows'], ['Mac OS', 'macOS'], ['CrOS', 'ChromeOS'], ['Linux', 'Linux']]
+    .find(([k]) => ua.includes(k));
+  if (!b) return ua.slice(0, 60);
+  return b[1] + (os ? ' on ' + os[1] : '');
+}
+
+// The theme follows the system unless the user picks one; the choice is
+// kept in this browser.
+const THEMES = ['system', 'light', 'dark'];
+function applyTheme(t) {
+  if (t === 'system') delete document.documentElement.dataset.theme;
+  else document.documentElement.dataset.theme = t;
+  $('theme').textContent = 'Theme: ' + t;
+}
+applyTheme(localStorage.getItem('makechat.theme') || 'system');
+$('theme').addEventListener('click', () => {
+  const cur = localStorage.getItem('makechat.theme') || 'system';
+  const next = THEMES[(THEMES.indexOf(cur) + 1) % THEMES.length];
+  localStorage.setItem('makechat.theme', next);
+  applyTheme(next);
+});

@@ -1,0 +1,136 @@
+// Routing and logging in: the /login and /register pages, links between
+// them, and boot, which starts the app once the server knows the user:
+// the stream, the room list, and the conversation to open.
+
+import * as api from './api.js';
+import {Stream} from './stream.js';
+import {S, $, byName, openConv} from './state.js';
+import {showAuth, sessionOver} from './session.js';
+import {loadRooms, loadDirects, showEmpty} from './rooms.js';
+import {onEvent, connState, streamCheck} from './live.js';
+import {updateNotifyButton} from './notify.js';
+
+const {oid} = api;
+
+function go(path, replace) {
+  if (location.pathname !== path) history[replace ? 'replaceState' : 'pushState']({}, '', path);
+  route();
+}
+
+export function route() {
+  const p = location.pathname;
+  if (p === '/login' || p === '/register') {
+    if (S.me) return go('/', true);
+    showAuth(p === '/register' ? 'register' : 'login');
+    return;
+  }
+  if (!S.me) boot();
+}
+
+function formError(id, msg) {
+  $(id).textContent = msg || '';
+  $(id).hidden = !msg;
+}
+
+$('login').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  formError('login-error', '');
+  const username = $('login-username').value.trim();
+  const password = $('login-password').value;
+  if (!username || !password) return formError('login-error', 'Enter your username and password.');
+  try {
+    await api.post('/api/login', {username, password}, {quiet401: true});
+    $('login-password').value = '';
+    $('login-note').hidden = true;
+    const next = new URLSearchParams(location.search).get('next');
+    if (next === '/makechat/admin') { location.href = next; return; }
+    go('/', true);
+  } catch (ex) {
+    formError('login-error', ex.message);
+    $('login-password').select();
+  }
+});
+
+$('register').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  formError('register-error', '');
+  const v = (id) => $(id).value;
+  if (v('reg-password1') !== v('reg-password2')) return formError('register-error', 'The two passwords differ.');
+  try {
+    await api.post('/api/register', {username: v('reg-username').trim(), email: v('reg-email').trim(),
+      password1: v('reg-password1'), password2: v('reg-password2')}, {quiet401: true});
+    go('/', true);
+  } catch (ex) {
+    formError('register-error', ex.status === 403 && !ex.message.includes('origin')
+      ? 'Registration is closed on this server: ask an administrator for an account.' : ex.message);
+  }
+});
+
+document.addEventListener('click', (e) => {
+  const a = e.target.closest('a[data-route]');
+  if (a && !e.ctrlKey && !e.metaKey && !e.shiftKey) {
+    e.preventDefault();
+    go(a.dataset.route);
+  }
+});
+window.addEventListener('popstate', route);
+
+async function boot() {
+  // The first three questions go out together; if the session is over,
+  // the ping says so and the other two are dropped.
+  const quiet = {quiet401: true};
+  let roomsP = api.all('/api/rooms?limit=100', quiet);
+  let directsP = api.get('/api/directs', quiet);
+  roomsP.catch(() => {});
+  directsP.catch(() => {});
+  let p;
+  try {
+    p = await api.get('/api/me', quiet);
+  } catch (ex) {
+    if (ex.status === 401) {
+      history.replaceState({}, '', '/login');
+      showAuth('login', '');
+      return;
+    }
+    showAuth('login', ex.message);
+    return;
+  }
+  S.me = {id: oid(p._id), username: p.username, admin: p.is_superuser};
+  S.names.set(S.me.id, p.username);
+  $('auth').hidden = true;
+  $('app').hidden = false;
+  $('me-name').textContent = p.username;
+  $('admin-link').hidden = !p.is_superuser;
+  $('new-room').hidden = !p.is_superuser;
+  updateNotifyButton();
+  S.stream = new Stream({onEvent, onState: connState, check: streamCheck});
+  S.stream.start();
+  // A failure other than the end of the session (a 503 during a
+  // restart, say) is shown and retried, with growing waits, rather than
+  // leaving an empty page.
+  for (let wait = 1000; ; wait = Math.min(wait * 2, 30000)) {
+    try {
+      await Promise.all([loadRooms(roomsP), loadDirects(directsP)]);
+      break;
+    } catch (ex) {
+      if (ex.status === 401) { sessionOver(); return; }
+      roomsP = directsP = undefined;
+      const c = $('conn');
+      c.textContent = `Could not load your rooms (${ex.message}); trying again…`;
+      c.className = 'conn down';
+      c.hidden = false;
+      await new Promise(resolve => setTimeout(resolve, wait));
+    }
+  }
+  if (document.body.dataset.conn === 'live') $('conn').hidden = true;
+  if (S.cur) return; // the user was quicker
+  const last = localStorage.getItem('makechat.last');
+  const [kind, id] = (last || '').split(':');
+  if (kind === 'room' && S.rooms.get(id)?.joined) openConv('room', id, false);
+  else if (kind === 'dm' && S.directs.has(id)) openConv('dm', id, false);
+  else {
+    const first = [...S.rooms.values()].filter(r => r.joined).sort(byName)[0];
+    if (first) openConv('room', first.id, false);
+    else showEmpty();
+  }
+}

@@ -1,0 +1,151 @@
+// Live updates: the stream's connection state (the "Reconnecting…"
+// banner, and what is read again when it is back) and its events:
+// messages, rooms, members and typing.
+
+import * as api from './api.js';
+import {mentions, el} from './render.js';
+import {S, $, convOf, isCur, opened, convQuery, norm} from './state.js';
+import {sessionOver} from './session.js';
+import {loadRooms, loadDirects, loadMembers, renderSidebar, renderHeader, showEmpty} from './rooms.js';
+import {mergeMessages, renderAll, atBottom, scrollToBottom, appendMessage, replaceMessage, dropMessage} from './messages.js';
+import {markRead} from './conv.js';
+import {typing, clearTyper} from './typing.js';
+import {notify} from './notify.js';
+
+const {oid} = api;
+
+// ---------- the connection ----------
+
+let downSince = 0;
+export function connState(state) {
+  const c = $('conn');
+  if (state === 'live') {
+    // Rooms, new direct partners and the open conversation are read
+    // again: the replay only covers what followed the last event seen.
+    //
+    // Unread counts must not take in the same message twice. When the
+    // stream saw a message before it went down, it resumes after it with
+    // ?since=, and received() counts every missed message as it is
+    // replayed. The server's counts include those messages too, and may
+    // arrive before, during or after the replay, so for the rooms already
+    // counted here the counts are kept and the replay alone adds to them.
+    // Without a message seen there is no replay, and the server's counts
+    // are taken. (A room joined while down takes the server's count, and
+    // its replayed messages may then count twice: rare, and harmless.)
+    if (downSince) {
+      loadRooms(undefined, {keepCounts: Boolean(S.stream.lastId)}).catch(() => {});
+      loadDirects().catch(() => {});
+      catchUp();
+    }
+    downSince = 0;
+    c.hidden = true;
+    c.className = 'conn';
+    document.body.dataset.conn = 'live';
+    return;
+  }
+  document.body.dataset.conn = state;
+  if (state === 'down') {
+    downSince = downSince || Date.now();
+    c.textContent = 'Reconnecting…';
+    c.className = 'conn down';
+    c.hidden = false;
+  }
+}
+
+// catchUp fetches what the current conversation got while the stream was
+// down; the stream's own replay (?since=) brings the same messages, and
+// duplicates are dropped by id, so whichever comes first wins.
+async function catchUp() {
+  const seq = S.openSeq;
+  const last = [...S.msgs].reverse().find(m => !m.pending && !m.failed);
+  if (!S.cur || !last) return;
+  try {
+    const msgs = await api.get(`/api/messages?${convQuery()}&limit=100&after=${last.id}`);
+    if (!opened(seq) || !msgs.length) return;
+    const stick = atBottom();
+    mergeMessages(msgs);
+    renderAll();
+    if (stick) scrollToBottom();
+  } catch { /* the replay covers it */ }
+}
+
+export async function streamCheck() {
+  try {
+    await api.get('/api/ping', {quiet401: true});
+  } catch (ex) {
+    if (ex.status === 401) { sessionOver(); return false; }
+    if (ex.status === 503) $('conn').textContent = 'The server is under maintenance. Reconnecting…';
+    else if (ex.status === 0) $('conn').textContent = 'The server cannot be reached. Reconnecting…';
+  }
+  return true;
+}
+window.addEventListener('online', () => S.stream && S.stream.retryNow());
+
+// ---------- events ----------
+
+export function onEvent(ev) {
+  const d = ev.data || {};
+  switch (ev.event) {
+    case 'message.created': return received(d);
+    case 'message.updated': if (S.cur && isCur(convOf(d))) replaceMessage(d); return;
+    case 'message.deleted': if (S.cur && isCur(convOf(d))) dropMessage(oid(d._id)); return;
+    case 'room.created': case 'room.updated': case 'room.deleted': return roomChanged(ev.event, d);
+    case 'member.added': case 'member.removed': case 'member.updated': return memberChanged(ev.event, d);
+    case 'typing': return typing(d);
+  }
+}
+
+function received(d) {
+  const c = convOf(d);
+  const m = norm(d);
+  if (c.kind === 'dm' && !S.directs.has(c.id)) {
+    S.directs.set(c.id, {username: S.names.get(c.id) || '…', unread: 0, mentions: 0});
+    if (!S.names.has(c.id)) loadDirects().catch(() => {});
+  }
+  const conv = c.kind === 'room' ? S.rooms.get(c.id) : S.directs.get(c.id);
+  const fromMe = m.sender === S.me.id && !m.hookName;
+  clearTyper(m.sender);
+  if (isCur(c)) {
+    if (!S.msgs.some(x => x.id === m.id)) appendMessage(m);
+    if (document.visibilityState === 'visible') markRead();
+  }
+  if (!fromMe && conv && (!isCur(c) || document.visibilityState !== 'visible')) {
+    conv.unread++;
+    if (c.kind === 'dm' || mentions(m.text, S.me.username)) conv.mentions++;
+    renderSidebar();
+  }
+  if (!fromMe && document.visibilityState !== 'visible') notify(c, m);
+}
+
+function roomChanged(name, d) {
+  const id = oid(d._id);
+  if (name === 'room.deleted') {
+    S.rooms.delete(id);
+    if (S.cur && S.cur.kind === 'room' && S.cur.id === id) {
+      showEmpty();
+      $('empty').prepend(el('p', {className: 'note'}, 'The room you were in was deleted.'));
+    }
+  } else {
+    const old = S.rooms.get(id);
+    S.rooms.set(id, {id, name: d.name, is_open: d.is_open, is_visible: d.is_visible, members: d.members.length,
+      joined: old ? old.joined : false, unread: old ? old.unread : 0, mentions: old ? old.mentions : 0, memberList: old?.memberList});
+    if (S.cur && S.cur.kind === 'room' && S.cur.id === id) renderHeader();
+  }
+  renderSidebar();
+}
+
+function memberChanged(name, d) {
+  const room = oid(d.room);
+  const mine = oid(d.profile) === S.me.id;
+  if (d.username) S.names.set(oid(d.profile), d.username);
+  if (mine && name === 'member.removed') {
+    const r = S.rooms.get(room);
+    if (r) r.joined = false;
+    S.mine.delete(room);
+    if (S.cur && S.cur.kind === 'room' && S.cur.id === room) showEmpty();
+    renderSidebar();
+    return;
+  }
+  if (mine && name === 'member.added') { loadRooms().catch(() => {}); return; }
+  if (S.cur && S.cur.kind === 'room' && S.cur.id === room) loadMembers(room).then(() => loadRooms()).catch(() => {});
+}

@@ -1,0 +1,246 @@
+// Rooms and people: the room and direct-message lists in the sidebar (a
+// drawer on phones), the room header, the members of a room, and the
+// dialogs to browse, create and switch between conversations.
+
+import * as api from './api.js';
+import {el, icon} from './render.js';
+import {dialog, field} from './ui.js';
+import {S, $, byName, convName, openConv, ready} from './state.js';
+
+const {oid} = api;
+
+// ---------- the lists and the header ----------
+
+// loadRooms reads the room list; keepCounts keeps the unread counts of the
+// rooms already joined instead of the server's (see connState in live.js).
+export async function loadRooms(prefetched, {keepCounts = false} = {}) {
+  const rooms = await (prefetched || api.all('/api/rooms?limit=100'));
+  const fresh = new Map();
+  for (const r of rooms) {
+    const id = oid(r._id);
+    const old = S.rooms.get(id);
+    const counts = keepCounts && old?.joined && 'unread' in r ? old : {unread: r.unread || 0, mentions: r.mentions || 0};
+    fresh.set(id, {id, name: r.name, is_open: r.is_open, is_visible: r.is_visible, members: r.members.length,
+      joined: 'unread' in r, unread: counts.unread, mentions: counts.mentions, memberList: old?.memberList});
+  }
+  if (S.cur && S.cur.kind === 'room' && fresh.has(S.cur.id)) {
+    const r = fresh.get(S.cur.id);
+    if (document.visibilityState === 'visible') { r.unread = 0; r.mentions = 0; }
+  }
+  S.rooms = fresh;
+  renderSidebar();
+  if (S.cur && S.cur.kind === 'room') renderHeader();
+}
+
+export async function loadDirects(prefetched) {
+  const ds = await (prefetched || api.get('/api/directs'));
+  for (const d of ds) {
+    const id = oid(d.user);
+    S.names.set(id, d.username);
+    const known = S.directs.get(id);
+    if (!known) S.directs.set(id, {username: d.username, unread: 0, mentions: 0});
+    else known.username = d.username; // a partner first seen in an event is named "…"
+  }
+  renderSidebar();
+}
+
+function badge(n, cls, label) {
+  return n ? el('span', {className: 'badge ' + cls, title: label}, n > 999 ? '999+' : String(n),
+    el('span', {className: 'visually-hidden'}, ' ' + label)) : null;
+}
+
+function convButton(kind, id, name, unread, ment, extraIcon) {
+  const current = S.cur && S.cur.kind === kind && S.cur.id === id;
+  return el('li', {},
+    el('button', {type: 'button', className: 'conv' + (unread ? ' unread' : ''), dataset: {kind, id},
+      'aria-current': current ? 'page' : false, onclick: () => {
+        const drawer = $('app').classList.contains('drawer-open');
+        openConv(kind, id);
+        closeDrawer();
+        if (drawer) $('room-title').focus();
+      }},
+    icon(extraIcon), el('span', {className: 'name', dir: 'auto'}, name),
+    badge(ment, 'mention-badge', ment === 1 ? 'mention' : 'mentions'),
+    badge(unread, 'count', 'unread')));
+}
+
+let lastSidebar = '';
+// forgetSidebar makes the next renderSidebar draw the lists anew.
+export function forgetSidebar() { lastSidebar = ''; }
+
+export function renderSidebar() {
+  // Rebuilding must not take the keyboard focus away from a room button.
+  const f = document.activeElement;
+  const refocus = f && f.classList.contains('conv') && $('sidebar').contains(f) ? `button.conv[data-kind="${f.dataset.kind}"][data-id="${f.dataset.id}"]` : '';
+  const rooms = [...S.rooms.values()].filter(r => r.joined).sort(byName);
+  const ds = [...S.directs.entries()].sort((a, b) => a[1].username.localeCompare(b[1].username));
+  // Only what changed is redrawn, so a click never lands on a button
+  // that is being replaced.
+  const sig = JSON.stringify([S.cur, rooms.map(r => [r.id, r.name, r.unread, r.mentions, r.is_open]), ds]);
+  if (sig !== lastSidebar) {
+    lastSidebar = sig;
+    $('rooms').replaceChildren(...rooms.map(r => convButton('room', r.id, r.name, r.unread, r.mentions, r.is_open ? 'hash' : 'lock')));
+    $('directs').replaceChildren(...ds.map(([id, d]) => convButton('dm', id, d.username, d.unread, d.mentions, 'user')));
+    if (refocus) $('sidebar').querySelector(refocus)?.focus();
+  }
+  const unread = rooms.reduce((n, r) => n + r.unread, 0) + ds.reduce((n, [, d]) => n + d.unread, 0);
+  document.title = (unread ? `(${unread}) ` : '') + (S.cur ? convName() + ' · ' : '') + 'makechat';
+}
+
+export function renderHeader() {
+  $('room-title').textContent = convName();
+  const flags = [];
+  const mb = $('members-button');
+  if (S.cur.kind === 'room') {
+    const r = S.rooms.get(S.cur.id);
+    if (r) {
+      flags.push(el('span', {className: 'flag'}, icon(r.is_open ? 'hash' : 'lock', r.is_open ? 'Open room' : 'Closed room')));
+      if (!r.is_visible) flags.push(el('span', {className: 'flag'}, icon('hidden', 'Hidden room')));
+      mb.textContent = r.members === 1 ? '1 member' : `${r.members} members`;
+      mb.hidden = false;
+    }
+  } else {
+    mb.hidden = true;
+  }
+  $('room-flags').replaceChildren(...flags);
+}
+
+export function showEmpty() {
+  S.cur = null;
+  $('room-title').textContent = 'Welcome';
+  $('room-flags').replaceChildren();
+  $('members-button').hidden = true;
+  $('messages').replaceChildren();
+  $('composer').hidden = true;
+  $('history-state').textContent = '';
+  const e = $('empty');
+  e.replaceChildren(el('p', {}, 'You are not in any room yet.'),
+    el('button', {type: 'button', className: 'primary', onclick: browseRooms}, 'Browse rooms'));
+  e.hidden = false;
+  ready();
+}
+
+export async function loadMembers(room) {
+  try {
+    const ms = await api.all(`/api/members?room=${room}&limit=100`);
+    for (const m of ms) {
+      S.names.set(oid(m.profile), m.username);
+      if (oid(m.profile) === S.me.id) {
+        S.mine.set(room, {id: oid(m._id), role: m.role, last_read: oid(m.last_read)});
+      }
+    }
+    const r = S.rooms.get(room);
+    if (r) r.memberList = ms;
+  } catch {
+    // Admins may read rooms they are not members of; names then come later.
+  }
+}
+
+// ---------- dialogs: browse, create, members, switcher ----------
+
+async function browseRooms() {
+  await loadRooms();
+  const open = [...S.rooms.values()].filter(r => !r.joined && (r.is_open || S.me.admin)).sort(byName);
+  const body = open.length ? el('ul', {className: 'pick'}, open.map(r => el('li', {},
+    el('span', {className: 'name', dir: 'auto'}, r.name), el('span', {className: 'muted'}, `${r.members} members`),
+    el('button', {type: 'button', onclick: async (e) => {
+      try {
+        await api.post('/api/members', {room: r.id});
+        r.joined = true;
+        $('dialog').close();
+        await loadRooms();
+        openConv('room', r.id);
+      } catch (ex) { e.target.replaceWith(el('span', {className: 'error'}, ex.message)); }
+    }}, 'Join'))))
+    : el('p', {}, 'There are no other open rooms.');
+  dialog({title: 'Browse rooms', body});
+}
+$('browse').addEventListener('click', browseRooms);
+
+$('new-room').addEventListener('click', () => {
+  const name = field('Name', {required: true, maxLength: 120, dir: 'auto'});
+  const isOpen = field('Open: anyone may join', {type: 'checkbox', checked: true});
+  const isVisible = field('Visible: listed to everyone', {type: 'checkbox', checked: true});
+  dialog({title: 'Create a room', body: el('div', {}, name, isOpen, isVisible), ok: 'Create', onOk: async () => {
+    const r = await api.post('/api/rooms', {name: name.querySelector('input').value,
+      is_open: isOpen.querySelector('input').checked, is_visible: isVisible.querySelector('input').checked});
+    await loadRooms();
+    openConv('room', oid(r._id));
+  }});
+});
+
+$('members-button').addEventListener('click', async () => {
+  if (!S.cur || S.cur.kind !== 'room') return;
+  const room = S.cur.id;
+  await loadMembers(room);
+  const ms = S.rooms.get(room)?.memberList || [];
+  const mine = S.mine.get(room);
+  const body = el('div', {},
+    el('ul', {className: 'pick'}, ms.map(m => el('li', {},
+      el('span', {className: 'name', dir: 'auto'}, m.username), el('span', {className: 'muted'}, m.role),
+      oid(m.profile) !== S.me.id ? el('button', {type: 'button', onclick: () => {
+        const id = oid(m.profile);
+        if (!S.directs.has(id)) S.directs.set(id, {username: m.username, unread: 0, mentions: 0});
+        $('dialog').close();
+        renderSidebar();
+        openConv('dm', id);
+      }}, 'Message') : null))),
+    mine ? el('button', {type: 'button', className: 'danger', onclick: async (e) => {
+      try {
+        await api.del('/api/members/' + mine.id);
+        $('dialog').close();
+      } catch (ex) { e.target.after(el('p', {className: 'error'}, ex.message)); }
+    }}, 'Leave this room') : null);
+  dialog({title: `Members of ${convName()}`, body});
+});
+
+function switcher() {
+  const q = el('input', {type: 'search', placeholder: 'Room or person', 'aria-label': 'Find a room or person', autocomplete: 'off'});
+  const list = el('ul', {className: 'pick', role: 'listbox'});
+  const items = [...[...S.rooms.values()].filter(r => r.joined).map(r => ({kind: 'room', id: r.id, name: r.name})),
+    ...[...S.directs.entries()].map(([id, d]) => ({kind: 'dm', id, name: '@' + d.username}))];
+  const fill = () => {
+    const f = q.value.toLowerCase();
+    list.replaceChildren(...items.filter(i => i.name.toLowerCase().includes(f)).slice(0, 12).map(i =>
+      el('li', {}, el('button', {type: 'button', className: 'conv', onclick: () => { $('dialog').close(); openConv(i.kind, i.id); }},
+        el('span', {className: 'name', dir: 'auto'}, i.name)))));
+  };
+  q.addEventListener('input', fill);
+  q.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') { e.preventDefault(); list.querySelector('button')?.click(); }
+  });
+  fill();
+  dialog({title: 'Go to…', body: el('div', {}, q, list)});
+}
+
+document.addEventListener('keydown', (e) => {
+  if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'k' && S.me) {
+    e.preventDefault();
+    switcher();
+  } else if (e.key === 'Escape' && $('app').classList.contains('drawer-open')) {
+    closeDrawer();
+    $('open-drawer').focus();
+  }
+});
+
+// ---------- the drawer (phones) ----------
+
+// While the drawer is open, the rest of the page is inert: the focus
+// stays in the drawer, and goes back to the menu button when it closes.
+$('open-drawer').addEventListener('click', () => {
+  $('app').classList.add('drawer-open');
+  $('open-drawer').setAttribute('aria-expanded', 'true');
+  $('room').inert = true;
+  $('scrim').hidden = false;
+  $('sidebar').querySelector('button.conv, button')?.focus();
+});
+function closeDrawer() {
+  if (!$('app').classList.contains('drawer-open')) return;
+  $('app').classList.remove('drawer-open');
+  $('open-drawer').setAttribute('aria-expanded', 'false');
+  $('room').inert = false;
+  $('scrim').hidden = true;
+}
+$('close-drawer').addEventListener('click', () => { closeDrawer(); $('open-drawer').focus(); });
+$('scrim').addEventListener('click', () => { closeDrawer(); $('open-drawer').focus(); });
+

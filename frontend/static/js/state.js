@@ -1,0 +1,68 @@
+// The chat's shared state, and the small helpers that read it: which
+// conversation a message belongs to, a conversation's name, a message as
+// the view keeps it. Every other module of the chat imports this one;
+// this one imports none of them.
+
+import {oid, when} from './api.js';
+
+export const $ = (id) => document.getElementById(id);
+export const PAGE = 50;   // messages per history page
+
+// S is what more than one module reads. What only one module needs
+// (the message being edited, who is typing, the read timer) is kept in
+// that module.
+export const S = {
+  me: null,               // {id, username, admin}
+  rooms: new Map(),       // id -> room (+ joined, unread, mentions)
+  directs: new Map(),     // user id -> {username, unread, mentions}
+  names: new Map(),       // user id -> username
+  mine: new Map(),        // room id -> my member {id, role, last_read}
+  cur: null,              // {kind: 'room'|'dm', id}
+  openSeq: 0,             // counts openings of a conversation (see opened)
+  msgs: [],               // the current conversation, oldest first
+  noMore: false,          // the oldest message has been loaded
+  newerThan: '',          // the read marker when the room was opened
+  stream: null,
+};
+
+export const byName = (a, b) => a.name.localeCompare(b.name);
+
+export const convOf = (m) => m.room ? {kind: 'room', id: oid(m.room)}
+  : {kind: 'dm', id: oid(m.sender) === S.me.id ? oid(m.recipient) : oid(m.sender)};
+export const isCur = (c) => S.cur && S.cur.kind === c.kind && S.cur.id === c.id;
+// opened tells whether the opening numbered seq is still the one shown.
+// An answer to a load is merged into S.msgs only then: if the user went
+// elsewhere and came back to the same conversation meanwhile, the view was
+// rebuilt from a fresh page, and an older answer would leave a gap in it.
+export const opened = (seq) => S.cur !== null && seq === S.openSeq;
+export const convQuery = () => S.cur.kind === 'room' ? 'room=' + S.cur.id : 'with=' + S.cur.id;
+
+export function convName(c = S.cur) {
+  if (!c) return '';
+  return c.kind === 'room' ? (S.rooms.get(c.id)?.name || 'Room') : '@' + (S.names.get(c.id) || 'someone');
+}
+
+export function norm(m) {
+  return {id: oid(m._id), text: m.text, sender: oid(m.sender), created: when(m.created),
+    edited: m.edited ? when(m.edited) : null, hookName: m.hook ? m.username : '', raw: m};
+}
+
+export function author(m) {
+  if (m.hookName) return m.hookName;
+  return S.names.get(m.sender) || 'former member';
+}
+
+// ready marks the app as usable (tests and the load measurement wait for it).
+export function ready() {
+  if (document.body.dataset.ready) return;
+  document.documentElement.dataset.interactive ||= String(Math.round(performance.now()));
+  document.body.dataset.ready = String(Math.round(performance.now()));
+}
+
+// Opening a conversation involves most of the app, and conv.js, which
+// does it, imports the sidebar, search and the rest. They open one
+// through openConv here instead of importing conv.js back; chat.js
+// hands the real one to setOpener.
+let opener = () => {};
+export function setOpener(fn) { opener = fn; }
+export const openConv = (kind, id, chosen) => opener(kind, id, chosen);
