@@ -17,16 +17,24 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 ARG VERSION=dev
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/bin/makechat . \
- && ln -s makechat /out/bin/backup \
- && ln -s makechat /out/bin/maintenance \
- && mkdir -p /out/data /out/backups /out/tmp
+# /out is the image's files: rootfs/ as it is (root's, with /tmp 1777;
+# /tmp is inside what is copied because buildah, podman's builder, keeps
+# neither the source's mode nor --chmod on a COPY's destination
+# directory), data/ and backups/ for the user of the image.
+# packaging/container/Dockerfile takes the same layout from a prebuilt
+# binary, without a Go toolchain or a registry.
+RUN mkdir -p /out/rootfs/usr/local/bin /out/rootfs/tmp /out/data /out/backups \
+ && chmod 1777 /out/rootfs/tmp \
+ && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/rootfs/usr/local/bin/makechat . \
+ && ln -s makechat /out/rootfs/usr/local/bin/backup \
+ && ln -s makechat /out/rootfs/usr/local/bin/maintenance
 
+# Everything from here down is also packaging/container/Dockerfile's
+# (without "--from=build" and "/out/"); scripts/container-check compares.
 FROM scratch
-COPY --from=build /out/bin/ /usr/local/bin/
+COPY --from=build /out/rootfs/ /
 COPY --from=build --chown=65532:65532 /out/data /data
 COPY --from=build --chown=65532:65532 /out/backups /backups
-COPY --from=build --chmod=1777 /out/tmp /tmp
 ENV PATH=/usr/local/bin \
     HOME=/data \
     MAKECHAT_DATA_DIR=/data \
