@@ -40,9 +40,6 @@ type Server struct {
 // serveMetrics serves the metrics to administrators only: counts of
 // users' activity are not for everyone's eyes.
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
-	if !a.IsAdmin() {
-		return chat.ErrAdminRequired
-	}
 	s.metrics.ServeHTTP(w, r)
 	return nil
 }
@@ -112,9 +109,9 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/api/sessions/{id}", s.route(del(user, s.endSession)))
 	mux.Handle("/api/tokens", s.route(get(user, s.listTokens), post(user, s.createToken)))
 	mux.Handle("/api/tokens/{id}", s.route(del(user, s.deleteToken)))
-	mux.Handle("/api/users", s.route(get(user, s.listUsers), post(user, s.createUser)))
-	mux.Handle("/api/users/{id}", s.route(get(user, s.getUser), patch(user, s.updateUser), del(user, s.deleteUser)))
-	mux.Handle("/api/rooms", s.route(get(user, s.listRooms), post(user, s.createRoom)))
+	mux.Handle("/api/users", s.route(get(admin, s.listUsers), post(admin, s.createUser)))
+	mux.Handle("/api/users/{id}", s.route(get(admin, s.getUser), patch(admin, s.updateUser), del(admin, s.deleteUser)))
+	mux.Handle("/api/rooms", s.route(get(user, s.listRooms), post(admin, s.createRoom)))
 	mux.Handle("/api/rooms/{id}", s.route(get(user, s.getRoom), put(user, s.updateRoom), patch(user, s.updateRoom), del(user, s.deleteRoom)))
 	mux.Handle("/api/rooms/{id}/hooks", s.route(get(user, s.listHooks), post(user, s.createHook)))
 	mux.Handle("/api/rooms/{id}/hooks/{hook}", s.route(del(user, s.deleteHook)))
@@ -124,7 +121,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/api/messages", s.route(get(user, s.listMessages), post(user, s.postMessage)))
 	mux.Handle("/api/messages/{id}", s.route(patch(user, s.editMessage), del(user, s.deleteMessage)))
 	mux.Handle("/api/stream", s.route(get(public, s.stream)))
-	mux.Handle("/api/maintenance", s.route(get(user, s.getMaintenance), put(user, s.putMaintenance)))
+	mux.Handle("/api/maintenance", s.route(get(admin, s.getMaintenance), put(admin, s.putMaintenance)))
 	mux.Handle("/api/directs", s.route(get(user, s.listDirects)))
 	mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errRouteNotFound)
@@ -138,7 +135,7 @@ func (s *Server) Handler() http.Handler {
 	root.Handle("/api/", noStore(s.maintenanceGate(api)))
 	root.Handle("/healthz", http.HandlerFunc(s.health))
 	if s.metrics != nil {
-		root.Handle("/metrics", noStore(s.route(get(user, s.serveMetrics))))
+		root.Handle("/metrics", noStore(s.route(get(admin, s.serveMetrics))))
 	}
 	return root
 }

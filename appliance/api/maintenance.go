@@ -29,18 +29,12 @@ type maintenanceView struct {
 }
 
 func (s *Server) getMaintenance(w http.ResponseWriter, _ *http.Request, a chat.Actor) error {
-	if !a.IsAdmin() {
-		return chat.ErrAdminRequired
-	}
 	writeJSON(w, http.StatusOK, maintenanceView{s.maint.On()})
 	return nil
 }
 
 // putMaintenance switches the mode; it answers once the change is durable.
 func (s *Server) putMaintenance(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
-	if !a.IsAdmin() {
-		return chat.ErrAdminRequired
-	}
 	var in struct {
 		Maintenance *bool `json:"maintenance"`
 	}

@@ -19,6 +19,11 @@ type access int
 const (
 	public access = iota // anyone; the handler gets the zero Actor
 	user                 // any logged-in, enabled user (rights beyond that are chat's)
+	// admin: an administrator, checked before the body is read, so a
+	// non-admin learns only that it may not, not what it got wrong (as in
+	// the seed). The domain checks again: chat keeps the rules; the table
+	// shows who may call each route.
+	admin
 )
 
 type method struct {
@@ -69,6 +74,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, m method) {
 			s.writeError(w, r, err)
 			return
 		}
+	}
+	if m.access == admin && !a.IsAdmin() {
+		s.writeError(w, r, chat.ErrAdminRequired)
+		return
 	}
 	if err := m.h(w, r, a); err != nil {
 		s.writeError(w, r, err)

@@ -86,7 +86,7 @@ func (s *Service) DeleteHook(ctx context.Context, a Actor, room, id storage.ID) 
 	}
 	h, err := s.store.Hook(ctx, id)
 	if err != nil || h.Room != room {
-		return NotFound("hook")
+		return ErrNoSuchHook
 	}
 	return storeErr(s.store.DeleteHook(ctx, id), "hook")
 }
@@ -99,11 +99,11 @@ func (s *Service) DeleteHook(ctx context.Context, a Actor, room, id storage.ID) 
 // hooks' voice with it). Its posts count against the maker's post rate.
 func (s *Service) PostByHook(ctx context.Context, secret, text, username string) (storage.Message, error) {
 	if !auth.LooksLikeToken(secret) {
-		return storage.Message{}, NotFound("hook")
+		return storage.Message{}, ErrNoSuchHook
 	}
 	h, err := s.store.HookBySecret(ctx, auth.HashKey(secret))
 	if errors.Is(err, storage.ErrNotFound) {
-		return storage.Message{}, NotFound("hook")
+		return storage.Message{}, ErrNoSuchHook
 	}
 	if err != nil {
 		return storage.Message{}, storeErr(err, "hook")
@@ -112,7 +112,7 @@ func (s *Service) PostByHook(ctx context.Context, secret, text, username string)
 	maker, err := s.activeUser(ctx, h.Creator)
 	if err != nil {
 		if _, ok := AsError(err); ok {
-			return storage.Message{}, NotFound("hook")
+			return storage.Message{}, ErrNoSuchHook
 		}
 		return storage.Message{}, err
 	}

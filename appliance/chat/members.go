@@ -35,7 +35,7 @@ func (s *Service) Members(ctx context.Context, a Actor, room storage.ID) ([]stor
 	if !a.IsAdmin() {
 		if _, err := s.store.MemberOf(ctx, room, a.User.ID); err != nil {
 			if errors.Is(err, storage.ErrNotFound) {
-				return nil, Forbidden("Only the room's members may list them.")
+				return nil, ErrMembersListOnly
 			}
 			return nil, storeErr(err, "member")
 		}
@@ -64,10 +64,10 @@ func (s *Service) AddMember(ctx context.Context, a Actor, room, user storage.ID,
 		}
 		if !a.IsAdmin() {
 			if !r.IsOpen {
-				return storage.Member{}, Forbidden("This room is closed: ask one of its owners for an invitation.")
+				return storage.Member{}, ErrRoomClosed
 			}
 			if role != storage.RoleMember {
-				return storage.Member{}, Forbidden("Joining gives the role 'member'; an owner may change it.")
+				return storage.Member{}, ErrJoinAsMember
 			}
 		}
 	} else {
@@ -79,7 +79,7 @@ func (s *Service) AddMember(ctx context.Context, a Actor, room, user storage.ID,
 		}
 		if _, err := s.store.User(ctx, user); err != nil {
 			if errors.Is(err, storage.ErrNotFound) {
-				return storage.Member{}, Invalid("user", "must name an existing user")
+				return storage.Member{}, ErrNoSuchUserToAdd
 			}
 			return storage.Member{}, storeErr(err, "user")
 		}
@@ -90,7 +90,7 @@ func (s *Service) AddMember(ctx context.Context, a Actor, room, user storage.ID,
 	m := storage.Member{ID: s.ids.New(), Room: room, Profile: user, Role: role, Created: s.clock()}
 	if err := s.store.AddMember(ctx, m); err != nil {
 		if errors.Is(err, storage.ErrDuplicate) {
-			return storage.Member{}, Conflict("That user is already a member of this room.")
+			return storage.Member{}, ErrAlreadyMember
 		}
 		return storage.Member{}, storeErr(err, "room")
 	}
@@ -116,7 +116,7 @@ func (s *Service) UpdateMember(ctx context.Context, a Actor, id storage.ID, c Me
 		}
 	}
 	if c.LastRead != nil && m.Profile != a.User.ID {
-		return storage.Member{}, Forbidden("Only the member itself may move its read marker.")
+		return storage.Member{}, ErrOwnReadMarkerOnly
 	}
 	if c.Role != nil {
 		if m, err = s.store.SetMemberRole(ctx, id, *c.Role); err != nil {
@@ -162,7 +162,7 @@ func (s *Service) visibleMember(ctx context.Context, a Actor, id storage.ID) (st
 		return m, nil
 	}
 	if _, err := s.Room(ctx, a, m.Room); err != nil {
-		return storage.Member{}, NotFound("member")
+		return storage.Member{}, ErrNoSuchMember
 	}
 	return m, nil
 }

@@ -31,13 +31,13 @@ func checkText(text string) error {
 		return Missing("text")
 	}
 	if !utf8.ValidString(text) {
-		return Invalid("text", "must be valid UTF-8 text")
+		return ErrTextNotUTF8
 	}
 	if utf8.RuneCountInString(text) > MaxTextChars {
-		return Invalid("text", "must be 1 to 10000 characters long")
+		return ErrTextTooLong
 	}
 	if strings.TrimFunc(text, unicode.IsSpace) == "" {
-		return Invalid("text", "must not be blank")
+		return ErrTextBlank
 	}
 	return nil
 }
@@ -52,7 +52,7 @@ func (s *Service) Post(ctx context.Context, a Actor, n NewMessage) (storage.Mess
 	m := storage.Message{Text: n.Text, Sender: a.User.ID}
 	switch {
 	case !n.Room.IsZero() && !n.Recipient.IsZero():
-		return storage.Message{}, Invalid("recipient", "cannot be given together with 'room'")
+		return storage.Message{}, ErrRoomAndRecipient
 	case !n.Room.IsZero():
 		if err := s.mayWrite(ctx, a, n.Room); err != nil {
 			return storage.Message{}, err
@@ -60,11 +60,11 @@ func (s *Service) Post(ctx context.Context, a Actor, n NewMessage) (storage.Mess
 		m.Room = n.Room
 	case !n.Recipient.IsZero():
 		if n.Recipient == a.User.ID {
-			return storage.Message{}, Invalid("recipient", "must be another user")
+			return storage.Message{}, ErrRecipientSelf
 		}
 		if _, err := s.store.User(ctx, n.Recipient); err != nil {
 			if errors.Is(err, storage.ErrNotFound) {
-				return storage.Message{}, Invalid("recipient", "must name an existing user")
+				return storage.Message{}, ErrNoSuchRecipient
 			}
 			return storage.Message{}, storeErr(err, "user")
 		}
@@ -86,7 +86,7 @@ func (s *Service) takePost(a Actor) error {
 		return nil
 	}
 	if ok, wait := s.posts.Take(a.User.ID.Hex()); !ok {
-		return rateLimited(wait, "You are posting too fast; try again in a moment.")
+		return retryAfter(ErrPostingTooFast, wait)
 	}
 	return nil
 }
@@ -123,13 +123,13 @@ func (s *Service) mayWrite(ctx context.Context, a Actor, room storage.ID) error 
 	}
 	m, err := s.store.MemberOf(ctx, room, a.User.ID)
 	if errors.Is(err, storage.ErrNotFound) {
-		return Forbidden("Join the room to post in it.")
+		return ErrJoinToPost
 	}
 	if err != nil {
 		return storeErr(err, "member")
 	}
 	if m.Role == storage.RoleGuest {
-		return Forbidden("Guests may read this room but not post in it.")
+		return ErrGuestsCannotPost
 	}
 	return nil
 }
@@ -147,7 +147,7 @@ func (s *Service) mayRead(ctx context.Context, a Actor, room storage.ID) error {
 	}
 	if _, err := s.store.MemberOf(ctx, room, a.User.ID); err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
-			return Forbidden("Only the room's members may read it.")
+			return ErrMembersReadOnly
 		}
 		return storeErr(err, "member")
 	}
@@ -175,7 +175,7 @@ func (s *Service) History(ctx context.Context, a Actor, q HistoryQuery) ([]stora
 		conv = storage.RoomConversation(q.Room)
 	case !q.With.IsZero():
 		if q.With == a.User.ID {
-			return nil, Invalid("with", "must be another user")
+			return nil, ErrWithSelf
 		}
 		conv = storage.DirectConversation(a.User.ID, q.With)
 	default:
@@ -198,7 +198,7 @@ func (s *Service) Edit(ctx context.Context, a Actor, id storage.ID, text string)
 		return storage.Message{}, err
 	}
 	if m.Sender != a.User.ID || !m.Hook.IsZero() {
-		return storage.Message{}, Forbidden("Only its sender may edit a message.")
+		return storage.Message{}, ErrSenderEditsOnly
 	}
 	conv := m.Conversation()
 	_, slot := s.seq.take(conv, false)
@@ -220,11 +220,11 @@ func (s *Service) Delete(ctx context.Context, a Actor, id storage.ID) (storage.M
 	}
 	if m.Sender != a.User.ID || !m.Hook.IsZero() {
 		if m.Room.IsZero() && !a.IsAdmin() {
-			return storage.Message{}, Forbidden("Only its sender or an administrator may delete a message.")
+			return storage.Message{}, ErrDirectDeleteDenied
 		}
 		if !m.Room.IsZero() {
 			if err := s.mayManage(ctx, a, m.Room); err != nil {
-				return storage.Message{}, Forbidden("Only its sender, the room's owners or an administrator may delete a message.")
+				return storage.Message{}, ErrRoomDeleteDenied
 			}
 		}
 	}
@@ -247,12 +247,12 @@ func (s *Service) readableMessage(ctx context.Context, a Actor, id storage.ID) (
 	}
 	if m.Room.IsZero() {
 		if m.Sender != a.User.ID && m.Recipient != a.User.ID && !a.IsAdmin() {
-			return storage.Message{}, NotFound("message")
+			return storage.Message{}, ErrNoSuchMessage
 		}
 		return m, nil
 	}
 	if err := s.mayRead(ctx, a, m.Room); err != nil {
-		return storage.Message{}, NotFound("message")
+		return storage.Message{}, ErrNoSuchMessage
 	}
 	return m, nil
 }
@@ -285,7 +285,7 @@ func (s *Service) Search(ctx context.Context, a Actor, q string, before storage.
 		return nil, Missing("q")
 	}
 	if len(q) > 1000 || !utf8.ValidString(q) {
-		return nil, Invalid("q", "must be at most 1000 bytes of text")
+		return nil, ErrQueryTooLong
 	}
 	terms := storage.SearchTerms(q)
 	if len(terms) == 0 {
@@ -401,7 +401,7 @@ func isUsernameByte(c byte) bool {
 func (s *Service) Typing(ctx context.Context, a Actor, room, recipient storage.ID) error {
 	if !a.IsAdmin() {
 		if ok, wait := s.typing.Take(a.User.ID.Hex()); !ok {
-			return rateLimited(wait, "Typing too often.")
+			return retryAfter(ErrTypingTooOften, wait)
 		}
 	}
 	t := &Typing{Room: room, Recipient: recipient, User: a.User.ID, Username: a.User.Username}

@@ -46,7 +46,7 @@ func (s *Service) CreateRoom(ctx context.Context, a Actor, n NewRoom) (storage.R
 	}
 	if err := s.store.CreateRoom(ctx, r, owner); err != nil {
 		if errors.Is(err, storage.ErrDuplicate) {
-			return storage.Room{}, Conflict("A room named '%s' already exists.", name)
+			return storage.Room{}, errRoomNameTaken(name)
 		}
 		return storage.Room{}, storeErr(err, "room")
 	}
@@ -138,7 +138,7 @@ func (s *Service) UpdateRoom(ctx context.Context, a Actor, id storage.ID, c Room
 	}
 	r, err := s.store.UpdateRoom(ctx, id, p)
 	if errors.Is(err, storage.ErrDuplicate) {
-		return storage.Room{}, Conflict("A room named '%s' already exists.", *p.Name)
+		return storage.Room{}, errRoomNameTaken(*p.Name)
 	}
 	if err != nil {
 		return storage.Room{}, storeErr(err, "room")

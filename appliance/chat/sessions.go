@@ -39,7 +39,7 @@ func (s *Service) Login(ctx context.Context, username, password string, c Client
 	}
 	at := auth.Attempt{Username: username, Addr: auth.AddrKey(c.Addr), Device: s.devices.Verify(c.Device, username)}
 	if wait := s.logins.Wait(at); wait > 0 {
-		return LoginResult{}, rateLimited(wait, "Too many failed logins; try again later.")
+		return LoginResult{}, retryAfter(ErrTooManyLogins, wait)
 	}
 	u, err := s.store.UserByName(ctx, username)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
@@ -281,7 +281,7 @@ func (s *Service) EndSession(ctx context.Context, a Actor, id storage.ID) error 
 		s.notify(Event{End: &Ending{User: a.User.ID, Session: id, Reason: ReasonSessionEnded}})
 		return nil
 	}
-	return NotFound("session")
+	return ErrNoSuchSession
 }
 
 // ChangePassword sets the actor's own password, which it must prove it
@@ -301,7 +301,7 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, current, next str
 	}
 	at := auth.Attempt{Username: a.User.Username, Addr: auth.AddrKey(c.Addr), Device: s.devices.Verify(c.Device, a.User.Username)}
 	if wait := s.logins.Wait(at); wait > 0 {
-		return rateLimited(wait, "Too many wrong passwords; try again later.")
+		return retryAfter(ErrTooManyPasswordTries, wait)
 	}
 	u, err := s.store.User(ctx, a.User.ID)
 	if err != nil {
@@ -309,7 +309,7 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, current, next str
 	}
 	if !s.hasher.Check(u.PasswordHash, current) {
 		s.logins.Fail(at)
-		return Invalid("current_password", "is not your password")
+		return ErrNotYourPassword
 	}
 	s.logins.Succeed(at)
 	hash, err := s.hasher.Hash(next)
@@ -353,7 +353,7 @@ func (s *Service) Register(ctx context.Context, r Registration, c Client) (Login
 		return LoginResult{}, ErrRegistrationOff
 	}
 	if ok, wait := s.register.Take(auth.AddrKey(c.Addr)); !ok {
-		return LoginResult{}, rateLimited(wait, "Too many registrations from your address; try again later.")
+		return LoginResult{}, retryAfter(ErrTooManyRegistrations, wait)
 	}
 	if err := checkPassword("password1", r.Password1, minRegisterPassword); err != nil {
 		return LoginResult{}, err
@@ -362,7 +362,7 @@ func (s *Service) Register(ctx context.Context, r Registration, c Client) (Login
 		return LoginResult{}, Missing("password2")
 	}
 	if r.Password1 != r.Password2 {
-		return LoginResult{}, Invalid("password2", "must match 'password1'")
+		return LoginResult{}, ErrPasswordsDiffer
 	}
 	u, err := s.createUser(ctx, NewUser{Username: r.Username, Email: r.Email, Password: r.Password1}, "password1")
 	if err != nil {
@@ -373,8 +373,4 @@ func (s *Service) Register(ctx context.Context, r Registration, c Client) (Login
 		return LoginResult{}, err
 	}
 	return LoginResult{User: u, Key: key, Expires: expires, Device: s.devices.Issue(u.Username)}, nil
-}
-
-func rateLimited(wait time.Duration, msg string) error {
-	return &Error{Kind: KindRateLimited, RetryAfter: wait, Msg: msg}
 }

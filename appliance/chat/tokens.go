@@ -22,7 +22,7 @@ func (s *Service) CreateToken(ctx context.Context, a Actor, name string) (storag
 		return storage.Token{}, "", storeErr(err, "token")
 	}
 	if len(have) >= maxTokens {
-		return storage.Token{}, "", Conflict("You already have %d tokens; revoke one first.", maxTokens)
+		return storage.Token{}, "", ErrTooManyTokens
 	}
 	value := auth.NewToken()
 	t := storage.Token{
@@ -61,5 +61,5 @@ func (s *Service) DeleteToken(ctx context.Context, a Actor, id storage.ID) error
 			return nil
 		}
 	}
-	return NotFound("token")
+	return ErrNoSuchToken
 }

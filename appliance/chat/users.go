@@ -47,12 +47,12 @@ func (s *Service) createUser(ctx context.Context, n NewUser, passwordField strin
 	// Both unique values are checked before the password is hashed, so
 	// that probing for taken names costs a read, not a bcrypt round.
 	if _, err := s.store.UserByName(ctx, n.Username); err == nil {
-		return storage.User{}, Conflict("The username '%s' is already taken.", n.Username)
+		return storage.User{}, errUsernameTaken(n.Username)
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return storage.User{}, storeErr(err, "user")
 	}
 	if _, err := s.store.UserByEmail(ctx, n.Email); err == nil {
-		return storage.User{}, Conflict("The email address '%s' is already in use.", n.Email)
+		return storage.User{}, errEmailInUse(n.Email)
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return storage.User{}, storeErr(err, "user")
 	}
@@ -73,9 +73,9 @@ func (s *Service) createUser(ctx context.Context, n NewUser, passwordField strin
 			// The username was free a moment ago: either the email is
 			// taken, or a concurrent request took the name.
 			if _, err := s.store.UserByName(ctx, n.Username); err == nil {
-				return storage.User{}, Conflict("The username '%s' is already taken.", n.Username)
+				return storage.User{}, errUsernameTaken(n.Username)
 			}
-			return storage.User{}, Conflict("The email address '%s' is already in use.", n.Email)
+			return storage.User{}, errEmailInUse(n.Email)
 		}
 		return storage.User{}, storeErr(err, "user")
 	}
@@ -161,7 +161,7 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, id storage.ID, c User
 	}
 	u, err := s.store.UpdateUser(ctx, id, p)
 	if errors.Is(err, storage.ErrDuplicate) {
-		return storage.User{}, Conflict("The email address '%s' is already in use.", *c.Email)
+		return storage.User{}, errEmailInUse(*c.Email)
 	}
 	if err != nil {
 		return storage.User{}, storeErr(err, "user")
@@ -221,7 +221,7 @@ func (s *Service) keepAnAdmin(ctx context.Context) error {
 		return storeErr(err, "user")
 	}
 	if n <= 1 {
-		return Conflict("This is the last active administrator; make another one first.")
+		return ErrLastAdmin
 	}
 	return nil
 }
