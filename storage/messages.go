@@ -63,7 +63,20 @@ func (m Message) Conversation() Conversation {
 // longer exist: they are positions, not lookups.
 type MessageQuery struct {
 	Before, After ID
-	Limit         int
+	Limit         int // DefaultLimit if <= 0
+}
+
+// DefaultLimit is how many messages Messages and SearchMessages return
+// when the query does not say: a screenful, never a whole history, which
+// could hold millions.
+const DefaultLimit = 50
+
+// LimitOr is limit, or DefaultLimit when limit is not positive.
+func LimitOr(limit int) int {
+	if limit <= 0 {
+		return DefaultLimit
+	}
+	return limit
 }
 
 // SearchQuery finds messages containing every one of Terms (as made by
@@ -73,7 +86,7 @@ type SearchQuery struct {
 	Terms         []string
 	Conversations []Conversation
 	Before        ID
-	Limit         int
+	Limit         int // DefaultLimit if <= 0
 }
 
 // Hook is an incoming webhook: whoever holds its secret URL may post into

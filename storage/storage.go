@@ -101,6 +101,20 @@ type Room struct {
 	Created   time.Time `json:"created"`
 }
 
+// RoomWithOwner is what CreateRoom stores for r and owner, whichever the
+// backend: r with its member list set to the owner's member id, and the
+// owner tied to r. withOwner is false for the zero owner (a room without
+// members, as the system actor makes it).
+func RoomWithOwner(r Room, owner Member) (room Room, member Member, withOwner bool) {
+	r.Members = []ID{}
+	if owner.ID.IsZero() {
+		return r, owner, false
+	}
+	owner.Room = r.ID
+	r.Members = []ID{owner.ID}
+	return r, owner, true
+}
+
 // RoomPatch names the fields of a room to change; nil fields stay as they are.
 type RoomPatch struct {
 	Name      *string

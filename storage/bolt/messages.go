@@ -14,11 +14,6 @@ import (
 	"github.com/makechat/makechat/storage"
 )
 
-// defaultMessageLimit is the number of messages that Messages returns
-// when the query does not say (Limit <= 0): a screenful, never the whole
-// history, which could hold millions.
-const defaultMessageLimit = 50
-
 // Leading bytes of conversation keys. They are never 0xff, so the key
 // just past a conversation (convEnd) always exists.
 const (
@@ -223,21 +218,18 @@ func (s *Store) Message(ctx context.Context, id storage.ID) (storage.Message, er
 // with a cursor that seeks to one end of the slice and steps to the other:
 // its cost depends on q.Limit, not on the length of the history.
 //
-// A Limit <= 0 means defaultMessageLimit (50). With neither Before nor
+// A Limit <= 0 means storage.DefaultLimit. With neither Before nor
 // After, the newest Limit messages; with Before only, the Limit messages
 // just before it; with After only, the Limit messages just after it. With
 // both, the messages strictly between them, at most Limit of them,
 // starting just after After (so that a client catching up from After
 // pages forward without skipping any).
 func (s *Store) Messages(ctx context.Context, c storage.Conversation, q storage.MessageQuery) ([]storage.Message, error) {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = defaultMessageLimit
-	}
+	limit := storage.LimitOr(q.Limit)
 	prefix := convKey(c)
 	var out []storage.Message
 	err := s.view(ctx, "list messages", func(tx *bbolt.Tx) error {
-		out = make([]storage.Message, 0, min(limit, defaultMessageLimit))
+		out = make([]storage.Message, 0, min(limit, storage.DefaultLimit))
 		cur := tx.Bucket(bucketMessages).Cursor()
 		add := func(k, data []byte) error {
 			m, err := decodeMessage(k, data)

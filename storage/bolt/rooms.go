@@ -20,12 +20,7 @@ import (
 func (s *Store) CreateRoom(ctx context.Context, r storage.Room, owner storage.Member) error {
 	// Build the records before the transaction, so that a second run of
 	// the function by the group commit starts from the same values.
-	r.Members = []storage.ID{}
-	withOwner := !owner.ID.IsZero()
-	if withOwner {
-		owner.Room = r.ID
-		r.Members = []storage.ID{owner.ID}
-	}
+	r, owner, withOwner := storage.RoomWithOwner(r, owner)
 	return s.update(ctx, "create room", func(tx *bbolt.Tx) error {
 		if err := insertRoom(tx, r); err != nil {
 			return err

@@ -12,10 +12,6 @@ import (
 	"github.com/makechat/makechat/storage"
 )
 
-// defaultSearchLimit is the number of results SearchMessages returns
-// when the query does not say (Limit <= 0).
-const defaultSearchLimit = 50
-
 // termEnd ends the term in a posting key. SearchTerms makes words of
 // letters and digits only, so no term contains it, and the postings of
 // one term are exactly the keys that start with term + termEnd.
@@ -60,7 +56,7 @@ func unindexTerms(search *bbolt.Bucket, terms []string, id storage.ID) error {
 
 // SearchMessages finds the messages that hold every one of q.Terms in one
 // of q.Conversations, newest first, older than q.Before if it is set. A
-// Limit <= 0 means defaultSearchLimit (50). No terms or no conversations
+// Limit <= 0 means storage.DefaultLimit. No terms or no conversations
 // find nothing.
 //
 // It intersects the terms' posting lists from the newest end with one
@@ -71,10 +67,7 @@ func unindexTerms(search *bbolt.Bucket, terms []string, id storage.ID) error {
 // the walk short whichever position it has in the query, and the cost
 // depends on the postings of the query's terms, never on all messages.
 func (s *Store) SearchMessages(ctx context.Context, q storage.SearchQuery) ([]storage.Message, error) {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = defaultSearchLimit
-	}
+	limit := storage.LimitOr(q.Limit)
 	var out []storage.Message
 	err := s.view(ctx, "search messages", func(tx *bbolt.Tx) error {
 		out = make([]storage.Message, 0)

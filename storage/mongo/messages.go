@@ -11,10 +11,6 @@ import (
 	"github.com/makechat/makechat/storage"
 )
 
-// defaultLimit is what Messages and SearchMessages return when the query
-// does not say (Limit <= 0), as in the embedded store.
-const defaultLimit = 50
-
 // CreateMessage inserts m with its conversation key and search terms.
 // A room message is inserted first and its room checked after: if the
 // room is gone by then (a DeleteRoom ran meanwhile, whose cascade may
@@ -77,10 +73,7 @@ func (s *Store) Message(ctx context.Context, id storage.ID) (storage.Message, er
 // newest Limit, with Before the Limit just before it, with After the
 // Limit just after it (and before Before, if both are set).
 func (s *Store) Messages(ctx context.Context, c storage.Conversation, q storage.MessageQuery) ([]storage.Message, error) {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = defaultLimit
-	}
+	limit := storage.LimitOr(q.Limit)
 	filter := bson.D{{Key: "conv", Value: convKey(c)}}
 	idRange := bson.D{}
 	if !q.After.IsZero() {
@@ -198,10 +191,7 @@ func noneIsNil(err error) error {
 // (terms, _id): the server walks the postings of one term, newest first,
 // and checks the others in the documents it reaches.
 func (s *Store) SearchMessages(ctx context.Context, q storage.SearchQuery) ([]storage.Message, error) {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = defaultLimit
-	}
+	limit := storage.LimitOr(q.Limit)
 	var out []storage.Message
 	err := s.do(ctx, "search messages", func(ctx context.Context) error {
 		out = []storage.Message{}

@@ -19,12 +19,7 @@ import (
 // in one step. A taken name removes the member again and gives
 // ErrDuplicate. An owner with the nil id creates a room without members.
 func (s *Store) CreateRoom(ctx context.Context, r storage.Room, owner storage.Member) error {
-	r.Members = []storage.ID{}
-	withOwner := !owner.ID.IsZero()
-	if withOwner {
-		owner.Room = r.ID
-		r.Members = []storage.ID{owner.ID}
-	}
+	r, owner, withOwner := storage.RoomWithOwner(r, owner)
 	return s.do(ctx, "create room", func(ctx context.Context) error {
 		if withOwner {
 			if _, err := s.members.InsertOne(ctx, newMemberDoc(owner)); err != nil {
