@@ -91,6 +91,7 @@ func newRoot(env Env) *ucli.Command {
 			backupCommand(env),
 			restoreCommand(env),
 			healthCommand(env),
+			configCommand(env),
 			versionCommand(env),
 		},
 		// Exit codes are decided by Run, not by the library.

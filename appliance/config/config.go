@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -48,11 +49,23 @@ type Config struct {
 
 	// ConfigFile is the file that was read, "" if none.
 	ConfigFile string
+	// Origins says, for each option key, the value as it was given and
+	// where it came from (see Setting); Load fills it.
+	Origins map[string]Origin
 	// Unknown lists the keys of the config file that no option has, in the
 	// order first met, so that the caller can warn about them. They are not
 	// an error because the original makechat.conf may hold keys that this
 	// version does not use.
 	Unknown []string
+}
+
+// Origin is where an option's value came from: "default", the config
+// file and line ("/etc/makechat/makechat.conf:4"), an environment
+// variable ("MAKECHAT_LISTEN") or a flag ("--listen"), with the value as
+// it was written there.
+type Origin struct {
+	Value  string
+	Source string
 }
 
 // lookupFunc reads one environment variable, as os.LookupEnv does.
@@ -142,8 +155,13 @@ func load(file string, env lookupFunc, flags map[string]string, search []string)
 	if err != nil {
 		return Config{}, err
 	}
-	// Sources of the values set so far, for errors that involve two keys.
-	sources := make(map[string]string)
+	// Where each value came from, for `makechat config` and for errors
+	// that involve two keys.
+	c.Origins = make(map[string]Origin, len(opts))
+	for _, o := range opts {
+		c.Origins[o.Key] = Origin{Value: o.Default, Source: "default"}
+	}
+	sources := func(key string) string { return c.Origins[key].Source }
 
 	apply := func(o *Option, value, source string) error {
 		err := checkValue(value)
@@ -153,7 +171,7 @@ func load(file string, env lookupFunc, flags map[string]string, search []string)
 		if err != nil {
 			return &Error{Key: o.Key, Value: value, Source: source, Secret: o.Secret, Err: err}
 		}
-		sources[o.Key] = source
+		c.Origins[o.Key] = Origin{Value: value, Source: source}
 		return nil
 	}
 
@@ -211,16 +229,63 @@ func load(file string, env lookupFunc, flags map[string]string, search []string)
 		if c.TLSCert == "" {
 			set, unset, value = unset, set, c.TLSKey
 		}
-		return Config{}, &Error{Key: set, Value: value, Source: sources[set], Err: fmt.Errorf("%s must be set too (both or neither)", unset)}
+		return Config{}, &Error{Key: set, Value: value, Source: sources(set), Err: fmt.Errorf("%s must be set too (both or neither)", unset)}
 	}
 	if c.Domain != "" && c.TLSCert != "" {
-		return Config{}, &Error{Key: "tls_cert", Value: c.TLSCert, Source: sources["tls_cert"],
-			Err: fmt.Errorf("domain is set too (from %s); use domain for automatic certificates or tls_cert/tls_key for your own, not both", sanitize(sources["domain"]))}
+		return Config{}, &Error{Key: "tls_cert", Value: c.TLSCert, Source: sources("tls_cert"),
+			Err: fmt.Errorf("domain is set too (from %s); use domain for automatic certificates or tls_cert/tls_key for your own, not both", sanitize(sources("domain")))}
 	}
 	if c.BackupDir == "" {
 		c.BackupDir = filepath.Join(c.DataDir, "backups")
+		c.Origins["backup_dir"] = Origin{Value: c.BackupDir, Source: "default (data_dir/backups)"}
 	}
+	c.Origins["data_dir"] = Origin{Value: c.DataDir, Source: c.Origins["data_dir"].Source}
 	return c, nil
+}
+
+// Setting is one option's line of the effective configuration.
+type Setting struct {
+	Key, Value, Source string
+}
+
+// Settings lists the effective configuration in the option table's order:
+// each option's value as given and where it came from. Secret values
+// (secret_key, the password in mongo_uri) are masked.
+func (c Config) Settings() []Setting {
+	var out []Setting
+	for _, o := range Options() {
+		origin, ok := c.Origins[o.Key]
+		if !ok {
+			continue
+		}
+		v := origin.Value
+		if o.Secret && v != "" {
+			v = mask(o.Key, v)
+		}
+		out = append(out, Setting{Key: o.Key, Value: v, Source: origin.Source})
+	}
+	return out
+}
+
+// mask hides a secret value: a MongoDB URI keeps all but its password,
+// which helps to tell which server it names; anything else shows nothing
+// but that it is set.
+func mask(key, v string) string {
+	if key == "mongo_uri" {
+		u, err := url.Parse(v)
+		if err != nil {
+			return "****"
+		}
+		if u.User == nil {
+			return v
+		}
+		if _, has := u.User.Password(); !has {
+			return v
+		}
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		return strings.Replace(u.String(), ":xxxxx@", ":****@", 1)
+	}
+	return "****"
 }
 
 // checkValue holds back what no option accepts, before any option parses

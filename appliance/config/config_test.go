@@ -100,8 +100,9 @@ func TestOptions_TableIsConsistent(t *testing.T) {
 	for _, o := range opts {
 		assert.Equal(t, o.Key == "secret_key" || o.Key == "mongo_uri", o.Secret, "secret flag of %s", o.Key)
 	}
-	// Every field of Config but ConfigFile and Unknown is an option.
-	assert.Len(t, opts, reflect.TypeFor[Config]().NumField()-2)
+	// Every field of Config but ConfigFile, Unknown and Origins is an
+	// option.
+	assert.Len(t, opts, reflect.TypeFor[Config]().NumField()-3)
 }
 
 func TestLoad_Precedence(t *testing.T) {
@@ -631,4 +632,36 @@ func TestLoad_TLSFilesBecomeAbsolute(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, filepath.Join(wd, "cert.pem"), c.TLSCert)
 	assert.Equal(t, filepath.Join(wd, "keys", "key.pem"), c.TLSKey)
+}
+
+func TestSettings_SayWhereEachValueCameFromAndMaskSecrets(t *testing.T) {
+	t.Parallel()
+	path := writeFile(t, "[DEFAULT]\nsession_ttl = 7200\nsecret_key = s3cret\nlisten = :1\n")
+	c, err := loadT(t, path, map[string]string{
+		"MAKECHAT_LISTEN":    ":2",
+		"MAKECHAT_MONGO_URI": "mongodb://bob:hunter2@db.example:27017/chat",
+	}, map[string]string{"posts-per-second": "3"})
+	require.NoError(t, err)
+	got := map[string]Setting{}
+	var order []string
+	for _, s := range c.Settings() {
+		got[s.Key] = s
+		order = append(order, s.Key)
+	}
+	var want []string
+	for _, o := range Options() {
+		want = append(want, o.Key)
+	}
+	assert.Equal(t, want, order, "every option, in the table's order")
+	assert.Equal(t, Setting{"session_ttl", "7200", path + ":2"}, got["session_ttl"])
+	assert.Equal(t, Setting{"listen", ":2", "MAKECHAT_LISTEN"}, got["listen"], "the environment beats the file")
+	assert.Equal(t, Setting{"posts_per_second", "3", "--posts-per-second"}, got["posts_per_second"])
+	assert.Equal(t, Setting{"post_burst", "50", "default"}, got["post_burst"])
+	assert.Equal(t, "****", got["secret_key"].Value)
+	assert.Equal(t, "mongodb://bob:****@db.example:27017/chat", got["mongo_uri"].Value)
+	assert.Equal(t, filepath.Join(c.DataDir, "backups"), got["backup_dir"].Value)
+	for _, s := range c.Settings() {
+		assert.NotContains(t, s.Value, "hunter2")
+		assert.NotContains(t, s.Value, "s3cret")
+	}
 }
