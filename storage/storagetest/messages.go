@@ -32,7 +32,13 @@ func (e *env) dm(from, to storage.User, text string) storage.Message {
 	return m
 }
 
-// sayMany posts n messages in r as from, the i-th with text(i), all at
+// sayManyAtOnce bounds how many of sayMany's posts are in flight: enough
+// for the embedded store to group its commits, few enough that a MongoDB
+// client's pool (100 connections) is never the bottleneck of a slow
+// server, such as FerretDB on a loaded machine.
+const sayManyAtOnce = 32
+
+// sayMany posts n messages in r as from, the i-th with text(i), many at
 // once (so that the store can group their commits), and returns them in
 // id order.
 func (e *env) sayMany(r storage.Room, from storage.User, n int, text func(i int) string) []storage.Message {
@@ -41,7 +47,12 @@ func (e *env) sayMany(r storage.Room, from storage.User, n int, text func(i int)
 	for i := range msgs {
 		msgs[i] = storage.Message{ID: e.ids.New(), Text: text(i), Sender: from.ID, Room: r.ID, Created: time.Now()}
 	}
-	require.NoError(e, errors.Join(together(n, func(i int) error { return e.s.CreateMessage(e.ctx(), msgs[i]) })...))
+	slots := make(chan struct{}, sayManyAtOnce)
+	require.NoError(e, errors.Join(together(n, func(i int) error {
+		slots <- struct{}{}
+		defer func() { <-slots }()
+		return e.s.CreateMessage(e.ctx(), msgs[i])
+	})...))
 	return msgs
 }
 
