@@ -61,6 +61,11 @@ var (
 		title:       "Request Timeout",
 		description: "The request body did not arrive in time.",
 	}
+	errUpgradeRequired = &httpError{
+		status:      http.StatusUpgradeRequired,
+		title:       "Upgrade Required",
+		description: "This route is a WebSocket: open it with a WebSocket client (Connection: Upgrade, Upgrade: websocket).",
+	}
 	errRouteNotFound = &httpError{
 		status:      http.StatusNotFound,
 		title:       "Not found",

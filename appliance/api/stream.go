@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/coder/websocket"
@@ -111,6 +112,23 @@ func (s *Server) streamAuth(r *http.Request) (chat.Actor, error) {
 	return a, nil
 }
 
+// isUpgrade reports whether r asks for a WebSocket (RFC 6455: Connection
+// holds the token "upgrade", Upgrade the token "websocket").
+func isUpgrade(r *http.Request) bool {
+	return headerHasToken(r.Header, "Connection", "upgrade") && headerHasToken(r.Header, "Upgrade", "websocket")
+}
+
+func headerHasToken(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // closeStream ends an accepted stream with a policy close (1008) saying
 // why: the server does not want it, and a reconnect needs a new reason.
 func closeStream(conn *websocket.Conn, reason string) {
@@ -131,6 +149,10 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ chat.Actor) er
 	since, err := queryID(r.URL.Query(), "since")
 	if err != nil {
 		return err
+	}
+	if !isUpgrade(r) {
+		// The library would answer in plain text; the API answers JSON.
+		return errUpgradeRequired
 	}
 	rooms, err := s.streamRooms(r.Context(), a)
 	if err != nil {
