@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -56,13 +57,21 @@ func TestScheduledBackupsKeepTheNewestAndReportInHealthz(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { a.backups.Schedule(ctx); close(done) }()
+	var firstTwo []string
 	require.Eventually(t, func() bool {
-		list, _ := backup.List(cfg.BackupDir)
-		return a.backups.Status().LastSuccess.After(time.Time{}) && len(list) == 2 && a.backups.Status().LastPath == list[1]
+		firstTwo, _ = backup.List(cfg.BackupDir)
+		return a.backups.Status().LastSuccess.After(time.Time{}) && len(firstTwo) == 2 && a.backups.Status().LastPath == firstTwo[1]
 	}, 10*time.Second, 10*time.Millisecond)
-	time.Sleep(100 * time.Millisecond)
+	require.Eventually(t, func() bool {
+		last := a.backups.Status().LastPath
+		return last != "" && !slices.Contains(firstTwo, last)
+	}, 10*time.Second, 10*time.Millisecond, "a third backup is taken")
 	cancel()
-	<-done
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the schedule did not stop within 10 s of its context's end")
+	}
 	list, err := backup.List(cfg.BackupDir)
 	require.NoError(t, err)
 	assert.Len(t, list, 2, "backup_keep")

@@ -12,6 +12,7 @@ import (
 )
 
 func TestOpenStore_MongoURIOpensMongoDBAndTwoProcessesShareIt(t *testing.T) {
+	mongotest.SkipIfShort(t)
 	f, err := mongotest.Start()
 	require.NoError(t, err)
 	t.Cleanup(f.Stop)
@@ -35,6 +36,7 @@ func TestOpenStore_MongoURIOpensMongoDBAndTwoProcessesShareIt(t *testing.T) {
 }
 
 func TestOpenStore_AnUnreachableMongoDBFailsWithOneLine(t *testing.T) {
+	mongotest.SkipIfShort(t) // the driver looks for the server for 5 s
 	cfg := testConfig(t)
 	cfg.MongoURI = "mongodb://127.0.0.1:1/makechat"
 	st, err := OpenStore(cfg, StoreOptions{LockWait: time.Second})

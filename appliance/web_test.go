@@ -65,13 +65,21 @@ func startApp(t *testing.T, edit func(*config.Config), overrides *tlsOverrides) 
 	case err := <-done:
 		cancel()
 		t.Fatalf("Run ended before it was ready: %v", err)
+	case <-time.After(waitLimit):
+		cancel()
+		t.Fatalf("Run not ready after %s", waitLimit)
 	}
 	var once sync.Once
 	var runErr error
 	r.stop = func() error {
 		once.Do(func() {
 			cancel()
-			runErr = <-done
+			select {
+			case runErr = <-done:
+			case <-time.After(waitLimit):
+				runErr = fmt.Errorf("the app did not return from Run within %s of its context's end", waitLimit)
+				t.Error(runErr)
+			}
 		})
 		return runErr
 	}

@@ -226,11 +226,17 @@ func TestBackupUnderConcurrentWritesRestoresEveryAcknowledgedWrite(t *testing.T)
 			}
 		})
 	}
-	time.Sleep(50 * time.Millisecond)
+	ackedCount := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(acked)
+	}
+	require.Eventually(t, func() bool { return ackedCount() >= 20 }, 10*time.Second, time.Millisecond, "writes are acknowledged before the backup")
 	start := time.Now()
 	path, m, err := ToDir(context.Background(), src, t.TempDir(), info)
 	require.NoError(t, err)
-	time.Sleep(50 * time.Millisecond)
+	n := ackedCount()
+	require.Eventually(t, func() bool { return ackedCount() >= n+20 }, 10*time.Second, time.Millisecond, "writes go on after the backup")
 	stop.Store(true)
 	writers.Wait()
 

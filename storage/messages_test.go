@@ -42,3 +42,24 @@ func TestSearchTerms_CutsLongWordsAtARuneBoundary(t *testing.T) {
 	// A query goes through the same cut, so it finds the long word.
 	assert.Equal(t, SearchTerms(strings.Repeat("b", 70)), SearchTerms(strings.Repeat("B", 80)))
 }
+
+func TestValidUTF8_ReplacesEachBadByteWithU_FFFD(t *testing.T) {
+	// Expected values written by hand: one U+FFFD per byte that is not
+	// part of a valid sequence, whatever the broken sequence was.
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"plain ASCII", "plain ASCII"},
+		{"déjà vu 👍🏽", "déjà vu 👍🏽"},
+		{"nul\x00kept", "nul\x00kept"},
+		{"\xff", "\uFFFD"},
+		{"bad\xff\xfe\xc3(end", "bad\uFFFD\uFFFD\uFFFD(end"},
+		{"cut\xe2\x82", "cut\uFFFD\uFFFD"},
+		{"surrogate\xed\xa0\x80", "surrogate\uFFFD\uFFFD\uFFFD"},
+		{"overlong\xc0\xaf", "overlong\uFFFD\uFFFD"},
+		{"stray continuation\x80é", "stray continuation\uFFFDé"},
+		{"beyond U+10FFFF\xf4\x90\x80\x80", "beyond U+10FFFF\uFFFD\uFFFD\uFFFD\uFFFD"},
+		{"already replaced \uFFFD", "already replaced \uFFFD"},
+	} {
+		assert.Equal(t, tc.want, ValidUTF8(tc.in), "%q", tc.in)
+	}
+}

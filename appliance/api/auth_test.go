@@ -19,7 +19,7 @@ func TestLogin_Scenarios(t *testing.T) {
 		{name: "right password logs in", req: request{method: "POST", path: "/api/login", body: `{"username": "test_user", "password": "test_pass"}`},
 			status: 200, want: []string{`"username": "test_user"`, `"is_superuser": false`}},
 		{name: "username is case-insensitive", req: request{method: "POST", path: "/api/login", body: `{"username": "TEST_USER", "password": "test_pass"}`},
-			status: 200},
+			status: 200, want: []string{`"username": "test_user"`}},
 		{name: "wrong password", req: request{method: "POST", path: "/api/login", body: `{"username": "test_user", "password": "nope"}`},
 			status: 401, exact: `{"title": "Bad login attempt", "description": "Invalid username or password."}`},
 		{name: "unknown user looks the same as a wrong password", req: request{method: "POST", path: "/api/login", body: `{"username": "ghost", "password": "nope"}`},
@@ -41,15 +41,15 @@ func TestLogin_Scenarios(t *testing.T) {
 		{name: "non-UTF-8 body", req: request{method: "POST", path: "/api/login", body: "{\"username\": \"\xff\xfe\", \"password\": \"x\"}"},
 			status: 400, want: []string{`"title": "Malformed JSON"`, "UTF-8"}},
 		{name: "a 10,000 character username", req: request{method: "POST", path: "/api/login", body: `{"username": "` + strings.Repeat("a", 10000) + `", "password": "x"}`},
-			status: 401},
+			status: 401, exact: `{"title": "Bad login attempt", "description": "Invalid username or password."}`},
 		{name: "a 1 MB body", req: request{method: "POST", path: "/api/login", body: `{"username": "` + strings.Repeat("a", 1<<20) + `"}`},
 			status: 413, want: []string{`"title": "Request body too large"`}},
 		{name: "a form post", req: request{method: "POST", path: "/api/login", body: "username=a&password=b", headers: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}},
-			status: 406},
+			status: 406, want: []string{`"title": "Media type not acceptable"`}},
 		{name: "GET is not allowed", req: request{method: "GET", path: "/api/login"},
 			status: 405, headers: map[string]string{"Allow": "POST, OPTIONS"}},
 		{name: "a login posted from another site is refused", req: request{method: "POST", path: "/api/login", body: `{"username": "test_user", "password": "test_pass"}`, headers: map[string]string{"Origin": "https://evil.example"}},
-			status: 403},
+			status: 403, want: []string{`"title": "Permission Denied"`, "Origin"}},
 	})
 }
 
@@ -97,15 +97,16 @@ func TestLogout_IsIdempotentAndTakesNoBody(t *testing.T) {
 
 func TestSession_CookieWritesNeedTheServersOrigin(t *testing.T) {
 	e := newEnv(t)
+	e.createRoom("lobby", "")
 	b := e.browser("admin", "admin_pass")
+	crossOrigin := []string{`"title": "Permission Denied"`, "Origin"}
 	e.run(t, []scenario{
-		{name: "no Origin", req: request{method: "POST", path: "/api/rooms", client: b, body: `{"name": "r1"}`}, status: 403,
-			want: []string{"Permission Denied", "Origin"}},
-		{name: "another Origin", req: request{method: "POST", path: "/api/rooms", client: b, body: `{"name": "r1"}`, headers: map[string]string{"Origin": "http://evil.example"}}, status: 403},
-		{name: "null Origin", req: request{method: "POST", path: "/api/rooms", client: b, body: `{"name": "r1"}`, headers: map[string]string{"Origin": "null"}}, status: 403},
-		{name: "own Origin", req: request{method: "POST", path: "/api/rooms", client: b, body: `{"name": "r1"}`, headers: e.origin()}, status: 201},
-		{name: "reads need no Origin", req: request{method: "GET", path: "/api/rooms", client: b}, status: 200},
-		{name: "tokens need no Origin", req: request{method: "POST", path: "/api/rooms", token: e.adminToken, body: `{"name": "r2"}`}, status: 201},
+		{name: "no Origin", req: request{method: "POST", path: "/api/rooms", client: b, body: `{"name": "r1"}`}, status: 403, want: crossOrigin},
+		{name: "another Origin", req: request{method: "POST", path: "/api/rooms", client: b, body: `{"name": "r1"}`, headers: map[string]string{"Origin": "http://evil.example"}}, status: 403, want: crossOrigin},
+		{name: "null Origin", req: request{method: "POST", path: "/api/rooms", client: b, body: `{"name": "r1"}`, headers: map[string]string{"Origin": "null"}}, status: 403, want: crossOrigin},
+		{name: "own Origin", req: request{method: "POST", path: "/api/rooms", client: b, body: `{"name": "r1"}`, headers: e.origin()}, status: 201, want: []string{`"name": "r1"`}},
+		{name: "reads need no Origin", req: request{method: "GET", path: "/api/rooms", client: b}, status: 200, want: []string{`"name": "lobby"`}},
+		{name: "tokens need no Origin", req: request{method: "POST", path: "/api/rooms", token: e.adminToken, body: `{"name": "r2"}`}, status: 201, want: []string{`"name": "r2"`}},
 	})
 }
 
@@ -191,33 +192,39 @@ func TestRegister_Scenarios(t *testing.T) {
 
 func TestTokens_Scenarios(t *testing.T) {
 	e := newEnv(t)
-	r := e.do(request{method: "POST", path: "/api/tokens", token: e.userToken, body: `{"name": "notifier"}`})
-	require.Equal(t, 201, r.status, r.body)
-	var made struct {
-		ID    map[string]string `json:"_id"`
-		Value string            `json:"value"`
-	}
-	r.json(t, &made)
-	require.Regexp(t, `^[a-z0-9]{32}$`, made.Value)
+	id, value := e.newToken(e.userToken, "notifier")
+	require.Regexp(t, `^[a-z0-9]{32}$`, value)
 
-	r = e.do(request{method: "GET", path: "/api/ping", token: made.Value})
+	r := e.do(request{method: "GET", path: "/api/ping", token: value})
 	require.Equal(t, 200, r.status, "the new token works")
 
 	r = e.do(request{method: "GET", path: "/api/tokens", token: e.userToken})
 	require.Equal(t, 200, r.status)
 	assert.Contains(t, r.body, `"name": "notifier"`)
 	assert.Contains(t, r.body, `"last_used": {"$date"`, "a used token shows when")
-	assert.NotContains(t, r.body, made.Value, "the value is shown once only")
+	assert.NotContains(t, r.body, value, "the value is shown once only")
 	assert.NotContains(t, r.body, `"value"`)
 
+	noToken := `{"title": "Not found", "description": "No such token."}`
 	e.run(t, []scenario{
 		{name: "a name is required", req: request{method: "POST", path: "/api/tokens", token: e.userToken, body: `{}`}, status: 400, want: []string{"'name'"}},
 		{name: "a name must be a string", req: request{method: "POST", path: "/api/tokens", token: e.userToken, body: `{"name": 5}`}, status: 400, want: []string{"must be a string"}},
-		{name: "another user's token is not found", req: request{method: "DELETE", path: "/api/tokens/" + made.ID["$oid"], token: e.adminToken}, status: 404},
-		{name: "a bogus id is not found", req: request{method: "DELETE", path: "/api/tokens/xyz", token: e.userToken}, status: 404},
-		{name: "the owner revokes it", req: request{method: "DELETE", path: "/api/tokens/" + made.ID["$oid"], token: e.userToken}, status: 204},
-		{name: "a revoked token is dead", req: request{method: "GET", path: "/api/ping", token: made.Value}, status: 401},
-		{name: "Bearer works for bots", req: request{method: "GET", path: "/api/ping", headers: map[string]string{"Authorization": "Bearer " + e.userToken}}, status: 200},
+		{name: "another user's token is not found", req: request{method: "DELETE", path: "/api/tokens/" + id, token: e.adminToken}, status: 404, exact: noToken},
+		{name: "a bogus id is not found", req: request{method: "DELETE", path: "/api/tokens/xyz", token: e.userToken}, status: 404, exact: noToken},
+		{name: "the owner revokes a token", status: 204,
+			setup: func(e *env) request {
+				id, _ := e.newToken(e.userToken, "to revoke")
+				return request{method: "DELETE", path: "/api/tokens/" + id, token: e.userToken}
+			}},
+		{name: "a revoked token is dead", status: 401, exact: `{"title": "Not authentificated", "description": "Please provide an auth token or login."}`,
+			setup: func(e *env) request {
+				id, value := e.newToken(e.userToken, "revoked")
+				r := e.do(request{method: "DELETE", path: "/api/tokens/" + id, token: e.userToken})
+				require.Equal(e.t, 204, r.status, r.body)
+				return request{method: "GET", path: "/api/ping", token: value}
+			}},
+		{name: "Bearer works for bots", req: request{method: "GET", path: "/api/ping", headers: map[string]string{"Authorization": "Bearer " + e.userToken}}, status: 200,
+			exact: `{"username": "test_user", "is_superuser": false, "have_rooms": false}`},
 	})
 }
 

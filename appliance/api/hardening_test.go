@@ -438,15 +438,20 @@ func TestRegister_IsLimitedPerAddressAndChecksUniquenessFirst(t *testing.T) {
 func TestLogout_FromAnotherSiteIsRefusedAndTheSessionLives(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser("test_user", "test_pass")
+	crossOrigin := []string{`"title": "Permission Denied"`}
 	e.run(t, []scenario{
-		{name: "GET sent by another site", req: request{method: "GET", path: "/api/logout", client: b, headers: map[string]string{"Sec-Fetch-Site": "cross-site"}}, status: 403, want: []string{"Permission Denied"}},
-		{name: "POST without Origin", req: request{method: "POST", path: "/api/logout", client: b}, status: 403},
-		{name: "POST from another origin", req: request{method: "POST", path: "/api/logout", client: b, headers: map[string]string{"Origin": "http://evil.example"}}, status: 403},
-		{name: "POST with userinfo in the Origin", req: request{method: "POST", path: "/api/logout", client: b, headers: map[string]string{"Origin": "http://evil@" + strings.TrimPrefix(e.srv.URL, "http://")}}, status: 403},
-		{name: "the session still works", req: request{method: "GET", path: "/api/ping", client: b}, status: 200},
-		{name: "GET from the same site (an old script)", req: request{method: "GET", path: "/api/logout", client: b, headers: map[string]string{"Sec-Fetch-Site": "same-origin"}}, status: 204},
-		{name: "the session is gone", req: request{method: "GET", path: "/api/ping", client: b}, status: 401},
+		{name: "GET sent by another site", req: request{method: "GET", path: "/api/logout", client: b, headers: map[string]string{"Sec-Fetch-Site": "cross-site"}}, status: 403, want: crossOrigin},
+		{name: "POST without Origin", req: request{method: "POST", path: "/api/logout", client: b}, status: 403, want: crossOrigin},
+		{name: "POST from another origin", req: request{method: "POST", path: "/api/logout", client: b, headers: map[string]string{"Origin": "http://evil.example"}}, status: 403, want: crossOrigin},
+		{name: "POST with userinfo in the Origin", req: request{method: "POST", path: "/api/logout", client: b, headers: map[string]string{"Origin": "http://evil@" + strings.TrimPrefix(e.srv.URL, "http://")}}, status: 403, want: crossOrigin},
 	})
+	// Whichever of the refusals ran, the session lives; a GET from its
+	// own site (an old script) still ends it.
+	r := e.do(request{method: "GET", path: "/api/ping", client: b})
+	require.Equal(t, 200, r.status, "the session still works: %s", r.body)
+	r = e.do(request{method: "GET", path: "/api/logout", client: b, headers: map[string]string{"Sec-Fetch-Site": "same-origin"}})
+	require.Equal(t, 204, r.status, r.body)
+	assert.Equal(t, 401, e.do(request{method: "GET", path: "/api/ping", client: b}).status, "the session is gone")
 }
 
 func TestOrigin_WithUserinfoIsNotTheSameOrigin(t *testing.T) {
@@ -479,14 +484,19 @@ func TestNames_InvisibleFormattingCharactersAreRefused(t *testing.T) {
 	require.Equal(t, 201, r.status)
 	var hook struct{ URL string }
 	r.json(t, &hook)
+	invisible := func(param string) []string {
+		return []string{`"title": "Invalid parameter"`, "The '" + param + "' parameter must not contain invisible formatting characters"}
+	}
 	for _, bad := range []string{"admin\u200b", "\u202egnp.exe", "a\u2066b", "\ufeffroom", "x\u200dy", "\u200fname"} {
 		js, _ := json.Marshal(bad)
 		e.run(t, []scenario{
-			{name: "room " + fmt.Sprintf("%q", bad), req: request{method: "POST", path: "/api/rooms", token: e.adminToken, body: `{"name": ` + string(js) + `}`}, status: 400, want: []string{"invisible"}},
-			{name: "hook " + fmt.Sprintf("%q", bad), req: request{method: "POST", path: "/api/rooms/" + room + "/hooks", token: e.adminToken, body: `{"name": ` + string(js) + `}`}, status: 400},
-			{name: "token " + fmt.Sprintf("%q", bad), req: request{method: "POST", path: "/api/tokens", token: e.adminToken, body: `{"name": ` + string(js) + `}`}, status: 400},
-			{name: "hook username " + fmt.Sprintf("%q", bad), req: request{method: "POST", path: hook.URL, body: `{"text": "x", "username": ` + string(js) + `}`}, status: 400},
-			{name: "username " + fmt.Sprintf("%q", bad), req: request{method: "POST", path: "/api/users", token: e.adminToken, body: `{"username": ` + string(js) + `, "email": "x@example.com", "password": "p"}`}, status: 400},
+			{name: "room " + fmt.Sprintf("%q", bad), req: request{method: "POST", path: "/api/rooms", token: e.adminToken, body: `{"name": ` + string(js) + `}`}, status: 400, want: invisible("name")},
+			{name: "hook " + fmt.Sprintf("%q", bad), req: request{method: "POST", path: "/api/rooms/" + room + "/hooks", token: e.adminToken, body: `{"name": ` + string(js) + `}`}, status: 400, want: invisible("name")},
+			{name: "token " + fmt.Sprintf("%q", bad), req: request{method: "POST", path: "/api/tokens", token: e.adminToken, body: `{"name": ` + string(js) + `}`}, status: 400, want: invisible("name")},
+			{name: "hook username " + fmt.Sprintf("%q", bad), req: request{method: "POST", path: hook.URL, body: `{"text": "x", "username": ` + string(js) + `}`}, status: 400, want: invisible("username")},
+			// A user's name has a stricter rule, which refuses these too.
+			{name: "username " + fmt.Sprintf("%q", bad), req: request{method: "POST", path: "/api/users", token: e.adminToken, body: `{"username": ` + string(js) + `, "email": "x@example.com", "password": "p"}`}, status: 400,
+				exact: `{"title": "Invalid parameter", "description": "The 'username' parameter must be 1 to 120 letters, digits, '_' or '-'."}`},
 		})
 	}
 }
@@ -518,20 +528,12 @@ func TestStream_ABurstOf300PostsKeepsEveryReadingSubscriber(t *testing.T) {
 		subs[i] = e.dial(e.userToken, "")
 	}
 	const posts = 300
-	var wg sync.WaitGroup
-	errs := make(chan error, posts)
-	for p := range posts {
-		wg.Go(func() {
-			r := e.do(request{method: "POST", path: "/api/messages", token: e.adminToken, body: fmt.Sprintf(`{"room": %q, "text": "p%d"}`, room, p)})
-			if r.status != 201 {
-				errs <- fmt.Errorf("post %d: %d %s", p, r.status, r.body)
-			}
-		})
+	reqs := make([]request, posts)
+	for p := range reqs {
+		reqs[p] = request{method: "POST", path: "/api/messages", token: e.adminToken, body: fmt.Sprintf(`{"room": %q, "text": "p%d"}`, room, p)}
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
+	for p, r := range e.sendAll(reqs...) {
+		require.Equal(t, 201, r.status, "post %d: %s", p, r.body)
 	}
 	for _, ws := range subs {
 		for range posts {
@@ -548,38 +550,18 @@ func TestStream_ADroppedSlowClientResumesWithSinceAndLosesNothing(t *testing.T) 
 	slow := e.dialSmallWindow(e.userToken) // never reads until it is dropped
 	text := strings.Repeat("x", 10000)
 	const total = 300
-	var (
-		mu   sync.Mutex
-		ids  []string
-		wg   sync.WaitGroup
-		errs = make(chan error, total)
-	)
-	for p := range 8 {
-		wg.Go(func() {
-			for i := p; i < total; i += 8 {
-				r := e.do(request{method: "POST", path: "/api/messages", token: e.adminToken, body: fmt.Sprintf(`{"room": %q, "text": %q}`, room, text)})
-				if r.status != 201 {
-					errs <- fmt.Errorf("post: %d %s", r.status, r.body)
-					continue
-				}
-				var m struct {
-					ID map[string]string `json:"_id"`
-				}
-				if err := json.Unmarshal([]byte(r.body), &m); err != nil {
-					errs <- err
-					continue
-				}
-				mu.Lock()
-				ids = append(ids, m.ID["$oid"])
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		require.NoError(t, err)
-	}
+	var mu sync.Mutex
+	var ids []string
+	require.NoError(t, postConcurrently(8, total, func(int) error {
+		id, err := e.tryPost(e.adminToken, room, text)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		ids = append(ids, id)
+		return nil
+	}))
 	slices.Sort(ids)
 	code, reason := slow.closed()
 	require.Equal(t, websocket.StatusPolicyViolation, code)
@@ -627,19 +609,30 @@ func TestAccount_ChangeOwnPasswordAndEndOwnSessions(t *testing.T) {
 	assert.NotContains(t, r.body, "key_hash")
 
 	e.run(t, []scenario{
-		{name: "another user's session is not found", req: request{method: "DELETE", path: "/api/sessions/" + otherID, token: e.adminToken}, status: 404},
-		{name: "end the other session", req: request{method: "DELETE", path: "/api/sessions/" + otherID, client: here, headers: e.origin()}, status: 204},
-		{name: "it is gone", req: request{method: "GET", path: "/api/ping", client: there}, status: 401},
+		{name: "another user's session is not found", req: request{method: "DELETE", path: "/api/sessions/" + otherID, token: e.adminToken}, status: 404,
+			exact: `{"title": "Not found", "description": "No such session."}`},
 		{name: "wrong current password", req: request{method: "POST", path: "/api/me/password", client: here, headers: e.origin(), body: `{"current_password": "nope", "new_password": "a fine new one"}`}, status: 400, want: []string{"current_password"}},
 		{name: "missing current password", req: request{method: "POST", path: "/api/me/password", client: here, headers: e.origin(), body: `{"new_password": "a fine new one"}`}, status: 400, want: []string{"Missing parameter"}},
-		{name: "too short", req: request{method: "POST", path: "/api/me/password", client: here, headers: e.origin(), body: `{"current_password": "test_pass", "new_password": "short"}`}, status: 400},
-		{name: "no Origin", req: request{method: "POST", path: "/api/me/password", client: here, body: `{"current_password": "test_pass", "new_password": "a fine new one"}`}, status: 403},
-		{name: "change it", req: request{method: "POST", path: "/api/me/password", client: here, headers: e.origin(), body: `{"current_password": "test_pass", "new_password": "a fine new one"}`}, status: 204},
-		{name: "this session stays", req: request{method: "GET", path: "/api/ping", client: here}, status: 200},
-		{name: "tokens stay", req: request{method: "GET", path: "/api/ping", token: e.userToken}, status: 200},
-		{name: "the new password logs in", req: request{method: "POST", path: "/api/login", body: `{"username": "test_user", "password": "a fine new one"}`}, status: 200},
+		{name: "too short", req: request{method: "POST", path: "/api/me/password", client: here, headers: e.origin(), body: `{"current_password": "test_pass", "new_password": "short"}`}, status: 400,
+			exact: `{"title": "Invalid parameter", "description": "The 'new_password' parameter must be at least 8 characters long."}`},
+		{name: "no Origin", req: request{method: "POST", path: "/api/me/password", client: here, body: `{"current_password": "test_pass", "new_password": "a fine new one"}`}, status: 403,
+			want: []string{`"title": "Permission Denied"`, "Origin"}},
 	})
+
+	// None of the refusals changed anything. Ending the other session
+	// ends it and its stream.
+	r = e.do(request{method: "DELETE", path: "/api/sessions/" + otherID, client: here, headers: e.origin()})
+	require.Equal(t, 204, r.status, r.body)
+	assert.Equal(t, 401, e.do(request{method: "GET", path: "/api/ping", client: there}).status, "the other session is gone")
 	code, reason := ws.closed()
 	assert.Equal(t, websocket.StatusPolicyViolation, code)
 	assert.Contains(t, reason, "session ended")
+
+	// Changing one's password keeps this session and the tokens.
+	r = e.do(request{method: "POST", path: "/api/me/password", client: here, headers: e.origin(), body: `{"current_password": "test_pass", "new_password": "a fine new one"}`})
+	require.Equal(t, 204, r.status, r.body)
+	assert.Equal(t, 200, e.do(request{method: "GET", path: "/api/ping", client: here}).status, "this session stays")
+	assert.Equal(t, 200, e.do(request{method: "GET", path: "/api/ping", token: e.userToken}).status, "tokens stay")
+	r = e.do(request{method: "POST", path: "/api/login", body: `{"username": "test_user", "password": "a fine new one"}`})
+	assert.Equal(t, 200, r.status, "the new password logs in: %s", r.body)
 }

@@ -3,6 +3,8 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -119,14 +121,31 @@ func (r response) json(t testing.TB, v any) {
 	require.NoError(t, json.Unmarshal([]byte(r.body), v), "body: %s", r.body)
 }
 
-func (e *env) do(req request) response {
-	e.t.Helper()
+// in is the same server for another test: what its helpers require
+// fails t. A subtest uses it, so that a failure stops that subtest only.
+func (e *env) in(t testing.TB) *env {
+	c := *e
+	c.t = t
+	return &c
+}
+
+// requestTimeout bounds every call a test makes, so that a server that
+// never answers fails the test instead of hanging it.
+const requestTimeout = 30 * time.Second
+
+// send makes one HTTP call and returns its response, or what kept it
+// from being made. It fails no test, so any goroutine may use it.
+func (e *env) send(req request) (response, error) {
 	var body io.Reader
 	if req.body != "" {
 		body = strings.NewReader(req.body)
 	}
-	hr, err := http.NewRequest(req.method, e.srv.URL+req.path, body)
-	require.NoError(e.t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	hr, err := http.NewRequestWithContext(ctx, req.method, e.srv.URL+req.path, body)
+	if err != nil {
+		return response{}, err
+	}
 	if req.body != "" {
 		hr.Header.Set("Content-Type", "application/json")
 	}
@@ -150,11 +169,64 @@ func (e *env) do(req request) response {
 		c = e.srv.Client()
 	}
 	resp, err := c.Do(hr)
-	require.NoError(e.t, err)
+	if err != nil {
+		return response{}, err
+	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return response{}, fmt.Errorf("%s %s: read the body: %w", req.method, req.path, err)
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: string(b)}, nil
+}
+
+// do is send for the test's own goroutine: a call that cannot be made
+// fails the test.
+func (e *env) do(req request) response {
+	e.t.Helper()
+	r, err := e.send(req)
 	require.NoError(e.t, err)
-	return response{status: resp.StatusCode, header: resp.Header, body: string(b)}
+	return r
+}
+
+// sendAll sends the requests at once, each from a goroutine of its own,
+// and returns their responses in order once all have answered. A call
+// that could not be made fails the test, from the test's goroutine.
+func (e *env) sendAll(reqs ...request) []response {
+	e.t.Helper()
+	rs := make([]response, len(reqs))
+	errs := make([]error, len(reqs))
+	var wg sync.WaitGroup
+	for i, req := range reqs {
+		wg.Go(func() { rs[i], errs[i] = e.send(req) })
+	}
+	wg.Wait() // each send ends within requestTimeout
+	require.NoError(e.t, errors.Join(errs...))
+	return rs
+}
+
+// postConcurrently makes n posts from the given number of goroutines,
+// each making its share one after another, and returns their errors; post
+// makes the i-th. Each post must end (tryPost ends within requestTimeout).
+func postConcurrently(goroutines, n int, post func(i int) error) error {
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := g; i < n; i += goroutines {
+				if err := post(i); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // browser returns a client with a cookie jar, logged in as username.
@@ -171,13 +243,27 @@ func (e *env) browser(username, password string) *http.Client {
 // origin is this server's own Origin header value.
 func (e *env) origin() map[string]string { return map[string]string{"Origin": e.srv.URL} }
 
-// scenario is one row of an API table test.
+// scenario is one row of an API table test (pocketbase's ApiScenario).
+//
+// Each row stands alone, so that `go test -run 'TestX/row_name'` runs
+// one: it sends req to the table's server, where the test made before
+// the table what the rows read, and no row changes anything another
+// row reads. A row that changes something (renames, deletes) makes its
+// own object in setup.
+//
+// The body is always checked: a row gives the whole of it in exact, or
+// fragments of it in want; a row that gives neither expects an empty
+// body, as pocketbase's scenarios do.
 type scenario struct {
-	name    string
+	name string
+	// setup, if set, makes on the server what this row alone needs and
+	// returns the request to send; the row then has no req.
+	setup   func(e *env) request
 	req     request
 	status  int
-	want    []string          // substrings the body must contain
-	exact   string            // the whole body, when it must match byte for byte
+	exact   string            // the whole body, byte for byte ("" is an empty body)
+	want    []string          // substrings the body must contain, instead of exact
+	notWant []string          // substrings the body must not contain
 	headers map[string]string // response headers that must be set to these values
 }
 
@@ -185,12 +271,31 @@ func (e *env) run(t *testing.T, scenarios []scenario) {
 	t.Helper()
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
-			r := e.do(sc.req)
+			if sc.setup != nil && sc.req.method != "" {
+				t.Fatal("the row has both setup and req: setup returns the request")
+			}
+			if sc.exact != "" && len(sc.want) > 0 {
+				t.Fatal("the row has both exact and want: say what the body is one way")
+			}
+			e := e.in(t)
+			req := sc.req
+			if sc.setup != nil {
+				req = sc.setup(e)
+			}
+			r := e.do(req)
 			assert.Equal(t, sc.status, r.status, "body: %s", r.body)
 			for _, w := range sc.want {
 				assert.Contains(t, r.body, w)
 			}
-			if sc.exact != "" {
+			for _, w := range sc.notWant {
+				assert.NotContains(t, r.body, w)
+			}
+			switch {
+			case len(sc.want) > 0:
+				// The fragments above are what the row expects.
+			case sc.exact == "":
+				assert.Empty(t, r.body, "the row gives no exact or want: the body must be empty")
+			default:
 				assert.Equal(t, sc.exact, r.body)
 			}
 			for k, v := range sc.headers {
@@ -215,6 +320,43 @@ func (e *env) createRoom(name string, extra string) string {
 	}
 	r.json(e.t, &room)
 	return room.ID.OID
+}
+
+// newUser makes an ordinary user (password username+"_pass") and
+// returns its id.
+func (e *env) newUser(username string) string {
+	e.t.Helper()
+	u, err := e.chat.CreateUser(context.Background(), chat.SystemActor, chat.NewUser{Username: username, Email: username + "@example.com", Password: username + "_pass"})
+	require.NoError(e.t, err)
+	return u.ID.Hex()
+}
+
+// newToken makes an API token for the user that token authenticates and
+// returns the new token's id and value.
+func (e *env) newToken(token, name string) (id, value string) {
+	e.t.Helper()
+	r := e.do(request{method: "POST", path: "/api/tokens", token: token, body: `{"name": "` + name + `"}`})
+	require.Equal(e.t, http.StatusCreated, r.status, r.body)
+	var made struct {
+		ID    map[string]string `json:"_id"`
+		Value string            `json:"value"`
+	}
+	r.json(e.t, &made)
+	return made.ID["$oid"], made.Value
+}
+
+// newHook makes a webhook in room as the admin and returns its id and
+// the URL it posts to.
+func (e *env) newHook(room, name string) (id, postURL string) {
+	e.t.Helper()
+	r := e.do(request{method: "POST", path: "/api/rooms/" + room + "/hooks", token: e.adminToken, body: `{"name": "` + name + `"}`})
+	require.Equal(e.t, http.StatusCreated, r.status, r.body)
+	var hook struct {
+		ID  map[string]string `json:"_id"`
+		URL string            `json:"url"`
+	}
+	r.json(e.t, &hook)
+	return hook.ID["$oid"], hook.URL
 }
 
 // fakeClock is a clock tests move by hand.

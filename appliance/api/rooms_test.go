@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -13,18 +12,22 @@ import (
 
 func TestRooms_Scenarios(t *testing.T) {
 	e := newEnv(t)
+	// What the rows read; a row that changes a room makes its own.
 	open := e.createRoom("open room", "")
 	hidden := e.createRoom("secret", `, "is_visible": false, "is_open": false`)
 	missing := "5706dac4d55cfe00010944ad"
+	notFound := `{"title": "Not found", "description": "No such room."}`
+	ownerRequired := `{"title": "Permission Denied", "description": "Room owner or admin required."}`
+	nameRequired := `{"title": "Missing parameter", "description": "The 'name' parameter is required."}`
 	e.run(t, []scenario{
 		{name: "an admin creates a room and owns it", req: request{method: "POST", path: "/api/rooms", token: e.adminToken, body: `{"name": "test_room"}`},
 			status: 201, want: []string{`"name": "test_room"`, `"is_open": true`, `"is_visible": true`, `"members": [{"$oid": "`, `"created": {"$date": "`}},
-		{name: "names are unique without regard to case", req: request{method: "POST", path: "/api/rooms", token: e.adminToken, body: `{"name": "TEST_ROOM"}`},
+		{name: "names are unique without regard to case", req: request{method: "POST", path: "/api/rooms", token: e.adminToken, body: `{"name": "OPEN ROOM"}`},
 			status: 409, want: []string{`"title": "Conflict"`}},
 		{name: "an empty name is missing", req: request{method: "POST", path: "/api/rooms", token: e.adminToken, body: `{"name": ""}`},
-			status: 400, want: []string{"Missing parameter"}},
+			status: 400, exact: nameRequired},
 		{name: "a blank name is missing", req: request{method: "POST", path: "/api/rooms", token: e.adminToken, body: `{"name": "   "}`},
-			status: 400, want: []string{"Missing parameter"}},
+			status: 400, exact: nameRequired},
 		{name: "a 121-character name is invalid", req: request{method: "POST", path: "/api/rooms", token: e.adminToken, body: `{"name": "` + strings.Repeat("x", 121) + `"}`},
 			status: 400, want: []string{"'name'", "120"}},
 		{name: "a name with control characters is invalid", req: request{method: "POST", path: "/api/rooms", token: e.adminToken, body: `{"name": "a\u0000b"}`},
@@ -34,45 +37,72 @@ func TestRooms_Scenarios(t *testing.T) {
 		{name: "a string as a flag", req: request{method: "POST", path: "/api/rooms", token: e.adminToken, body: `{"name": "flags", "is_open": "yes"}`},
 			status: 400, want: []string{"'is_open'", "true or false"}},
 		{name: "120 emoji are fine", req: request{method: "POST", path: "/api/rooms", token: e.adminToken, body: `{"name": "` + strings.Repeat("😀", 120) + `"}`},
-			status: 201},
+			status: 201, want: []string{`"name": "` + strings.Repeat("😀", 120) + `"`}},
 		{name: "right-to-left names are kept", req: request{method: "POST", path: "/api/rooms", token: e.adminToken, body: `{"name": "غرفة"}`},
 			status: 201, want: []string{`"name": "غرفة"`}},
 		{name: "a user sees visible rooms only", req: request{method: "GET", path: "/api/rooms", token: e.userToken},
-			status: 200, want: []string{`"open room"`}},
-		{name: "a user gets a visible room", req: request{method: "GET", path: "/api/rooms/" + open, token: e.userToken}, status: 200},
-		{name: "a user does not see a hidden room", req: request{method: "GET", path: "/api/rooms/" + hidden, token: e.userToken}, status: 404},
+			status: 200, want: []string{`"open room"`}, notWant: []string{`"secret"`, `"is_visible": false`}},
+		{name: "a user gets a visible room", req: request{method: "GET", path: "/api/rooms/" + open, token: e.userToken},
+			status: 200, want: []string{`"name": "open room"`}},
+		{name: "a user does not see a hidden room", req: request{method: "GET", path: "/api/rooms/" + hidden, token: e.userToken}, status: 404, exact: notFound},
 		{name: "an admin sees a hidden room", req: request{method: "GET", path: "/api/rooms/" + hidden, token: e.adminToken}, status: 200, want: []string{`"is_visible": false`}},
-		{name: "a missing room", req: request{method: "GET", path: "/api/rooms/" + missing, token: e.adminToken}, status: 404},
-		{name: "an id that is not an ObjectId", req: request{method: "GET", path: "/api/rooms/not-an-id", token: e.adminToken}, status: 404},
+		{name: "a missing room", req: request{method: "GET", path: "/api/rooms/" + missing, token: e.adminToken}, status: 404, exact: notFound},
+		{name: "an id that is not an ObjectId", req: request{method: "GET", path: "/api/rooms/not-an-id", token: e.adminToken}, status: 404, exact: notFound},
 		{name: "a user may not rename a room it does not own", req: request{method: "PATCH", path: "/api/rooms/" + open, token: e.userToken, body: `{"name": "mine"}`},
-			status: 403, want: []string{"Permission Denied"}},
-		{name: "a user may not delete a room it does not own", req: request{method: "DELETE", path: "/api/rooms/" + open, token: e.userToken}, status: 403},
-		{name: "the owner renames with PATCH", req: request{method: "PATCH", path: "/api/rooms/" + open, token: e.adminToken, body: `{"name": "renamed"}`},
-			status: 200, want: []string{`"name": "renamed"`, `"is_open": true`}},
+			status: 403, exact: ownerRequired},
+		{name: "a user may not delete a room it does not own", req: request{method: "DELETE", path: "/api/rooms/" + open, token: e.userToken}, status: 403, exact: ownerRequired},
+		{name: "the owner renames with PATCH", status: 200, want: []string{`"name": "renamed"`, `"is_open": true`},
+			setup: func(e *env) request {
+				return request{method: "PATCH", path: "/api/rooms/" + e.createRoom("to rename", ""), token: e.adminToken, body: `{"name": "renamed"}`}
+			}},
 		{name: "PUT without the name is refused: it replaces", req: request{method: "PUT", path: "/api/rooms/" + open, token: e.adminToken, body: `{"is_open": false}`},
-			status: 400, exact: `{"title": "Missing parameter", "description": "The 'name' parameter is required."}`},
+			status: 400, exact: nameRequired},
 		{name: "PUT with {} is refused", req: request{method: "PUT", path: "/api/rooms/" + open, token: e.adminToken, body: `{}`},
-			status: 400, exact: `{"title": "Missing parameter", "description": "The 'name' parameter is required."}`},
+			status: 400, exact: nameRequired},
 		{name: "PUT without a body is refused", req: request{method: "PUT", path: "/api/rooms/" + open, token: e.adminToken, headers: map[string]string{"Content-Type": "application/json"}},
-			status: 400, exact: `{"title": "Missing parameter", "description": "The 'name' parameter is required."}`},
-		{name: "PUT by a non-owner is forbidden first", req: request{method: "PUT", path: "/api/rooms/" + open, token: e.userToken, body: `{}`}, status: 403},
-		{name: "PUT replaces: a flag left out takes its default", req: request{method: "PUT", path: "/api/rooms/" + open, token: e.adminToken, body: `{"name": "renamed", "is_visible": false}`},
-			status: 200, want: []string{`"name": "renamed"`, `"is_open": true`, `"is_visible": false`}},
-		{name: "PUT again, the other flag", req: request{method: "PUT", path: "/api/rooms/" + open, token: e.adminToken, body: `{"name": "renamed", "is_open": false}`},
-			status: 200, want: []string{`"name": "renamed"`, `"is_open": false`, `"is_visible": true`}},
+			status: 400, exact: nameRequired},
+		{name: "PUT by a non-owner is forbidden first", req: request{method: "PUT", path: "/api/rooms/" + open, token: e.userToken, body: `{}`}, status: 403, exact: ownerRequired},
+		{name: "PUT replaces: a flag left out takes its default", status: 200, want: []string{`"name": "put hidden"`, `"is_open": true`, `"is_visible": false`},
+			setup: func(e *env) request {
+				id := e.createRoom("put hidden", `, "is_open": false`)
+				return request{method: "PUT", path: "/api/rooms/" + id, token: e.adminToken, body: `{"name": "put hidden", "is_visible": false}`}
+			}},
+		{name: "PUT replaces: the other flag left out takes its default", status: 200, want: []string{`"name": "put closed"`, `"is_open": false`, `"is_visible": true`},
+			setup: func(e *env) request {
+				id := e.createRoom("put closed", `, "is_visible": false`)
+				return request{method: "PUT", path: "/api/rooms/" + id, token: e.adminToken, body: `{"name": "put closed", "is_open": false}`}
+			}},
 		{name: "renaming to a taken name", req: request{method: "PATCH", path: "/api/rooms/" + open, token: e.adminToken, body: `{"name": "Secret"}`},
-			status: 409},
+			status: 409, exact: `{"title": "Conflict", "description": "A room named 'Secret' already exists."}`},
 		{name: "renaming to empty", req: request{method: "PATCH", path: "/api/rooms/" + open, token: e.adminToken, body: `{"name": ""}`},
-			status: 400},
-		{name: "PATCH on a missing room", req: request{method: "PATCH", path: "/api/rooms/" + missing, token: e.adminToken, body: `{"name": "x"}`}, status: 404},
+			status: 400, exact: nameRequired},
+		{name: "PATCH on a missing room", req: request{method: "PATCH", path: "/api/rooms/" + missing, token: e.adminToken, body: `{"name": "x"}`}, status: 404, exact: notFound},
 		{name: "POST on a room is not allowed", req: request{method: "POST", path: "/api/rooms/" + open, token: e.adminToken, body: `{}`},
 			status: 405, headers: map[string]string{"Allow": "GET, PUT, PATCH, DELETE, OPTIONS"}},
-		{name: "the owner deletes a room", req: request{method: "DELETE", path: "/api/rooms/" + hidden, token: e.adminToken}, status: 204},
-		{name: "a deleted room is gone", req: request{method: "GET", path: "/api/rooms/" + hidden, token: e.adminToken}, status: 404},
-		{name: "and its name is free again", req: request{method: "POST", path: "/api/rooms", token: e.adminToken, body: `{"name": "secret"}`}, status: 201},
+		{name: "the owner deletes a room", status: 204,
+			setup: func(e *env) request {
+				return request{method: "DELETE", path: "/api/rooms/" + e.createRoom("to delete", ""), token: e.adminToken}
+			}},
+		{name: "a deleted room is gone", status: 404, exact: notFound,
+			setup: func(e *env) request {
+				id := e.deletedRoom("gone")
+				return request{method: "GET", path: "/api/rooms/" + id, token: e.adminToken}
+			}},
+		{name: "a deleted room's name is free again", status: 201, want: []string{`"name": "reused"`},
+			setup: func(e *env) request {
+				e.deletedRoom("reused")
+				return request{method: "POST", path: "/api/rooms", token: e.adminToken, body: `{"name": "reused"}`}
+			}},
 	})
-	r := e.do(request{method: "GET", path: "/api/rooms", token: e.userToken})
-	assert.NotContains(t, r.body, `"is_visible": false`, "no hidden room is listed to a non-member")
+}
+
+// deletedRoom makes a room as the admin, deletes it and returns its id.
+func (e *env) deletedRoom(name string) string {
+	e.t.Helper()
+	id := e.createRoom(name, "")
+	r := e.do(request{method: "DELETE", path: "/api/rooms/" + id, token: e.adminToken})
+	require.Equal(e.t, http.StatusNoContent, r.status, r.body)
+	return id
 }
 
 func TestRooms_ListIsPaged(t *testing.T) {
@@ -95,11 +125,12 @@ func TestRooms_ListIsPaged(t *testing.T) {
 	assert.Equal(t, "room25", rooms[0]["name"])
 	assert.Contains(t, r.header.Get("Link"), `rel="prev"`)
 
+	badLimit := `{"title": "Invalid parameter", "description": "The 'limit' parameter must be a whole number from 1 to 100."}`
 	e.run(t, []scenario{
 		{name: "limit 0", req: request{method: "GET", path: "/api/rooms?limit=0", token: e.adminToken}, status: 400, want: []string{"'limit'"}},
-		{name: "negative limit", req: request{method: "GET", path: "/api/rooms?limit=-5", token: e.adminToken}, status: 400},
-		{name: "huge limit", req: request{method: "GET", path: "/api/rooms?limit=99999999999999999999", token: e.adminToken}, status: 400},
-		{name: "text limit", req: request{method: "GET", path: "/api/rooms?limit=ten", token: e.adminToken}, status: 400},
+		{name: "negative limit", req: request{method: "GET", path: "/api/rooms?limit=-5", token: e.adminToken}, status: 400, exact: badLimit},
+		{name: "huge limit", req: request{method: "GET", path: "/api/rooms?limit=99999999999999999999", token: e.adminToken}, status: 400, exact: badLimit},
+		{name: "text limit", req: request{method: "GET", path: "/api/rooms?limit=ten", token: e.adminToken}, status: 400, exact: badLimit},
 		{name: "negative offset", req: request{method: "GET", path: "/api/rooms?offset=-1", token: e.adminToken}, status: 400, want: []string{"'offset'"}},
 		{name: "offset past the end", req: request{method: "GET", path: "/api/rooms?offset=1000", token: e.adminToken}, status: 200, exact: "[]"},
 	})
@@ -107,19 +138,14 @@ func TestRooms_ListIsPaged(t *testing.T) {
 
 func TestRooms_RaceForOneNameHasOneWinner(t *testing.T) {
 	e := newEnv(t)
-	const n = 20
-	statuses := make([]int, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			statuses[i] = e.do(request{method: "POST", path: "/api/rooms", token: e.adminToken, body: `{"name": "contested"}`}).status
-		})
+	reqs := make([]request, 20)
+	for i := range reqs {
+		reqs[i] = request{method: "POST", path: "/api/rooms", token: e.adminToken, body: `{"name": "contested"}`}
 	}
-	wg.Wait()
 	created := 0
-	for _, s := range statuses {
-		require.Contains(t, []int{http.StatusCreated, http.StatusConflict}, s)
-		if s == http.StatusCreated {
+	for _, r := range e.sendAll(reqs...) {
+		require.Contains(t, []int{http.StatusCreated, http.StatusConflict}, r.status, r.body)
+		if r.status == http.StatusCreated {
 			created++
 		}
 	}

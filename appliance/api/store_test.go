@@ -57,6 +57,7 @@ func openTestStore(t testing.TB) storage.Store {
 // the documented error shape, and once it is back the server serves
 // again by itself, with every acknowledged write in place.
 func TestMongoOutage_503sThenRecoversWithoutLosingWrites(t *testing.T) {
+	mongotest.SkipIfShort(t)
 	dir := t.TempDir()
 	f, err := mongotest.StartIn(dir, "127.0.0.1:0", nil)
 	require.NoError(t, err)
@@ -95,9 +96,10 @@ func TestMongoOutage_503sThenRecoversWithoutLosingWrites(t *testing.T) {
 	f, err = mongotest.StartIn(dir, addr, nil)
 	require.NoError(t, err)
 	stopped = false
-	for e.do(request{method: "GET", path: "/healthz"}).status != 200 {
-		time.Sleep(50 * time.Millisecond)
-	}
+	require.Eventually(t, func() bool {
+		r, err := e.send(request{method: "GET", path: "/healthz"})
+		return err == nil && r.status == 200
+	}, 30*time.Second, 50*time.Millisecond, "the server serves again once MongoDB is back")
 	second := e.post(e.adminToken, room, "after the outage")
 	r = e.do(request{method: "GET", path: "/api/messages?room=" + room, token: e.adminToken})
 	require.Equal(t, 200, r.status, r.body)
@@ -112,6 +114,7 @@ func TestMongoOutage_503sThenRecoversWithoutLosingWrites(t *testing.T) {
 // driver: users log in with their old bcrypt hashes (Python's "$2b$"
 // form), and rooms, members and messages read back, found by search.
 func TestMongo_AnOriginalMakechatDatabaseCarriesOver(t *testing.T) {
+	mongotest.SkipIfShort(t)
 	f, err := mongotest.Start()
 	require.NoError(t, err)
 	t.Cleanup(f.Stop)

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -130,15 +129,10 @@ func TestStream_ConcurrentPostsArriveInIdOrder(t *testing.T) {
 	e := newEnv(t)
 	room := e.joined("order")
 	ws := e.dial(e.userToken, "")
-	var wg sync.WaitGroup
-	for p := range 16 {
-		wg.Go(func() {
-			for i := range 10 {
-				e.post(e.userToken, room, fmt.Sprintf("p%d-%d", p, i))
-			}
-		})
-	}
-	wg.Wait()
+	require.NoError(t, postConcurrently(16, 160, func(i int) error {
+		_, err := e.tryPost(e.userToken, room, fmt.Sprintf("m%d", i))
+		return err
+	}))
 	last := ""
 	for range 160 {
 		ev := ws.nextOf("message.created")
@@ -203,9 +197,12 @@ func TestStream_BadCredentialsAndCursors(t *testing.T) {
 	e := newEnv(t)
 	e.run(t, []scenario{
 		{name: "a bad token", req: request{method: "GET", path: "/api/stream?token=nope"}, status: 401, want: []string{"Not authentificated"}},
-		{name: "no credentials", req: request{method: "GET", path: "/api/stream"}, status: 401},
-		{name: "a bogus since", req: request{method: "GET", path: "/api/stream?since=zz", token: e.userToken}, status: 400},
-		{name: "not a WebSocket", req: request{method: "GET", path: "/api/stream", token: e.userToken}, status: 426},
+		{name: "no credentials", req: request{method: "GET", path: "/api/stream"}, status: 401,
+			exact: `{"title": "Not authentificated", "description": "Please provide an auth token or login."}`},
+		{name: "a bogus since", req: request{method: "GET", path: "/api/stream?since=zz", token: e.userToken}, status: 400,
+			exact: `{"title": "Invalid parameter", "description": "The 'since' parameter must be an ObjectId."}`},
+		// The WebSocket library answers this one itself, in plain text.
+		{name: "not a WebSocket", req: request{method: "GET", path: "/api/stream", token: e.userToken}, status: 426, exact: `{"title": "Upgrade Required", "description": "This route is a WebSocket: open it with a WebSocket client (Connection: Upgrade, Upgrade: websocket)."}`},
 	})
 	ctx := context.Background()
 	u := "ws" + strings.TrimPrefix(e.srv.URL, "http") + "/api/stream?token=" + e.userToken
@@ -268,16 +265,11 @@ func TestStream_ASlowClientIsDroppedAndOthersGetEverything(t *testing.T) {
 		}
 		got <- n
 	}()
-	var wg sync.WaitGroup
-	for p := range 16 {
-		wg.Go(func() {
-			for i := p; i < total; i += 16 {
-				e.post(e.adminToken, room, text)
-			}
-		})
-	}
-	wg.Wait()
-	assert.Equal(t, total, <-got, "the reading client got every message")
+	require.NoError(t, postConcurrently(16, total, func(int) error {
+		_, err := e.tryPost(e.adminToken, room, text)
+		return err
+	}))
+	assert.Equal(t, total, <-got, "the reading client got every message") // the reader gives up after 60 s
 	// The slow client's stream was cut off: reading drains what was
 	// buffered and then finds the close.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

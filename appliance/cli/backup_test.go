@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -40,6 +41,8 @@ func backupWhileServing(t *testing.T, s *site) (string, []string) {
 	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
 	for p := range 3 {
 		wg.Go(func() {
 			for i := 0; ; i++ {
@@ -48,7 +51,17 @@ func backupWhileServing(t *testing.T, s *site) (string, []string) {
 					return
 				default:
 				}
-				srv.post(t, "/api/messages", token, fmt.Sprintf(`{"room": "%s", "text": "during %d-%d"}`, room, p, i))
+				text := fmt.Sprintf("during %d-%d", p, i)
+				code, body, err := srv.tryPost("/api/messages", token, `{"room": "`+room+`", "text": "`+text+`"}`)
+				if err == nil && code != 201 {
+					err = fmt.Errorf("post %q: %d %s", text, code, body)
+				}
+				if err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+					return
+				}
 			}
 		})
 	}
@@ -56,12 +69,12 @@ func backupWhileServing(t *testing.T, s *site) (string, []string) {
 	require.NoError(t, os.Symlink(binary, link))
 	r := s.runAs(link, "--out", "out")
 	close(stop)
-	wg.Wait()
+	wg.Wait() // each post ends within the client's timeout
+	require.NoError(t, errors.Join(errs...), "the server kept serving during the backup")
 	require.Equal(t, 0, r.code, r.stderr)
 	m := backupPath.FindStringSubmatch(r.stdout)
 	require.NotNil(t, m, r.stdout)
-	require.NoError(t, srv.cmd.Process.Signal(syscall.SIGTERM))
-	<-srv.exited
+	srv.signal(t, syscall.SIGTERM)
 	return m[1], before
 }
 
@@ -87,8 +100,7 @@ func TestBackup_WhileServingThenRestoreIntoANewDataDir(t *testing.T) {
 	}
 
 	// Restoring again into the now non-empty store is refused.
-	require.NoError(t, srv.cmd.Process.Signal(syscall.SIGTERM))
-	<-srv.exited
+	srv.signal(t, syscall.SIGTERM)
 	r = s.run("restore", path)
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.stderr, "not empty")
@@ -201,12 +213,11 @@ func TestServe_SIGTERMDuringABurstLosesNoAcknowledgedPost(t *testing.T) {
 				req, _ := http.NewRequest("POST", srv.url+"/api/messages", strings.NewReader(`{"room": "`+room+`", "text": "`+text+`"}`))
 				req.Header.Set("Content-Type", "application/json")
 				req.Header.Set("X-Auth-Token", token)
-				resp, err := http.DefaultClient.Do(req)
+				code, _, err := send(req)
 				if err != nil {
 					return // the server has gone
 				}
-				resp.Body.Close()
-				if resp.StatusCode == 201 {
+				if code == 201 {
 					mu.Lock()
 					acked = append(acked, text)
 					mu.Unlock()
@@ -214,10 +225,14 @@ func TestServe_SIGTERMDuringABurstLosesNoAcknowledgedPost(t *testing.T) {
 			}
 		})
 	}
-	time.Sleep(300 * time.Millisecond)
-	require.NoError(t, srv.cmd.Process.Signal(syscall.SIGTERM))
-	<-srv.exited
-	wg.Wait()
+	// SIGTERM once the burst is under way.
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(acked) >= 50
+	}, 30*time.Second, 10*time.Millisecond, "posts are acknowledged")
+	srv.signal(t, syscall.SIGTERM)
+	wg.Wait() // each post ends within the client's timeout
 	assert.NoError(t, srv.err, "exit status 0")
 	require.NotEmpty(t, acked)
 

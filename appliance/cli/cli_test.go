@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -27,6 +28,13 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	// Under -short every test skips (see newSite): there is no need of
+	// the binary. testing.Short reads the flags, which m.Run would parse
+	// only later.
+	flag.Parse()
+	if testing.Short() {
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "makechat-cli-test")
 	if err != nil {
 		panic(err)
@@ -54,7 +62,12 @@ type site struct {
 	wrap []string
 }
 
+// newSite makes a site for t. Under go test -short it skips the test:
+// these tests build and run the real binary, and are slow.
 func newSite(t *testing.T) *site {
+	if testing.Short() {
+		t.Skip("-short: skips the command line's tests, which run the built binary; run without -short for them")
+	}
 	home := t.TempDir()
 	dataDir := filepath.Join(t.TempDir(), "data")
 	return &site{t: t, dataDir: dataDir, env: []string{
@@ -148,7 +161,11 @@ func (s *site) serve(extra ...string) *server {
 	}()
 	s.t.Cleanup(func() {
 		_ = cmd.Process.Kill()
-		<-srv.exited
+		select {
+		case <-srv.exited:
+		case <-time.After(exitTimeout):
+			s.t.Errorf("the server did not exit within %s of SIGKILL", exitTimeout)
+		}
 	})
 	select {
 	case srv.url = <-urls:
@@ -161,19 +178,44 @@ func (s *site) serve(extra ...string) *server {
 	return srv
 }
 
-func (srv *server) post(t *testing.T, path, token, body string) (int, string) {
+// exitTimeout bounds the wait for a signalled server to exit.
+const exitTimeout = 30 * time.Second
+
+// signal sends sig to the server and waits for it to exit, failing t if
+// it has not after exitTimeout.
+func (srv *server) signal(t *testing.T, sig os.Signal) {
 	t.Helper()
+	require.NoError(t, srv.cmd.Process.Signal(sig))
+	select {
+	case <-srv.exited:
+	case <-time.After(exitTimeout):
+		t.Fatalf("the server did not exit within %s of %v", exitTimeout, sig)
+	}
+}
+
+// client is the tests' HTTP client: every call has a deadline, so a
+// server that never answers fails the test instead of hanging it.
+var client = &http.Client{Timeout: 30 * time.Second}
+
+// tryPost posts body to path and returns the status and body. It fails
+// no test, so any goroutine may use it.
+func (srv *server) tryPost(path, token, body string) (int, string, error) {
 	req, err := http.NewRequest("POST", srv.url+path, strings.NewReader(body))
-	require.NoError(t, err)
+	if err != nil {
+		return 0, "", err
+	}
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("X-Auth-Token", token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	return send(req)
+}
+
+func (srv *server) post(t *testing.T, path, token, body string) (int, string) {
+	t.Helper()
+	code, b, err := srv.tryPost(path, token, body)
 	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return code, b
 }
 
 func (srv *server) get(t *testing.T, path, token string) (int, string) {
@@ -183,20 +225,28 @@ func (srv *server) get(t *testing.T, path, token string) (int, string) {
 	if token != "" {
 		req.Header.Set("X-Auth-Token", token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	code, b, err := send(req)
 	require.NoError(t, err)
+	return code, b
+}
+
+// send sends req with the tests' client and reads the whole answer.
+func send(req *http.Request) (int, string, error) {
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
 }
 
 // loginToken logs in and makes an API token, returning its value.
 func (srv *server) loginToken(t *testing.T, username, password string) string {
 	t.Helper()
-	jar := &http.Client{}
 	req, _ := http.NewRequest("POST", srv.url+"/api/login", strings.NewReader(`{"username": "`+username+`", "password": "`+password+`"}`))
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := jar.Do(req)
+	resp, err := client.Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, 200, resp.StatusCode)
@@ -210,7 +260,7 @@ func (srv *server) loginToken(t *testing.T, username, password string) string {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Origin", srv.url)
 	req.AddCookie(&http.Cookie{Name: "session", Value: session})
-	resp, err = jar.Do(req)
+	resp, err = client.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	require.Equal(t, 201, resp.StatusCode)
@@ -352,8 +402,7 @@ func TestServe_AnAcknowledgedWriteSurvivesKill9(t *testing.T) {
 	r := s.run("user", "create", "-u", "late", "-p", "late_pass", "-e", "late@example.com")
 	require.Equal(t, 0, r.code, r.stderr)
 	// SIGKILL right after the last 2xx: no chance to flush anything.
-	require.NoError(t, srv.cmd.Process.Signal(syscall.SIGKILL))
-	<-srv.exited
+	srv.signal(t, syscall.SIGKILL)
 
 	srv = s.serve()
 	token = srv.loginToken(t, "admin", "admin_pass")
@@ -415,8 +464,7 @@ func TestMaintenance_SwitchesARunningServerAndPersists(t *testing.T) {
 	assert.Equal(t, 503, code)
 	assert.Contains(t, body, "Back in a few minutes")
 
-	require.NoError(t, srv.cmd.Process.Signal(syscall.SIGTERM))
-	<-srv.exited
+	srv.signal(t, syscall.SIGTERM)
 	srv = s.serve()
 	code, _ = srv.get(t, "/api/rooms", bob)
 	assert.Equal(t, 503, code, "maintenance survives a restart")

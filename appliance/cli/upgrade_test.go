@@ -114,8 +114,7 @@ func TestUpgrade_TheV1StoreIsMigratedAndServed(t *testing.T) {
 
 	// Restarted, the store is current: nothing more to migrate, and
 	// nothing lost.
-	require.NoError(t, srv.cmd.Process.Signal(syscall.SIGTERM))
-	<-srv.exited
+	srv.signal(t, syscall.SIGTERM)
 	srv = s.serve()
 	checkFixtureServed(t, srv, f, 1)
 	assert.NotContains(t, srv.log(), "migrating")

@@ -31,6 +31,15 @@ func TestServe_ReturnsOnlyAfterTheRequestsItTookAreAnswered(t *testing.T) {
 	ln, err := Listen(path)
 	require.NoError(t, err)
 	backups := &slowBackups{started: make(chan struct{}), release: make(chan struct{})}
+	defer func() {
+		// Let a failed test end the backup, and so Serve, rather than
+		// leave them blocked.
+		select {
+		case <-backups.release:
+		default:
+			close(backups.release)
+		}
+	}()
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan struct{})
 	go func() {

@@ -28,6 +28,9 @@ import (
 
 const chromiumPath = "/usr/bin/chromium"
 
+// serverTimeout bounds the server's start and stop.
+const serverTimeout = 30 * time.Second
+
 // world is a seeded data directory and the server running on it: an
 // administrator (alice), a user (bob), both in the room "general", and
 // API tokens for both.
@@ -44,8 +47,13 @@ type world struct {
 
 // chromium returns the browser's path, or skips the test when it is
 // missing and MAKECHAT_E2E is not set (CI sets it, so CI cannot skip).
+// Under go test -short it skips the test: the browser tests are the
+// slowest part that -short leaves out.
 func chromium(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: skips the browser tests (Chromium); run without -short for them")
+	}
 	path, err := exec.LookPath(chromiumPath)
 	if err != nil {
 		if os.Getenv("MAKECHAT_E2E") == "" {
@@ -124,11 +132,19 @@ func (w *world) start() {
 	case err := <-done:
 		cancel()
 		w.t.Fatalf("server did not start: %v", err)
+	case <-time.After(serverTimeout):
+		cancel()
+		w.t.Fatalf("server not ready after %s", serverTimeout)
 	}
 	w.stop = func() {
 		cancel()
-		if err := <-done; err != nil {
-			w.t.Errorf("server stopped with: %v", err)
+		select {
+		case err := <-done:
+			if err != nil {
+				w.t.Errorf("server stopped with: %v", err)
+			}
+		case <-time.After(serverTimeout):
+			w.t.Errorf("server did not stop within %s", serverTimeout)
 		}
 		w.stop = func() {}
 	}

@@ -3,6 +3,7 @@ package bolt_test
 import (
 	"bufio"
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -245,7 +246,11 @@ const ackPrefix = "acked "
 
 func TestCrash_AcknowledgedWritesSurviveSIGKILL(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "makechat.db")
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrash_HelperProcess$", "-test.count=1")
+	// A child that stalls is killed after a minute, which ends the
+	// reading of its output below.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestCrash_HelperProcess$", "-test.count=1")
 	cmd.Env = append(os.Environ(), crashStoreEnv+"="+path)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr

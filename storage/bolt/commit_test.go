@@ -61,8 +61,19 @@ func TestCommit_APanicInOneWriteFailsOnlyThatWrite(t *testing.T) {
 	}
 	require.Eventually(t, func() bool { return len(c.calls) == writers }, 10*time.Second, time.Millisecond)
 	close(release)
-	wg.Wait()
-	require.NoError(t, <-first)
+	ended := make(chan struct{})
+	go func() { wg.Wait(); close(ended) }()
+	select {
+	case <-ended:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the queued writes did not end within 10 s of the first one's")
+	}
+	select {
+	case err := <-first:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first write did not end")
+	}
 
 	for i, err := range errs {
 		if i == 7 {

@@ -53,12 +53,17 @@ type PebbleConfig struct {
 }
 
 // StartPebble starts Pebble for the test; it stops when the test ends.
-// Pebble's log is printed if the test fails.
+// Pebble's log is printed if the test fails. Under go test -short it
+// skips the test: ACME issuance is one of the slow parts -short leaves
+// out.
 //
 // It sets PEBBLE_VA_NOSLEEP (no random wait before each validation) and
 // PEBBLE_WFE_NONCEREJECT=0 for the test, so the test may not be parallel.
 func StartPebble(t testing.TB, cfg PebbleConfig) *Pebble {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: skips the tests that get certificates from Pebble (ACME); run without -short for them")
+	}
 	t.Setenv("PEBBLE_VA_NOSLEEP", "1")
 	t.Setenv("PEBBLE_WFE_NONCEREJECT", "0")
 
@@ -117,14 +122,25 @@ func startDNS(t testing.TB) string {
 	started := make(chan struct{})
 	srv := &dns.Server{Listener: ln, Handler: handler, NotifyStartedFunc: func() { close(started) }}
 	done := make(chan struct{})
+	var serveErr error
 	go func() {
 		defer close(done)
-		_ = srv.ActivateAndServe()
+		serveErr = srv.ActivateAndServe()
 	}()
-	<-started
+	select {
+	case <-started:
+	case <-done:
+		t.Fatalf("dns server: %v", serveErr)
+	case <-time.After(10 * time.Second):
+		t.Fatal("dns server not started after 10 s")
+	}
 	t.Cleanup(func() {
 		_ = srv.Shutdown()
-		<-done
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Error("dns server not stopped after 10 s")
+		}
 	})
 	return ln.Addr().String()
 }

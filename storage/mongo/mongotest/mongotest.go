@@ -15,12 +15,17 @@
 // Main passes FerretDB's address to the tests through the environment
 // variable EnvFerretDB, so that there is no package state, and child
 // processes that a test starts (a second makechat, say) can use it too.
+//
+// Under go test -short, Main starts no FerretDB and Servers, FerretDBURI
+// and SkipIfShort skip the test: the MongoDB store's tests are among the
+// slow ones that -short leaves out.
 package mongotest
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -101,7 +106,13 @@ func (s *FerretDB) Stop() {
 
 // Main starts FerretDB, sets EnvFerretDB, runs the tests and stops
 // FerretDB, removing its files. It returns the exit code for os.Exit.
+// Under -short it only runs the tests.
 func Main(m *testing.M) int {
+	// testing.Short reads the flags, which m.Run would parse only later.
+	flag.Parse()
+	if testing.Short() {
+		return m.Run()
+	}
 	f, err := Start()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "mongotest:", err)
@@ -126,8 +137,19 @@ type Server struct {
 	URI string
 }
 
+// SkipIfShort skips t under go test -short, saying why. Servers and
+// FerretDBURI call it; a test that starts a FerretDB of its own, or waits
+// out the driver's timeouts, calls it first.
+func SkipIfShort(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: skips the MongoDB store's tests (FerretDB, the driver's timeouts); run without -short for them")
+	}
+}
+
 // Servers lists FerretDB (started by Main) and the MongoDB that
-// EnvMongoDB names, if it is set. It fails t if Main did not run.
+// EnvMongoDB names, if it is set. It fails t if Main did not run, and
+// skips it under -short.
 func Servers(t testing.TB) []Server {
 	t.Helper()
 	out := []Server{{Name: "ferretdb", URI: FerretDBURI(t)}}
@@ -137,9 +159,11 @@ func Servers(t testing.TB) []Server {
 	return out
 }
 
-// FerretDBURI is the URI of the FerretDB that Main started.
+// FerretDBURI is the URI of the FerretDB that Main started. It skips t
+// under -short.
 func FerretDBURI(t testing.TB) string {
 	t.Helper()
+	SkipIfShort(t)
 	uri := os.Getenv(EnvFerretDB)
 	if uri == "" {
 		t.Fatalf("mongotest: %s is not set; call mongotest.Main from TestMain", EnvFerretDB)
