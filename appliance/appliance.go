@@ -81,7 +81,7 @@ type StoreOptions struct {
 // line naming its hosts; several processes may share one MongoDB.
 func OpenStore(cfg config.Config, o StoreOptions) (storage.Store, error) {
 	if cfg.MongoURI != "" {
-		st, err := mongo.Open(context.Background(), cfg.MongoURI, mongo.Options{Observe: o.Observe})
+		st, err := mongo.Open(context.Background(), cfg.MongoURI, mongo.Options{Observe: o.Observe, Log: o.Log})
 		if err != nil {
 			return nil, err
 		}
@@ -106,6 +106,8 @@ func NewChat(ctx context.Context, cfg config.Config, st storage.Store, notify ch
 		PostBurst:         cfg.PostBurst,
 		TypingPerSecond:   cfg.TypingPerSecond,
 		SecretKey:         cfg.SecretKey,
+		UsersCreateRooms:  cfg.RoomCreation == "users",
+		InvitesByOwners:   cfg.InvitesByOwners,
 	})
 	return svc, svc.Init(ctx)
 }

@@ -95,10 +95,11 @@ import (
 )
 
 // Format names the archive kind in its manifest; FormatVersion is the
-// layout this code writes and the newest it reads.
+// layout this code writes and the newest it reads. Every older format
+// stays readable (see formatCollections).
 const (
 	Format        = "makechat-backup"
-	FormatVersion = 1
+	FormatVersion = 2
 	manifestFile  = "manifest.json"
 	// filePrefix and fileSuffix frame the names ToDir gives backups.
 	filePrefix = "makechat-backup-"
@@ -110,6 +111,13 @@ const (
 	// Prune takes it for the remains of an interrupted backup.
 	staleAfter = 10 * time.Minute
 )
+
+// formatCollections lists the collections of each format version, in
+// order: version 1 (makechat 1) had no invites.
+var formatCollections = map[int][]string{
+	1: {storage.CollUsers, storage.CollSessions, storage.CollTokens, storage.CollRooms, storage.CollMembers, storage.CollMessages, storage.CollHooks},
+	2: storage.Collections,
+}
 
 // ErrCorrupt is wrapped by the errors of a backup file that is damaged,
 // truncated, or not a makechat backup.

@@ -147,8 +147,8 @@ func readManifest(zr *zip.Reader) (Manifest, error) {
 			return m, fmt.Errorf("%w: manifest entry for %q is malformed", ErrCorrupt, c.Name)
 		}
 	}
-	if !slices.Equal(names, storage.Collections) {
-		return m, fmt.Errorf("%w: manifest lists collections %v, want %v", ErrCorrupt, names, storage.Collections)
+	if want := formatCollections[m.FormatVersion]; !slices.Equal(names, want) {
+		return m, fmt.Errorf("%w: manifest lists collections %v, want %v for format %d", ErrCorrupt, names, want, m.FormatVersion)
 	}
 	for _, c := range m.Collections {
 		// Every record ends with a newline and is at most its

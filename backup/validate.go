@@ -143,6 +143,18 @@ func check(coll string, line []byte) (rec storage.Record, legacy []string, bad s
 		c.field("name", v.Name, storage.CheckName(v.Name))
 		c.hidden("secret_hash", storage.CheckKeyHash(v.SecretHash))
 		c.hidden("created", storage.CheckCreated(v.Created))
+	case storage.Invite:
+		c.ref("created_by", v.CreatedBy)
+		c.hidden("secret_hash", storage.CheckKeyHash(v.SecretHash))
+		for i, id := range v.Rooms {
+			if id.IsZero() {
+				c.fail(fmt.Sprintf("rooms[%d] is missing", i))
+			}
+		}
+		if v.MaxUses < 0 || v.Uses < 0 {
+			c.fail("max_uses and uses must not be negative")
+		}
+		c.hidden("created", storage.CheckCreated(v.Created))
 	}
 	return rec, c.legacy, c.bad
 }
@@ -299,6 +311,8 @@ func (u *uniques) check(file string, r record) string {
 	case storage.Member:
 		keys = append(keys, struct{ kind, value string }{"room and profile", v.Room.Hex() + v.Profile.Hex()})
 	case storage.Hook:
+		keys = append(keys, struct{ kind, value string }{"secret_hash", v.SecretHash})
+	case storage.Invite:
 		keys = append(keys, struct{ kind, value string }{"secret_hash", v.SecretHash})
 	}
 	for _, k := range keys {

@@ -101,6 +101,29 @@ type Room struct {
 	Created   time.Time `json:"created"`
 }
 
+// Invite is a link that lets whoever holds it make an account, with open
+// registration off, and join Rooms. Only a hash of its secret is stored.
+// MaxUses 0 means no limit; a zero Expires means it never expires.
+type Invite struct {
+	ID         ID        `json:"_id"`
+	SecretHash string    `json:"secret_hash"`
+	Rooms      []ID      `json:"rooms"`
+	MaxUses    int       `json:"max_uses"`
+	Uses       int       `json:"uses"`
+	Expires    time.Time `json:"expires"`
+	CreatedBy  ID        `json:"created_by"`
+	Created    time.Time `json:"created"`
+}
+
+// Usable reports whether the invite may be used at now: not expired and
+// not used up.
+func (in Invite) Usable(now time.Time) bool {
+	if !in.Expires.IsZero() && !now.Before(in.Expires) {
+		return false
+	}
+	return in.MaxUses == 0 || in.Uses < in.MaxUses
+}
+
 // RoomWithOwner is what CreateRoom stores for r and owner, whichever the
 // backend: r with its member list set to the owner's member id, and the
 // owner tied to r. withOwner is false for the zero owner (a room without
@@ -164,9 +187,10 @@ type Page struct {
 // Ordering: lists are returned in id order, which is creation order.
 // Returned values are copies; callers may modify them freely.
 //
-// Deletion cascades: deleting a user removes its sessions, tokens and
-// memberships (its messages stay); deleting a room removes its members,
-// messages and hooks.
+// Deletion cascades: deleting a user removes its sessions, tokens,
+// memberships and the invites it made (its messages stay); deleting a
+// room removes its members, messages and hooks (an invite naming it
+// keeps the id, and accepting it skips a room that is gone).
 type Store interface {
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
@@ -180,6 +204,10 @@ type Store interface {
 	UserByName(ctx context.Context, username string) (User, error)
 	// UserByEmail finds a user by email address, without regard to case.
 	UserByEmail(ctx context.Context, email string) (User, error)
+	// UsersByPrefix lists at most limit users whose username starts with
+	// prefix, without regard to case (every user for ""), in the order of
+	// their folded usernames.
+	UsersByPrefix(ctx context.Context, prefix string, limit int) ([]User, error)
 	// Users lists users in id order and returns the total count.
 	Users(ctx context.Context, p Page) ([]User, int, error)
 	// UpdateUser applies p and returns the updated user.
@@ -268,6 +296,22 @@ type Store interface {
 	SearchMessages(ctx context.Context, q SearchQuery) ([]Message, error)
 
 	// CreateHook stores h; its room must exist.
+	// CreateInvite stores in; its secret hash is unique.
+	CreateInvite(ctx context.Context, in Invite) error
+	Invite(ctx context.Context, id ID) (Invite, error)
+	InviteBySecret(ctx context.Context, secretHash string) (Invite, error)
+	// Invites lists the invites made by createdBy (every invite for
+	// NilID), in id order.
+	Invites(ctx context.Context, createdBy ID) ([]Invite, error)
+	DeleteInvite(ctx context.Context, id ID) error
+	// UseInvite counts one use of the invite, atomically, if it is Usable
+	// at now, and returns it as stored; ErrNotFound if it does not exist
+	// or is not usable (expired, used up).
+	UseInvite(ctx context.Context, id ID, now time.Time) (Invite, error)
+	// ReturnInvite gives back a use that UseInvite counted (the account
+	// it was for could not be made after all).
+	ReturnInvite(ctx context.Context, id ID) error
+
 	CreateHook(ctx context.Context, h Hook) error
 	Hook(ctx context.Context, id ID) (Hook, error)
 	HookBySecret(ctx context.Context, secretHash string) (Hook, error)
@@ -306,11 +350,12 @@ const (
 	CollMembers  = "members"
 	CollMessages = "messages"
 	CollHooks    = "hooks"
+	CollInvites  = "invites"
 )
 
 // Collections lists every collection in the order Export visits them and
 // a restore writes them: an object comes after those it refers to.
-var Collections = []string{CollUsers, CollSessions, CollTokens, CollRooms, CollMembers, CollMessages, CollHooks}
+var Collections = []string{CollUsers, CollSessions, CollTokens, CollRooms, CollMembers, CollMessages, CollHooks, CollInvites}
 
 // Observer is told of every operation a store runs: its name (such as
 // "create user"), how long it took, and the error the caller gets (nil
@@ -320,7 +365,7 @@ type Observer func(op string, took time.Duration, err error)
 
 // Record is one object with its collection, as Export produces and Import
 // takes it. Value is the model value of that collection: a User, Session,
-// Token, Room, Member, Message or Hook (not a pointer).
+// Token, Room, Member, Message, Hook or Invite (not a pointer).
 type Record struct {
 	Collection string
 	Value      any
@@ -342,6 +387,8 @@ func DecodeRecord(coll string, data []byte) (Record, error) {
 		v, err = decodeAs[Room](data)
 	case CollMembers:
 		v, err = decodeAs[Member](data)
+	case CollInvites:
+		v, err = decodeAs[Invite](data)
 	case CollMessages:
 		v, err = decodeAs[Message](data)
 	case CollHooks:
@@ -374,6 +421,8 @@ func (r Record) ID() ID {
 	case Message:
 		return v.ID
 	case Hook:
+		return v.ID
+	case Invite:
 		return v.ID
 	}
 	return NilID

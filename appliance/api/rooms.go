@@ -39,6 +39,11 @@ type roomInput struct {
 }
 
 func (s *Server) createRoom(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
+	// Who may comes before the body, as in the seed: one who may not
+	// learns only that, not what it got wrong.
+	if !s.chat.MayCreateRooms(a) {
+		return chat.ErrAdminRequired
+	}
 	var in roomInput
 	if err := decode(w, r, &in); err != nil {
 		return err

@@ -143,13 +143,22 @@ func (s *Server) ping(w http.ResponseWriter, r *http.Request, a chat.Actor) erro
 }
 
 // me answers the caller's own account (decided, docs/api.md): /api/ping
-// keeps the seed's three fields, and a web client also needs its id.
+// keeps the seed's three fields, and a web client also needs its id and
+// what it may do beyond a member's rights.
 func (s *Server) me(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
 	p, err := s.chat.Profile(r.Context(), a)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewUser(p.User))
+	canInvite, err := s.chat.CanInvite(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		userView
+		CanCreateRooms bool `json:"can_create_rooms"`
+		CanInvite      bool `json:"can_invite"`
+	}{viewUser(p.User), s.chat.MayCreateRooms(a), canInvite})
 	return nil
 }
 

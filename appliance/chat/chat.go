@@ -60,6 +60,11 @@ type Options struct {
 	TypingPerSecond float64
 	// SecretKey signs device cookies (see auth.Devices); empty: none.
 	SecretKey string
+	// UsersCreateRooms lets every user create rooms (room_creation =
+	// users); otherwise only administrators may, as in the original.
+	UsersCreateRooms bool
+	// InvitesByOwners lets room owners make invites to their rooms.
+	InvitesByOwners bool
 }
 
 // Service applies makechat's rules over a store.

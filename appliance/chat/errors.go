@@ -119,6 +119,12 @@ var (
 	ErrNoSuchSession   = NotFound("session")
 	ErrNoSuchToken     = NotFound("token")
 
+	// Invites.
+	ErrNoSuchInvite       = NotFound("invite")
+	ErrTooManyInviteRooms = Invalid("rooms", fmt.Sprintf("must name at most %d rooms", maxInviteRooms))
+	ErrInviteUses         = Invalid("max_uses", fmt.Sprintf("must be from 0 (no limit) to %d", maxInviteUses))
+	ErrInviteExpiry       = Invalid("expires_in", "must be 0 (never) or from 60 seconds to one year")
+
 	// Limits: each is answered with how long to wait (see retryAfter).
 	ErrTooManyLogins        = &Error{Kind: KindRateLimited, Msg: "Too many failed logins; try again later."}
 	ErrTooManyPasswordTries = &Error{Kind: KindRateLimited, Msg: "Too many wrong passwords; try again later."}

@@ -87,7 +87,21 @@ func (s *Service) AddMember(ctx context.Context, a Actor, room, user storage.ID,
 	if err := checkRole("role", role); err != nil {
 		return storage.Member{}, err
 	}
+	return s.addMember(ctx, room, user, role)
+}
+
+// addMember stores a membership. Its read marker starts at the room's
+// newest message: a newcomer has read nothing, but is not greeted by
+// the room's whole history as unread.
+func (s *Service) addMember(ctx context.Context, room, user storage.ID, role string) (storage.Member, error) {
+	last, err := s.store.Messages(ctx, storage.RoomConversation(room), storage.MessageQuery{Limit: 1})
+	if err != nil {
+		return storage.Member{}, storeErr(err, "room")
+	}
 	m := storage.Member{ID: s.ids.New(), Room: room, Profile: user, Role: role, Created: s.clock()}
+	if len(last) > 0 {
+		m.LastRead = last[0].ID
+	}
 	if err := s.store.AddMember(ctx, m); err != nil {
 		if errors.Is(err, storage.ErrDuplicate) {
 			return storage.Member{}, ErrAlreadyMember

@@ -21,10 +21,17 @@ type RoomChanges struct {
 	IsVisible *bool
 }
 
-// CreateRoom makes a room. Only administrators may; the creator becomes
-// its owner (the system actor creates a room without members).
+// MayCreateRooms reports whether the actor may create rooms:
+// administrators, and every user when room_creation is users.
+func (s *Service) MayCreateRooms(a Actor) bool {
+	return a.IsAdmin() || s.opts.UsersCreateRooms && !a.User.ID.IsZero()
+}
+
+// CreateRoom makes a room: administrators may, and users when
+// room_creation is users (MayCreateRooms). The creator becomes its owner
+// (the system actor creates a room without members).
 func (s *Service) CreateRoom(ctx context.Context, a Actor, n NewRoom) (storage.Room, error) {
-	if !a.IsAdmin() {
+	if !s.MayCreateRooms(a) {
 		return storage.Room{}, ErrAdminRequired
 	}
 	name, err := cleanName("name", n.Name)

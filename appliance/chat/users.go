@@ -44,17 +44,8 @@ func (s *Service) createUser(ctx context.Context, n NewUser, passwordField strin
 	if err := checkPassword(passwordField, n.Password, 1); err != nil {
 		return storage.User{}, err
 	}
-	// Both unique values are checked before the password is hashed, so
-	// that probing for taken names costs a read, not a bcrypt round.
-	if _, err := s.store.UserByName(ctx, n.Username); err == nil {
-		return storage.User{}, errUsernameTaken(n.Username)
-	} else if !errors.Is(err, storage.ErrNotFound) {
-		return storage.User{}, storeErr(err, "user")
-	}
-	if _, err := s.store.UserByEmail(ctx, n.Email); err == nil {
-		return storage.User{}, errEmailInUse(n.Email)
-	} else if !errors.Is(err, storage.ErrNotFound) {
-		return storage.User{}, storeErr(err, "user")
+	if err := s.namesFree(ctx, n); err != nil {
+		return storage.User{}, err
 	}
 	hash, err := s.hasher.Hash(n.Password)
 	if err != nil {
@@ -80,6 +71,35 @@ func (s *Service) createUser(ctx context.Context, n NewUser, passwordField strin
 		return storage.User{}, storeErr(err, "user")
 	}
 	return u, nil
+}
+
+// checkNewUser checks a new account's username and email, and that both
+// are free.
+func (s *Service) checkNewUser(ctx context.Context, n NewUser) error {
+	if err := checkUsername("username", n.Username); err != nil {
+		return err
+	}
+	if err := checkEmail("email", n.Email); err != nil {
+		return err
+	}
+	return s.namesFree(ctx, n)
+}
+
+// namesFree checks that a new account's username and email are free. It
+// runs before the password is hashed, so that probing for taken names
+// costs a read, not a bcrypt round.
+func (s *Service) namesFree(ctx context.Context, n NewUser) error {
+	if _, err := s.store.UserByName(ctx, n.Username); err == nil {
+		return errUsernameTaken(n.Username)
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return storeErr(err, "user")
+	}
+	if _, err := s.store.UserByEmail(ctx, n.Email); err == nil {
+		return errEmailInUse(n.Email)
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return storeErr(err, "user")
+	}
+	return nil
 }
 
 // Users lists accounts for an administrator, with the total count.
@@ -240,4 +260,44 @@ func (s *Service) Profile(ctx context.Context, a Actor) (Profile, error) {
 		return Profile{}, storeErr(err, "member")
 	}
 	return Profile{User: a.User, HasRooms: len(ms) > 0}, nil
+}
+
+// Limits of the people directory.
+const (
+	defaultPeople = 20
+	maxPeople     = 50
+)
+
+// People finds active users whose username starts with q (without
+// regard to case), for starting direct messages and adding members: any
+// user may look, and sees usernames only, never emails. Disabled users
+// are left out.
+func (s *Service) People(ctx context.Context, a Actor, q string, limit int) ([]storage.User, error) {
+	if a.User.ID.IsZero() && !a.System {
+		return nil, ErrUnauthenticated
+	}
+	if len(q) > maxNameChars {
+		return nil, Invalid("q", "must be at most 120 characters")
+	}
+	if limit <= 0 {
+		limit = defaultPeople
+	}
+	limit = min(limit, maxPeople)
+	// Disabled users are skipped after the read: read twice the page,
+	// and more while they fill it, until it is full or the names run out.
+	for n := 2 * limit; ; n *= 4 {
+		us, err := s.store.UsersByPrefix(ctx, q, n)
+		if err != nil {
+			return nil, storeErr(err, "user")
+		}
+		out := make([]storage.User, 0, limit)
+		for _, u := range us {
+			if !u.IsDisabled && len(out) < limit {
+				out = append(out, u)
+			}
+		}
+		if len(out) == limit || len(us) < n {
+			return out, nil
+		}
+	}
 }

@@ -24,6 +24,8 @@ type Config struct {
 	SecretKey         string        // secret_key; see EnsureSecret
 	SessionTTL        time.Duration // session_ttl
 	AllowRegistration bool          // allow_registration
+	RoomCreation      string        // room_creation: "admins" or "users"
+	InvitesByOwners   bool          // invites_by_owners
 	Domain            string        // domain
 	ACMEEmail         string        // acme_email
 	ACMECA            string        // acme_ca

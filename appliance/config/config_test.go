@@ -72,6 +72,8 @@ func TestDefaults_MatchTheDesign(t *testing.T) {
 	assert.Equal(t, 1.0, c.TypingPerSecond)
 	assert.Equal(t, 5*time.Second, c.StreamMaxLag)
 	assert.Equal(t, 4<<20, c.StreamMaxBacklog)
+	assert.Equal(t, "admins", c.RoomCreation)
+	assert.False(t, c.InvitesByOwners)
 }
 
 func TestDefaults_LeavesBackupDirToLoad(t *testing.T) {
@@ -275,6 +277,8 @@ func TestLoad_BadValueNamesKeyAndSource(t *testing.T) {
 		{"backup_keep", "0", "must be at least 1"},
 		{"backup_keep", "seven", "not a whole number"},
 		{"log_level", "verbose", "not one of trace, debug, info, warn, error"},
+		{"room_creation", "everyone", "not admins or users"},
+		{"invites_by_owners", "maybe", "not a boolean"},
 		{"max_connections", "lots", "not auto or a whole number"},
 		{"max_connections", "-5", "must not be negative"},
 		{"max_connections", "3", "at least 16"},
@@ -363,6 +367,8 @@ func TestLoad_GoodValuesAreAccepted(t *testing.T) {
 		{"log_format", "auto", func(t *testing.T, c Config) { assert.Empty(t, c.LogFormat) }},
 		{"log_format", "json", func(t *testing.T, c Config) { assert.Equal(t, "json", c.LogFormat) }},
 		{"backup_dir", "/srv/backups", func(t *testing.T, c Config) { assert.Equal(t, "/srv/backups", c.BackupDir) }},
+		{"room_creation", "Users", func(t *testing.T, c Config) { assert.Equal(t, "users", c.RoomCreation) }},
+		{"invites_by_owners", "yes", func(t *testing.T, c Config) { assert.True(t, c.InvitesByOwners) }},
 		{"max_connections", "0", func(t *testing.T, c Config) { assert.Zero(t, c.MaxConnections) }},
 		{"max_connections", "AUTO", func(t *testing.T, c Config) { assert.Equal(t, -1, c.MaxConnections) }},
 		{"max_connections", "5000", func(t *testing.T, c Config) { assert.Equal(t, 5000, c.MaxConnections) }},

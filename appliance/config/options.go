@@ -102,6 +102,22 @@ func options(env lookupFunc) []Option {
 			set:     setAllowRegistration,
 		},
 		{
+			Key:     "room_creation",
+			Default: "admins",
+			Help:    "Who may create rooms: admins (as in the original) or users (anyone with an account).",
+			set:     setRoomCreation,
+		},
+		{
+			Key:     "invites_by_owners",
+			Default: "false",
+			Help:    "Let room owners make invite links to the rooms they own (administrators always may).",
+			set: func(c *Config, v string) error {
+				b, err := parseBool(v)
+				c.InvitesByOwners = b
+				return err
+			},
+		},
+		{
 			Key:  "domain",
 			Help: "Public host name; when set, makechat serves HTTPS on :443 (and HTTP on :80 for the ACME challenge and the redirect to HTTPS) with a certificate it gets and renews automatically.",
 			set:  setDomain,
@@ -549,4 +565,13 @@ func parseSize(v string) (int64, error) {
 		return 0, errors.New("not a size such as 1048576, 512KiB or 1MiB")
 	}
 	return n * mult, nil
+}
+
+func setRoomCreation(c *Config, v string) error {
+	switch strings.ToLower(v) {
+	case "admins", "users":
+		c.RoomCreation = strings.ToLower(v)
+		return nil
+	}
+	return errors.New("not admins or users")
 }

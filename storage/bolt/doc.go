@@ -57,6 +57,9 @@ and the lists a cascade has to find:
 	hooks             id -> Hook
 	hooks_by_secret   secret hash -> hook id
 	hooks_by_room     room id + hook id -> (empty)
+	invites           id -> Invite
+	invites_by_secret secret hash -> invite id
+	invites_by_user   maker id + invite id -> (empty)
 	meta              "schema" -> schema version, in decimal
 
 # Upgrades
@@ -95,7 +98,7 @@ vocabulary those are spread over the index, and a group commit writes one
 page for nearly every posting in it: that, not the message itself, is
 what bounds posting throughput on a long history (BenchmarkCreateMessage).
 
-The meta bucket's schema version (now 2) lets a later version recognise an
+The meta bucket's schema version (now 3) lets a later version recognise an
 older file and migrate it (see Upgrades).
 
 # Text

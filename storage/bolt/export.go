@@ -20,6 +20,7 @@ var collectionBuckets = map[string][]byte{
 	storage.CollMembers:  bucketMembers,
 	storage.CollMessages: bucketMessages,
 	storage.CollHooks:    bucketHooks,
+	storage.CollInvites:  bucketInvites,
 }
 
 // Export calls fn with every record, collection by collection, inside one
@@ -135,6 +136,8 @@ func importRecord(tx *bbolt.Tx, r storage.Record) error {
 		err = insertMessage(tx, v)
 	case storage.Hook:
 		err = insertHook(tx, v)
+	case storage.Invite:
+		err = insertInvite(tx, v)
 	default:
 		return fmt.Errorf("import: %T is not a record of %q", r.Value, r.Collection)
 	}

@@ -1,9 +1,11 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"go.etcd.io/bbolt"
 
@@ -62,6 +64,29 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (storage.User, er
 		return err
 	})
 	return u, err
+}
+
+// UsersByPrefix walks users_by_name from the folded prefix.
+func (s *Store) UsersByPrefix(ctx context.Context, prefix string, limit int) ([]storage.User, error) {
+	var out []storage.User
+	err := s.view(ctx, "list users by prefix", func(tx *bbolt.Tx) error {
+		users := tx.Bucket(bucketUsers)
+		p := []byte(strings.ToLower(storage.ValidUTF8(prefix)))
+		out = make([]storage.User, 0)
+		c := tx.Bucket(bucketUsersByName).Cursor()
+		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p) && len(out) < limit; k, v = c.Next() {
+			u, err := get[storage.User](users, v)
+			if err != nil {
+				return err
+			}
+			out = append(out, u)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // Users lists a page of users in id order and the total count. It steps
@@ -148,6 +173,9 @@ func (s *Store) DeleteUser(ctx context.Context, id storage.ID) error {
 			return err
 		}
 		if _, err := deleteTokensOf(tx, id); err != nil {
+			return err
+		}
+		if err := deleteInvitesOf(tx, id); err != nil {
 			return err
 		}
 		return deleteMembershipsOf(tx, id)

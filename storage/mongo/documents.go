@@ -226,3 +226,37 @@ const (
 	pendingUser = "user"
 	pendingRoom = "room"
 )
+
+type inviteDoc struct {
+	ID         bson.ObjectID   `bson:"_id"`
+	SecretHash string          `bson:"secret_hash"`
+	Rooms      []bson.ObjectID `bson:"rooms"`
+	MaxUses    int             `bson:"max_uses"`
+	// Uses is not kept here but counted from invite_uses (see UseInvite).
+	Expires   time.Time     `bson:"expires,omitempty"`
+	CreatedBy bson.ObjectID `bson:"created_by"`
+	Created   time.Time     `bson:"created,omitempty"`
+	SecretKey string        `bson:"secret_key"`
+}
+
+func newInviteDoc(in storage.Invite) inviteDoc {
+	rooms := make([]bson.ObjectID, len(in.Rooms))
+	for i, id := range in.Rooms {
+		rooms[i] = oid(id)
+	}
+	return inviteDoc{
+		ID: oid(in.ID), SecretHash: storage.ValidUTF8(in.SecretHash), Rooms: rooms, MaxUses: in.MaxUses,
+		Expires: in.Expires, CreatedBy: oid(in.CreatedBy), Created: in.Created, SecretKey: hashKey(in.SecretHash, in.ID),
+	}
+}
+
+func (d inviteDoc) model() storage.Invite {
+	rooms := make([]storage.ID, len(d.Rooms))
+	for i, id := range d.Rooms {
+		rooms[i] = storage.ID(id)
+	}
+	return storage.Invite{
+		ID: storage.ID(d.ID), SecretHash: d.SecretHash, Rooms: rooms, MaxUses: d.MaxUses,
+		Expires: d.Expires, CreatedBy: storage.ID(d.CreatedBy), Created: d.Created,
+	}
+}

@@ -108,11 +108,25 @@ func (s *Store) export(ctx context.Context, fn func(storage.Record) error) error
 	if err != nil {
 		return err
 	}
-	return each(ctx, s.hooks, bson.D{}, func(d hookDoc) error {
+	err = each(ctx, s.hooks, bson.D{}, func(d hookDoc) error {
 		if !exported[d.Room] {
 			return nil
 		}
 		return fn(storage.Record{Collection: storage.CollHooks, Value: d.model()})
+	})
+	if err != nil {
+		return err
+	}
+	return each(ctx, s.invites, bson.D{}, func(d inviteDoc) error {
+		// An invite of a user deleted meanwhile goes with its maker.
+		if !users[d.CreatedBy] {
+			return nil
+		}
+		in, err := s.counted(ctx, d)
+		if err != nil {
+			return err
+		}
+		return fn(storage.Record{Collection: storage.CollInvites, Value: in})
 	})
 }
 
@@ -199,6 +213,13 @@ func (s *Store) importDoc(ctx context.Context, r storage.Record) (*mongo.Collect
 		return s.messages, newMessageDoc(v), nil
 	case storage.Hook:
 		return s.hooks, newHookDoc(v), nil
+	case storage.Invite:
+		for n := 1; n <= v.Uses; n++ {
+			if _, err := s.inviteUses.InsertOne(ctx, bson.D{{Key: "_id", Value: useKey(v.ID, n)}}); err != nil && !duplicateKey(err) {
+				return nil, nil, err
+			}
+		}
+		return s.invites, newInviteDoc(v), nil
 	}
 	return nil, nil, fmt.Errorf("%T is not a record of %q", r.Value, r.Collection)
 }
@@ -208,7 +229,7 @@ func (s *Store) modelCollections() map[string]*mongo.Collection {
 	return map[string]*mongo.Collection{
 		storage.CollUsers: s.users, storage.CollSessions: s.sessions, storage.CollTokens: s.tokens,
 		storage.CollRooms: s.rooms, storage.CollMembers: s.members, storage.CollMessages: s.messages,
-		storage.CollHooks: s.hooks,
+		storage.CollHooks: s.hooks, storage.CollInvites: s.invites,
 	}
 }
 
@@ -239,7 +260,7 @@ func (s *Store) Counts(ctx context.Context) (map[string]int, error) {
 // hidden from readers (as during a DeleteRoom) until it is deleted too.
 func (s *Store) Clear(ctx context.Context) error {
 	return s.do(ctx, "clear", func(ctx context.Context) error {
-		for _, c := range []*mongo.Collection{s.rooms, s.users, s.hooks, s.messages, s.partners, s.members, s.tokens, s.sessions, s.pending} {
+		for _, c := range []*mongo.Collection{s.rooms, s.users, s.hooks, s.invites, s.inviteUses, s.messages, s.partners, s.members, s.tokens, s.sessions, s.pending} {
 			if _, err := c.DeleteMany(ctx, bson.D{}); err != nil {
 				return fmt.Errorf("%s: %w", c.Name(), err)
 			}

@@ -35,20 +35,23 @@ type Options struct {
 	Timeout time.Duration
 	// Observe, if not nil, is told of every operation (for metrics).
 	Observe storage.Observer
+	// Log, if not nil, is told of each migration Open runs.
+	Log func(msg string)
 }
 
 // Store is a storage.Store kept in a MongoDB database. It is safe for
 // concurrent use.
 type Store struct {
 	observe storage.Observer // nil: none
+	log     func(string)     // nil: none
 	client  *mongo.Client
 	db      *mongo.Database
 	// snapshot: the server keeps snapshots (a replica set or a sharded
 	// cluster), so Export reads in one snapshot session.
 	snapshot bool
 
-	users, sessions, tokens, rooms, members, messages, hooks *mongo.Collection
-	partners, pending, meta                                  *mongo.Collection
+	users, sessions, tokens, rooms, members, messages, hooks, invites *mongo.Collection
+	partners, pending, meta, inviteUses                               *mongo.Collection
 
 	// mu is held shared by every call and exclusively by Close, so that
 	// Close waits for the calls in flight and later calls see closed.
@@ -61,8 +64,12 @@ var _ storage.Store = (*Store)(nil)
 // Collections besides the model ones; see the package documentation.
 const (
 	collPartners = "direct_partners"
-	collPending  = "pending_deletes"
-	collMeta     = "makechat_meta"
+	// collInviteUses holds one document per use of an invite (see
+	// UseInvite). Those of an invite deleted with its maker stay until a
+	// Clear; they count for nothing, since no invite has their id.
+	collInviteUses = "invite_uses"
+	collPending    = "pending_deletes"
+	collMeta       = "makechat_meta"
 )
 
 // Open connects to the MongoDB that uri names, in the database the URI's
@@ -101,14 +108,15 @@ func Open(ctx context.Context, uri string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mongo: connect to %s: %w", where, err)
 	}
-	s := &Store{client: client, db: client.Database(dbName), observe: opts.Observe}
+	s := &Store{client: client, db: client.Database(dbName), observe: opts.Observe, log: opts.Log}
 	for _, c := range []struct {
 		c    **mongo.Collection
 		name string
 	}{
 		{&s.users, storage.CollUsers}, {&s.sessions, storage.CollSessions}, {&s.tokens, storage.CollTokens},
 		{&s.rooms, storage.CollRooms}, {&s.members, storage.CollMembers}, {&s.messages, storage.CollMessages},
-		{&s.hooks, storage.CollHooks}, {&s.partners, collPartners}, {&s.pending, collPending}, {&s.meta, collMeta},
+		{&s.hooks, storage.CollHooks}, {&s.invites, storage.CollInvites},
+		{&s.partners, collPartners}, {&s.pending, collPending}, {&s.meta, collMeta}, {&s.inviteUses, collInviteUses},
 	} {
 		*c.c = s.db.Collection(c.name)
 	}

@@ -206,7 +206,7 @@ func TestOpen_ADatabaseOfANewerMakechatIsRefusedInOneLine(t *testing.T) {
 
 	_, err = mongo.Open(context.Background(), uri, mongo.Options{})
 	require.ErrorIs(t, err, storage.ErrNewerSchema)
-	require.Contains(t, err.Error(), "schema version 99; this one reads up to 1")
+	require.Contains(t, err.Error(), "schema version 99; this one reads up to 2")
 	require.NotContains(t, err.Error(), "\n")
 }
 
@@ -222,4 +222,23 @@ func TestOpen_ObservesEveryOperation(t *testing.T) {
 	_, err = st.UserByName(context.Background(), "nobody")
 	require.ErrorIs(t, err, storage.ErrNotFound)
 	require.Equal(t, []string{"get user by name"}, ops)
+}
+
+func TestOpen_AVersion1DatabaseIsMigratedAndLogged(t *testing.T) {
+	uri := ferret(t).NewDatabase(t)
+	openURI(t, uri).Close()
+	db := raw(t, uri)
+	_, err := db.Collection("makechat_meta").UpdateOne(context.Background(), bson.D{{Key: "_id", Value: "schema"}}, bson.D{{Key: "$set", Value: bson.D{{Key: "version", Value: 1}}}})
+	require.NoError(t, err)
+
+	var log []string
+	st, err := mongo.Open(context.Background(), uri, mongo.Options{Log: func(msg string) { log = append(log, msg) }})
+	require.NoError(t, err)
+	defer st.Close()
+	require.Equal(t, []string{"migrating the database from schema version 1 to 2: add invites"}, log)
+	var meta struct {
+		Version int `bson:"version"`
+	}
+	require.NoError(t, db.Collection("makechat_meta").FindOne(context.Background(), bson.D{{Key: "_id", Value: "schema"}}).Decode(&meta))
+	require.Equal(t, 2, meta.Version)
 }

@@ -15,10 +15,24 @@ import (
 )
 
 // schemaVersion is the layout this code reads and writes: version 1 has
-// the derived fields and indexes of the package documentation. A database
-// without a version (a new one, or the original makechat's) is brought to
-// it by backfill.
-const schemaVersion = 1
+// the derived fields and indexes of the package documentation, version 2
+// the invites collection. A database without a version (a new one, or
+// the original makechat's) is brought to it by backfill; one of an older
+// version by the migrations it lacks (see migrate), each of which
+// writes the version it leaves only once it is done, so that one cut
+// short runs again at the next Open. Every step is idempotent.
+const schemaVersion = 2
+
+// migrations[i] brings a database from version i+1 to i+2.
+var migrations = []struct {
+	what string
+	run  func(s *Store, ctx context.Context) error
+}{
+	// The collection and its indexes are made by createIndexes, which
+	// every Open runs; the version says that a makechat that knows no
+	// invites must not write this database.
+	{"add invites", func(*Store, context.Context) error { return nil }},
+}
 
 // orphanAge is how old a member of a missing room must be before Open
 // removes it: younger ones may belong to a CreateRoom in progress in
@@ -49,12 +63,31 @@ func (s *Store) prepare(ctx context.Context) error {
 		return err
 	}
 	if meta.Version == 0 {
-		_, err := s.meta.ReplaceOne(ctx, bson.D{{Key: "_id", Value: "schema"}}, bson.D{{Key: "_id", Value: "schema"}, {Key: "version", Value: schemaVersion}}, options.Replace().SetUpsert(true))
-		if err != nil {
-			return fmt.Errorf("write schema version: %w", err)
+		if err := s.setVersion(ctx, schemaVersion); err != nil {
+			return err
+		}
+	}
+	for v := max(meta.Version, 1); v < schemaVersion; v++ {
+		m := migrations[v-1]
+		if s.log != nil {
+			s.log(fmt.Sprintf("migrating the database from schema version %d to %d: %s", v, v+1, m.what))
+		}
+		if err := m.run(s, ctx); err != nil {
+			return fmt.Errorf("migrate to schema version %d (%s): %w", v+1, m.what, err)
+		}
+		if err := s.setVersion(ctx, v+1); err != nil {
+			return err
 		}
 	}
 	return s.repair(ctx)
+}
+
+func (s *Store) setVersion(ctx context.Context, v int) error {
+	_, err := s.meta.ReplaceOne(ctx, bson.D{{Key: "_id", Value: "schema"}}, bson.D{{Key: "_id", Value: "schema"}, {Key: "version", Value: v}}, options.Replace().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("write schema version: %w", err)
+	}
+	return nil
 }
 
 // indexes lists each collection's indexes; see the package documentation
@@ -84,6 +117,7 @@ func (s *Store) indexes() map[*mongo.Collection][]mongo.IndexModel {
 			plain("terms_id", bson.D{{Key: "terms", Value: 1}, {Key: "_id", Value: -1}}),
 		},
 		s.hooks:    {unique("secret_key", asc("secret_key")), plain("room_id", asc("room", "_id"))},
+		s.invites:  {unique("secret_key", asc("secret_key")), plain("created_by_id", asc("created_by", "_id"))},
 		s.partners: {plain("user", asc("user"))},
 	}
 }

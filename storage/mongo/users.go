@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -58,6 +59,23 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (storage.User, er
 		return err
 	})
 	return u, err
+}
+
+// UsersByPrefix finds users through the username_key index: a range
+// from the folded prefix to just past it.
+func (s *Store) UsersByPrefix(ctx context.Context, prefix string, limit int) ([]storage.User, error) {
+	var out []storage.User
+	err := s.do(ctx, "list users by prefix", func(ctx context.Context) error {
+		lo := "=" + strings.ToLower(storage.ValidUTF8(prefix))
+		filter := bson.D{{Key: "username_key", Value: bson.D{{Key: "$gte", Value: lo}, {Key: "$lt", Value: lo + "\U0010FFFF"}}}}
+		docs, err := findAll[userDoc](ctx, s.users, filter, options.Find().SetSort(bson.D{{Key: "username_key", Value: 1}}).SetLimit(int64(limit)))
+		out = models(docs, userDoc.model)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // Users lists a page of users in id order and the total count.
@@ -138,6 +156,9 @@ func (s *Store) deleteUserCascade(ctx context.Context, id storage.ID) error {
 			return err
 		}
 		if _, err := s.sessions.DeleteMany(ctx, bson.D{{Key: "user", Value: oid(id)}}); err != nil {
+			return err
+		}
+		if _, err := s.invites.DeleteMany(ctx, bson.D{{Key: "created_by", Value: oid(id)}}); err != nil {
 			return err
 		}
 		_, err := s.tokens.DeleteMany(ctx, bson.D{{Key: "user", Value: oid(id)}})

@@ -22,6 +22,7 @@ type world struct {
 	room, hidden     storage.Room
 	owner, bobMember storage.Member
 	hook             storage.Hook
+	invite           storage.Invite
 	said, dm, orphan storage.Message
 }
 
@@ -38,6 +39,8 @@ func (e *env) newWorld() world {
 	w.bobMember = e.join(w.room, w.bob)
 	w.room.Members = append(w.room.Members, w.bobMember.ID)
 	w.hook = e.newHook(w.room, w.alice, "ci")
+	w.invite = e.newInvite(w.alice, w.room.ID, w.hidden.ID)
+	e.newInvite(w.gone) // goes with its maker
 	w.said = e.say(w.room, w.alice, "Été à Zürich")
 	w.dm = e.dm(w.alice, w.bob, "psst")
 	w.orphan = e.dm(w.gone, w.alice, "bye")
@@ -81,6 +84,8 @@ func byCollection(e *env, recs []storage.Record) map[string][]any {
 			_, ok = r.Value.(storage.Message)
 		case storage.CollHooks:
 			_, ok = r.Value.(storage.Hook)
+		case storage.CollInvites:
+			_, ok = r.Value.(storage.Invite)
 		}
 		require.True(e, ok, "record of %q holds a %T", r.Collection, r.Value)
 		out[r.Collection] = append(out[r.Collection], r.Value)
@@ -113,6 +118,7 @@ var exportScenarios = []scenario{
 		want := map[string]int{
 			storage.CollUsers: 2, storage.CollSessions: 1, storage.CollTokens: 1,
 			storage.CollRooms: 2, storage.CollMembers: 3, storage.CollMessages: 3, storage.CollHooks: 1,
+			storage.CollInvites: 1,
 		}
 		for _, c := range storage.Collections {
 			require.Equal(e, want[c], len(groups[c]), "exported %s", c)

@@ -65,6 +65,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 		{"Messages", messageScenarios},
 		{"Search", searchScenarios},
 		{"Hooks", hookScenarios},
+		{"Invites", inviteScenarios},
 		{"Concurrency", concurrencyScenarios},
 		{"HostileStrings", hostileScenarios()},
 		{"ExportImport", exportScenarios},
@@ -135,6 +136,19 @@ func (e *env) newSession(u storage.User, expires time.Time) storage.Session {
 	return sess
 }
 
+// newInvite creates an invite made by u to the given rooms, with no use
+// limit and no expiry.
+func (e *env) newInvite(u storage.User, rooms ...storage.ID) storage.Invite {
+	e.Helper()
+	id := e.ids.New()
+	if rooms == nil {
+		rooms = []storage.ID{}
+	}
+	in := storage.Invite{ID: id, SecretHash: "invite " + id.Hex(), Rooms: rooms, CreatedBy: u.ID, Created: time.Now()}
+	require.NoError(e, e.s.CreateInvite(e.ctx(), in))
+	return in
+}
+
 // newToken creates an API token of u.
 func (e *env) newToken(u storage.User, name string) storage.Token {
 	e.Helper()
@@ -169,6 +183,11 @@ func norm[T any](v T) T {
 		x.Created, x.Edited = ms(x.Created), ms(x.Edited)
 	case *storage.Hook:
 		x.Created = ms(x.Created)
+	case *storage.Invite:
+		x.Created, x.Expires = ms(x.Created), ms(x.Expires)
+		if len(x.Rooms) == 0 {
+			x.Rooms = nil
+		}
 	default:
 		panic(fmt.Sprintf("storagetest: norm of %T", v))
 	}

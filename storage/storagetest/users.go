@@ -43,6 +43,25 @@ var userScenarios = []scenario{
 			notFound(e, err, email)
 		}
 	}},
+	{"UsersByPrefix finds usernames starting with a prefix, folded, in name order, up to a limit", func(e *env) {
+		for _, name := range []string{"bob", "Alice", "albert", "al", "zed", "alphonse"} {
+			e.newUser(name)
+		}
+		names := func(prefix string, limit int) []string {
+			us, err := e.s.UsersByPrefix(e.ctx(), prefix, limit)
+			require.NoError(e, err)
+			var out []string
+			for _, u := range us {
+				out = append(out, u.Username)
+			}
+			return out
+		}
+		require.Equal(e, []string{"al", "albert", "Alice", "alphonse"}, names("AL", 10))
+		require.Equal(e, []string{"al", "albert"}, names("al", 2))
+		require.Equal(e, []string{"albert"}, names("alb", 10))
+		require.Empty(e, names("x", 10))
+		require.Equal(e, []string{"al", "albert", "Alice"}, names("", 3), "an empty prefix lists from the start")
+	}},
 	{"UserByName ignores case", func(e *env) {
 		u := e.newUser("Alice")
 		for _, name := range []string{"alice", "ALICE", "aLiCe"} {
