@@ -22,13 +22,17 @@ const (
 )
 
 // pages maps the app's routes to the file that serves them: the chat
-// handles /, /login and /register itself; the admin has its own page.
+// handles /, /login, /register and invite links (/invite/<secret>)
+// itself; the admin has its own page.
 func pageFor(p string) (string, bool) {
 	switch p {
 	case "/", "/login", "/register":
 		return "index.html", true
 	case "/makechat/admin", "/makechat/admin/":
 		return "admin.html", true
+	}
+	if secret, ok := strings.CutPrefix(p, "/invite/"); ok && secret != "" && !strings.Contains(secret, "/") {
+		return "index.html", true
 	}
 	return "", false
 }

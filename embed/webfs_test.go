@@ -56,7 +56,7 @@ func newSite(t *testing.T, custom string) *webfs.Site {
 
 func TestSite_ServesThePagesOfTheAppsRoutes(t *testing.T) {
 	s := newSite(t, "")
-	for _, p := range []string{"/", "/login", "/register"} {
+	for _, p := range []string{"/", "/login", "/register", "/invite/0123456789abcdefghijklmnopqrstuv"} {
 		w := get(t, s, "GET", p)
 		require.Equal(t, 200, w.Code, p)
 		assert.Equal(t, "text/html; charset=utf-8", w.Header().Get("Content-Type"))
@@ -70,6 +70,9 @@ func TestSite_ServesThePagesOfTheAppsRoutes(t *testing.T) {
 		w := get(t, s, "GET", p)
 		require.Equal(t, 200, w.Code, p)
 		assert.Contains(t, w.Body.String(), "<title>admin</title>")
+	}
+	for _, p := range []string{"/invite/", "/invite/a/b"} {
+		assert.Equal(t, 404, get(t, s, "GET", p).Code, p)
 	}
 }
 
