@@ -72,7 +72,7 @@ func fill(t *testing.T, st storage.Store, ids *storage.IDGen, n int) {
 		require.NoError(t, st.Import(ctx, recs[:k]))
 		recs = recs[k:]
 	}
-	require.NoError(t, st.CreateMessage(ctx, storage.Message{ID: ids.New(), Sender: alice.ID, Recipient: bob.ID, Text: "psst", Created: now}))
+	require.NoError(t, st.CreateMessage(ctx, storage.Message{ID: ids.New(), Sender: alice.ID, Recipient: bob.ID, Text: "psst", ClientID: "web-psst-1", Created: now}))
 }
 
 // dump is everything st exports, encoded, for comparing two stores.

@@ -157,6 +157,13 @@ func TestRestore_RefusesAHostileRecordNamingItAndLeavesTheStoreAlone(t *testing.
 			"messages.jsonl line 1 (_id " + idMessage + "): the message has neither a room nor a recipient"},
 		{"a hook's message under a name with a newline", msg(map[string]any{"hook": oid(idHook), "username": "ci\nbot"}),
 			"messages.jsonl line 1 (_id " + idMessage + `): username "ci\nbot" contains the control character U+000A`},
+		{"a client id with a space", msg(map[string]any{"client_id": "tab 1"}),
+			"messages.jsonl line 1 (_id " + idMessage + `): client_id "tab 1" may hold only ASCII letters, digits, '-' and '_'`},
+		{"a client id of 65 characters", msg(map[string]any{"client_id": strings.Repeat("c", 65)}),
+			"messages.jsonl line 1 (_id " + idMessage + `): client_id "` + strings.Repeat("c", 40) + `"… is 65 characters, at most 64`},
+		{"two messages of one sender with one client id", withLines(map[string]string{storage.CollMessages: line(idMessage, with(messageFields, map[string]any{"client_id": "c1"})) +
+			line("5f0000000000000000000104", with(messageFields, map[string]any{"client_id": "c1", "text": "again"}))}),
+			"messages.jsonl line 2 (_id 5f0000000000000000000104): sender and client_id repeats that of line 1, which must be unique"},
 		{"an email x", user(map[string]any{"username": "bob", "email": "x"}),
 			"users.jsonl line 2 (_id " + idBob + `): email "x" has no '@'`},
 		{"markup in a username", user(map[string]any{"username": "<img src=x>"}),

@@ -67,6 +67,13 @@ func TestBackupCrossesBackends_BoltToMongoToBolt(t *testing.T) {
 			require.NoError(t, err)
 			require.Len(t, found, 1, "the search index was rebuilt on the way")
 			assert.Contains(t, found[0].Text, "message 2999 ")
+			for _, st := range []storage.Store{m, back} {
+				alice, err := st.UserByName(ctx, "alice")
+				require.NoError(t, err)
+				psst, err := st.MessageByClientID(ctx, alice.ID, "web-psst-1")
+				require.NoError(t, err, "the client id index was rebuilt on the way")
+				assert.Equal(t, "psst", psst.Text)
+			}
 		})
 	}
 }

@@ -133,6 +133,9 @@ func check(coll string, line []byte) (rec storage.Record, legacy []string, bad s
 			c.fail("the message has both a room and a recipient")
 		}
 		c.hidden("text", storage.CheckMessageText(v.Text))
+		if v.ClientID != "" {
+			c.field("client_id", v.ClientID, storage.CheckClientID(v.ClientID))
+		}
 		if !v.Hook.IsZero() || v.Username != "" {
 			c.field("username", v.Username, storage.CheckName(v.Username))
 		}
@@ -275,8 +278,9 @@ func (r *recentIDs) add(id storage.ID, line int) int {
 // it a restore --force would clear the store for a file whose import
 // then fails on the duplicate. It remembers a 64-bit hash of each value
 // of the small collections (about 40 bytes each: users, sessions,
-// tokens, rooms, members and hooks, never messages); messages, which
-// every makechat backup writes in id order, need only their last id.
+// tokens, rooms, members and hooks, and the client ids of messages);
+// message ids, which every makechat backup writes in id order, need only
+// the last one.
 type uniques struct {
 	seed        maphash.Seed
 	seen        map[uint64]int // hash of file, kind and value → its line
@@ -294,10 +298,14 @@ func (u *uniques) check(file string, r record) string {
 			return "_id is not after the previous message's: a makechat backup writes messages in id order, each once"
 		}
 		u.lastMessage = m.ID
-		return ""
+		if m.ClientID == "" {
+			return ""
+		}
 	}
 	keys := []struct{ kind, value string }{{"_id", r.ID().Hex()}}
 	switch v := r.Value.(type) {
+	case storage.Message:
+		keys = []struct{ kind, value string }{{"sender and client_id", v.Sender.Hex() + v.ClientID}}
 	case storage.User:
 		keys = append(keys, struct{ kind, value string }{"username", strings.ToLower(v.Username)}, struct{ kind, value string }{"email", strings.ToLower(v.Email)})
 	case storage.Session:

@@ -18,6 +18,10 @@ type Message struct {
 	Sender    ID     `json:"sender"`
 	Room      ID     `json:"room"`
 	Recipient ID     `json:"recipient"`
+	// ClientID, if set, is the id its sender's client gave the message,
+	// unique per sender: posting again with the same one finds the first
+	// (a client that resends what it is not sure was stored).
+	ClientID string `json:"client_id,omitempty"`
 	// Hook is the incoming webhook that posted the message, if any, and
 	// Username the name it posted under.
 	Hook     ID        `json:"hook"`

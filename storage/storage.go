@@ -270,12 +270,16 @@ type Store interface {
 	// the member as stored.
 	SetReadMarker(ctx context.Context, member ID, msg ID) (Member, error)
 
-	// CreateMessage stores m. For a room message the room must exist
+	// CreateMessage stores m. A ClientID its sender already used gives
+	// ErrDuplicate. For a room message the room must exist
 	// (ErrNotFound otherwise, e.g. when it was deleted meanwhile); for a
 	// direct message both users must exist. The message is indexed for
 	// search (SearchTerms of its text).
 	CreateMessage(ctx context.Context, m Message) error
 	Message(ctx context.Context, id ID) (Message, error)
+	// MessageByClientID finds the message sender posted with clientID
+	// (see Message.ClientID).
+	MessageByClientID(ctx context.Context, sender ID, clientID string) (Message, error)
 	// Messages returns one conversation's messages as q selects, oldest
 	// first.
 	Messages(ctx context.Context, c Conversation, q MessageQuery) ([]Message, error)

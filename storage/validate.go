@@ -43,6 +43,8 @@ const (
 	// MaxEmailBytes is the longest email address (RFC 5321's path limit
 	// less its angle brackets).
 	MaxEmailBytes = 254
+	// MaxClientIDChars is the longest client id of a message.
+	MaxClientIDChars = 64
 	// KeyHashLen is the length of a session key's, token's or hook
 	// secret's hash: the hex SHA-256 that appliance/auth.HashKey makes.
 	KeyHashLen = 64
@@ -225,6 +227,23 @@ func CheckMessageText(s string) error {
 	}
 	if n := utf8.RuneCountInString(s); n > MaxTextChars {
 		return fmt.Errorf("is %d characters, at most %d", n, MaxTextChars)
+	}
+	return nil
+}
+
+// CheckClientID checks a message's client id: 1 to 64 ASCII letters,
+// digits, '-' or '_' (a UUID fits; so does a tab's id and a counter).
+func CheckClientID(s string) error {
+	if s == "" {
+		return errors.New("is empty")
+	}
+	if len(s) > MaxClientIDChars {
+		return fmt.Errorf("is %d characters, at most %d", len(s), MaxClientIDChars)
+	}
+	for _, c := range []byte(s) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return errors.New("may hold only ASCII letters, digits, '-' and '_'")
+		}
 	}
 	return nil
 }

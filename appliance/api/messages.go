@@ -22,6 +22,7 @@ type messageView struct {
 	Edited    *date       `json:"edited,omitempty"`
 	Hook      *storage.ID `json:"hook,omitempty"`
 	Username  string      `json:"username,omitempty"`
+	ClientID  string      `json:"client_id,omitempty"`
 }
 
 func optID(id storage.ID) *storage.ID {
@@ -36,7 +37,7 @@ func viewMessage(m storage.Message) messageView {
 		ID: m.ID, Text: m.Text, Sender: m.Sender,
 		Room: optID(m.Room), Recipient: optID(m.Recipient),
 		Created: date(m.Created), Edited: optDate(m.Edited),
-		Hook: optID(m.Hook), Username: m.Username,
+		Hook: optID(m.Hook), Username: m.Username, ClientID: m.ClientID,
 	}
 }
 
@@ -82,9 +83,13 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, a chat.Acto
 		Room      idInput `json:"room"`
 		Recipient idInput `json:"recipient"`
 		Text      *string `json:"text"`
+		ClientID  *string `json:"client_id"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
+	}
+	if in.ClientID != nil && *in.ClientID == "" {
+		return chat.Invalid("client_id", "must be 1 to 64 ASCII letters, digits, '-' or '_'")
 	}
 	room, err := in.Room.get("room")
 	if err != nil {
@@ -94,7 +99,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, a chat.Acto
 	if err != nil {
 		return err
 	}
-	m, err := s.chat.Post(r.Context(), a, chat.NewMessage{Room: room, Recipient: recipient, Text: deref(in.Text)})
+	m, err := s.chat.Post(r.Context(), a, chat.NewMessage{Room: room, Recipient: recipient, Text: deref(in.Text), ClientID: deref(in.ClientID)})
 	if err != nil {
 		return err
 	}

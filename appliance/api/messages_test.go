@@ -88,6 +88,13 @@ func TestMessages_PostAndReadScenarios(t *testing.T) {
 			exact: `{"title": "Invalid parameter", "description": "The 'recipient' parameter cannot be given together with 'room'."}`},
 		{name: "a bogus room id", req: request{method: "POST", path: "/api/messages", token: e.userToken, body: `{"room": "bogus", "text": "hi"}`}, status: 400,
 			exact: `{"title": "Invalid parameter", "description": "The 'room' parameter must be an ObjectId."}`},
+		{name: "an empty client_id", req: request{method: "POST", path: "/api/messages", token: e.userToken, body: `{"room": "` + room + `", "text": "hi", "client_id": ""}`}, status: 400, exact: `{"title": "Invalid parameter", "description": "The 'client_id' parameter must be 1 to 64 ASCII letters, digits, '-' or '_'."}`},
+		{name: "a client_id with a space", req: request{method: "POST", path: "/api/messages", token: e.userToken, body: `{"room": "` + room + `", "text": "hi", "client_id": "a b"}`}, status: 400, exact: `{"title": "Invalid parameter", "description": "The 'client_id' parameter must be 1 to 64 ASCII letters, digits, '-' or '_'."}`},
+		{name: "a client_id of 65 characters", req: request{method: "POST", path: "/api/messages", token: e.userToken, body: `{"room": "` + room + `", "text": "hi", "client_id": "` + strings.Repeat("c", 65) + `"}`}, status: 400, exact: `{"title": "Invalid parameter", "description": "The 'client_id' parameter must be 1 to 64 ASCII letters, digits, '-' or '_'."}`},
+		{name: "a client_id as a number", req: request{method: "POST", path: "/api/messages", token: e.userToken, body: `{"room": "` + room + `", "text": "hi", "client_id": 7}`}, status: 400,
+			exact: `{"title": "Invalid parameter", "description": "The 'client_id' parameter must be a string."}`},
+		{name: "a client_id is echoed", req: request{method: "POST", path: "/api/messages", token: e.userToken, body: `{"room": "` + room + `", "text": "hi", "client_id": "` + strings.Repeat("c", 64) + `"}`}, status: 201,
+			want: []string{`"client_id": "` + strings.Repeat("c", 64) + `"`}},
 		{name: "a missing room", req: request{method: "POST", path: "/api/messages", token: e.userToken, body: `{"room": "5706dac4d55cfe00010944ad", "text": "hi"}`}, status: 404, exact: noRoom},
 		{name: "a hidden room one is not in", req: request{method: "POST", path: "/api/messages", token: e.userToken, body: `{"room": "` + other + `", "text": "hi"}`}, status: 404, exact: noRoom},
 		{name: "a visible room one has not joined", req: request{method: "POST", path: "/api/messages", token: e.userToken, body: `{"room": "` + visible + `", "text": "hi"}`}, status: 403,
@@ -122,6 +129,33 @@ func TestMessages_PostAndReadScenarios(t *testing.T) {
 		{name: "an edit of a bogus id", req: request{method: "PATCH", path: "/api/messages/xx", token: e.userToken, body: `{"text": "x"}`}, status: 404,
 			exact: `{"title": "Not found", "description": "No such message."}`},
 	})
+}
+
+func TestMessages_AResentPostWithItsClientIDIsStoredOnce(t *testing.T) {
+	e := newEnv(t)
+	room := e.joined("resends")
+	ws := e.dial(e.userToken, "")
+	body := `{"room": "` + room + `", "text": "are you there?", "client_id": "web-1a2b-17"}`
+	first := e.do(request{method: "POST", path: "/api/messages", token: e.userToken, body: body})
+	require.Equal(t, 201, first.status, first.body)
+	again := e.do(request{method: "POST", path: "/api/messages", token: e.userToken, body: body})
+	require.Equal(t, 201, again.status, again.body)
+	assert.JSONEq(t, first.body, again.body, "the resend gets the first answer")
+	assert.Contains(t, first.body, `"client_id": "web-1a2b-17"`)
+
+	ev := ws.nextOf("message.created")
+	assert.Contains(t, string(ev.Data), `"client_id": "web-1a2b-17"`, "the sender's other tabs match it to what they show")
+	e.post(e.userToken, room, "next")
+	assert.Equal(t, "next", textOf(t, ws.nextOf("message.created")), "one event for the two posts")
+
+	reused := e.do(request{method: "POST", path: "/api/messages", token: e.userToken, body: `{"room": "` + room + `", "text": "something else", "client_id": "web-1a2b-17"}`})
+	assert.Equal(t, 409, reused.status)
+	assert.JSONEq(t, `{"title": "Conflict", "description": "This client_id was used for another message; use a new one for each message."}`, reused.body)
+
+	hist := e.do(request{method: "GET", path: "/api/messages?room=" + room, token: e.userToken})
+	require.Equal(t, 200, hist.status)
+	assert.Equal(t, 1, strings.Count(hist.body, "are you there?"))
+	assert.NotContains(t, hist.body, "something else")
 }
 
 func TestMessages_CursorsPageThroughHistory(t *testing.T) {

@@ -7,6 +7,8 @@ package chat_test
 import (
 	"context"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -235,6 +237,88 @@ func TestMessages_WhoMayDoWhat(t *testing.T) {
 			is(t, tt.want, tt.do(newWorld(t)))
 		})
 	}
+}
+
+func TestPost_AClientIDMakesAResendFindTheFirst(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	n := chat.NewMessage{Room: w.open.ID, Text: "only once", ClientID: "tab-7f3a-1"}
+	first, err := w.svc.Post(ctx, w.member, n)
+	require.NoError(t, err)
+	events := len(w.events)
+
+	again, err := w.svc.Post(ctx, w.member, n)
+	require.NoError(t, err)
+	assert.Equal(t, first, again, "the resend gets the first message")
+	assert.Len(t, w.events, events, "and announces nothing")
+
+	// Even once the sender has left the room: the answer the first post
+	// would have had.
+	mine, err := w.svc.Members(ctx, w.member, w.open.ID)
+	require.NoError(t, err)
+	for _, m := range mine {
+		if m.Profile == w.member.User.ID {
+			_, err := w.svc.RemoveMember(ctx, w.member, m.ID)
+			require.NoError(t, err)
+		}
+	}
+	again, err = w.svc.Post(ctx, w.member, n)
+	require.NoError(t, err)
+	assert.Equal(t, first.ID, again.ID)
+
+	// Another user's client id is theirs; a reuse for another message
+	// is refused.
+	_, err = w.svc.Post(ctx, w.owner, n)
+	require.NoError(t, err)
+	for _, other := range []chat.NewMessage{
+		{Room: w.open.ID, Text: "another text", ClientID: "tab-7f3a-1"},
+		{Recipient: w.owner.User.ID, Text: "only once", ClientID: "tab-7f3a-1"},
+	} {
+		_, err = w.svc.Post(ctx, w.member, other)
+		is(t, chat.ErrClientIDReused, err)
+	}
+	// After an edit, the resend of the original text is still the same
+	// message.
+	_, err = w.svc.Post(ctx, w.owner, chat.NewMessage{Room: w.open.ID, Text: "draft", ClientID: "e1"})
+	require.NoError(t, err)
+	edited, err := w.svc.Post(ctx, w.owner, chat.NewMessage{Room: w.open.ID, Text: "draft", ClientID: "e1"})
+	require.NoError(t, err)
+	_, err = w.svc.Edit(ctx, w.owner, edited.ID, "final")
+	require.NoError(t, err)
+	again, err = w.svc.Post(ctx, w.owner, chat.NewMessage{Room: w.open.ID, Text: "draft", ClientID: "e1"})
+	require.NoError(t, err)
+	assert.Equal(t, "final", again.Text)
+
+	for _, bad := range []string{"a b", strings.Repeat("x", 65), "é", "tab/1", "\x00"} {
+		_, err := w.svc.Post(ctx, w.owner, chat.NewMessage{Room: w.open.ID, Text: "x", ClientID: bad})
+		e, ok := chat.AsError(err)
+		require.True(t, ok, "%q: %v", bad, err)
+		assert.Equal(t, "client_id", e.Field, bad)
+	}
+}
+
+func TestPost_ConcurrentResendsStoreOneMessage(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t, func(o *chat.Options) { o.Notify = nil })
+	const n = 12
+	got := make([]storage.Message, n)
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[i], errs[i] = w.svc.Post(ctx, w.admin, chat.NewMessage{Room: w.open.ID, Text: "racing", ClientID: "race"})
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		require.NoError(t, errs[i])
+		assert.Equal(t, got[0].ID, got[i].ID)
+	}
+	page, err := w.svc.History(ctx, w.admin, chat.HistoryQuery{Room: w.open.ID})
+	require.NoError(t, err)
+	assert.Len(t, page, 1)
 }
 
 func TestLimits_PostsAndTypingPerUserAdminsExempt(t *testing.T) {

@@ -103,6 +103,7 @@ var (
 	ErrNoSuchRecipient    = Invalid("recipient", "must name an existing user")
 	ErrWithSelf           = Invalid("with", "must be another user")
 	ErrQueryTooLong       = Invalid("q", "must be at most 1000 bytes of text")
+	ErrClientIDReused     = &Error{Kind: KindConflict, Field: "client_id", Msg: "This client_id was used for another message; use a new one for each message."}
 
 	// Webhooks: a hook whose maker may no longer write in its room
 	// (demoted to guest, or gone from the room) is mute.

@@ -24,6 +24,10 @@ type NewMessage struct {
 	Room      storage.ID
 	Recipient storage.ID
 	Text      string
+	// ClientID, if set, makes the post idempotent: posting again with
+	// the same one (a client resending what it is not sure was stored)
+	// gives the message stored the first time.
+	ClientID string
 }
 
 func checkText(text string) error {
@@ -45,11 +49,25 @@ func checkText(text string) error {
 // Post stores a message and announces it. The room's members, not its
 // guests, may post in a room; any user may message another user. Once
 // Post returns, the message is durable.
+//
+// With a ClientID the sender used before, Post stores nothing and returns
+// that first message, whatever has changed since (the sender may have
+// left the room), so that a resend gets the answer the first post would
+// have had; if it was for another conversation or another text, the
+// ClientID was reused by mistake, which is ErrClientIDReused.
 func (s *Service) Post(ctx context.Context, a Actor, n NewMessage) (storage.Message, error) {
 	if err := checkText(n.Text); err != nil {
 		return storage.Message{}, err
 	}
-	m := storage.Message{Text: n.Text, Sender: a.User.ID}
+	if n.ClientID != "" {
+		if err := checkClientID(n.ClientID); err != nil {
+			return storage.Message{}, err
+		}
+		if m, err := s.posted(ctx, a, n); !errors.Is(err, storage.ErrNotFound) {
+			return m, err
+		}
+	}
+	m := storage.Message{Text: n.Text, Sender: a.User.ID, ClientID: n.ClientID}
 	switch {
 	case !n.Room.IsZero() && !n.Recipient.IsZero():
 		return storage.Message{}, ErrRoomAndRecipient
@@ -75,7 +93,28 @@ func (s *Service) Post(ctx context.Context, a Actor, n NewMessage) (storage.Mess
 	if err := s.takePost(a); err != nil {
 		return storage.Message{}, err
 	}
-	return s.store1(ctx, m)
+	stored, err := s.store1(ctx, m)
+	if n.ClientID != "" && errors.Is(err, storage.ErrDuplicate) {
+		// Another post with this ClientID got there first.
+		return s.posted(ctx, a, n)
+	}
+	return stored, err
+}
+
+// posted finds the message the actor posted with n.ClientID: it is
+// storage.ErrNotFound (bare) when there is none, ErrClientIDReused when
+// it is not n's.
+func (s *Service) posted(ctx context.Context, a Actor, n NewMessage) (storage.Message, error) {
+	m, err := s.store.MessageByClientID(ctx, a.User.ID, n.ClientID)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return storage.Message{}, storage.ErrNotFound
+	case err != nil:
+		return storage.Message{}, storeErr(err, "message")
+	case m.Room != n.Room || m.Recipient != n.Recipient || m.Text != n.Text && m.Edited.IsZero():
+		return storage.Message{}, ErrClientIDReused
+	}
+	return m, nil
 }
 
 // takePost spends one of the actor's posts (posts_per_second and
@@ -99,6 +138,9 @@ func (s *Service) store1(ctx context.Context, m storage.Message) (storage.Messag
 	m.ID, m.Created = id, s.clock()
 	if err := s.store.CreateMessage(ctx, m); err != nil {
 		s.seq.finish(conv, slot)
+		if m.ClientID != "" && errors.Is(err, storage.ErrDuplicate) {
+			return storage.Message{}, err // for Post, which finds the first
+		}
 		return storage.Message{}, storeErr(err, "room")
 	}
 	s.seq.finish(conv, slot, s.messageEvent(EventMessageCreated, m))

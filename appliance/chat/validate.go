@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/makechat/makechat/appliance/auth"
+	"github.com/makechat/makechat/storage"
 )
 
 var usernamePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,120}$`)
@@ -39,6 +40,14 @@ func checkEmail(field, v string) error {
 	addr, err := mail.ParseAddress(v)
 	if err != nil || addr.Address != v || addr.Name != "" {
 		return Invalid(field, "must be a valid email address")
+	}
+	return nil
+}
+
+// checkClientID checks a message's client id (storage.CheckClientID).
+func checkClientID(v string) error {
+	if err := storage.CheckClientID(v); err != nil {
+		return Invalid("client_id", "must be 1 to 64 ASCII letters, digits, '-' or '_'")
 	}
 	return nil
 }

@@ -65,31 +65,32 @@ var _ storage.Store = (*Store)(nil)
 
 // Bucket names; see the package documentation for what each holds.
 var (
-	bucketMeta            = []byte("meta")
-	bucketUsers           = []byte("users")
-	bucketUsersByName     = []byte("users_by_name")
-	bucketUsersByEmail    = []byte("users_by_email")
-	bucketSessions        = []byte("sessions")
-	bucketSessionsByUser  = []byte("sessions_by_user")
-	bucketSessionsByExp   = []byte("sessions_by_expiry")
-	bucketTokens          = []byte("tokens")
-	bucketTokensByHash    = []byte("tokens_by_hash")
-	bucketTokensByUser    = []byte("tokens_by_user")
-	bucketRooms           = []byte("rooms")
-	bucketRoomsByName     = []byte("rooms_by_name")
-	bucketMembers         = []byte("members")
-	bucketMembersByRoom   = []byte("members_by_room")
-	bucketMembersByUser   = []byte("members_by_user")
-	bucketMessages        = []byte("messages")
-	bucketMessageConv     = []byte("message_conv")
-	bucketDirectPartners  = []byte("direct_partners")
-	bucketSearch          = []byte("search")
-	bucketHooks           = []byte("hooks")
-	bucketHooksBySecret   = []byte("hooks_by_secret")
-	bucketHooksByRoom     = []byte("hooks_by_room")
-	bucketInvites         = []byte("invites")
-	bucketInvitesBySecret = []byte("invites_by_secret")
-	bucketInvitesByUser   = []byte("invites_by_user")
+	bucketMeta             = []byte("meta")
+	bucketUsers            = []byte("users")
+	bucketUsersByName      = []byte("users_by_name")
+	bucketUsersByEmail     = []byte("users_by_email")
+	bucketSessions         = []byte("sessions")
+	bucketSessionsByUser   = []byte("sessions_by_user")
+	bucketSessionsByExp    = []byte("sessions_by_expiry")
+	bucketTokens           = []byte("tokens")
+	bucketTokensByHash     = []byte("tokens_by_hash")
+	bucketTokensByUser     = []byte("tokens_by_user")
+	bucketRooms            = []byte("rooms")
+	bucketRoomsByName      = []byte("rooms_by_name")
+	bucketMembers          = []byte("members")
+	bucketMembersByRoom    = []byte("members_by_room")
+	bucketMembersByUser    = []byte("members_by_user")
+	bucketMessages         = []byte("messages")
+	bucketMessageConv      = []byte("message_conv")
+	bucketMessagesByClient = []byte("messages_by_client")
+	bucketDirectPartners   = []byte("direct_partners")
+	bucketSearch           = []byte("search")
+	bucketHooks            = []byte("hooks")
+	bucketHooksBySecret    = []byte("hooks_by_secret")
+	bucketHooksByRoom      = []byte("hooks_by_room")
+	bucketInvites          = []byte("invites")
+	bucketInvitesBySecret  = []byte("invites_by_secret")
+	bucketInvitesByUser    = []byte("invites_by_user")
 )
 
 var allBuckets = [][]byte{
@@ -99,7 +100,7 @@ var allBuckets = [][]byte{
 	bucketTokens, bucketTokensByHash, bucketTokensByUser,
 	bucketRooms, bucketRoomsByName,
 	bucketMembers, bucketMembersByRoom, bucketMembersByUser,
-	bucketMessages, bucketMessageConv, bucketDirectPartners, bucketSearch,
+	bucketMessages, bucketMessageConv, bucketMessagesByClient, bucketDirectPartners, bucketSearch,
 	bucketHooks, bucketHooksBySecret, bucketHooksByRoom,
 	bucketInvites, bucketInvitesBySecret, bucketInvitesByUser,
 }

@@ -122,7 +122,7 @@ func TestOpen_MigratesTheV1Fixture(t *testing.T) {
 	require.Len(t, log, 4, "two migrations, each logged as it starts and ends")
 	assert.Contains(t, log[0], "migrating the store from schema version 1 to 2")
 	assert.Contains(t, log[1], "migrated the store to schema version 2")
-	assert.Contains(t, log[2], "migrating the store from schema version 2 to 3: add invites")
+	assert.Contains(t, log[2], "migrating the store from schema version 2 to 3: add invites and client message ids")
 	assert.Contains(t, log[3], "migrated the store to schema version 3")
 
 	ctx := t.Context()

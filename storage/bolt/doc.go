@@ -52,6 +52,7 @@ and the lists a cascade has to find:
 	members_by_user   user id + room id -> member id
 	messages          conversation key + message id -> Message
 	message_conv      message id -> conversation key
+	messages_by_client  sender id + client id -> message id
 	direct_partners   user id + partner id -> (empty), both ways
 	search            term + 0x00 + message id -> conversation key
 	hooks             id -> Hook

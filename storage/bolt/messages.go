@@ -116,7 +116,7 @@ func (id *recordID) UnmarshalJSON(b []byte) error {
 
 // messageBuckets are the buckets that a message write changes.
 type messageBuckets struct {
-	messages, conv, search *bbolt.Bucket
+	messages, conv, byClient, search *bbolt.Bucket
 }
 
 // writeMessageBuckets opens the message buckets for writing, with the
@@ -125,6 +125,7 @@ func writeMessageBuckets(tx *bbolt.Tx) messageBuckets {
 	b := messageBuckets{
 		messages: tx.Bucket(bucketMessages),
 		conv:     tx.Bucket(bucketMessageConv),
+		byClient: tx.Bucket(bucketMessagesByClient),
 		search:   tx.Bucket(bucketSearch),
 	}
 	b.messages.FillPercent = appendFillPercent
@@ -181,6 +182,11 @@ func insertMessage(tx *bbolt.Tx, m storage.Message) error {
 	if b.conv.Get(key(m.ID)) != nil {
 		return fmt.Errorf("%w message id %s", storage.ErrDuplicate, m.ID)
 	}
+	if m.ClientID != "" {
+		if err := b.claimClientID(m); err != nil {
+			return err
+		}
+	}
 	conv := convKey(c)
 	if err := put(b.messages, messageKey(conv, m.ID), m); err != nil {
 		return err
@@ -201,6 +207,35 @@ func insertMessage(tx *bbolt.Tx, m storage.Message) error {
 	return nil
 }
 
+// clientKey is the messages_by_client key of a sender's client id.
+func clientKey(sender storage.ID, clientID string) []byte {
+	return pair(sender, []byte(clientID))
+}
+
+// claimClientID records m's ClientID as its sender's, or gives
+// ErrDuplicate if the sender has a message with it. An entry whose
+// message is gone (deleted with its room) is taken over.
+func (b messageBuckets) claimClientID(m storage.Message) error {
+	k := clientKey(m.Sender, m.ClientID)
+	if id := b.byClient.Get(k); id != nil && b.conv.Get(id) != nil {
+		return fmt.Errorf("%w client id %q of sender %s", storage.ErrDuplicate, m.ClientID, m.Sender)
+	}
+	return b.byClient.Put(k, key(m.ID))
+}
+
+// releaseClientID removes the messages_by_client entry of the message id
+// sent by sender with clientID, if it still names that message.
+func (b messageBuckets) releaseClientID(sender storage.ID, clientID string, id storage.ID) error {
+	if clientID == "" {
+		return nil
+	}
+	k := clientKey(sender, clientID)
+	if !bytes.Equal(b.byClient.Get(k), key(id)) {
+		return nil
+	}
+	return b.byClient.Delete(k)
+}
+
 // Message finds a message by id.
 func (s *Store) Message(ctx context.Context, id storage.ID) (storage.Message, error) {
 	var m storage.Message
@@ -209,6 +244,27 @@ func (s *Store) Message(ctx context.Context, id storage.ID) (storage.Message, er
 			messages: tx.Bucket(bucketMessages),
 			conv:     tx.Bucket(bucketMessageConv),
 		}.find(id)
+		return err
+	})
+	return m, err
+}
+
+// MessageByClientID finds the message sender posted with clientID.
+func (s *Store) MessageByClientID(ctx context.Context, sender storage.ID, clientID string) (storage.Message, error) {
+	var m storage.Message
+	err := s.view(ctx, "get message by client id", func(tx *bbolt.Tx) (err error) {
+		id := tx.Bucket(bucketMessagesByClient).Get(clientKey(sender, clientID))
+		if id == nil || clientID == "" {
+			return storage.ErrNotFound
+		}
+		mid, err := toID(id)
+		if err != nil {
+			return err
+		}
+		m, _, err = messageBuckets{
+			messages: tx.Bucket(bucketMessages),
+			conv:     tx.Bucket(bucketMessageConv),
+		}.find(mid)
 		return err
 	})
 	return m, err
@@ -341,6 +397,9 @@ func (s *Store) DeleteMessage(ctx context.Context, id storage.ID) error {
 		if err := b.messages.Delete(messageKey(conv, id)); err != nil {
 			return err
 		}
+		if err := b.releaseClientID(m.Sender, m.ClientID, id); err != nil {
+			return err
+		}
 		return b.conv.Delete(key(id))
 	})
 }
@@ -354,20 +413,24 @@ func deleteConversation(tx *bbolt.Tx, prefix []byte) error {
 	const slice = 10_000
 	b := writeMessageBuckets(tx)
 	type doomed struct {
-		key   []byte
-		terms []string
+		key      []byte
+		terms    []string
+		sender   storage.ID
+		clientID string
 	}
 	for {
 		var gone []doomed
 		cur := b.messages.Cursor()
 		for k, data := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(gone) < slice; k, data = cur.Next() {
 			var m struct {
-				Text string `json:"text"`
+				Text     string   `json:"text"`
+				Sender   recordID `json:"sender"`
+				ClientID string   `json:"client_id"`
 			}
 			if err := json.Unmarshal(data, &m); err != nil {
 				return fmt.Errorf("decode message %x: %w", k, err)
 			}
-			gone = append(gone, doomed{bytes.Clone(k), messageTerms(m.Text)})
+			gone = append(gone, doomed{bytes.Clone(k), messageTerms(m.Text), storage.ID(m.Sender), m.ClientID})
 		}
 		if len(gone) == 0 {
 			return nil
@@ -378,6 +441,9 @@ func deleteConversation(tx *bbolt.Tx, prefix []byte) error {
 				return err
 			}
 			if err := b.messages.Delete(d.key); err != nil {
+				return err
+			}
+			if err := b.releaseClientID(d.sender, d.clientID, id); err != nil {
 				return err
 			}
 			if err := b.conv.Delete(key(id)); err != nil {

@@ -35,8 +35,9 @@ var migrations = []migration{
 	{2, "index sessions by expiry, so that the sweep of expired sessions reads only those", indexSessionsByExpiry},
 	// The buckets are made by prepare, as every migration's transaction
 	// begins; the version says that a makechat that knows no invites
-	// must not write this file.
-	{3, "add invites", func(*bbolt.Tx) error { return nil }},
+	// must not write this file (nor post with client ids it would not
+	// keep unique).
+	{3, "add invites and client message ids", func(*bbolt.Tx) error { return nil }},
 }
 
 // migrate brings the file to schemaVersion: a new file is created at it,

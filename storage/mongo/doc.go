@@ -13,16 +13,19 @@ The collections and field names are the original makechat's: users,
 sessions, tokens, rooms, members, messages and hooks, whose documents are
 the model structs under their JSON names, with ObjectIds as _id and as
 references. Each document also holds the fields this package derives, and
-three collections hold derived data only:
+four collections hold derived data only:
 
 	users            username_key, email_key: the folded unique keys
 	tokens           hash_key: the unique key of the hash
 	rooms            name_key: the folded unique key
-	messages         conv: the conversation; terms: the search words
+	messages         conv: the conversation; terms: the search words;
+	                 client_key: the unique key of the sender's client id
 	hooks            secret_key: the unique key of the secret's hash
+	invites          secret_key: the unique key of the secret's hash
 	direct_partners  {user, partner}, one document each way per pair
+	invite_uses      {_id: "<invite id>:<n>"}, one per use of an invite
 	pending_deletes  {_id, kind}: a DeleteUser or DeleteRoom under way
-	makechat_meta    {_id: "schema", version: 1}
+	makechat_meta    {_id: "schema", version: 2}
 
 A name key is "=" + the name folded with strings.ToLower, so that names
 are unique without regard to case, as in the embedded store; a hash key is
@@ -30,7 +33,8 @@ are unique without regard to case, as in the embedded store; a hash key is
 instead, so that it is never found and never collides: unique indexes
 that skip a value would need partial indexes, which FerretDB lacks.
 conv is "r" + the room id, or "d" + the two user ids in order for direct
-messages. terms is storage.SearchTerms of the text, the same function the
+messages. client_key is "<sender id>:<client id>", or "#" + the
+message's id for a message without a client id. terms is storage.SearchTerms of the text, the same function the
 embedded store indexes with, so that a search finds the same messages in
 both.
 
@@ -47,8 +51,10 @@ such as {"$ne": null} or "profile.$.name" is only ever a string.
 	rooms            name_key (unique)
 	members          (room, profile) (unique), (profile, _id)
 	messages         (conv, _id): history pages and counts;
-	                 (terms, _id desc), multikey: search
+	                 (terms, _id desc), multikey: search;
+	                 client_key (unique): resent posts
 	hooks            secret_key (unique), (room, _id)
+	invites          secret_key (unique), (created_by, _id)
 	direct_partners  user
 
 A unique index refusing a write gives storage.ErrDuplicate. Open creates

@@ -138,28 +138,44 @@ type messageDoc struct {
 	Recipient bson.ObjectID `bson:"recipient,omitempty"`
 	Hook      bson.ObjectID `bson:"hook,omitempty"`
 	Username  string        `bson:"username,omitempty"`
+	ClientID  string        `bson:"client_id,omitempty"`
 	Created   time.Time     `bson:"created,omitempty"`
 	Edited    time.Time     `bson:"edited,omitempty"`
 	// Conv names the conversation (convKey); Terms are the words search
-	// finds the message by (storage.SearchTerms of Text).
-	Conv  string   `bson:"conv"`
-	Terms []string `bson:"terms"`
+	// finds the message by (storage.SearchTerms of Text); ClientKey is
+	// unique (clientKey).
+	Conv      string   `bson:"conv"`
+	Terms     []string `bson:"terms"`
+	ClientKey string   `bson:"client_key"`
 }
 
 func newMessageDoc(m storage.Message) messageDoc {
 	text := storage.ValidUTF8(m.Text)
 	return messageDoc{
 		ID: oid(m.ID), Text: text, Sender: oid(m.Sender), Room: oid(m.Room), Recipient: oid(m.Recipient),
-		Hook: oid(m.Hook), Username: storage.ValidUTF8(m.Username), Created: m.Created, Edited: m.Edited,
-		Conv: convKey(m.Conversation()), Terms: terms(text),
+		Hook: oid(m.Hook), Username: storage.ValidUTF8(m.Username), ClientID: m.ClientID, Created: m.Created, Edited: m.Edited,
+		Conv: convKey(m.Conversation()), Terms: terms(text), ClientKey: clientKey(m),
 	}
+}
+
+// clientKey is what the unique index on client_key holds for m: its
+// sender and client id, "<sender hex>:<client id>", or for a message
+// without a client id "#<message id hex>", which no other message has.
+// (Every message has one, rather than only those with a client id,
+// because a unique index counts a missing field as null, and FerretDB
+// has no partial indexes.)
+func clientKey(m storage.Message) string {
+	if m.ClientID == "" {
+		return "#" + m.ID.Hex()
+	}
+	return m.Sender.Hex() + ":" + m.ClientID
 }
 
 func (d messageDoc) model() storage.Message {
 	return storage.Message{
 		ID: storage.ID(d.ID), Text: d.Text, Sender: storage.ID(d.Sender), Room: storage.ID(d.Room),
 		Recipient: storage.ID(d.Recipient), Hook: storage.ID(d.Hook), Username: d.Username,
-		Created: d.Created, Edited: d.Edited,
+		ClientID: d.ClientID, Created: d.Created, Edited: d.Edited,
 	}
 }
 

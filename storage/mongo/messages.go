@@ -11,7 +11,9 @@ import (
 	"github.com/makechat/makechat/storage"
 )
 
-// CreateMessage inserts m with its conversation key and search terms.
+// CreateMessage inserts m with its conversation key, search terms and
+// client key (a ClientID the sender used before is refused by the
+// unique index).
 // A room message is inserted first and its room checked after: if the
 // room is gone by then (a DeleteRoom ran meanwhile, whose cascade may
 // have missed it), the message is removed again and the answer is
@@ -62,6 +64,22 @@ func (s *Store) Message(ctx context.Context, id storage.ID) (storage.Message, er
 	var m storage.Message
 	err := s.do(ctx, "get message", func(ctx context.Context) error {
 		d, err := findOne[messageDoc](ctx, s.messages, byID(id))
+		m = d.model()
+		return err
+	})
+	return m, err
+}
+
+// MessageByClientID finds the message sender posted with clientID,
+// through the unique index on client_key.
+func (s *Store) MessageByClientID(ctx context.Context, sender storage.ID, clientID string) (storage.Message, error) {
+	var m storage.Message
+	err := s.do(ctx, "get message by client id", func(ctx context.Context) error {
+		if clientID == "" {
+			return storage.ErrNotFound
+		}
+		key := clientKey(storage.Message{Sender: sender, ClientID: clientID})
+		d, err := findOne[messageDoc](ctx, s.messages, bson.D{{Key: "client_key", Value: key}})
 		m = d.model()
 		return err
 	})

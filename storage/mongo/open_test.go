@@ -226,19 +226,49 @@ func TestOpen_ObservesEveryOperation(t *testing.T) {
 
 func TestOpen_AVersion1DatabaseIsMigratedAndLogged(t *testing.T) {
 	uri := ferret(t).NewDatabase(t)
-	openURI(t, uri).Close()
+	ctx := context.Background()
+	// A version 1 database: messages without client_key, and no index
+	// on it.
+	st := openURI(t, uri)
+	ids := storage.NewIDGen()
+	u := storage.User{ID: ids.New(), Username: "ann", Email: "ann@example.com", Created: time.Now()}
+	require.NoError(t, st.CreateUser(ctx, u))
+	r := storage.Room{ID: ids.New(), Name: "lobby", Created: time.Now()}
+	require.NoError(t, st.CreateRoom(ctx, r, storage.Member{ID: ids.New(), Profile: u.ID, Role: storage.RoleOwner}))
+	var msgs []storage.ID
+	for range 3 {
+		m := storage.Message{ID: ids.New(), Text: "old", Sender: u.ID, Room: r.ID, Created: time.Now()}
+		require.NoError(t, st.CreateMessage(ctx, m))
+		msgs = append(msgs, m.ID)
+	}
+	st.Close()
 	db := raw(t, uri)
-	_, err := db.Collection("makechat_meta").UpdateOne(context.Background(), bson.D{{Key: "_id", Value: "schema"}}, bson.D{{Key: "$set", Value: bson.D{{Key: "version", Value: 1}}}})
+	_, err := db.Collection("messages").UpdateMany(ctx, bson.D{}, bson.D{{Key: "$unset", Value: bson.D{{Key: "client_key", Value: ""}}}})
+	require.NoError(t, err)
+	require.NoError(t, db.Collection("messages").Indexes().DropOne(ctx, "client_key"))
+	_, err = db.Collection("makechat_meta").UpdateOne(ctx, bson.D{{Key: "_id", Value: "schema"}}, bson.D{{Key: "$set", Value: bson.D{{Key: "version", Value: 1}}}})
 	require.NoError(t, err)
 
 	var log []string
-	st, err := mongo.Open(context.Background(), uri, mongo.Options{Log: func(msg string) { log = append(log, msg) }})
+	st, err = mongo.Open(ctx, uri, mongo.Options{Log: func(msg string) { log = append(log, msg) }})
 	require.NoError(t, err)
 	defer st.Close()
-	require.Equal(t, []string{"migrating the database from schema version 1 to 2: add invites"}, log)
+	require.Equal(t, []string{"migrating the database from schema version 1 to 2: add invites and client message ids"}, log)
 	var meta struct {
 		Version int `bson:"version"`
 	}
-	require.NoError(t, db.Collection("makechat_meta").FindOne(context.Background(), bson.D{{Key: "_id", Value: "schema"}}).Decode(&meta))
+	require.NoError(t, db.Collection("makechat_meta").FindOne(ctx, bson.D{{Key: "_id", Value: "schema"}}).Decode(&meta))
 	require.Equal(t, 2, meta.Version)
+	for _, id := range msgs {
+		var d struct {
+			ClientKey string `bson:"client_key"`
+		}
+		require.NoError(t, db.Collection("messages").FindOne(ctx, bson.D{{Key: "_id", Value: bson.ObjectID(id)}}).Decode(&d))
+		require.Equal(t, "#"+id.Hex(), d.ClientKey)
+	}
+	// The unique index is there again.
+	m := storage.Message{ID: ids.New(), Text: "new", Sender: u.ID, Room: r.ID, ClientID: "c1"}
+	require.NoError(t, st.CreateMessage(ctx, m))
+	m.ID = ids.New()
+	require.ErrorIs(t, st.CreateMessage(ctx, m), storage.ErrDuplicate)
 }

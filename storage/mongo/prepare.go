@@ -16,7 +16,7 @@ import (
 
 // schemaVersion is the layout this code reads and writes: version 1 has
 // the derived fields and indexes of the package documentation, version 2
-// the invites collection. A database without a version (a new one, or
+// the invites collection and messages' client_key. A database without a version (a new one, or
 // the original makechat's) is brought to it by backfill; one of an older
 // version by the migrations it lacks (see migrate), each of which
 // writes the version it leaves only once it is done, so that one cut
@@ -28,10 +28,18 @@ var migrations = []struct {
 	what string
 	run  func(s *Store, ctx context.Context) error
 }{
-	// The collection and its indexes are made by createIndexes, which
-	// every Open runs; the version says that a makechat that knows no
-	// invites must not write this database.
-	{"add invites", func(*Store, context.Context) error { return nil }},
+	// The invites collection and the indexes are made by createIndexes,
+	// which every Open runs after the migrations; the version says that
+	// a makechat that knows neither must not write this database.
+	{"add invites and client message ids", (*Store).fillClientKeys},
+}
+
+// fillClientKeys gives every message that lacks one its client_key, which
+// the unique index on it needs.
+func (s *Store) fillClientKeys(ctx context.Context) error {
+	return fill(ctx, s.messages, bson.D{{Key: "client_key", Value: bson.D{{Key: "$exists", Value: false}}}}, func(d messageDoc) bson.D {
+		return bson.D{{Key: "client_key", Value: clientKey(d.model())}}
+	})
 }
 
 // orphanAge is how old a member of a missing room must be before Open
@@ -52,6 +60,10 @@ func (s *Store) prepare(ctx context.Context) error {
 		if err := s.backfill(ctx); err != nil {
 			return err
 		}
+		if err := s.setVersion(ctx, schemaVersion); err != nil {
+			return err
+		}
+		meta.Version = schemaVersion
 	case err != nil:
 		return fmt.Errorf("read schema version: %w", err)
 	case meta.Version > schemaVersion:
@@ -59,15 +71,9 @@ func (s *Store) prepare(ctx context.Context) error {
 	case meta.Version < 1:
 		return fmt.Errorf("schema version %d is not a version number", meta.Version)
 	}
-	if err := s.createIndexes(ctx); err != nil {
-		return err
-	}
-	if meta.Version == 0 {
-		if err := s.setVersion(ctx, schemaVersion); err != nil {
-			return err
-		}
-	}
-	for v := max(meta.Version, 1); v < schemaVersion; v++ {
+	// Migrations before indexes: a migration may fill the field a new
+	// unique index needs.
+	for v := meta.Version; v < schemaVersion; v++ {
 		m := migrations[v-1]
 		if s.log != nil {
 			s.log(fmt.Sprintf("migrating the database from schema version %d to %d: %s", v, v+1, m.what))
@@ -78,6 +84,9 @@ func (s *Store) prepare(ctx context.Context) error {
 		if err := s.setVersion(ctx, v+1); err != nil {
 			return err
 		}
+	}
+	if err := s.createIndexes(ctx); err != nil {
+		return err
 	}
 	return s.repair(ctx)
 }
@@ -115,6 +124,7 @@ func (s *Store) indexes() map[*mongo.Collection][]mongo.IndexModel {
 		s.messages: {
 			plain("conv_id", asc("conv", "_id")),
 			plain("terms_id", bson.D{{Key: "terms", Value: 1}, {Key: "_id", Value: -1}}),
+			unique("client_key", asc("client_key")),
 		},
 		s.hooks:    {unique("secret_key", asc("secret_key")), plain("room_id", asc("room", "_id"))},
 		s.invites:  {unique("secret_key", asc("secret_key")), plain("created_by_id", asc("created_by", "_id"))},
@@ -203,6 +213,7 @@ func (s *Store) backfill(ctx context.Context) error {
 				return s.addPartners(ctx, d.model().Conversation())
 			})
 		},
+		func() error { return s.fillClientKeys(ctx) },
 		func() error {
 			_, err := s.sessions.DeleteMany(ctx, bson.D{{Key: "key_hash", Value: bson.D{{Key: "$not", Value: bson.D{{Key: "$type", Value: "string"}}}}}})
 			return err

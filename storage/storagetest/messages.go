@@ -341,6 +341,89 @@ var messageScenarios = []scenario{
 		e.requireHistory(storage.RoomConversation(other.ID), nil)
 		require.Empty(e, e.find("second", storage.RoomConversation(r.ID), storage.RoomConversation(other.ID)))
 	}},
+	{"A ClientID is unique per sender and finds its message", func(e *env) {
+		alice, bob := e.newUser("alice"), e.newUser("bob")
+		r, _ := e.newRoom("lobby", alice)
+		other, _ := e.newRoom("other", alice)
+		first := storage.Message{ID: e.ids.New(), Text: "once", Sender: alice.ID, Room: r.ID, ClientID: "tab1-0001", Created: time.Now()}
+		require.NoError(e, e.s.CreateMessage(e.ctx(), first))
+		got, err := e.s.MessageByClientID(e.ctx(), alice.ID, "tab1-0001")
+		require.NoError(e, err)
+		same(e, first, got)
+
+		// The same sender again, in any conversation: refused, nothing added.
+		for _, m := range []storage.Message{
+			{ID: e.ids.New(), Text: "twice", Sender: alice.ID, Room: r.ID, ClientID: "tab1-0001"},
+			{ID: e.ids.New(), Text: "twice", Sender: alice.ID, Room: other.ID, ClientID: "tab1-0001"},
+			{ID: e.ids.New(), Text: "twice", Sender: alice.ID, Recipient: bob.ID, ClientID: "tab1-0001"},
+		} {
+			duplicate(e, e.s.CreateMessage(e.ctx(), m))
+		}
+		e.requireHistory(storage.RoomConversation(r.ID), []storage.Message{first})
+		e.requireHistory(storage.RoomConversation(other.ID), nil)
+		require.Empty(e, e.find("twice", storage.RoomConversation(r.ID), storage.RoomConversation(other.ID)))
+
+		// Another sender, another id, or none at all: stored.
+		theirs := storage.Message{ID: e.ids.New(), Text: "bob's", Sender: bob.ID, Room: r.ID, ClientID: "tab1-0001"}
+		require.NoError(e, e.s.CreateMessage(e.ctx(), theirs))
+		next := storage.Message{ID: e.ids.New(), Text: "next", Sender: alice.ID, Room: r.ID, ClientID: "TAB1-0001"}
+		require.NoError(e, e.s.CreateMessage(e.ctx(), next), "client ids differ by case")
+		plain := e.say(r, alice, "no client id")
+		plain2 := e.say(r, alice, "none either")
+		e.requireHistory(storage.RoomConversation(r.ID), []storage.Message{first, theirs, next, plain, plain2})
+		got, err = e.s.MessageByClientID(e.ctx(), bob.ID, "tab1-0001")
+		require.NoError(e, err)
+		same(e, theirs, got)
+
+		for _, c := range []struct {
+			sender storage.ID
+			id     string
+		}{{alice.ID, "tab1-0002"}, {alice.ID, ""}, {e.ids.New(), "tab1-0001"}} {
+			_, err := e.s.MessageByClientID(e.ctx(), c.sender, c.id)
+			notFound(e, err, "client id %q", c.id)
+		}
+	}},
+	{"A deleted message frees its ClientID, and so does its room's deletion", func(e *env) {
+		alice := e.newUser("alice")
+		r, _ := e.newRoom("lobby", alice)
+		gone, _ := e.newRoom("gone", alice)
+		m := storage.Message{ID: e.ids.New(), Text: "oops", Sender: alice.ID, Room: r.ID, ClientID: "c1"}
+		require.NoError(e, e.s.CreateMessage(e.ctx(), m))
+		require.NoError(e, e.s.DeleteMessage(e.ctx(), m.ID))
+		_, err := e.s.MessageByClientID(e.ctx(), alice.ID, "c1")
+		notFound(e, err)
+		again := storage.Message{ID: e.ids.New(), Text: "again", Sender: alice.ID, Room: r.ID, ClientID: "c1"}
+		require.NoError(e, e.s.CreateMessage(e.ctx(), again))
+
+		inGone := storage.Message{ID: e.ids.New(), Text: "lost", Sender: alice.ID, Room: gone.ID, ClientID: "c2"}
+		require.NoError(e, e.s.CreateMessage(e.ctx(), inGone))
+		require.NoError(e, e.s.DeleteRoom(e.ctx(), gone.ID))
+		_, err = e.s.MessageByClientID(e.ctx(), alice.ID, "c2")
+		notFound(e, err)
+		moved := storage.Message{ID: e.ids.New(), Text: "moved", Sender: alice.ID, Room: r.ID, ClientID: "c2"}
+		require.NoError(e, e.s.CreateMessage(e.ctx(), moved))
+		got, err := e.s.MessageByClientID(e.ctx(), alice.ID, "c2")
+		require.NoError(e, err)
+		same(e, moved, got)
+	}},
+	{"Concurrent posts with one ClientID store one message", func(e *env) {
+		alice := e.newUser("alice")
+		r, _ := e.newRoom("lobby", alice)
+		const n = 16
+		errs := together(n, func(i int) error {
+			return e.s.CreateMessage(e.ctx(), storage.Message{ID: e.ids.New(), Text: fmt.Sprint("try ", i), Sender: alice.ID, Room: r.ID, ClientID: "same"})
+		})
+		stored := 0
+		for _, err := range errs {
+			if err == nil {
+				stored++
+				continue
+			}
+			duplicate(e, err)
+		}
+		require.Equal(e, 1, stored)
+		require.Len(e, e.history(storage.RoomConversation(r.ID), storage.MessageQuery{}), 1)
+	}},
 	{"DeleteRoom removes its messages, their search entries and its hooks", func(e *env) {
 		alice, bob := e.newUser("alice"), e.newUser("bob")
 		gone, _ := e.newRoom("gone", alice)

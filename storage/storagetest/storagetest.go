@@ -29,6 +29,8 @@
 //   - DirectPartners lists a partner once, in any order, and keeps it when
 //     the messages are deleted.
 //   - A hook's SecretHash is unique: a taken one gives ErrDuplicate.
+//   - A message's ClientID is unique per sender (case matters) across all
+//     conversations; deleting the message, or its room, frees it.
 package storagetest
 
 import (
@@ -286,6 +288,7 @@ var storeScenarios = []scenario{
 			"SetReadMarker":         func() error { _, err := e.s.SetReadMarker(ctx, m.ID, id); return err },
 			"CreateMessage":         func() error { return e.s.CreateMessage(ctx, storage.Message{ID: id, Room: r.ID, Sender: u.ID}) },
 			"Message":               func() error { _, err := e.s.Message(ctx, msg.ID); return err },
+			"MessageByClientID":     func() error { _, err := e.s.MessageByClientID(ctx, u.ID, "c"); return err },
 			"Messages":              func() error { _, err := e.s.Messages(ctx, conv, storage.MessageQuery{}); return err },
 			"CountMessagesAfter":    func() error { _, err := e.s.CountMessagesAfter(ctx, conv, storage.NilID, 0); return err },
 			"EditMessage":           func() error { _, err := e.s.EditMessage(ctx, msg.ID, "x", time.Now()); return err },
