@@ -186,6 +186,8 @@ func TestRestore_RefusesAHostileRecordNamingItAndLeavesTheStoreAlone(t *testing.
 			"rooms.jsonl line 1 (_id " + idRoom + "): the record is not valid UTF-8"},
 		{"a room name of 121 characters", withLines(map[string]string{storage.CollRooms: line(idRoom, with(roomFields, map[string]any{"name": strings.Repeat("r", 121)}))}),
 			"rooms.jsonl line 1 (_id " + idRoom + `): name "` + strings.Repeat("r", 40) + `"… is 121 characters, at most 120`},
+		{"a room topic on two lines", withLines(map[string]string{storage.CollRooms: line(idRoom, with(roomFields, map[string]any{"topic": "one\ntwo"}))}),
+			"rooms.jsonl line 1 (_id " + idRoom + `): topic "one\ntwo" contains the control character U+000A`},
 		{"a zero id among a room's members", withLines(map[string]string{storage.CollRooms: line(idRoom, with(roomFields, map[string]any{"members": []any{oid(idMember), oid("000000000000000000000000")}}))}),
 			"rooms.jsonl line 1 (_id " + idRoom + "): members[1] is missing"},
 		{"an unknown role", withLines(map[string]string{storage.CollMembers: line(idMember, with(memberFields, map[string]any{"role": "admin"}))}),

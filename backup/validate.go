@@ -113,6 +113,9 @@ func check(coll string, line []byte) (rec storage.Record, legacy []string, bad s
 		c.hidden("created", storage.CheckCreated(v.Created))
 	case storage.Room:
 		c.field("name", v.Name, storage.CheckName(v.Name))
+		if v.Topic != "" {
+			c.field("topic", v.Topic, storage.CheckTopic(v.Topic))
+		}
 		for i, id := range v.Members {
 			if id.IsZero() {
 				c.fail(fmt.Sprintf("members[%d] is missing", i))

@@ -93,12 +93,14 @@ type Token struct {
 // the ids of the room's Member documents (not user ids), in the order they
 // joined; the store keeps it in step with the members collection.
 type Room struct {
-	ID        ID        `json:"_id"`
-	Name      string    `json:"name"`
-	Members   []ID      `json:"members"`
-	IsOpen    bool      `json:"is_open"`
-	IsVisible bool      `json:"is_visible"`
-	Created   time.Time `json:"created"`
+	ID        ID     `json:"_id"`
+	Name      string `json:"name"`
+	Members   []ID   `json:"members"`
+	IsOpen    bool   `json:"is_open"`
+	IsVisible bool   `json:"is_visible"`
+	// Topic is one line saying what the room is for ("" for none).
+	Topic   string    `json:"topic,omitempty"`
+	Created time.Time `json:"created"`
 }
 
 // Invite is a link that lets whoever holds it make an account, with open
@@ -143,6 +145,7 @@ type RoomPatch struct {
 	Name      *string
 	IsOpen    *bool
 	IsVisible *bool
+	Topic     *string
 }
 
 // Member ties a user (Profile) to a room with a role. A user is a member of

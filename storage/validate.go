@@ -43,6 +43,8 @@ const (
 	// MaxEmailBytes is the longest email address (RFC 5321's path limit
 	// less its angle brackets).
 	MaxEmailBytes = 254
+	// MaxTopicChars is the longest room topic, in characters.
+	MaxTopicChars = 250
 	// MaxClientIDChars is the longest client id of a message.
 	MaxClientIDChars = 64
 	// KeyHashLen is the length of a session key's, token's or hook
@@ -227,6 +229,22 @@ func CheckMessageText(s string) error {
 	}
 	if n := utf8.RuneCountInString(s); n > MaxTextChars {
 		return fmt.Errorf("is %d characters, at most %d", n, MaxTextChars)
+	}
+	return nil
+}
+
+// CheckTopic checks a room's topic: up to 250 characters of valid UTF-8
+// on one line (no control characters). The empty topic is no topic.
+func CheckTopic(s string) error {
+	if !utf8.ValidString(s) {
+		return errors.New("is not valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(s); n > MaxTopicChars {
+		return fmt.Errorf("is %d characters, at most %d", n, MaxTopicChars)
+	}
+	if i := strings.IndexFunc(s, unicode.IsControl); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(s[i:])
+		return fmt.Errorf("contains the control character %U", r)
 	}
 	return nil
 }

@@ -36,6 +36,7 @@ type roomInput struct {
 	Name      *string `json:"name"`
 	IsOpen    *bool   `json:"is_open"`
 	IsVisible *bool   `json:"is_visible"`
+	Topic     *string `json:"topic"`
 }
 
 func (s *Server) createRoom(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
@@ -48,7 +49,7 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request, a chat.Actor
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	room, err := s.chat.CreateRoom(r.Context(), a, chat.NewRoom{Name: deref(in.Name), IsOpen: in.IsOpen, IsVisible: in.IsVisible})
+	room, err := s.chat.CreateRoom(r.Context(), a, chat.NewRoom{Name: deref(in.Name), IsOpen: in.IsOpen, IsVisible: in.IsVisible, Topic: deref(in.Topic)})
 	if err != nil {
 		return err
 	}
@@ -82,7 +83,7 @@ func (s *Server) updateRoom(w http.ResponseWriter, r *http.Request, a chat.Actor
 	var room storage.Room
 	if r.Method == http.MethodPut {
 		// PUT replaces: the name is required, as for a new room.
-		room, err = s.chat.ReplaceRoom(r.Context(), a, id, chat.NewRoom{Name: deref(in.Name), IsOpen: in.IsOpen, IsVisible: in.IsVisible})
+		room, err = s.chat.ReplaceRoom(r.Context(), a, id, chat.NewRoom{Name: deref(in.Name), IsOpen: in.IsOpen, IsVisible: in.IsVisible, Topic: deref(in.Topic)})
 	} else {
 		room, err = s.chat.UpdateRoom(r.Context(), a, id, chat.RoomChanges(in))
 	}

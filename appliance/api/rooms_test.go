@@ -40,6 +40,35 @@ func TestRooms_Scenarios(t *testing.T) {
 			status: 201, want: []string{`"name": "` + strings.Repeat("😀", 120) + `"`}},
 		{name: "right-to-left names are kept", req: request{method: "POST", path: "/api/rooms", token: e.adminToken, body: `{"name": "غرفة"}`},
 			status: 201, want: []string{`"name": "غرفة"`}},
+		{name: "a room without a topic has no topic field", req: request{method: "GET", path: "/api/rooms/" + open, token: e.userToken},
+			status: 200, want: []string{`"name": "open room"`}, notWant: []string{`"topic"`}},
+		{name: "a room made with a topic, trimmed", req: request{method: "POST", path: "/api/rooms", token: e.adminToken, body: `{"name": "with topic", "topic": "  Release planning — Fridays 🚀 "}`},
+			status: 201, want: []string{`"topic": "Release planning — Fridays 🚀"`}},
+		{name: "a topic of 250 characters", req: request{method: "POST", path: "/api/rooms", token: e.adminToken, body: `{"name": "long topic", "topic": "` + strings.Repeat("é", 250) + `"}`},
+			status: 201, want: []string{`"topic": "` + strings.Repeat("é", 250) + `"`}},
+		{name: "a topic of 251 characters", req: request{method: "POST", path: "/api/rooms", token: e.adminToken, body: `{"name": "too long topic", "topic": "` + strings.Repeat("é", 251) + `"}`},
+			status: 400, exact: `{"title": "Invalid parameter", "description": "The 'topic' parameter must be at most 250 characters long."}`},
+		{name: "a topic on two lines", req: request{method: "POST", path: "/api/rooms", token: e.adminToken, body: `{"name": "two lines", "topic": "one\ntwo"}`},
+			status: 400, exact: `{"title": "Invalid parameter", "description": "The 'topic' parameter must be printable text on one line."}`},
+		{name: "a topic that is not a string", req: request{method: "POST", path: "/api/rooms", token: e.adminToken, body: `{"name": "odd topic", "topic": ["x"]}`},
+			status: 400, exact: `{"title": "Invalid parameter", "description": "The 'topic' parameter must be a string."}`},
+		{name: "the owner sets the topic with PATCH, keeping the rest", status: 200, want: []string{`"name": "topical"`, `"is_open": false`, `"topic": "Ship it"`},
+			setup: func(e *env) request {
+				id := e.createRoom("topical", `, "is_open": false`)
+				return request{method: "PATCH", path: "/api/rooms/" + id, token: e.adminToken, body: `{"topic": "Ship it"}`}
+			}},
+		{name: "an empty topic clears it", status: 200, want: []string{`"name": "cleared"`}, notWant: []string{`"topic"`},
+			setup: func(e *env) request {
+				id := e.createRoom("cleared", `, "topic": "old"`)
+				return request{method: "PATCH", path: "/api/rooms/" + id, token: e.adminToken, body: `{"topic": ""}`}
+			}},
+		{name: "PUT replaces: a topic left out is cleared", status: 200, want: []string{`"name": "put topic"`}, notWant: []string{`"topic"`},
+			setup: func(e *env) request {
+				id := e.createRoom("put topic", `, "topic": "old"`)
+				return request{method: "PUT", path: "/api/rooms/" + id, token: e.adminToken, body: `{"name": "put topic"}`}
+			}},
+		{name: "a member may not set the topic", req: request{method: "PATCH", path: "/api/rooms/" + open, token: e.userToken, body: `{"topic": "mine"}`},
+			status: 403, exact: ownerRequired},
 		{name: "a user sees visible rooms only", req: request{method: "GET", path: "/api/rooms", token: e.userToken},
 			status: 200, want: []string{`"open room"`}, notWant: []string{`"secret"`, `"is_visible": false`}},
 		{name: "a user gets a visible room", req: request{method: "GET", path: "/api/rooms/" + open, token: e.userToken},

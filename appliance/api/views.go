@@ -20,7 +20,8 @@ func viewUser(u storage.User) userView {
 	return userView{u.ID, u.Username, u.Email, u.IsSuperuser, u.IsDisabled, date(u.Created)}
 }
 
-// roomView is the seed's room shape, plus created; in the caller's own
+// roomView is the seed's room shape, plus created and the topic (when
+// there is one); in the caller's own
 // room list, also its unread count and the unread messages mentioning it.
 type roomView struct {
 	ID        storage.ID   `json:"_id"`
@@ -28,6 +29,7 @@ type roomView struct {
 	Members   []storage.ID `json:"members"`
 	IsOpen    bool         `json:"is_open"`
 	IsVisible bool         `json:"is_visible"`
+	Topic     string       `json:"topic,omitempty"`
 	Created   date         `json:"created"`
 	Unread    *int         `json:"unread,omitempty"`
 	Mentions  *int         `json:"mentions,omitempty"`
@@ -38,7 +40,7 @@ func viewRoom(r storage.Room) roomView {
 	if members == nil {
 		members = []storage.ID{}
 	}
-	return roomView{ID: r.ID, Name: r.Name, Members: members, IsOpen: r.IsOpen, IsVisible: r.IsVisible, Created: date(r.Created)}
+	return roomView{ID: r.ID, Name: r.Name, Members: members, IsOpen: r.IsOpen, IsVisible: r.IsVisible, Topic: r.Topic, Created: date(r.Created)}
 }
 
 // tokenView never carries the value, except once, when the token is made.

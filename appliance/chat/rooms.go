@@ -12,6 +12,7 @@ type NewRoom struct {
 	Name      string
 	IsOpen    *bool
 	IsVisible *bool
+	Topic     string
 }
 
 // RoomChanges names the fields of a room to change; nil fields stay.
@@ -19,6 +20,7 @@ type RoomChanges struct {
 	Name      *string
 	IsOpen    *bool
 	IsVisible *bool
+	Topic     *string
 }
 
 // MayCreateRooms reports whether the actor may create rooms:
@@ -38,12 +40,17 @@ func (s *Service) CreateRoom(ctx context.Context, a Actor, n NewRoom) (storage.R
 	if err != nil {
 		return storage.Room{}, err
 	}
+	topic, err := cleanTopic(n.Topic)
+	if err != nil {
+		return storage.Room{}, err
+	}
 	now := s.clock()
 	r := storage.Room{
 		ID:        s.ids.New(),
 		Name:      name,
 		IsOpen:    n.IsOpen == nil || *n.IsOpen,
 		IsVisible: n.IsVisible == nil || *n.IsVisible,
+		Topic:     topic,
 		Created:   now,
 	}
 	var owner storage.Member
@@ -126,7 +133,7 @@ func (s *Service) ReplaceRoom(ctx context.Context, a Actor, id storage.ID, n New
 	}
 	open := n.IsOpen == nil || *n.IsOpen
 	visible := n.IsVisible == nil || *n.IsVisible
-	return s.UpdateRoom(ctx, a, id, RoomChanges{Name: &n.Name, IsOpen: &open, IsVisible: &visible})
+	return s.UpdateRoom(ctx, a, id, RoomChanges{Name: &n.Name, IsOpen: &open, IsVisible: &visible, Topic: &n.Topic})
 }
 
 // UpdateRoom changes a room; its owners and administrators may.
@@ -142,6 +149,13 @@ func (s *Service) UpdateRoom(ctx context.Context, a Actor, id storage.ID, c Room
 			return storage.Room{}, err
 		}
 		p.Name = &name
+	}
+	if c.Topic != nil {
+		topic, err := cleanTopic(*c.Topic)
+		if err != nil {
+			return storage.Room{}, err
+		}
+		p.Topic = &topic
 	}
 	r, err := s.store.UpdateRoom(ctx, id, p)
 	if errors.Is(err, storage.ErrDuplicate) {

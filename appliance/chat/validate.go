@@ -44,6 +44,19 @@ func checkEmail(field, v string) error {
 	return nil
 }
 
+// cleanTopic trims a room's topic and checks it: up to 250 characters of
+// printable text on one line ("" clears it).
+func cleanTopic(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if !utf8.ValidString(v) || hasControl(v) {
+		return "", Invalid("topic", "must be printable text on one line")
+	}
+	if utf8.RuneCountInString(v) > storage.MaxTopicChars {
+		return "", Invalid("topic", "must be at most 250 characters long")
+	}
+	return v, nil
+}
+
 // checkClientID checks a message's client id (storage.CheckClientID).
 func checkClientID(v string) error {
 	if err := storage.CheckClientID(v); err != nil {

@@ -83,6 +83,9 @@ func (s *Store) UpdateRoom(ctx context.Context, id storage.ID, p storage.RoomPat
 		if p.IsVisible != nil {
 			r.IsVisible = *p.IsVisible
 		}
+		if p.Topic != nil {
+			r.Topic = *p.Topic
+		}
 		out = r
 		return put(rooms, key(id), r)
 	})

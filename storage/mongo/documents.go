@@ -88,6 +88,7 @@ type roomDoc struct {
 	Members   []bson.ObjectID `bson:"members"`
 	IsOpen    bool            `bson:"is_open"`
 	IsVisible bool            `bson:"is_visible"`
+	Topic     string          `bson:"topic,omitempty"`
 	Created   time.Time       `bson:"created,omitempty"`
 	NameKey   string          `bson:"name_key"`
 }
@@ -99,7 +100,7 @@ func newRoomDoc(r storage.Room) roomDoc {
 	}
 	return roomDoc{
 		ID: oid(r.ID), Name: storage.ValidUTF8(r.Name), Members: members, IsOpen: r.IsOpen, IsVisible: r.IsVisible,
-		Created: r.Created, NameKey: nameKey(r.Name, r.ID),
+		Topic: storage.ValidUTF8(r.Topic), Created: r.Created, NameKey: nameKey(r.Name, r.ID),
 	}
 }
 
@@ -110,7 +111,7 @@ func (d roomDoc) model() storage.Room {
 	for i, id := range d.Members {
 		members[i] = storage.ID(id)
 	}
-	return storage.Room{ID: storage.ID(d.ID), Name: d.Name, Members: members, IsOpen: d.IsOpen, IsVisible: d.IsVisible, Created: d.Created}
+	return storage.Room{ID: storage.ID(d.ID), Name: d.Name, Members: members, IsOpen: d.IsOpen, IsVisible: d.IsVisible, Topic: d.Topic, Created: d.Created}
 }
 
 type memberDoc struct {

@@ -136,6 +136,9 @@ func (s *Store) UpdateRoom(ctx context.Context, id storage.ID, p storage.RoomPat
 		if p.IsVisible != nil {
 			set = append(set, bson.E{Key: "is_visible", Value: *p.IsVisible})
 		}
+		if p.Topic != nil {
+			set = append(set, bson.E{Key: "topic", Value: storage.ValidUTF8(*p.Topic)})
+		}
 		d, err := updateOne[roomDoc](ctx, s.rooms, byID(id), set)
 		if err != nil {
 			return err

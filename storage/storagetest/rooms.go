@@ -20,7 +20,7 @@ func requireRoom(e *env, want storage.Room) {
 var roomScenarios = []scenario{
 	{"CreateRoom stores the room with its owner as first member", func(e *env) {
 		alice := e.newUser("alice")
-		r := storage.Room{ID: e.ids.New(), Name: "Lobby", IsOpen: true, Created: time.Now()}
+		r := storage.Room{ID: e.ids.New(), Name: "Lobby", IsOpen: true, Topic: "Say hello 👋", Created: time.Now()}
 		owner := storage.Member{ID: e.ids.New(), Room: r.ID, Profile: alice.ID, Role: storage.RoleOwner, Created: time.Now()}
 		require.NoError(e, e.s.CreateRoom(e.ctx(), r, owner))
 		r.Members = []storage.ID{owner.ID}
@@ -112,6 +112,15 @@ var roomScenarios = []scenario{
 		require.NoError(e, err)
 		r.Name, r.IsVisible = "hall", false
 		same(e, r, got)
+		got, err = e.s.UpdateRoom(e.ctx(), r.ID, storage.RoomPatch{Topic: ptr("Plans for the week")})
+		require.NoError(e, err)
+		r.Topic = "Plans for the week"
+		same(e, r, got)
+		requireRoom(e, r)
+		got, err = e.s.UpdateRoom(e.ctx(), r.ID, storage.RoomPatch{Topic: ptr("")})
+		require.NoError(e, err)
+		r.Topic = ""
+		same(e, r, got, "an empty topic clears it")
 		requireRoom(e, r)
 	}},
 	{"UpdateRoom of a missing room gives ErrNotFound", func(e *env) {
