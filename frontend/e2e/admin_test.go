@@ -53,18 +53,6 @@ func TestANonAdminIsRefusedTheAdmin(t *testing.T) {
 	assert.Equal(t, 403, status)
 }
 
-func TestRegistrationWhenClosedSaysSo(t *testing.T) {
-	w := newWorld(t, nil)
-	ctx := browser(t, 1280, 800)
-	step(t, ctx, chromedp.Navigate(w.url+"/login"), chromedp.WaitVisible(chromedp.ID("login-username")),
-		chromedp.Click(`//a[text()="Create an account"]`))
-	until(t, ctx, `location.pathname === '/register' && !document.getElementById('register').hidden`, "the registration form")
-	step(t, ctx, chromedp.SendKeys(chromedp.ID("reg-username"), "dave"), chromedp.SendKeys(chromedp.ID("reg-email"), "dave@example.com"),
-		chromedp.SendKeys(chromedp.ID("reg-password1"), "dave-password"), chromedp.SendKeys(chromedp.ID("reg-password2"), "dave-password\r"))
-	until(t, ctx, `!document.getElementById('register-error').hidden`, "the error")
-	assert.Contains(t, eval[string](t, ctx, `document.getElementById('register-error').textContent`), "Registration is closed")
-}
-
 func TestAdminRoomsMembersAndWebhooks(t *testing.T) {
 	w := newWorld(t, nil)
 	admin := browser(t, 1280, 800)

@@ -32,8 +32,8 @@ const chromiumPath = "/usr/bin/chromium"
 const serverTimeout = 30 * time.Second
 
 // world is a seeded data directory and the server running on it: an
-// administrator (alice), a user (bob), both in the room "general", and
-// API tokens for both.
+// administrator (alice), a user (bob), both in the room "general" (unless
+// withoutRoom), and API tokens for both.
 type world struct {
 	t          *testing.T
 	cfg        config.Config
@@ -64,11 +64,31 @@ func chromium(t *testing.T) string {
 	return path
 }
 
+// worldOption changes the world newWorld makes.
+type worldOption func(*worldSetup)
+
+type worldSetup struct {
+	noRoom bool
+	config []func(*config.Config)
+}
+
+// withoutRoom leaves out the room "general": a server on its first day.
+func withoutRoom() worldOption { return func(s *worldSetup) { s.noRoom = true } }
+
+// withConfig changes the server's configuration before it starts.
+func withConfig(f func(*config.Config)) worldOption {
+	return func(s *worldSetup) { s.config = append(s.config, f) }
+}
+
 // newWorld seeds a data directory with seed (which may add to it), then
 // starts the server.
-func newWorld(t *testing.T, seed func(ctx context.Context, w *world, svc *chat.Service)) *world {
+func newWorld(t *testing.T, seed func(ctx context.Context, w *world, svc *chat.Service), opts ...worldOption) *world {
 	t.Helper()
 	chromium(t)
+	var setup worldSetup
+	for _, o := range opts {
+		o(&setup)
+	}
 	dir := t.TempDir()
 	env := map[string]string{"HOME": dir, "MAKECHAT_DATA_DIR": filepath.Join(dir, "data"), "MAKECHAT_LISTEN": "127.0.0.1:0"}
 	cfg, err := config.Load("", func(k string) (string, bool) { v, ok := env[k]; return v, ok }, nil)
@@ -77,17 +97,22 @@ func newWorld(t *testing.T, seed func(ctx context.Context, w *world, svc *chat.S
 	// Seeds post hundreds of messages as bob in a moment; the per-user
 	// post rate would refuse them.
 	cfg.PostsPerSecond = 0
+	for _, f := range setup.config {
+		f(&cfg)
+	}
 	w := &world{t: t, cfg: cfg}
 	w.offline(func(ctx context.Context, svc *chat.Service) {
 		w.admin, err = svc.CreateUser(ctx, chat.SystemActor, chat.NewUser{Username: "alice", Email: "alice@example.com", Password: "alice-password", IsSuperuser: true})
 		require.NoError(t, err)
 		w.bob, err = svc.CreateUser(ctx, chat.SystemActor, chat.NewUser{Username: "bob", Email: "bob@example.com", Password: "bob-password"})
 		require.NoError(t, err)
-		room, err := svc.CreateRoom(ctx, chat.Actor{User: w.admin}, chat.NewRoom{Name: "general"})
-		require.NoError(t, err)
-		w.room = room.ID
-		_, err = svc.AddMember(ctx, chat.Actor{User: w.admin}, room.ID, w.bob.ID, "member")
-		require.NoError(t, err)
+		if !setup.noRoom {
+			room, err := svc.CreateRoom(ctx, chat.Actor{User: w.admin}, chat.NewRoom{Name: "general"})
+			require.NoError(t, err)
+			w.room = room.ID
+			_, err = svc.AddMember(ctx, chat.Actor{User: w.admin}, room.ID, w.bob.ID, "member")
+			require.NoError(t, err)
+		}
 		_, w.adminToken, err = svc.CreateToken(ctx, chat.Actor{User: w.admin}, "e2e")
 		require.NoError(t, err)
 		_, w.bobToken, err = svc.CreateToken(ctx, chat.Actor{User: w.bob}, "e2e")

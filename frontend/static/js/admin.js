@@ -1,11 +1,13 @@
-// The admin pages (/makechat/admin): users, rooms, members, webhooks,
-// API tokens and the maintenance switch, as plain tables with a filter
-// and a form each. The page is static; the API decides who may do what,
-// and a non-administrator is shown a refusal.
+// The admin pages (/makechat/admin): users, rooms, members, invite
+// links, webhooks, API tokens and the maintenance switch, as plain tables
+// with a filter and a form each; the tab shown follows the URL's #, so
+// Back goes to the previous tab. The page is static; the API decides who
+// may do what, and a non-administrator is shown a refusal.
 
 import * as api from './api.js';
 import {el} from './render.js';
-import {dialog, field} from './ui.js';
+import {dialog, field, count} from './ui.js';
+import {inviteFields, readInvite, linkView, expiresText} from './invites.js';
 
 const $ = (id) => document.getElementById(id);
 const {oid, when} = api;
@@ -198,6 +200,42 @@ async function members() {
   ], list, m => m.username + ' ' + m.role)];
 }
 
+// ---------- invites ----------
+
+async function invites() {
+  const [list, roomList, users] = await Promise.all([api.get('/api/invites'), api.all('/api/rooms?limit=100'), api.all('/api/users?limit=100')]);
+  const reload = () => show('invites');
+  const roomName = new Map(roomList.map(r => [oid(r._id), r.name]));
+  const userName = new Map(users.map(u => [oid(u._id), u.username]));
+  const names = (inv) => inv.rooms.map(id => roomName.get(oid(id))).filter(Boolean);
+  const rooms = roomList.map(r => ({id: oid(r._id), name: r.name})).sort((a, b) => a.name.localeCompare(b.name));
+  const form = createForm('Create an invite link', inviteFields(rooms, {legend: 'Rooms to join (none: an account only)'}), 'Create invite', async (f) => {
+    const want = readInvite(f);
+    const inv = await api.post('/api/invites', want);
+    await reload();
+    // The link is shown this once; the focus comes back to the new form.
+    panel.querySelector('form.create button[type=submit]')?.focus();
+    dialog({title: 'Invite link created', body: linkView(inv, want.rooms.map(id => roomName.get(id)).filter(Boolean))});
+  });
+  const status = (inv) => {
+    if (inv.max_uses && inv.uses >= inv.max_uses) return tag(false, '', 'used up');
+    if (inv.expires && when(inv.expires) < new Date()) return tag(false, '', 'expired');
+    return tag(true, 'active', '');
+  };
+  return [el('p', {className: 'muted'}, 'An invite link lets whoever opens it make an account, even with open registration off, and joins it to the invite\'s rooms. Links are shown once, when made.'),
+    form, table([
+      {title: 'Rooms', cls: 'name', cell: inv => el('span', {dir: 'auto'}, names(inv).join(', ') || 'none (an account only)')},
+      {title: 'Uses', cell: inv => `${inv.uses} / ${inv.max_uses || 'no limit'}`},
+      {title: 'Expires', cell: inv => expiresText(inv)},
+      {title: 'Made by', cell: inv => userName.get(oid(inv.created_by)) || 'a deleted user'},
+      {title: 'State', cell: status},
+      {title: 'Created', cell: inv => fmtDate(inv.created)},
+      {title: 'Actions', cell: inv => act('Revoke', () => confirmThen('Revoke this invite?',
+        `Its link stops working at once. The ${count(inv.uses, 'account')} already made with it stay.`, 'Revoke invite',
+        async () => { await api.del('/api/invites/' + oid(inv._id)); reload(); }), 'danger')},
+    ], list, inv => names(inv).join(' ') + ' ' + (userName.get(oid(inv.created_by)) || ''))];
+}
+
 async function hooks() {
   const [pick, room] = await roomPicker(() => show('hooks'));
   if (!room) return [pick];
@@ -258,12 +296,13 @@ async function maintenance() {
 
 // ---------- tabs ----------
 
-const sections = {users, rooms, members, hooks, tokens, maintenance};
+const sections = {users, rooms, members, invites, hooks, tokens, maintenance};
 const state = {tab: 'users', room: ''};
 
-async function show(tab) {
+// show shows a tab; a new one is a new history entry (replace: not).
+async function show(tab, replace = false) {
   state.tab = tab;
-  history.replaceState({}, '', '/makechat/admin#' + tab);
+  if (location.hash !== '#' + tab) history[replace ? 'replaceState' : 'pushState']({}, '', '/makechat/admin#' + tab);
   for (const b of document.querySelectorAll('[role=tab]')) b.setAttribute('aria-selected', String(b.dataset.tab === tab));
   panel.setAttribute('aria-labelledby', 'tab-' + tab);
   try {
@@ -286,6 +325,12 @@ document.querySelector('[role=tablist]').addEventListener('keydown', (e) => {
   show(next.dataset.tab);
 });
 
+// Back and Forward, and a # typed in the address bar, show their tab.
+window.addEventListener('popstate', () => {
+  const tab = location.hash.slice(1);
+  if (me && sections[tab] && tab !== state.tab) show(tab, true);
+});
+
 async function start() {
   try {
     me = await api.get('/api/me', {quiet401: true});
@@ -302,7 +347,7 @@ async function start() {
   $('admin-me').textContent = 'Logged in as ' + me.username;
   $('admin').hidden = false;
   const tab = location.hash.slice(1);
-  show(sections[tab] ? tab : 'users');
+  show(sections[tab] ? tab : 'users', true);
 }
 // The theme chosen in the chat applies here too.
 const theme = localStorage.getItem('makechat.theme');

@@ -1,16 +1,20 @@
 // Routing and logging in: the /login and /register pages, links between
-// them, and boot, which starts the app once the server knows the user:
-// the stream, the room list, and the conversation to open.
+// them, invite links (/invite/<secret>, accept.js), and boot, which starts
+// the app once the server knows the user: the stream, the room list, and
+// the conversation to open.
 
 import * as api from './api.js';
 import {Stream} from './stream.js';
 import {S, $, byName, openConv} from './state.js';
 import {showAuth, sessionOver} from './session.js';
-import {loadRooms, loadDirects, showEmpty} from './rooms.js';
+import {loadRooms, loadDirects} from './rooms.js';
+import {showEmpty} from './firstrun.js';
+import {showInvite} from './accept.js';
 import {onEvent, connState, streamCheck} from './live.js';
 import {updateNotifyButton} from './notify.js';
 
 const {oid} = api;
+const INVITE = /^\/invite\/([^/]+)$/;
 
 function go(path, replace) {
   if (location.pathname !== path) history[replace ? 'replaceState' : 'pushState']({}, '', path);
@@ -22,6 +26,15 @@ export function route() {
   if (p === '/login' || p === '/register') {
     if (S.me) return go('/', true);
     showAuth(p === '/register' ? 'register' : 'login');
+    return;
+  }
+  const invite = INVITE.exec(p);
+  if (invite && !S.me) {
+    // Once the account is made, the chat opens in the invite's first room.
+    showInvite(invite[1], (room) => {
+      history.replaceState({}, '', '/');
+      boot(room);
+    });
     return;
   }
   if (!S.me) boot();
@@ -75,7 +88,8 @@ document.addEventListener('click', (e) => {
 });
 window.addEventListener('popstate', route);
 
-async function boot() {
+// boot starts the app; land names a room to open first (an invite's).
+async function boot(land) {
   // The first three questions go out together; if the session is over,
   // the ping says so and the other two are dropped.
   const quiet = {quiet401: true};
@@ -95,13 +109,14 @@ async function boot() {
     showAuth('login', ex.message);
     return;
   }
-  S.me = {id: oid(p._id), username: p.username, admin: p.is_superuser};
+  S.me = {id: oid(p._id), username: p.username, admin: p.is_superuser,
+    canCreateRooms: p.can_create_rooms === true, canInvite: p.can_invite === true};
   S.names.set(S.me.id, p.username);
   $('auth').hidden = true;
   $('app').hidden = false;
   $('me-name').textContent = p.username;
   $('admin-link').hidden = !p.is_superuser;
-  $('new-room').hidden = !p.is_superuser;
+  $('new-room').hidden = !S.me.canCreateRooms;
   updateNotifyButton();
   S.stream = new Stream({onEvent, onState: connState, check: streamCheck});
   S.stream.start();
@@ -124,9 +139,11 @@ async function boot() {
   }
   if (document.body.dataset.conn === 'live') $('conn').hidden = true;
   if (S.cur) return; // the user was quicker
+  const landing = land && [...S.rooms.values()].find(r => r.joined && r.name === land);
   const last = localStorage.getItem('makechat.last');
   const [kind, id] = (last || '').split(':');
-  if (kind === 'room' && S.rooms.get(id)?.joined) openConv('room', id, false);
+  if (landing) openConv('room', landing.id, true);
+  else if (kind === 'room' && S.rooms.get(id)?.joined) openConv('room', id, false);
   else if (kind === 'dm' && S.directs.has(id)) openConv('dm', id, false);
   else {
     const first = [...S.rooms.values()].filter(r => r.joined).sort(byName)[0];

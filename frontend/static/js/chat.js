@@ -5,7 +5,12 @@
 //   state.js     the shared state and the helpers that read it
 //   auth.js      routing, login and registration, boot
 //   session.js   the login page's face, the end of a session, logout
-//   rooms.js     the sidebar, room header, members, browse/create, switcher
+//   rooms.js     the sidebar, room header, browse/create, switcher
+//   members.js   a room's member list: add people, invite by link
+//   people.js    the people picker, and "New message"
+//   firstrun.js  the page for someone in no room: the first-run checklist
+//   accept.js    the page an invite link opens
+//   invites.js   invite fields and links (shared with the admin)
 //   conv.js      opening a conversation, older history, the read marker
 //   messages.js  the message list: drawing, editing, deleting
 //   composer.js  posting, retrying, @-completion
@@ -24,6 +29,7 @@ import {onRetry} from './messages.js';
 import {retry} from './composer.js';
 import './search.js';
 import './account.js';
+import './members.js';
 
 setOpener(openConv);
 onRetry(retry);

@@ -4,9 +4,10 @@
 
 import * as api from './api.js';
 import {mentions, el} from './render.js';
-import {S, $, convOf, isCur, opened, convQuery, norm} from './state.js';
+import {S, $, convOf, isCur, opened, convQuery, norm, openConv} from './state.js';
 import {sessionOver} from './session.js';
-import {loadRooms, loadDirects, loadMembers, renderSidebar, renderHeader, showEmpty} from './rooms.js';
+import {loadRooms, loadDirects, loadMembers, renderSidebar, renderHeader} from './rooms.js';
+import {showEmpty, refreshEmpty} from './firstrun.js';
 import {mergeMessages, renderAll, atBottom, scrollToBottom, appendMessage, replaceMessage, dropMessage} from './messages.js';
 import {markRead} from './conv.js';
 import {typing, clearTyper} from './typing.js';
@@ -132,6 +133,7 @@ function roomChanged(name, d) {
     if (S.cur && S.cur.kind === 'room' && S.cur.id === id) renderHeader();
   }
   renderSidebar();
+  refreshEmpty();
 }
 
 function memberChanged(name, d) {
@@ -146,6 +148,10 @@ function memberChanged(name, d) {
     renderSidebar();
     return;
   }
-  if (mine && name === 'member.added') { loadRooms().catch(() => {}); return; }
+  if (mine && name === 'member.added') {
+    // Someone added me to a room while I had none open: show it.
+    loadRooms().then(() => { if (!S.cur && S.rooms.get(room)?.joined) openConv('room', room, false); }).catch(() => {});
+    return;
+  }
   if (S.cur && S.cur.kind === 'room' && S.cur.id === room) loadMembers(room).then(() => loadRooms()).catch(() => {});
 }

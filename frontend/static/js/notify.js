@@ -9,10 +9,15 @@ export function updateNotifyButton() {
   b.textContent = {granted: 'Notifications on', denied: 'Notifications blocked'}[Notification.permission] || 'Enable notifications';
   b.disabled = Notification.permission !== 'default';
 }
-$('notify').addEventListener('click', async () => {
+// askNotifications asks the browser for the permission (the sidebar's
+// button, and the first-run checklist's step); the page hears of the
+// answer as a "notify-permission" event on document.
+export async function askNotifications() {
   await Notification.requestPermission();
   updateNotifyButton();
-});
+  document.dispatchEvent(new Event('notify-permission'));
+}
+$('notify').addEventListener('click', askNotifications);
 
 export function notify(c, m) {
   if (!('Notification' in window) || Notification.permission !== 'granted') return;

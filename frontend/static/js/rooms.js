@@ -1,11 +1,13 @@
 // Rooms and people: the room and direct-message lists in the sidebar (a
-// drawer on phones), the room header, the members of a room, and the
-// dialogs to browse, create and switch between conversations.
+// drawer on phones), the room header, the members of a room as the app
+// keeps them, and the dialogs to browse, create and switch between
+// conversations. The member list dialog is members.js's; the page for
+// someone in no room is firstrun.js's.
 
 import * as api from './api.js';
 import {el, icon} from './render.js';
-import {dialog, field} from './ui.js';
-import {S, $, byName, convName, openConv, ready} from './state.js';
+import {dialog, field, count} from './ui.js';
+import {S, $, byName, convName, openConv} from './state.js';
 
 const {oid} = api;
 
@@ -96,28 +98,13 @@ export function renderHeader() {
     if (r) {
       flags.push(el('span', {className: 'flag'}, icon(r.is_open ? 'hash' : 'lock', r.is_open ? 'Open room' : 'Closed room')));
       if (!r.is_visible) flags.push(el('span', {className: 'flag'}, icon('hidden', 'Hidden room')));
-      mb.textContent = r.members === 1 ? '1 member' : `${r.members} members`;
+      mb.textContent = count(r.members, 'member');
       mb.hidden = false;
     }
   } else {
     mb.hidden = true;
   }
   $('room-flags').replaceChildren(...flags);
-}
-
-export function showEmpty() {
-  S.cur = null;
-  $('room-title').textContent = 'Welcome';
-  $('room-flags').replaceChildren();
-  $('members-button').hidden = true;
-  $('messages').replaceChildren();
-  $('composer').hidden = true;
-  $('history-state').textContent = '';
-  const e = $('empty');
-  e.replaceChildren(el('p', {}, 'You are not in any room yet.'),
-    el('button', {type: 'button', className: 'primary', onclick: browseRooms}, 'Browse rooms'));
-  e.hidden = false;
-  ready();
 }
 
 export async function loadMembers(room) {
@@ -136,13 +123,13 @@ export async function loadMembers(room) {
   }
 }
 
-// ---------- dialogs: browse, create, members, switcher ----------
+// ---------- dialogs: browse, create, switcher; starting a direct message ----------
 
-async function browseRooms() {
+export async function browseRooms() {
   await loadRooms();
   const open = [...S.rooms.values()].filter(r => !r.joined && (r.is_open || S.me.admin)).sort(byName);
   const body = open.length ? el('ul', {className: 'pick'}, open.map(r => el('li', {},
-    el('span', {className: 'name', dir: 'auto'}, r.name), el('span', {className: 'muted'}, `${r.members} members`),
+    el('span', {className: 'name', dir: 'auto'}, r.name), el('span', {className: 'muted'}, count(r.members, 'member')),
     el('button', {type: 'button', onclick: async (e) => {
       try {
         await api.post('/api/members', {room: r.id});
@@ -157,7 +144,9 @@ async function browseRooms() {
 }
 $('browse').addEventListener('click', browseRooms);
 
-$('new-room').addEventListener('click', () => {
+// createRoom opens the dialog that makes a room (for those who may:
+// can_create_rooms), and opens the room made.
+export function createRoom() {
   const name = field('Name', {required: true, maxLength: 120, dir: 'auto'});
   const isOpen = field('Open: anyone may join', {type: 'checkbox', checked: true});
   const isVisible = field('Visible: listed to everyone', {type: 'checkbox', checked: true});
@@ -165,34 +154,21 @@ $('new-room').addEventListener('click', () => {
     const r = await api.post('/api/rooms', {name: name.querySelector('input').value,
       is_open: isOpen.querySelector('input').checked, is_visible: isVisible.querySelector('input').checked});
     await loadRooms();
+    closeDrawer();
     openConv('room', oid(r._id));
   }});
-});
+}
+$('new-room').addEventListener('click', createRoom);
 
-$('members-button').addEventListener('click', async () => {
-  if (!S.cur || S.cur.kind !== 'room') return;
-  const room = S.cur.id;
-  await loadMembers(room);
-  const ms = S.rooms.get(room)?.memberList || [];
-  const mine = S.mine.get(room);
-  const body = el('div', {},
-    el('ul', {className: 'pick'}, ms.map(m => el('li', {},
-      el('span', {className: 'name', dir: 'auto'}, m.username), el('span', {className: 'muted'}, m.role),
-      oid(m.profile) !== S.me.id ? el('button', {type: 'button', onclick: () => {
-        const id = oid(m.profile);
-        if (!S.directs.has(id)) S.directs.set(id, {username: m.username, unread: 0, mentions: 0});
-        $('dialog').close();
-        renderSidebar();
-        openConv('dm', id);
-      }}, 'Message') : null))),
-    mine ? el('button', {type: 'button', className: 'danger', onclick: async (e) => {
-      try {
-        await api.del('/api/members/' + mine.id);
-        $('dialog').close();
-      } catch (ex) { e.target.after(el('p', {className: 'error'}, ex.message)); }
-    }}, 'Leave this room') : null);
-  dialog({title: `Members of ${convName()}`, body});
-});
+// startDirect opens the direct conversation with a person, listing it in
+// the sidebar even before the first message.
+export function startDirect(id, username) {
+  S.names.set(id, username);
+  if (!S.directs.has(id)) S.directs.set(id, {username, unread: 0, mentions: 0});
+  closeDrawer();
+  renderSidebar();
+  openConv('dm', id);
+}
 
 function switcher() {
   const q = el('input', {type: 'search', placeholder: 'Room or person', 'aria-label': 'Find a room or person', autocomplete: 'off'});
@@ -234,7 +210,7 @@ $('open-drawer').addEventListener('click', () => {
   $('scrim').hidden = false;
   $('sidebar').querySelector('button.conv, button')?.focus();
 });
-function closeDrawer() {
+export function closeDrawer() {
   if (!$('app').classList.contains('drawer-open')) return;
   $('app').classList.remove('drawer-open');
   $('open-drawer').setAttribute('aria-expanded', 'false');

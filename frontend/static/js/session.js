@@ -1,10 +1,13 @@
 // The login page's face and the end of a session: showAuth shows the
-// login or registration form; sessionOver, called on any 401 and on
-// logging out, forgets everything and goes back to the login page.
+// login or registration form, or the card an invite link opens (accept.js
+// fills it); sessionOver, called on any 401 and on logging out, forgets
+// everything and goes back to the login page.
 
 import * as api from './api.js';
 import {S, $} from './state.js';
 import {forgetSidebar} from './rooms.js';
+
+const TITLES = {login: 'Log in · makechat', register: 'Create an account · makechat', accept: 'Join makechat'};
 
 export function showAuth(which, note) {
   delete document.body.dataset.ready;
@@ -12,15 +15,36 @@ export function showAuth(which, note) {
   $('app').hidden = true;
   $('conn').hidden = true;
   $('auth').hidden = false;
-  $('login').hidden = which !== 'login';
-  $('register').hidden = which !== 'register';
-  document.title = which === 'login' ? 'Log in · makechat' : 'Create an account · makechat';
+  for (const f of ['login', 'register', 'accept']) $(f).hidden = which !== f;
+  document.title = TITLES[which];
   if (note !== undefined) {
     $('login-note').textContent = note;
     $('login-note').hidden = !note;
   }
-  const first = which === 'login' ? $('login-username') : $('reg-username');
-  first.focus();
+  if (which === 'login') {
+    $('login-username').focus();
+    // "Create an account" only where it works.
+    registrationOpen().then((open) => { $('login-register').hidden = !open; });
+  } else if (which === 'register') {
+    registrationOpen().then((open) => {
+      if ($('register').hidden) return;
+      $('register-fields').hidden = !open;
+      $('register-closed').hidden = open;
+      (open ? $('reg-username') : $('register-back')).focus();
+    });
+  }
+}
+
+// registrationOpen asks the server whether anyone may make an account
+// (GET /api/register); the answer is kept (and shown on #auth for the
+// tests), a failure is asked again next time.
+let regOpen = null;
+function registrationOpen() {
+  regOpen ||= api.get('/api/register', {quiet401: true}).then((r) => {
+    $('auth').dataset.registration = r.allow_registration === true ? 'open' : 'closed';
+    return r.allow_registration === true;
+  }, () => { regOpen = null; return false; });
+  return regOpen;
 }
 
 // sessionOver is called on any 401: back to the login page, with a reason.

@@ -1,25 +1,37 @@
 // Small pieces of the interface, for the chat and the admin: the modal
-// dialog, labelled fields, relative times, and text boxes that grow.
+// dialog, labelled fields, a link to copy, counts of things, relative
+// times, and text boxes that grow.
 
 import {el} from './render.js';
 
 // dialog opens the page's <dialog> with a title, a body and an optional
-// OK button; onOk may throw an ApiError, shown in the dialog. Focus
-// returns where it was when the dialog closes.
+// OK button; onOk may throw an ApiError, shown in the dialog, or return
+// false to keep it open. Focus returns where it was when the dialog
+// closes, or to what close(to) names. swap shows a next step (a link just
+// made, a picker) in the same dialog, with only a Done button.
 export function dialog({title, body, ok, onOk, cancel = 'Close'}) {
   const d = document.getElementById('dialog');
   const form = document.getElementById('dialog-form');
   const err = document.getElementById('dialog-error');
   const okBtn = document.getElementById('dialog-ok');
   const cancelBtn = document.getElementById('dialog-cancel');
-  const back = document.activeElement;
-  document.getElementById('dialog-title').textContent = title;
-  document.getElementById('dialog-body').replaceChildren(body);
-  err.hidden = true;
+  let back = document.activeElement;
+  const fill = (t, b) => {
+    document.getElementById('dialog-title').textContent = t;
+    document.getElementById('dialog-body').replaceChildren(b);
+    err.hidden = true;
+  };
+  fill(title, body);
   okBtn.hidden = !ok;
   okBtn.textContent = ok || 'OK';
   cancelBtn.textContent = cancel;
-  const close = () => { if (d.open) d.close(); };
+  const close = (to) => {
+    if (to) back = to;
+    if (d.open) d.close();
+    // At once, not only when the close event comes: a key still on its
+    // way (the Enter that chose) must reach the new place, not the old.
+    if (to) to.focus();
+  };
   form.onsubmit = async (e) => {
     e.preventDefault();
     if (!onOk) { close(); return; }
@@ -33,12 +45,22 @@ export function dialog({title, body, ok, onOk, cancel = 'Close'}) {
       okBtn.disabled = false;
     }
   };
-  cancelBtn.onclick = close;
+  cancelBtn.onclick = () => close();
   d.onclose = () => { if (back && back.focus) back.focus(); };
   d.showModal();
   const first = body.querySelector('input, select, textarea, button');
   (first || (ok ? okBtn : cancelBtn)).focus();
-  return {close, error(msg) { err.textContent = msg; err.hidden = false; }};
+  return {
+    close,
+    error(msg) { err.textContent = msg; err.hidden = false; },
+    swap(t, b) {
+      fill(t, b);
+      okBtn.hidden = true;
+      form.onsubmit = (e) => { e.preventDefault(); close(); };
+      cancelBtn.textContent = 'Done';
+      (b.querySelector('input, select, textarea, button') || cancelBtn).focus();
+    },
+  };
 }
 
 // field is a labelled input for dialogs and forms.
@@ -49,6 +71,31 @@ export function field(label, props) {
     return el('div', {className: 'check'}, input, el('label', {htmlFor: id}, label));
   }
   return el('div', {className: 'field'}, el('label', {htmlFor: id}, label), input);
+}
+
+// copyField shows a link or a secret to copy: a read-only box that
+// selects itself, and a Copy button (where the clipboard is not allowed,
+// the text is selected for Ctrl+C instead).
+export function copyField(label, value) {
+  const f = field(label, {value, readOnly: true, className: 'secret',
+    onfocus: (e) => e.target.select()});
+  const input = f.querySelector('input');
+  const said = el('span', {className: 'muted', role: 'status'});
+  const copy = el('button', {type: 'button', onclick: async () => {
+    try {
+      await navigator.clipboard.writeText(value);
+      said.textContent = 'Copied.';
+    } catch {
+      input.focus();
+      said.textContent = 'Selected: press Ctrl+C (⌘C on a Mac) to copy.';
+    }
+  }}, 'Copy');
+  return el('div', {className: 'copy'}, f, el('div', {className: 'copy-row'}, copy, said));
+}
+
+// count says how many of a thing: "1 member", "3 members".
+export function count(n, one, many = one + 's') {
+  return `${n} ${n === 1 ? one : many}`;
 }
 
 // relTime says when a date was, relative if today.
