@@ -159,6 +159,9 @@ type Member struct {
 	// LastRead is the read marker: the newest message the member has
 	// seen (zero if none).
 	LastRead ID `json:"last_read"`
+	// Muted says the member wants no notifications from the room (its
+	// own setting; the web app reads it).
+	Muted bool `json:"muted,omitempty"`
 }
 
 // Page selects a slice of a list ordered by id: Offset items are skipped,
@@ -272,6 +275,8 @@ type Store interface {
 	// a marker older than the stored one leaves it as it is. It returns
 	// the member as stored.
 	SetReadMarker(ctx context.Context, member ID, msg ID) (Member, error)
+	// SetMemberMuted sets a member's Muted and returns the member.
+	SetMemberMuted(ctx context.Context, member ID, muted bool) (Member, error)
 
 	// CreateMessage stores m. A ClientID its sender already used gives
 	// ErrDuplicate. For a room message the room must exist

@@ -18,6 +18,16 @@ type memberView struct {
 	Created  date        `json:"created"`
 	Username string      `json:"username,omitempty"`
 	LastRead *storage.ID `json:"last_read,omitempty"`
+	// Muted is shown to the member itself only (which rooms bore it is
+	// nobody else's business), and only when true.
+	Muted bool `json:"muted,omitempty"`
+}
+
+// viewOwnMember is a member as the member itself sees it.
+func viewOwnMember(m storage.Member) memberView {
+	v := viewMember(m)
+	v.Muted = m.Muted
+	return v
 }
 
 func viewMember(m storage.Member) memberView {
@@ -43,6 +53,9 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request, a chat.Acto
 	}
 	views := mapSlice(ms, viewMember)
 	for i := range views {
+		if ms[i].Profile == a.User.ID {
+			views[i] = viewOwnMember(ms[i])
+		}
 		views[i].Username = names[views[i].Profile]
 	}
 	w.Header().Set("X-Total-Count", strconv.Itoa(len(views)))
@@ -83,11 +96,12 @@ func (s *Server) updateMember(w http.ResponseWriter, r *http.Request, a chat.Act
 	var in struct {
 		Role     *string `json:"role"`
 		LastRead idInput `json:"last_read"`
+		Muted    *bool   `json:"muted"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	c := chat.MemberChanges{Role: in.Role}
+	c := chat.MemberChanges{Role: in.Role, Muted: in.Muted}
 	if in.LastRead.set {
 		lr, err := in.LastRead.get("last_read")
 		if err != nil {
@@ -95,14 +109,18 @@ func (s *Server) updateMember(w http.ResponseWriter, r *http.Request, a chat.Act
 		}
 		c.LastRead = &lr
 	}
-	if c.Role == nil && c.LastRead == nil {
+	if c.Role == nil && c.LastRead == nil && c.Muted == nil {
 		return chat.Missing("role")
 	}
 	m, err := s.chat.UpdateMember(r.Context(), a, id, c)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewMember(m))
+	v := viewMember(m)
+	if m.Profile == a.User.ID {
+		v = viewOwnMember(m)
+	}
+	writeJSON(w, http.StatusOK, v)
 	return nil
 }
 

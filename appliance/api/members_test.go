@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -74,6 +75,37 @@ func TestMembers_Scenarios(t *testing.T) {
 			}},
 		{name: "nobody else moves it", req: request{method: "PATCH", path: "/api/members/" + memberID, token: e.adminToken, body: `{"last_read": "5706dac4d55cfe00010944ad"}`}, status: 403,
 			exact: `{"title": "Permission Denied", "description": "Only the member itself may move its read marker."}`},
+		{name: "a member mutes its room", status: 200, want: []string{`"muted": true`},
+			setup: func(e *env) request {
+				return request{method: "PATCH", path: "/api/members/" + e.join(e.createRoom("noisy", "")), token: e.userToken, body: `{"muted": true}`}
+			}},
+		{name: "and sees it in its room list, and in the member list", status: 200, want: []string{`"name": "muted list"`, `"muted": true`},
+			setup: func(e *env) request {
+				room := e.createRoom("muted list", "")
+				r := e.do(request{method: "PATCH", path: "/api/members/" + e.join(room), token: e.userToken, body: `{"muted": true}`})
+				require.Equal(e.t, 200, r.status, r.body)
+				r = e.do(request{method: "GET", path: "/api/members?room=" + room, token: e.userToken})
+				require.Equal(e.t, 1, strings.Count(r.body, `"muted": true`), r.body)
+				return request{method: "GET", path: "/api/rooms", token: e.userToken}
+			}},
+		{name: "nobody else sees that it muted a room", status: 200, want: []string{`"username": "test_user"`}, notWant: []string{`"muted"`},
+			setup: func(e *env) request {
+				room := e.createRoom("private mute", "")
+				r := e.do(request{method: "PATCH", path: "/api/members/" + e.join(room), token: e.userToken, body: `{"muted": true}`})
+				require.Equal(e.t, 200, r.status, r.body)
+				return request{method: "GET", path: "/api/members?room=" + room, token: e.adminToken}
+			}},
+		{name: "unmuting drops the field", status: 200, want: []string{`"role": "member"`}, notWant: []string{`"muted"`},
+			setup: func(e *env) request {
+				id := e.join(e.createRoom("unmuted", ""))
+				r := e.do(request{method: "PATCH", path: "/api/members/" + id, token: e.userToken, body: `{"muted": true}`})
+				require.Equal(e.t, 200, r.status, r.body)
+				return request{method: "PATCH", path: "/api/members/" + id, token: e.userToken, body: `{"muted": false}`}
+			}},
+		{name: "nobody else mutes it", req: request{method: "PATCH", path: "/api/members/" + memberID, token: e.adminToken, body: `{"muted": true}`}, status: 403,
+			exact: `{"title": "Permission Denied", "description": "Only the member itself may mute or unmute a room."}`},
+		{name: "muted must be true or false", req: request{method: "PATCH", path: "/api/members/" + memberID, token: e.userToken, body: `{"muted": "yes"}`}, status: 400,
+			want: []string{"'muted'", "true or false"}},
 		{name: "a member leaves", status: 200, want: []string{`"profile": {"$oid": "` + uid + `"}`},
 			setup: func(e *env) request {
 				return request{method: "DELETE", path: "/api/members/" + e.join(e.createRoom("left", "")), token: e.userToken}

@@ -23,7 +23,7 @@ func (s *Server) listRooms(w http.ResponseWriter, r *http.Request, a chat.Actor)
 	views := mapSlice(rooms, viewRoom)
 	for i := range views {
 		if u, ok := unread[views[i].ID]; ok {
-			views[i].Unread, views[i].Mentions = &u.Count, &u.Mentions
+			views[i].Unread, views[i].Mentions, views[i].Muted = &u.Count, &u.Mentions, u.Muted
 		}
 	}
 	setPaging(w, r, p, total)

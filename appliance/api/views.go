@@ -33,6 +33,7 @@ type roomView struct {
 	Created   date         `json:"created"`
 	Unread    *int         `json:"unread,omitempty"`
 	Mentions  *int         `json:"mentions,omitempty"`
+	Muted     bool         `json:"muted,omitempty"`
 }
 
 func viewRoom(r storage.Room) roomView {

@@ -86,6 +86,7 @@ var (
 	ErrJoinAsMember      = &Error{Kind: KindForbidden, Msg: "Joining gives the role 'member'; an owner may change it."}
 	ErrAlreadyMember     = &Error{Kind: KindConflict, Msg: "That user is already a member of this room."}
 	ErrOwnReadMarkerOnly = &Error{Kind: KindForbidden, Msg: "Only the member itself may move its read marker."}
+	ErrOwnMuteOnly       = &Error{Kind: KindForbidden, Msg: "Only the member itself may mute or unmute a room."}
 	ErrNoSuchUserToAdd   = Invalid("user", "must name an existing user")
 
 	// Messages.

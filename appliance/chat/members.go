@@ -12,6 +12,7 @@ import (
 type MemberChanges struct {
 	Role     *string
 	LastRead *storage.ID
+	Muted    *bool
 }
 
 func checkRole(field, role string) error {
@@ -112,8 +113,8 @@ func (s *Service) addMember(ctx context.Context, room, user storage.ID, role str
 	return m, nil
 }
 
-// UpdateMember changes a member's role (owners and administrators) or
-// moves its read marker (the member itself).
+// UpdateMember changes a member's role (owners and administrators), or
+// moves its read marker or mutes the room (the member itself).
 func (s *Service) UpdateMember(ctx context.Context, a Actor, id storage.ID, c MemberChanges) (storage.Member, error) {
 	m, err := s.visibleMember(ctx, a, id)
 	if err != nil {
@@ -132,6 +133,9 @@ func (s *Service) UpdateMember(ctx context.Context, a Actor, id storage.ID, c Me
 	if c.LastRead != nil && m.Profile != a.User.ID {
 		return storage.Member{}, ErrOwnReadMarkerOnly
 	}
+	if c.Muted != nil && m.Profile != a.User.ID {
+		return storage.Member{}, ErrOwnMuteOnly
+	}
 	if c.Role != nil {
 		if m, err = s.store.SetMemberRole(ctx, id, *c.Role); err != nil {
 			return storage.Member{}, storeErr(err, "member")
@@ -140,6 +144,11 @@ func (s *Service) UpdateMember(ctx context.Context, a Actor, id storage.ID, c Me
 	}
 	if c.LastRead != nil {
 		if m, err = s.store.SetReadMarker(ctx, id, *c.LastRead); err != nil {
+			return storage.Member{}, storeErr(err, "member")
+		}
+	}
+	if c.Muted != nil {
+		if m, err = s.store.SetMemberMuted(ctx, id, *c.Muted); err != nil {
 			return storage.Member{}, storeErr(err, "member")
 		}
 	}

@@ -372,10 +372,12 @@ func (s *Service) Replay(ctx context.Context, a Actor, since storage.ID, perConv
 type Unread struct {
 	Count    int
 	Mentions int
+	Muted    bool // the actor muted the room
 }
 
 // Unread counts the messages after the actor's read marker in each of
-// the given rooms it belongs to, and those among them that mention it.
+// the given rooms it belongs to, and those among them that mention it,
+// and says which of them it muted.
 func (s *Service) Unread(ctx context.Context, a Actor, rooms []storage.Room) (map[storage.ID]Unread, error) {
 	out := map[storage.ID]Unread{}
 	mention := "@" + strings.ToLower(a.User.Username)
@@ -398,7 +400,7 @@ func (s *Service) Unread(ctx context.Context, a Actor, rooms []storage.Room) (ma
 		if err != nil {
 			return nil, storeErr(err, "message")
 		}
-		u := Unread{Count: n}
+		u := Unread{Count: n, Muted: m.Muted}
 		if n > 0 {
 			msgs, err := s.store.Messages(ctx, conv, storage.MessageQuery{After: m.LastRead, Limit: maxMentionRun})
 			if err != nil {

@@ -244,6 +244,22 @@ func (s *Store) SetMemberRole(ctx context.Context, id storage.ID, role string) (
 	return out, err
 }
 
+// SetMemberMuted sets a member's Muted and returns the member.
+func (s *Store) SetMemberMuted(ctx context.Context, id storage.ID, muted bool) (storage.Member, error) {
+	var out storage.Member
+	err := s.update(ctx, "set member muted", func(tx *bbolt.Tx) error {
+		members := tx.Bucket(bucketMembers)
+		m, err := get[storage.Member](members, key(id))
+		if err != nil {
+			return err
+		}
+		m.Muted = muted
+		out = m
+		return put(members, key(id), m)
+	})
+	return out, err
+}
+
 // DeleteMember removes a member and its id from its room's Members.
 func (s *Store) DeleteMember(ctx context.Context, id storage.ID) error {
 	return s.update(ctx, "delete member", func(tx *bbolt.Tx) error {

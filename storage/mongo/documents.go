@@ -121,14 +121,15 @@ type memberDoc struct {
 	Role     string        `bson:"role"`
 	Created  time.Time     `bson:"created,omitempty"`
 	LastRead bson.ObjectID `bson:"last_read,omitempty"`
+	Muted    bool          `bson:"muted,omitempty"`
 }
 
 func newMemberDoc(m storage.Member) memberDoc {
-	return memberDoc{ID: oid(m.ID), Room: oid(m.Room), Profile: oid(m.Profile), Role: storage.ValidUTF8(m.Role), Created: m.Created, LastRead: oid(m.LastRead)}
+	return memberDoc{ID: oid(m.ID), Room: oid(m.Room), Profile: oid(m.Profile), Role: storage.ValidUTF8(m.Role), Created: m.Created, LastRead: oid(m.LastRead), Muted: m.Muted}
 }
 
 func (d memberDoc) model() storage.Member {
-	return storage.Member{ID: storage.ID(d.ID), Room: storage.ID(d.Room), Profile: storage.ID(d.Profile), Role: d.Role, Created: d.Created, LastRead: storage.ID(d.LastRead)}
+	return storage.Member{ID: storage.ID(d.ID), Room: storage.ID(d.Room), Profile: storage.ID(d.Profile), Role: d.Role, Created: d.Created, LastRead: storage.ID(d.LastRead), Muted: d.Muted}
 }
 
 type messageDoc struct {

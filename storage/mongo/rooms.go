@@ -354,6 +354,17 @@ func (s *Store) SetMemberRole(ctx context.Context, id storage.ID, role string) (
 	return m, err
 }
 
+// SetMemberMuted sets a member's Muted and returns the member.
+func (s *Store) SetMemberMuted(ctx context.Context, id storage.ID, muted bool) (storage.Member, error) {
+	var m storage.Member
+	err := s.do(ctx, "set member muted", func(ctx context.Context) error {
+		d, err := updateOne[memberDoc](ctx, s.members, byID(id), bson.D{{Key: "muted", Value: muted}})
+		m = d.model()
+		return err
+	})
+	return m, err
+}
+
 // DeleteMember removes a member, then its id from its room's list.
 func (s *Store) DeleteMember(ctx context.Context, id storage.ID) error {
 	return s.do(ctx, "delete member", func(ctx context.Context) error {

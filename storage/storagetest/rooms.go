@@ -291,6 +291,26 @@ var memberScenarios = []scenario{
 		_, err := e.s.MemberOf(e.ctx(), r.ID, bob.ID)
 		notFound(e, err)
 	}},
+	{"SetMemberMuted sets and clears Muted, and nothing else", func(e *env) {
+		alice := e.newUser("alice")
+		_, owner := e.newRoom("lobby", alice)
+		got, err := e.s.SetMemberMuted(e.ctx(), owner.ID, true)
+		require.NoError(e, err)
+		owner.Muted = true
+		same(e, owner, got)
+		got, err = e.s.MemberOf(e.ctx(), owner.Room, alice.ID)
+		require.NoError(e, err)
+		same(e, owner, got)
+		got, err = e.s.SetMemberMuted(e.ctx(), owner.ID, false)
+		require.NoError(e, err)
+		owner.Muted = false
+		same(e, owner, got)
+		got, err = e.s.Member(e.ctx(), owner.ID)
+		require.NoError(e, err)
+		same(e, owner, got)
+		_, err = e.s.SetMemberMuted(e.ctx(), e.ids.New(), true)
+		notFound(e, err)
+	}},
 	{"Member and MemberOf of a missing membership give ErrNotFound", func(e *env) {
 		alice, bob := e.newUser("alice"), e.newUser("bob")
 		r, _ := e.newRoom("lobby", alice)

@@ -286,6 +286,7 @@ var storeScenarios = []scenario{
 			"SetMemberRole":         func() error { _, err := e.s.SetMemberRole(ctx, m.ID, storage.RoleGuest); return err },
 			"DeleteMember":          func() error { return e.s.DeleteMember(ctx, m.ID) },
 			"SetReadMarker":         func() error { _, err := e.s.SetReadMarker(ctx, m.ID, id); return err },
+			"SetMemberMuted":        func() error { _, err := e.s.SetMemberMuted(ctx, m.ID, true); return err },
 			"CreateMessage":         func() error { return e.s.CreateMessage(ctx, storage.Message{ID: id, Room: r.ID, Sender: u.ID}) },
 			"Message":               func() error { _, err := e.s.Message(ctx, msg.ID); return err },
 			"MessageByClientID":     func() error { _, err := e.s.MessageByClientID(ctx, u.ID, "c"); return err },
