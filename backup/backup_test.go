@@ -73,6 +73,9 @@ func fill(t *testing.T, st storage.Store, ids *storage.IDGen, n int) {
 		recs = recs[k:]
 	}
 	require.NoError(t, st.CreateMessage(ctx, storage.Message{ID: ids.New(), Sender: alice.ID, Recipient: bob.ID, Text: "psst", ClientID: "web-psst-1", Created: now}))
+	require.NoError(t, st.CreateMessage(ctx, storage.Message{ID: ids.New(), Sender: alice.ID, Room: room.ID, Text: "**Build 7**", Hook: ids.New(), Username: "ci", Created: now,
+		Attachments: []storage.Attachment{{Color: "#a30200", Title: "Build 7", TitleLink: "https://ci.example.com/7", Text: "<b>failed</b>",
+			Fields: []storage.Field{{Title: "stage", Value: "test", Short: true}}, Footer: "CI", TS: 1764770400}}}))
 }
 
 // dump is everything st exports, encoded, for comparing two stores.
@@ -94,7 +97,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	path, m, err := ToDir(context.Background(), src, dir, info)
 	require.NoError(t, err)
 	assert.Regexp(t, `makechat-backup-\d{8}T\d{6}\.\d{3}Z\.zip$`, path)
-	assert.Equal(t, 5001, m.Count(storage.CollMessages))
+	assert.Equal(t, 5002, m.Count(storage.CollMessages)) // 5000, a direct message and a hook's card
 	assert.Equal(t, 2, m.Count(storage.CollMembers))
 
 	verified, err := Verify(path)

@@ -140,7 +140,7 @@ func TestRestore_RefusesAHostileRecordNamingItAndLeavesTheStoreAlone(t *testing.
 		want  string // the error is exactly "backup FILE: " and this
 	}{
 		{"a 10 MB message among others", manyMessages(51, 12, map[string]any{"text": strings.Repeat("a", 10<<20)}),
-			"messages.jsonl line 12 (_id 5f0000000000000000100012): the record is longer than 262144 bytes, the limit for messages"},
+			"messages.jsonl line 12 (_id 5f0000000000000000100012): the record is longer than 524288 bytes, the limit for messages"},
 		{"a message of 10,001 characters", msg(map[string]any{"text": strings.Repeat("é", 10_001)}),
 			"messages.jsonl line 1 (_id " + idMessage + "): text is 10001 characters, at most 10000"},
 		{"an empty message", msg(map[string]any{"text": ""}),
@@ -161,6 +161,12 @@ func TestRestore_RefusesAHostileRecordNamingItAndLeavesTheStoreAlone(t *testing.
 			"messages.jsonl line 1 (_id " + idMessage + `): client_id "tab 1" may hold only ASCII letters, digits, '-' and '_'`},
 		{"a client id of 65 characters", msg(map[string]any{"client_id": strings.Repeat("c", 65)}),
 			"messages.jsonl line 1 (_id " + idMessage + `): client_id "` + strings.Repeat("c", 40) + `"… is 65 characters, at most 64`},
+		{"a card with a script link", msg(map[string]any{"attachments": []any{map[string]any{"title": "x", "title_link": "javascript:alert(1)"}}}),
+			"messages.jsonl line 1 (_id " + idMessage + `): attachments card 0 has a title_link that is not an http, https or mailto URL`},
+		{"an empty card", msg(map[string]any{"attachments": []any{map[string]any{}}}),
+			"messages.jsonl line 1 (_id " + idMessage + `): attachments card 0 is empty`},
+		{"cards that are not a list", msg(map[string]any{"attachments": "x"}),
+			"messages.jsonl line 1 (_id " + idMessage + "): attachments is a JSON string, not []storage.Attachment"},
 		{"two messages of one sender with one client id", withLines(map[string]string{storage.CollMessages: line(idMessage, with(messageFields, map[string]any{"client_id": "c1"})) +
 			line("5f0000000000000000000104", with(messageFields, map[string]any{"client_id": "c1", "text": "again"}))}),
 			"messages.jsonl line 2 (_id 5f0000000000000000000104): sender and client_id repeats that of line 1, which must be unique"},
@@ -257,7 +263,7 @@ func TestRestore_RefusesSizesNoBackupHasBeforeReadingAFile(t *testing.T) {
 			m.Collections[5] = m2.Collections[5]
 			f[5] = big[5]
 			return f
-		}, "its manifest says messages.jsonl holds 1 records in 10485935 bytes, which no backup can (a messages record takes 1 to 262144 bytes)"},
+		}, "its manifest says messages.jsonl holds 1 records in 10485935 bytes, which no backup can (a messages record takes 1 to 524288 bytes)"},
 		{"a manifest that declares more records than bytes", func(m *Manifest, f [][2]string) [][2]string {
 			m.Collections[0].Count = 1000
 			return f

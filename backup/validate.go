@@ -26,8 +26,9 @@ const (
 	maxSmallRecord = 16 << 10
 	// maxMessageRecord bounds messages: 10,000 characters of text take at
 	// most 120,000 bytes escaped, the name a hook posts under 1,440, the
-	// ids and times a few hundred.
-	maxMessageRecord = 256 << 10
+	// cards storage.MaxAttachmentBytes (256 KiB), the ids and times a few
+	// hundred.
+	maxMessageRecord = 512 << 10
 	// maxRoomRecord bounds rooms, which list their members' ids (36 bytes
 	// each): 4 MiB holds over 110,000 members, ten times the connections
 	// one small server carries.
@@ -142,6 +143,7 @@ func check(coll string, line []byte) (rec storage.Record, legacy []string, bad s
 		if !v.Hook.IsZero() || v.Username != "" {
 			c.field("username", v.Username, storage.CheckName(v.Username))
 		}
+		c.hidden("attachments", storage.CheckAttachments(v.Attachments))
 		c.hidden("created", storage.CheckCreated(v.Created))
 	case storage.Hook:
 		c.ref("room", v.Room)

@@ -24,9 +24,12 @@ type Message struct {
 	ClientID string `json:"client_id,omitempty"`
 	// Hook is the incoming webhook that posted the message, if any, and
 	// Username the name it posted under.
-	Hook     ID        `json:"hook"`
-	Username string    `json:"username,omitempty"`
-	Created  time.Time `json:"created"`
+	Hook     ID     `json:"hook"`
+	Username string `json:"username,omitempty"`
+	// Attachments are cards shown under the text (a hook's Slack-style
+	// attachments and blocks); the text holds a plain rendering of them.
+	Attachments []Attachment `json:"attachments,omitempty"`
+	Created     time.Time    `json:"created"`
 	// Edited is when the text was last changed; zero if never.
 	Edited time.Time `json:"edited"`
 }

@@ -105,6 +105,11 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	if err != nil {
 		return errTooLargeOr(err)
 	}
+	return decodeBytes(data, dst)
+}
+
+// decodeBytes is decode of a body already read.
+func decodeBytes(data []byte, dst any) error {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 || string(data) == "null" {
 		return nil

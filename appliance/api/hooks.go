@@ -1,11 +1,12 @@
 package api
 
 import (
-	"encoding/json"
+	"errors"
 	"mime"
 	"net/http"
 
 	"github.com/makechat/makechat/appliance/chat"
+	"github.com/makechat/makechat/appliance/slack"
 	"github.com/makechat/makechat/storage"
 )
 
@@ -85,17 +86,12 @@ func (s *Server) deleteHook(w http.ResponseWriter, r *http.Request, a chat.Actor
 	return nil
 }
 
-// hookPayload is Slack's incoming webhook shape (the fields we use).
-type hookPayload struct {
-	Text     *string `json:"text"`
-	Username *string `json:"username"`
-}
-
-// postByHook takes a Slack-style post: a JSON body, or a form with a
-// "payload" field holding the JSON, as Slack also accepts. It answers
-// 200 (Slack's clients expect it) with the message.
+// postByHook takes a Slack- or Mattermost-style post (appliance/slack
+// reads it): a JSON body, or a form with a "payload" field holding the
+// JSON, as Slack also accepts. It answers 200 (Slack's clients expect
+// it) with the message.
 func (s *Server) postByHook(w http.ResponseWriter, r *http.Request, _ chat.Actor) error {
-	var in hookPayload
+	var in slack.Payload
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt == "application/x-www-form-urlencoded" {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
@@ -106,13 +102,24 @@ func (s *Server) postByHook(w http.ResponseWriter, r *http.Request, _ chat.Actor
 		if payload == "" {
 			return chat.Missing("payload")
 		}
-		if err := json.Unmarshal([]byte(payload), &in); err != nil {
-			return malformed("The 'payload' field is not a JSON object with a string 'text'.")
+		if err := decodeBytes([]byte(payload), &in); err != nil {
+			if he, ok := err.(*httpError); ok && he.title == "Malformed JSON" {
+				return malformed("The 'payload' field is not a JSON object.")
+			}
+			return err
 		}
 	} else if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	m, err := s.chat.PostByHook(r.Context(), r.PathValue("secret"), deref(in.Text), deref(in.Username))
+	post, err := in.Message()
+	var bad *slack.Error
+	switch {
+	case err == slack.ErrNothing:
+		return chat.Missing("text") // the seed's answer to a post without text
+	case errors.As(err, &bad):
+		return &chat.Error{Kind: chat.KindInvalid, Field: bad.Field, Msg: bad.Msg}
+	}
+	m, err := s.chat.PostByHook(r.Context(), r.PathValue("secret"), chat.HookPost{Text: post.Text, Username: post.Username, Attachments: post.Attachments})
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 
 // messageView is a message as API.md shows it: room or recipient, and
 // edited only once edited. Messages posted by a webhook carry its id and
-// the name they were posted under.
+// the name they were posted under, and their cards.
 type messageView struct {
 	ID        storage.ID  `json:"_id"`
 	Text      string      `json:"text"`
@@ -23,6 +23,8 @@ type messageView struct {
 	Hook      *storage.ID `json:"hook,omitempty"`
 	Username  string      `json:"username,omitempty"`
 	ClientID  string      `json:"client_id,omitempty"`
+	// Attachments are cards (storage.Attachment's shape, Slack's names).
+	Attachments []storage.Attachment `json:"attachments,omitempty"`
 }
 
 func optID(id storage.ID) *storage.ID {
@@ -38,6 +40,7 @@ func viewMessage(m storage.Message) messageView {
 		Room: optID(m.Room), Recipient: optID(m.Recipient),
 		Created: date(m.Created), Edited: optDate(m.Edited),
 		Hook: optID(m.Hook), Username: m.Username, ClientID: m.ClientID,
+		Attachments: m.Attachments,
 	}
 }
 

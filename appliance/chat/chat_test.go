@@ -411,7 +411,7 @@ func TestHooks_PostOnlyWhileTheMakerMayWrite(t *testing.T) {
 	w := newWorld(t)
 	_, secret, err := w.svc.CreateHook(ctx, w.owner, w.open.ID, "CI")
 	require.NoError(t, err)
-	_, err = w.svc.PostByHook(ctx, secret, "green", "")
+	_, err = w.svc.PostByHook(ctx, secret, chat.HookPost{Text: "green"})
 	require.NoError(t, err)
 	ms, err := w.svc.Members(ctx, w.admin, w.open.ID)
 	require.NoError(t, err)
@@ -422,8 +422,8 @@ func TestHooks_PostOnlyWhileTheMakerMayWrite(t *testing.T) {
 			require.NoError(t, err)
 		}
 	}
-	_, err = w.svc.PostByHook(ctx, secret, "red", "")
+	_, err = w.svc.PostByHook(ctx, secret, chat.HookPost{Text: "red"})
 	is(t, chat.ErrHookMakerCannotPost, err)
-	_, err = w.svc.PostByHook(ctx, "0123456789abcdefghijklmnopqrstuv", "x", "")
+	_, err = w.svc.PostByHook(ctx, "0123456789abcdefghijklmnopqrstuv", chat.HookPost{Text: "x"})
 	is(t, chat.ErrNoSuchHook, err)
 }

@@ -91,13 +91,22 @@ func (s *Service) DeleteHook(ctx context.Context, a Actor, room, id storage.ID) 
 	return storeErr(s.store.DeleteHook(ctx, id), "hook")
 }
 
-// PostByHook posts text into a webhook's room, under username if given
-// (else the hook's name). An unknown secret is not found. A hook speaks
+// HookPost is what an incoming webhook posts: the text, the name to post
+// under ("" for the hook's own), and cards (appliance/slack makes them
+// of Slack's attachments and blocks; the text holds a plain rendering).
+type HookPost struct {
+	Text        string
+	Username    string
+	Attachments []storage.Attachment
+}
+
+// PostByHook posts into a webhook's room, under the post's username if
+// given (else the hook's name). An unknown secret is not found. A hook speaks
 // for its maker, so it posts only while the maker may: an active account
 // that is an administrator or a member of the room that is not a guest
 // (checked at each post, so a maker who is demoted or leaves takes its
 // hooks' voice with it). Its posts count against the maker's post rate.
-func (s *Service) PostByHook(ctx context.Context, secret, text, username string) (storage.Message, error) {
+func (s *Service) PostByHook(ctx context.Context, secret string, p HookPost) (storage.Message, error) {
 	if !auth.LooksLikeToken(secret) {
 		return storage.Message{}, ErrNoSuchHook
 	}
@@ -116,8 +125,11 @@ func (s *Service) PostByHook(ctx context.Context, secret, text, username string)
 		}
 		return storage.Message{}, err
 	}
-	if err := checkText(text); err != nil {
+	if err := checkText(p.Text); err != nil {
 		return storage.Message{}, err
+	}
+	if err := storage.CheckAttachments(p.Attachments); err != nil {
+		return storage.Message{}, Invalid("attachments", "cannot be shown: "+err.Error())
 	}
 	if err := s.hookMayPost(ctx, maker, h.Room); err != nil {
 		return storage.Message{}, err
@@ -125,11 +137,12 @@ func (s *Service) PostByHook(ctx context.Context, secret, text, username string)
 	if err := s.takePost(maker); err != nil {
 		return storage.Message{}, err
 	}
+	username := p.Username
 	if username == "" {
 		username = h.Name
 	}
 	if username, err = cleanName("username", username); err != nil {
 		return storage.Message{}, err
 	}
-	return s.store1(ctx, storage.Message{Text: text, Sender: h.Creator, Room: h.Room, Hook: h.ID, Username: username})
+	return s.store1(ctx, storage.Message{Text: p.Text, Sender: h.Creator, Room: h.Room, Hook: h.ID, Username: username, Attachments: p.Attachments})
 }

@@ -141,8 +141,10 @@ type messageDoc struct {
 	Hook      bson.ObjectID `bson:"hook,omitempty"`
 	Username  string        `bson:"username,omitempty"`
 	ClientID  string        `bson:"client_id,omitempty"`
-	Created   time.Time     `bson:"created,omitempty"`
-	Edited    time.Time     `bson:"edited,omitempty"`
+	// Attachments are the message's cards, as documents.
+	Attachments []attachmentDoc `bson:"attachments,omitempty"`
+	Created     time.Time       `bson:"created,omitempty"`
+	Edited      time.Time       `bson:"edited,omitempty"`
 	// Conv names the conversation (convKey); Terms are the words search
 	// finds the message by (storage.SearchTerms of Text); ClientKey is
 	// unique (clientKey).
@@ -156,7 +158,8 @@ func newMessageDoc(m storage.Message) messageDoc {
 	return messageDoc{
 		ID: oid(m.ID), Text: text, Sender: oid(m.Sender), Room: oid(m.Room), Recipient: oid(m.Recipient),
 		Hook: oid(m.Hook), Username: storage.ValidUTF8(m.Username), ClientID: m.ClientID, Created: m.Created, Edited: m.Edited,
-		Conv: convKey(m.Conversation()), Terms: terms(text), ClientKey: clientKey(m),
+		Attachments: mapSlice(m.Attachments, newAttachmentDoc),
+		Conv:        convKey(m.Conversation()), Terms: terms(text), ClientKey: clientKey(m),
 	}
 }
 
@@ -178,7 +181,59 @@ func (d messageDoc) model() storage.Message {
 		ID: storage.ID(d.ID), Text: d.Text, Sender: storage.ID(d.Sender), Room: storage.ID(d.Room),
 		Recipient: storage.ID(d.Recipient), Hook: storage.ID(d.Hook), Username: d.Username,
 		ClientID: d.ClientID, Created: d.Created, Edited: d.Edited,
+		Attachments: mapSlice(d.Attachments, attachmentDoc.model),
 	}
+}
+
+// attachmentDoc is a message's card (storage.Attachment) as MongoDB
+// keeps it, under the same field names.
+type attachmentDoc struct {
+	Color      string     `bson:"color,omitempty"`
+	Pretext    string     `bson:"pretext,omitempty"`
+	AuthorName string     `bson:"author_name,omitempty"`
+	AuthorLink string     `bson:"author_link,omitempty"`
+	Title      string     `bson:"title,omitempty"`
+	TitleLink  string     `bson:"title_link,omitempty"`
+	Text       string     `bson:"text,omitempty"`
+	Fields     []fieldDoc `bson:"fields,omitempty"`
+	ImageURL   string     `bson:"image_url,omitempty"`
+	ThumbURL   string     `bson:"thumb_url,omitempty"`
+	Footer     string     `bson:"footer,omitempty"`
+	TS         int64      `bson:"ts,omitempty"`
+}
+
+type fieldDoc struct {
+	Title string `bson:"title,omitempty"`
+	Value string `bson:"value,omitempty"`
+	Short bool   `bson:"short,omitempty"`
+}
+
+func newAttachmentDoc(a storage.Attachment) attachmentDoc {
+	return attachmentDoc{
+		Color: a.Color, Pretext: a.Pretext, AuthorName: a.AuthorName, AuthorLink: a.AuthorLink, Title: a.Title,
+		TitleLink: a.TitleLink, Text: a.Text, Fields: mapSlice(a.Fields, func(f storage.Field) fieldDoc { return fieldDoc(f) }),
+		ImageURL: a.ImageURL, ThumbURL: a.ThumbURL, Footer: a.Footer, TS: a.TS,
+	}
+}
+
+func (d attachmentDoc) model() storage.Attachment {
+	return storage.Attachment{
+		Color: d.Color, Pretext: d.Pretext, AuthorName: d.AuthorName, AuthorLink: d.AuthorLink, Title: d.Title,
+		TitleLink: d.TitleLink, Text: d.Text, Fields: mapSlice(d.Fields, func(f fieldDoc) storage.Field { return storage.Field(f) }),
+		ImageURL: d.ImageURL, ThumbURL: d.ThumbURL, Footer: d.Footer, TS: d.TS,
+	}
+}
+
+// mapSlice applies f to each element of s; nil stays nil.
+func mapSlice[T, U any](s []T, f func(T) U) []U {
+	if s == nil {
+		return nil
+	}
+	out := make([]U, len(s))
+	for i, v := range s {
+		out[i] = f(v)
+	}
+	return out
 }
 
 // terms are the search words of a (clean) text, never nil, so that the

@@ -107,6 +107,12 @@ var messageScenarios = []scenario{
 		inRoom := storage.Message{
 			ID: e.ids.New(), Text: "build *passed*", Sender: alice.ID, Room: r.ID,
 			Hook: hook.ID, Username: "CI bot", Created: time.Now(), Edited: time.Now().Add(time.Second),
+			Attachments: []storage.Attachment{{
+				Color: "#a30200", Pretext: "pre", AuthorName: "ci", AuthorLink: "https://ci.example.com", Title: "Build 7",
+				TitleLink: "https://ci.example.com/7", Text: "**failed** <b>", ImageURL: "https://ci.example.com/7.png",
+				ThumbURL: "https://ci.example.com/t.png", Footer: "CI", TS: 1764770400,
+				Fields: []storage.Field{{Title: "stage", Value: "test", Short: true}, {Value: "untitled"}},
+			}, {Text: "second card"}},
 		}
 		direct := storage.Message{ID: e.ids.New(), Text: "psst", Sender: bob.ID, Recipient: alice.ID, Created: time.Now()}
 		for _, m := range []storage.Message{inRoom, direct} {
