@@ -20,9 +20,11 @@ import (
 	"github.com/makechat/makechat/appliance/chat"
 	"github.com/makechat/makechat/appliance/config"
 	"github.com/makechat/makechat/appliance/control"
+	"github.com/makechat/makechat/appliance/egress"
 	"github.com/makechat/makechat/appliance/hub"
 	"github.com/makechat/makechat/appliance/maintenance"
 	"github.com/makechat/makechat/appliance/metrics"
+	"github.com/makechat/makechat/appliance/outgoing"
 	webfs "github.com/makechat/makechat/embed"
 	"github.com/makechat/makechat/storage"
 	"github.com/makechat/makechat/storage/bolt"
@@ -58,7 +60,10 @@ type App struct {
 	api     *api.Server
 	backups *Backups
 	maint   *maintenance.Switch
-	conns   *connLimit // set by Run
+	// outgoing delivers messages to outgoing webhooks; Run closes it
+	// before the store.
+	outgoing *outgoing.Sender
+	conns    *connLimit // set by Run
 
 	tlsOverrides tlsOverrides // tests only; see web.go
 }
@@ -96,8 +101,9 @@ func OpenStore(cfg config.Config, o StoreOptions) (storage.Store, error) {
 }
 
 // NewChat builds the domain service over a store; notify receives its
-// events (nil for none, as on the command line).
-func NewChat(ctx context.Context, cfg config.Config, st storage.Store, notify chat.Notifier) (*chat.Service, error) {
+// events (nil for none, as on the command line), and checkURL says which
+// URLs outgoing hooks may call (nil: any).
+func NewChat(ctx context.Context, cfg config.Config, st storage.Store, notify chat.Notifier, checkURL func(context.Context, string) error) (*chat.Service, error) {
 	svc := chat.New(st, chat.Options{
 		SessionTTL:        cfg.SessionTTL,
 		AllowRegistration: cfg.AllowRegistration,
@@ -108,6 +114,7 @@ func NewChat(ctx context.Context, cfg config.Config, st storage.Store, notify ch
 		SecretKey:         cfg.SecretKey,
 		UsersCreateRooms:  cfg.RoomCreation == "users",
 		InvitesByOwners:   cfg.InvitesByOwners,
+		CheckURL:          checkURL,
 	})
 	return svc, svc.Init(ctx)
 }
@@ -139,16 +146,24 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 		Dropped:    func(*hub.Client) { log.Info().Msg("stream cut off: its client did not keep up") },
 	})
 	m.WatchStreams(h.Count)
-	svc, err := NewChat(context.Background(), cfg, st, func(e chat.Event) {
-		if e.Name == chat.EventMessageCreated {
-			m.MessagePosted()
-		}
-		h.Publish(api.HubEvent(e))
-	})
+	client, err := egress.New(egress.Policy{Allow: cfg.OutgoingAllow})
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
+	out := outgoing.New(client, log, outgoing.Options{})
+	svc, err := NewChat(context.Background(), cfg, st, func(e chat.Event) {
+		if e.Name == chat.EventMessageCreated {
+			m.MessagePosted()
+			out.Message(*e.Message)
+		}
+		h.Publish(api.HubEvent(e))
+	}, client.Check)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	out.Start(svc)
 	proxies, err := api.ParseProxies(cfg.TrustedProxies)
 	if err != nil {
 		st.Close()
@@ -169,9 +184,10 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 		Maintenance:       maint,
 		Observer:          m,
 		Metrics:           m.Handler(),
+		Deliveries:        out.Deliveries,
 	})
 	srv.AddHealthDetail("backup", backups.healthDetail)
-	return &App{cfg: cfg, log: log, store: st, chat: svc, api: srv, backups: backups, maint: maint}, nil
+	return &App{cfg: cfg, log: log, store: st, chat: svc, api: srv, backups: backups, maint: maint, outgoing: out}, nil
 }
 
 // Handler is the whole site: the API, /healthz and the web app (the chat
@@ -199,6 +215,7 @@ func (a *App) Handler() http.Handler {
 // with the URL users open once the server accepts connections.
 func (a *App) Run(ctx context.Context, ready func(url string)) error {
 	defer a.store.Close()
+	defer a.outgoing.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	srv := &http.Server{

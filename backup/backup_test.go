@@ -63,6 +63,8 @@ func fill(t *testing.T, st storage.Store, ids *storage.IDGen, n int) {
 	require.NoError(t, st.CreateRoom(ctx, room, storage.Member{ID: ids.New(), Profile: alice.ID, Role: storage.RoleOwner, Created: now}))
 	require.NoError(t, st.AddMember(ctx, storage.Member{ID: ids.New(), Room: room.ID, Profile: bob.ID, Role: storage.RoleMember, Created: now}))
 	require.NoError(t, st.CreateHook(ctx, storage.Hook{ID: ids.New(), Room: room.ID, Creator: alice.ID, Name: "ci", SecretHash: keyHash("s"), Created: now}))
+	require.NoError(t, st.CreateHook(ctx, storage.Hook{ID: ids.New(), Room: room.ID, Creator: alice.ID, Name: "bot", SecretHash: keyHash("o"), Created: now,
+		Outgoing: &storage.Outgoing{URL: "https://bot.example.com/in", Triggers: []string{"!deploy"}, Secret: "0123456789abcdef0123"}}))
 	var recs []storage.Record
 	for i := range n {
 		recs = append(recs, storage.Record{Collection: storage.CollMessages, Value: storage.Message{ID: ids.New(), Room: room.ID, Sender: bob.ID, Text: fmt.Sprintf("message %d with <b>&\"quotes\"</b> and ünïcode 👍", i), Created: now}})

@@ -206,6 +206,10 @@ func TestRestore_RefusesAHostileRecordNamingItAndLeavesTheStoreAlone(t *testing.
 			"tokens.jsonl line 1 (_id " + idToken + "): user is missing"},
 		{"a hook with a control character in its name", withLines(map[string]string{storage.CollHooks: line(idHook, with(hookFields, map[string]any{"name": "ci\a"}))}),
 			"hooks.jsonl line 1 (_id " + idHook + `): name "ci\a" contains the control character U+0007`},
+		{"an outgoing hook to a file", withLines(map[string]string{storage.CollHooks: line(idHook, with(hookFields, map[string]any{"outgoing": map[string]any{"url": "file:///etc/passwd", "secret": "0123456789abcdef"}}))}),
+			"hooks.jsonl line 1 (_id " + idHook + "): outgoing url is not an http or https URL"},
+		{"an outgoing hook with a short secret", withLines(map[string]string{storage.CollHooks: line(idHook, with(hookFields, map[string]any{"outgoing": map[string]any{"url": "https://x.example", "secret": "short"}}))}),
+			"hooks.jsonl line 1 (_id " + idHook + "): outgoing has a secret that is not 16 to 128 printable ASCII characters"},
 		{"a record repeated", withLines(map[string]string{storage.CollUsers: line(idAlice, userFields) + line(idBob, with(userFields, map[string]any{"username": "bob", "email": "b@example.com"})) + line(idAlice, userFields)}),
 			"users.jsonl line 3 (_id " + idAlice + "): _id repeats that of line 1"},
 		// Unique values that only the store would have caught, after

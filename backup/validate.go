@@ -150,6 +150,7 @@ func check(coll string, line []byte) (rec storage.Record, legacy []string, bad s
 		c.ref("creator", v.Creator)
 		c.field("name", v.Name, storage.CheckName(v.Name))
 		c.hidden("secret_hash", storage.CheckKeyHash(v.SecretHash))
+		c.hidden("outgoing", storage.CheckOutgoing(v.Outgoing))
 		c.hidden("created", storage.CheckCreated(v.Created))
 	case storage.Invite:
 		c.ref("created_by", v.CreatedBy)

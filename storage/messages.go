@@ -96,8 +96,10 @@ type SearchQuery struct {
 	Limit         int // DefaultLimit if <= 0
 }
 
-// Hook is an incoming webhook: whoever holds its secret URL may post into
-// Room as Name. Only a hash of the secret is stored.
+// Hook is a room's webhook. Incoming: whoever holds its secret URL may
+// post into Room as Name; only a hash of the secret is stored. Outgoing,
+// if set: the room's new messages are sent to a URL, and its answers are
+// posted as the hook.
 type Hook struct {
 	ID         ID        `json:"_id"`
 	Room       ID        `json:"room"`
@@ -105,6 +107,19 @@ type Hook struct {
 	Name       string    `json:"name"`
 	SecretHash string    `json:"secret_hash"`
 	Created    time.Time `json:"created"`
+	Outgoing   *Outgoing `json:"outgoing,omitempty"`
+}
+
+// Outgoing is where a hook sends its room's messages.
+type Outgoing struct {
+	// URL receives each new message as a signed POST (http or https).
+	URL string `json:"url"`
+	// Triggers, if any, limit the messages sent to those whose first
+	// word is one of them.
+	Triggers []string `json:"triggers,omitempty"`
+	// Secret signs each delivery. It is kept as it is, since signing
+	// needs it (as Slack keeps its apps' signing secrets).
+	Secret string `json:"secret"`
 }
 
 // maxTermBytes bounds one indexed word.

@@ -311,3 +311,37 @@ func isASCIIAlnum(c byte) bool {
 
 // isFormat reports an invisible formatting character (category Cf).
 func isFormat(r rune) bool { return unicode.Is(unicode.Cf, r) }
+
+// Limits of an outgoing hook.
+const (
+	// MaxTriggers is the most trigger words an outgoing hook may have.
+	MaxTriggers = 10
+	// MaxTriggerChars is the longest trigger word, in characters.
+	MaxTriggerChars = 64
+)
+
+// CheckOutgoing states the rule for a hook's outgoing part: an http or
+// https URL (IsWebLink's rules), at most MaxTriggers trigger words of 1
+// to MaxTriggerChars characters without spaces or control characters,
+// and a secret of 16 to 128 printable ASCII characters.
+func CheckOutgoing(o *Outgoing) error {
+	if o == nil {
+		return nil
+	}
+	if !IsWebLink(o.URL) || strings.HasPrefix(o.URL, "mailto:") {
+		return errors.New("url is not an http or https URL")
+	}
+	if len(o.Triggers) > MaxTriggers {
+		return fmt.Errorf("has more than %d triggers", MaxTriggers)
+	}
+	for _, t := range o.Triggers {
+		if t == "" || !utf8.ValidString(t) || utf8.RuneCountInString(t) > MaxTriggerChars ||
+			strings.ContainsFunc(t, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || isFormat(r) }) {
+			return fmt.Errorf("has a trigger that is not one word of 1 to %d characters", MaxTriggerChars)
+		}
+	}
+	if len(o.Secret) < 16 || len(o.Secret) > 128 || strings.ContainsFunc(o.Secret, func(r rune) bool { return r < '!' || r > '~' }) {
+		return errors.New("has a secret that is not 16 to 128 printable ASCII characters")
+	}
+	return nil
+}

@@ -16,6 +16,8 @@ import (
 	"github.com/makechat/makechat/appliance/chat"
 	"github.com/makechat/makechat/appliance/hub"
 	"github.com/makechat/makechat/appliance/maintenance"
+	"github.com/makechat/makechat/appliance/outgoing"
+	"github.com/makechat/makechat/storage"
 	"github.com/rs/zerolog"
 )
 
@@ -35,6 +37,8 @@ type Server struct {
 	// observer and metrics, if set, count requests and serve /metrics.
 	observer Observer
 	metrics  http.Handler
+	// deliveries is an outgoing hook's recent log (nil: none kept).
+	deliveries func(hook storage.ID) []outgoing.Delivery
 }
 
 // serveMetrics serves the metrics to administrators only: counts of
@@ -71,6 +75,8 @@ type Options struct {
 	// Metrics, if not nil, is served at /metrics to administrators.
 	Observer Observer
 	Metrics  http.Handler
+	// Deliveries, if not nil, gives an outgoing hook's recent log.
+	Deliveries func(hook storage.ID) []outgoing.Delivery
 }
 
 // New returns the API over a chat service, whose streams are fed by h
@@ -78,7 +84,7 @@ type Options struct {
 func New(svc *chat.Service, h *hub.Hub, log zerolog.Logger, o Options) *Server {
 	return &Server{
 		chat: svc, hub: h, log: log, proxies: o.Proxies, maxStreams: o.MaxStreamsPerUser,
-		maint: o.Maintenance, observer: o.Observer, metrics: o.Metrics,
+		maint: o.Maintenance, observer: o.Observer, metrics: o.Metrics, deliveries: o.Deliveries,
 	}
 }
 
@@ -119,6 +125,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/api/rooms/{id}", s.route(get(user, s.getRoom), put(user, s.updateRoom), patch(user, s.updateRoom), del(user, s.deleteRoom)))
 	mux.Handle("/api/rooms/{id}/hooks", s.route(get(user, s.listHooks), post(user, s.createHook)))
 	mux.Handle("/api/rooms/{id}/hooks/{hook}", s.route(del(user, s.deleteHook)))
+	mux.Handle("/api/rooms/{id}/hooks/{hook}/deliveries", s.route(get(user, s.listDeliveries)))
 	mux.Handle("/api/hooks/{secret}", s.route(post(public, s.postByHook)))
 	mux.Handle("/api/members", s.route(get(user, s.listMembers), post(user, s.addMember)))
 	mux.Handle("/api/members/{id}", s.route(patch(user, s.updateMember), del(user, s.removeMember)))

@@ -18,8 +18,10 @@ import (
 
 	"github.com/makechat/makechat/appliance/api"
 	"github.com/makechat/makechat/appliance/chat"
+	"github.com/makechat/makechat/appliance/egress"
 	"github.com/makechat/makechat/appliance/hub"
 	"github.com/makechat/makechat/appliance/maintenance"
+	"github.com/makechat/makechat/appliance/outgoing"
 	"github.com/makechat/makechat/storage"
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
@@ -55,6 +57,8 @@ type envConfig struct {
 	maintDir string
 	// store opens the store; nil means openTestStore (see store_test.go).
 	store func(testing.TB) storage.Store
+	// outgoingAllow is the egress policy's allow list (outgoing_allow).
+	outgoingAllow []string
 }
 
 type envOption func(*envConfig)
@@ -70,21 +74,33 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		opt(&o)
 	}
 	st := o.store(t)
-	var err error
 	h := hub.New(o.hub)
-	o.Notify = func(e chat.Event) { h.Publish(api.HubEvent(e)) }
+	// Outgoing hooks are delivered as the server does, with short waits
+	// between attempts.
+	client, err := egress.New(egress.Policy{Allow: o.outgoingAllow, Timeout: 5 * time.Second})
+	require.NoError(t, err)
+	out := outgoing.New(client, zerolog.New(io.Discard), outgoing.Options{Retries: []time.Duration{20 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond}})
+	o.Notify = func(e chat.Event) {
+		if e.Name == chat.EventMessageCreated {
+			out.Message(*e.Message)
+		}
+		h.Publish(api.HubEvent(e))
+	}
+	o.CheckURL = client.Check
 	svc := chat.New(st, o.Options)
 	require.NoError(t, svc.Init(context.Background()))
+	out.Start(svc)
 	if o.maintDir == "" {
 		o.maintDir = t.TempDir()
 	}
 	maint := maintenance.Open(o.maintDir)
-	a := api.New(svc, h, zerolog.New(io.Discard), api.Options{Proxies: o.proxies, MaxStreamsPerUser: o.maxStreams, Maintenance: maint})
+	a := api.New(svc, h, zerolog.New(io.Discard), api.Options{Proxies: o.proxies, MaxStreamsPerUser: o.maxStreams, Maintenance: maint, Deliveries: out.Deliveries})
 	srv := httptest.NewUnstartedServer(a.Middleware(a.Handler()))
 	srv.Config.ReadTimeout = o.readTimeout
 	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
+		out.Close()
 		st.Close()
 	})
 	e := &env{t: t, srv: srv, store: st, chat: svc, api: a, maint: maint}

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"slices"
 
 	"github.com/makechat/makechat/appliance/chat"
+	"github.com/makechat/makechat/appliance/outgoing"
 	"github.com/makechat/makechat/appliance/slack"
 	"github.com/makechat/makechat/storage"
 )
@@ -22,10 +24,23 @@ type hookView struct {
 	Active      *bool      `json:"active,omitempty"`
 	Created     date       `json:"created"`
 	URL         string     `json:"url,omitempty"`
+	// Outgoing is where an outgoing hook sends the room's messages;
+	// SigningSecret, which signs them, is shown only when it is made.
+	Outgoing      *outgoingView `json:"outgoing,omitempty"`
+	SigningSecret string        `json:"signing_secret,omitempty"`
+}
+
+type outgoingView struct {
+	URL      string   `json:"url"`
+	Triggers []string `json:"triggers"`
 }
 
 func viewHook(h storage.Hook) hookView {
-	return hookView{ID: h.ID, Room: h.Room, Name: h.Name, Creator: h.Creator, Created: date(h.Created)}
+	v := hookView{ID: h.ID, Room: h.Room, Name: h.Name, Creator: h.Creator, Created: date(h.Created)}
+	if o := h.Outgoing; o != nil {
+		v.Outgoing = &outgoingView{URL: o.URL, Triggers: append([]string{}, o.Triggers...)}
+	}
+	return v
 }
 
 // viewHookInfo is a listed hook: who made it, and whether it still posts.
@@ -42,17 +57,20 @@ func (s *Server) createHook(w http.ResponseWriter, r *http.Request, a chat.Actor
 		return err
 	}
 	var in struct {
-		Name *string `json:"name"`
+		Name        *string  `json:"name"`
+		OutgoingURL *string  `json:"outgoing_url"`
+		Triggers    []string `json:"triggers"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	h, secret, err := s.chat.CreateHook(r.Context(), a, room, deref(in.Name))
+	h, err := s.chat.CreateHook(r.Context(), a, room, chat.NewHook{Name: deref(in.Name), OutgoingURL: deref(in.OutgoingURL), Triggers: in.Triggers})
 	if err != nil {
 		return err
 	}
-	v := viewHook(h)
-	v.URL = "/api/hooks/" + secret
+	v := viewHook(h.Hook)
+	v.URL = "/api/hooks/" + h.Secret
+	v.SigningSecret = h.SigningSecret
 	writeJSON(w, http.StatusCreated, v)
 	return nil
 }
@@ -83,6 +101,46 @@ func (s *Server) deleteHook(w http.ResponseWriter, r *http.Request, a chat.Actor
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// deliveryView is one message sent to an outgoing hook.
+type deliveryView struct {
+	Message  storage.ID  `json:"message"`
+	Started  date        `json:"started"`
+	Attempts int         `json:"attempts"`
+	Status   int         `json:"status,omitempty"`
+	Error    string      `json:"error,omitempty"`
+	State    string      `json:"state"`
+	Reply    *storage.ID `json:"reply,omitempty"`
+}
+
+// listDeliveries shows an outgoing hook's recent deliveries, newest
+// first, to the room's owners and administrators.
+func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
+	room, err := pathID(r, "room")
+	if err != nil {
+		return err
+	}
+	id, err := storage.ParseID(r.PathValue("hook"))
+	if err != nil {
+		return chat.ErrNoSuchHook
+	}
+	hs, err := s.chat.Hooks(r.Context(), a, room)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(hs, func(h chat.HookInfo) bool { return h.ID == id }) {
+		return chat.ErrNoSuchHook
+	}
+	var list []outgoing.Delivery
+	if s.deliveries != nil {
+		list = s.deliveries(id)
+	}
+	writeJSON(w, http.StatusOK, mapSlice(list, func(d outgoing.Delivery) deliveryView {
+		return deliveryView{Message: d.Message, Started: date(d.Started), Attempts: d.Attempts, Status: d.Status,
+			Error: d.Error, State: d.State, Reply: optID(d.Reply)}
+	}))
 	return nil
 }
 

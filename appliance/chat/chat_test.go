@@ -409,8 +409,9 @@ func TestUsers_ChangesEndStreamsAndApplyRightsAtOnce(t *testing.T) {
 func TestHooks_PostOnlyWhileTheMakerMayWrite(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
-	_, secret, err := w.svc.CreateHook(ctx, w.owner, w.open.ID, "CI")
+	made, err := w.svc.CreateHook(ctx, w.owner, w.open.ID, chat.NewHook{Name: "CI"})
 	require.NoError(t, err)
+	secret := made.Secret
 	_, err = w.svc.PostByHook(ctx, secret, chat.HookPost{Text: "green"})
 	require.NoError(t, err)
 	ms, err := w.svc.Members(ctx, w.admin, w.open.ID)

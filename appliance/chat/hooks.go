@@ -3,30 +3,85 @@ package chat
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/makechat/makechat/appliance/auth"
 	"github.com/makechat/makechat/storage"
 )
 
-// CreateHook makes an incoming webhook for a room (its owners and
-// administrators may) and returns it with its secret, shown this once.
-func (s *Service) CreateHook(ctx context.Context, a Actor, room storage.ID, name string) (storage.Hook, string, error) {
+// NewHook is what a room's owner asks for in a webhook: its name, and,
+// for an outgoing one, the URL that gets the room's messages and the
+// trigger words that choose them (none: every message).
+type NewHook struct {
+	Name        string
+	OutgoingURL string
+	Triggers    []string
+}
+
+// MadeHook is a new webhook with what is shown only once: the secret of
+// its URL and, for an outgoing one, the secret that signs deliveries.
+type MadeHook struct {
+	storage.Hook
+	Secret        string
+	SigningSecret string
+}
+
+// CreateHook makes a webhook for a room (its owners and administrators
+// may). Every hook takes posts at its secret URL; one with an outgoing
+// URL also sends the room's messages there, if the outgoing policy
+// (Options.CheckURL) lets the server call it.
+func (s *Service) CreateHook(ctx context.Context, a Actor, room storage.ID, in NewHook) (MadeHook, error) {
 	if err := s.mayManage(ctx, a, room); err != nil {
-		return storage.Hook{}, "", err
+		return MadeHook{}, err
 	}
-	if name == "" {
-		name = "webhook"
+	if in.Name == "" {
+		in.Name = "webhook"
 	}
-	name, err := cleanName("name", name)
+	name, err := cleanName("name", in.Name)
 	if err != nil {
-		return storage.Hook{}, "", err
+		return MadeHook{}, err
 	}
-	secret := auth.NewToken()
-	h := storage.Hook{ID: s.ids.New(), Room: room, Creator: a.User.ID, Name: name, SecretHash: auth.HashKey(secret), Created: s.clock()}
-	if err := s.store.CreateHook(ctx, h); err != nil {
-		return storage.Hook{}, "", storeErr(err, "room")
+	made := MadeHook{Secret: auth.NewToken()}
+	made.Hook = storage.Hook{ID: s.ids.New(), Room: room, Creator: a.User.ID, Name: name, SecretHash: auth.HashKey(made.Secret), Created: s.clock()}
+	if in.OutgoingURL != "" || len(in.Triggers) > 0 {
+		if made.Outgoing, err = s.outgoing(ctx, in); err != nil {
+			return MadeHook{}, err
+		}
+		made.SigningSecret = made.Outgoing.Secret
 	}
-	return h, secret, nil
+	if err := s.store.CreateHook(ctx, made.Hook); err != nil {
+		return MadeHook{}, storeErr(err, "room")
+	}
+	return made, nil
+}
+
+// outgoing checks the outgoing part of a new hook and gives it a secret.
+func (s *Service) outgoing(ctx context.Context, in NewHook) (*storage.Outgoing, error) {
+	if in.OutgoingURL == "" {
+		return nil, Missing("outgoing_url")
+	}
+	o := &storage.Outgoing{URL: in.OutgoingURL, Secret: auth.NewToken()}
+	if !storage.IsWebLink(o.URL) || !strings.HasPrefix(o.URL, "http") {
+		return nil, Invalid("outgoing_url", "must be an http or https URL")
+	}
+	seen := map[string]bool{}
+	for _, t := range in.Triggers {
+		t = strings.TrimSpace(t)
+		if t != "" && !seen[strings.ToLower(t)] {
+			seen[strings.ToLower(t)] = true
+			o.Triggers = append(o.Triggers, t)
+		}
+	}
+	if err := storage.CheckOutgoing(o); err != nil {
+		return nil, Invalid("triggers", fmt.Sprintf("may hold at most %d words of 1 to %d characters, without spaces", storage.MaxTriggers, storage.MaxTriggerChars))
+	}
+	if s.opts.CheckURL != nil {
+		if err := s.opts.CheckURL(ctx, o.URL); err != nil {
+			return nil, Invalid("outgoing_url", "cannot be called: "+err.Error())
+		}
+	}
+	return o, nil
 }
 
 // HookInfo is a webhook with what its room's owners need to judge it:
@@ -101,11 +156,12 @@ type HookPost struct {
 }
 
 // PostByHook posts into a webhook's room, under the post's username if
-// given (else the hook's name). An unknown secret is not found. A hook speaks
-// for its maker, so it posts only while the maker may: an active account
-// that is an administrator or a member of the room that is not a guest
-// (checked at each post, so a maker who is demoted or leaves takes its
-// hooks' voice with it). Its posts count against the maker's post rate.
+// given (else the hook's name). An unknown secret is not found. A hook
+// speaks for its maker, so it posts only while the maker may: an active
+// account that is an administrator or a member of the room that is not a
+// guest (checked at each post, so a maker who is demoted or leaves takes
+// its hooks' voice with it). Its posts count against the maker's post
+// rate.
 func (s *Service) PostByHook(ctx context.Context, secret string, p HookPost) (storage.Message, error) {
 	if !auth.LooksLikeToken(secret) {
 		return storage.Message{}, ErrNoSuchHook
@@ -117,6 +173,23 @@ func (s *Service) PostByHook(ctx context.Context, secret string, p HookPost) (st
 	if err != nil {
 		return storage.Message{}, storeErr(err, "hook")
 	}
+	return s.postAsHook(ctx, h, p)
+}
+
+// ReplyByHook posts an outgoing hook's answer into its room, by the
+// rules of PostByHook.
+func (s *Service) ReplyByHook(ctx context.Context, hook storage.ID, p HookPost) (storage.Message, error) {
+	h, err := s.store.Hook(ctx, hook)
+	if errors.Is(err, storage.ErrNotFound) {
+		return storage.Message{}, ErrNoSuchHook
+	}
+	if err != nil {
+		return storage.Message{}, storeErr(err, "hook")
+	}
+	return s.postAsHook(ctx, h, p)
+}
+
+func (s *Service) postAsHook(ctx context.Context, h storage.Hook, p HookPost) (storage.Message, error) {
 	// Once the maker is disabled or deleted, the hook is dead too.
 	maker, err := s.activeUser(ctx, h.Creator)
 	if err != nil {
@@ -145,4 +218,70 @@ func (s *Service) PostByHook(ctx context.Context, secret string, p HookPost) (st
 		return storage.Message{}, err
 	}
 	return s.store1(ctx, storage.Message{Text: p.Text, Sender: h.Creator, Room: h.Room, Hook: h.ID, Username: username, Attachments: p.Attachments})
+}
+
+// OutgoingHooks returns the outgoing hooks that m, a new message, goes
+// to: those of its room whose triggers (if any) include its first word
+// and whose maker may still post there. A hook's own messages go nowhere,
+// so that hooks cannot answer each other for ever; nor do direct
+// messages. The trigger word found is returned with each hook.
+func (s *Service) OutgoingHooks(ctx context.Context, m storage.Message) ([]Trigger, error) {
+	if m.Room.IsZero() || !m.Hook.IsZero() {
+		return nil, nil
+	}
+	hs, err := s.store.Hooks(ctx, m.Room)
+	if err != nil {
+		return nil, storeErr(err, "hook")
+	}
+	var first string
+	if words := strings.Fields(m.Text); len(words) > 0 {
+		first = words[0]
+	}
+	var out []Trigger
+	for _, h := range hs {
+		if h.Outgoing == nil {
+			continue
+		}
+		word, ok := "", len(h.Outgoing.Triggers) == 0
+		for _, t := range h.Outgoing.Triggers {
+			if strings.EqualFold(t, first) {
+				word, ok = t, true
+				break
+			}
+		}
+		if !ok {
+			continue
+		}
+		maker, err := s.activeUser(ctx, h.Creator)
+		if err != nil || s.hookMayPost(ctx, maker, h.Room) != nil {
+			continue
+		}
+		out = append(out, Trigger{Hook: h, Word: word})
+	}
+	return out, nil
+}
+
+// Trigger is an outgoing hook that a message goes to, and the trigger
+// word that chose it ("" for a hook without triggers).
+type Trigger struct {
+	Hook storage.Hook
+	Word string
+}
+
+// RoomName is a room's name, for what the server sends out about it.
+func (s *Service) RoomName(ctx context.Context, room storage.ID) (string, error) {
+	r, err := s.store.Room(ctx, room)
+	if err != nil {
+		return "", storeErr(err, "room")
+	}
+	return r.Name, nil
+}
+
+// UserName is a user's username, for what the server sends out about it.
+func (s *Service) UserName(ctx context.Context, user storage.ID) (string, error) {
+	u, err := s.store.User(ctx, user)
+	if err != nil {
+		return "", storeErr(err, "user")
+	}
+	return u.Username, nil
 }

@@ -32,6 +32,7 @@ type Config struct {
 	TLSCert           string        // tls_cert
 	TLSKey            string        // tls_key
 	TrustedProxies    []string      // trusted_proxies: IPs and CIDR ranges
+	OutgoingAllow     []string      // outgoing_allow: inside addresses, ranges and hosts outgoing requests may reach
 	WebCustomDir      string        // web_custom_dir
 	BackupDir         string        // backup_dir; Load sets DataDir/backups when empty
 	BackupInterval    time.Duration // backup_interval; 0 means no scheduled backups

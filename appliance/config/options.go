@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/makechat/makechat/appliance/egress"
 )
 
 // Option is one setting of the table that [Options] returns. The loader,
@@ -146,6 +148,11 @@ func options(env lookupFunc) []Option {
 			Key:  "trusted_proxies",
 			Help: "Comma-separated IP addresses or CIDR ranges of reverse proxies whose X-Forwarded-* headers are believed.",
 			set:  setTrustedProxies,
+		},
+		{
+			Key:  "outgoing_allow",
+			Help: "Comma-separated addresses, CIDR ranges and host names inside this server's network (loopback, private, link-local) that outgoing webhooks and commands may call; everything inside is refused otherwise.",
+			set:  setOutgoingAllow,
 		},
 		{
 			Key:        "max_connections",
@@ -407,6 +414,20 @@ func setTrustedProxies(c *Config, v string) error {
 		out = append(out, item)
 	}
 	c.TrustedProxies = out
+	return nil
+}
+
+func setOutgoingAllow(c *Config, v string) error {
+	var out []string
+	for item := range strings.SplitSeq(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	if _, err := egress.New(egress.Policy{Allow: out}); err != nil {
+		return errors.New(strings.TrimPrefix(err.Error(), "outgoing_allow: "))
+	}
+	c.OutgoingAllow = out
 	return nil
 }
 

@@ -267,17 +267,26 @@ type hookDoc struct {
 	SecretHash string        `bson:"secret_hash"`
 	Created    time.Time     `bson:"created,omitempty"`
 	SecretKey  string        `bson:"secret_key"`
+	Outgoing   *outgoingDoc  `bson:"outgoing,omitempty"`
+}
+
+type outgoingDoc struct {
+	URL      string   `bson:"url"`
+	Triggers []string `bson:"triggers,omitempty"`
+	Secret   string   `bson:"secret"`
 }
 
 func newHookDoc(h storage.Hook) hookDoc {
 	return hookDoc{
 		ID: oid(h.ID), Room: oid(h.Room), Creator: oid(h.Creator), Name: storage.ValidUTF8(h.Name),
 		SecretHash: storage.ValidUTF8(h.SecretHash), Created: h.Created, SecretKey: hashKey(h.SecretHash, h.ID),
+		Outgoing: (*outgoingDoc)(h.Outgoing),
 	}
 }
 
 func (d hookDoc) model() storage.Hook {
-	return storage.Hook{ID: storage.ID(d.ID), Room: storage.ID(d.Room), Creator: storage.ID(d.Creator), Name: d.Name, SecretHash: d.SecretHash, Created: d.Created}
+	return storage.Hook{ID: storage.ID(d.ID), Room: storage.ID(d.Room), Creator: storage.ID(d.Creator), Name: d.Name, SecretHash: d.SecretHash, Created: d.Created,
+		Outgoing: (*storage.Outgoing)(d.Outgoing)}
 }
 
 // partnerDoc records that User and Partner exchanged direct messages;

@@ -24,7 +24,17 @@ var hookScenarios = []scenario{
 		r, _ := e.newRoom("lobby", alice)
 		h := storage.Hook{ID: e.ids.New(), Room: r.ID, Creator: alice.ID, Name: "CI", SecretHash: "Secret-Hash", Created: time.Now()}
 		require.NoError(e, e.s.CreateHook(e.ctx(), h))
-		got, err := e.s.Hook(e.ctx(), h.ID)
+		out := storage.Hook{ID: e.ids.New(), Room: r.ID, Creator: alice.ID, Name: "bot", SecretHash: "Other-Hash", Created: time.Now(),
+			Outgoing: &storage.Outgoing{URL: "https://bot.example.com/in", Triggers: []string{"!deploy", "bot"}, Secret: "signing secret"}}
+		require.NoError(e, e.s.CreateHook(e.ctx(), out))
+		got, err := e.s.Hook(e.ctx(), out.ID)
+		require.NoError(e, err)
+		same(e, out, got)
+		list, err := e.s.Hooks(e.ctx(), r.ID)
+		require.NoError(e, err)
+		require.Len(e, list, 2)
+		same(e, out, list[1])
+		got, err = e.s.Hook(e.ctx(), h.ID)
 		require.NoError(e, err)
 		same(e, h, got)
 		got, err = e.s.HookBySecret(e.ctx(), "Secret-Hash")
