@@ -127,6 +127,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/api/rooms/{id}/hooks/{hook}", s.route(del(user, s.deleteHook)))
 	mux.Handle("/api/rooms/{id}/hooks/{hook}/deliveries", s.route(get(user, s.listDeliveries)))
 	mux.Handle("/api/hooks/{secret}", s.route(post(public, s.postByHook)))
+	mux.Handle("/api/commands", s.route(get(user, s.listCommands), post(user, s.runCommand)))
 	mux.Handle("/api/members", s.route(get(user, s.listMembers), post(user, s.addMember)))
 	mux.Handle("/api/members/{id}", s.route(patch(user, s.updateMember), del(user, s.removeMember)))
 	mux.Handle("/api/messages", s.route(get(user, s.listMessages), post(user, s.postMessage)))

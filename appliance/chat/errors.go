@@ -127,6 +127,11 @@ var (
 	ErrInviteUses         = Invalid("max_uses", fmt.Sprintf("must be from 0 (no limit) to %d", maxInviteUses))
 	ErrInviteExpiry       = Invalid("expires_in", "must be 0 (never) or from 60 seconds to one year")
 
+	// Slash commands.
+	ErrNotAMember   = &Error{Kind: KindForbidden, Msg: "You are not a member of this room."}
+	ErrNotACommand  = Invalid("text", "must start with a slash command, such as /me or /topic")
+	ErrMeWithoutAct = Invalid("text", "needs an action after /me, such as /me waves")
+
 	// Limits: each is answered with how long to wait (see retryAfter).
 	ErrTooManyLogins        = &Error{Kind: KindRateLimited, Msg: "Too many failed logins; try again later."}
 	ErrTooManyPasswordTries = &Error{Kind: KindRateLimited, Msg: "Too many wrong passwords; try again later."}
@@ -143,6 +148,13 @@ func errUsernameTaken(name string) error {
 
 func errEmailInUse(email string) error {
 	return Conflict("The email address '%s' is already in use.", email)
+}
+
+func errNoSuchCommand(name string) error {
+	if r := []rune(name); len(r) > 32 {
+		name = string(r[:32]) + "…"
+	}
+	return &Error{Kind: KindInvalid, Field: "text", Msg: "There is no command /" + name + ". Type / to see the commands, or start the text with a space to send it as a message."}
 }
 
 func errRoomNameTaken(name string) error {
