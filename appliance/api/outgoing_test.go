@@ -124,7 +124,9 @@ func TestOutgoing_TriggeredMessagesAreSignedAndTheAnswerIsPostedAsTheHook(t *tes
 
 	e.post(e.userToken, room, "just chatting")
 	sent := e.post(e.userToken, room, "!DEPLOY prod")
-	require.Eventually(t, func() bool { return len(e.deliveries(room, hook)) == 1 && e.deliveries(room, hook)[0].State == "delivered" },
+	require.Eventually(t, func() bool {
+		return len(e.deliveries(room, hook)) == 1 && e.deliveries(room, hook)[0].State == "delivered"
+	},
 		10*time.Second, 20*time.Millisecond)
 	got := rc.deliveries()
 	require.Len(t, got, 1, "only the message with the trigger word")
