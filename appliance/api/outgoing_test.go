@@ -104,6 +104,17 @@ type delivery struct {
 	Reply    map[string]string `json:"reply"`
 }
 
+// until polls cond from the test's own goroutine (cond may fail the
+// test) until it holds, failing after 10 seconds.
+func until(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 10s for %s", what)
+		}
+	}
+}
+
 func (e *env) deliveries(room, hook string) []delivery {
 	e.t.Helper()
 	r := e.do(request{method: "GET", path: "/api/rooms/" + room + "/hooks/" + hook + "/deliveries", token: e.adminToken})
@@ -124,10 +135,7 @@ func TestOutgoing_TriggeredMessagesAreSignedAndTheAnswerIsPostedAsTheHook(t *tes
 
 	e.post(e.userToken, room, "just chatting")
 	sent := e.post(e.userToken, room, "!DEPLOY prod")
-	require.Eventually(t, func() bool {
-		return len(e.deliveries(room, hook)) == 1 && e.deliveries(room, hook)[0].State == "delivered"
-	},
-		10*time.Second, 20*time.Millisecond)
+	until(t, "the delivery", func() bool { d := e.deliveries(room, hook); return len(d) == 1 && d[0].State == "delivered" })
 	got := rc.deliveries()
 	require.Len(t, got, 1, "only the message with the trigger word")
 	assert.Equal(t, "!DEPLOY prod", got[0]["text"])
@@ -150,7 +158,7 @@ func TestOutgoing_TriggeredMessagesAreSignedAndTheAnswerIsPostedAsTheHook(t *tes
 
 	// The answer, a hook's message, is not sent out again.
 	e.post(e.userToken, room, "!deploy staging")
-	require.Eventually(t, func() bool { return len(rc.deliveries()) >= 2 }, 10*time.Second, 20*time.Millisecond)
+	until(t, "the second delivery", func() bool { return len(rc.deliveries()) >= 2 })
 	for _, p := range rc.deliveries() {
 		assert.NotEqual(t, d.Reply["$oid"], p["post_id"])
 	}
@@ -171,7 +179,7 @@ func TestOutgoing_FailuresAreRetriedAndLogged(t *testing.T) {
 	})
 	hook := e.outgoingHook(room, rc, "")
 	first := e.post(e.userToken, room, "one")
-	require.Eventually(t, func() bool { d := e.deliveries(room, hook); return len(d) == 1 && d[0].State == "delivered" }, 10*time.Second, 20*time.Millisecond)
+	until(t, "the deliveries", func() bool { d := e.deliveries(room, hook); return len(d) == 1 && d[0].State == "delivered" })
 	d := e.deliveries(room, hook)[0]
 	assert.Equal(t, first, d.Message["$oid"])
 	assert.Equal(t, 3, d.Attempts, "two 500s, then delivered")
@@ -179,7 +187,7 @@ func TestOutgoing_FailuresAreRetriedAndLogged(t *testing.T) {
 	assert.Nil(t, d.Reply, "an answer without a body posts nothing")
 
 	e.post(e.userToken, room, "two")
-	require.Eventually(t, func() bool { d := e.deliveries(room, hook); return len(d) == 2 && d[0].State == "failed" }, 10*time.Second, 20*time.Millisecond)
+	until(t, "the deliveries", func() bool { d := e.deliveries(room, hook); return len(d) == 2 && d[0].State == "failed" })
 	d = e.deliveries(room, hook)[0]
 	assert.Equal(t, 1, d.Attempts, "a 400 is the receiver's no: not retried")
 	assert.Equal(t, 400, d.Status)
@@ -195,7 +203,7 @@ func TestOutgoing_ASignatureUnderAnotherSecretIsRefusedByTheReceiver(t *testing.
 	rc.secret = strings.Repeat("x", 32) // the receiver was given another secret
 	rc.mu.Unlock()
 	e.post(e.userToken, room, "hello")
-	require.Eventually(t, func() bool { d := e.deliveries(room, hook); return len(d) == 1 && d[0].State == "failed" }, 10*time.Second, 20*time.Millisecond)
+	until(t, "the deliveries", func() bool { d := e.deliveries(room, hook); return len(d) == 1 && d[0].State == "failed" })
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	assert.Equal(t, 1, rc.bad)
