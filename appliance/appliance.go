@@ -113,6 +113,7 @@ func NewChat(ctx context.Context, cfg config.Config, st storage.Store, notify ch
 		TypingPerSecond:   cfg.TypingPerSecond,
 		SecretKey:         cfg.SecretKey,
 		UsersCreateRooms:  cfg.RoomCreation == "users",
+		UsersCreateBots:   cfg.BotCreation == "users",
 		InvitesByOwners:   cfg.InvitesByOwners,
 		CheckURL:          checkURL,
 	})

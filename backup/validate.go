@@ -100,8 +100,13 @@ func check(coll string, line []byte) (rec storage.Record, legacy []string, bad s
 	switch v := rec.Value.(type) {
 	case storage.User:
 		c.field("username", v.Username, storage.CheckUsername(v.Username))
-		c.field("email", v.Email, storage.CheckEmail(v.Email))
-		c.hidden("password", storage.CheckPasswordHash(v.PasswordHash))
+		if v.IsBot {
+			c.field("email", v.Email, storage.CheckBotEmpty(v.Email))
+			c.hidden("password", storage.CheckBotEmpty(v.PasswordHash))
+		} else {
+			c.field("email", v.Email, storage.CheckEmail(v.Email))
+			c.hidden("password", storage.CheckPasswordHash(v.PasswordHash))
+		}
 		c.hidden("created", storage.CheckCreated(v.Created))
 	case storage.Session:
 		c.ref("user", v.User)
@@ -151,6 +156,9 @@ func check(coll string, line []byte) (rec storage.Record, legacy []string, bad s
 		c.field("name", v.Name, storage.CheckName(v.Name))
 		c.hidden("secret_hash", storage.CheckKeyHash(v.SecretHash))
 		c.hidden("outgoing", storage.CheckOutgoing(v.Outgoing))
+		if !v.Bot.IsZero() {
+			c.ref("bot", v.Bot)
+		}
 		c.hidden("created", storage.CheckCreated(v.Created))
 	case storage.Invite:
 		c.ref("created_by", v.CreatedBy)
@@ -313,7 +321,10 @@ func (u *uniques) check(file string, r record) string {
 	case storage.Message:
 		keys = []struct{ kind, value string }{{"sender and client_id", v.Sender.Hex() + v.ClientID}}
 	case storage.User:
-		keys = append(keys, struct{ kind, value string }{"username", strings.ToLower(v.Username)}, struct{ kind, value string }{"email", strings.ToLower(v.Email)})
+		keys = append(keys, struct{ kind, value string }{"username", strings.ToLower(v.Username)})
+		if v.Email != "" {
+			keys = append(keys, struct{ kind, value string }{"email", strings.ToLower(v.Email)})
+		}
 	case storage.Session:
 		keys = append(keys, struct{ kind, value string }{"key_hash", v.KeyHash})
 	case storage.Token:

@@ -108,6 +108,9 @@ type Hook struct {
 	SecretHash string    `json:"secret_hash"`
 	Created    time.Time `json:"created"`
 	Outgoing   *Outgoing `json:"outgoing,omitempty"`
+	// Bot, if set, is the bot account the hook posts as; otherwise it
+	// posts as its creator, under the name it is given.
+	Bot ID `json:"bot,omitzero"`
 }
 
 // Outgoing is where a hook sends its room's messages.

@@ -56,6 +56,11 @@ type User struct {
 	IsSuperuser  bool      `json:"is_superuser"`
 	IsDisabled   bool      `json:"is_disabled"`
 	Created      time.Time `json:"created"`
+	// IsBot marks a bot: an account without a password or email that
+	// acts only through its tokens, made and answered for by Owner (a
+	// person; zero if the operator made it).
+	IsBot bool `json:"is_bot,omitempty"`
+	Owner ID   `json:"owner,omitzero"`
 }
 
 // UserPatch names the fields of a user to change; nil fields stay as they are.

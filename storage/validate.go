@@ -345,3 +345,12 @@ func CheckOutgoing(o *Outgoing) error {
 	}
 	return nil
 }
+
+// CheckBotEmpty states the rule for a bot's email and password hash:
+// a bot has neither (it acts through tokens only).
+func CheckBotEmpty(s string) error {
+	if s != "" {
+		return errors.New("is set, and a bot has none")
+	}
+	return nil
+}

@@ -28,6 +28,8 @@ type hookView struct {
 	// SigningSecret, which signs them, is shown only when it is made.
 	Outgoing      *outgoingView `json:"outgoing,omitempty"`
 	SigningSecret string        `json:"signing_secret,omitempty"`
+	// Bot is the bot the hook posts as, if any.
+	Bot *storage.ID `json:"bot,omitempty"`
 }
 
 type outgoingView struct {
@@ -36,7 +38,7 @@ type outgoingView struct {
 }
 
 func viewHook(h storage.Hook) hookView {
-	v := hookView{ID: h.ID, Room: h.Room, Name: h.Name, Creator: h.Creator, Created: date(h.Created)}
+	v := hookView{ID: h.ID, Room: h.Room, Name: h.Name, Creator: h.Creator, Created: date(h.Created), Bot: optID(h.Bot)}
 	if o := h.Outgoing; o != nil {
 		v.Outgoing = &outgoingView{URL: o.URL, Triggers: append([]string{}, o.Triggers...)}
 	}
@@ -60,11 +62,16 @@ func (s *Server) createHook(w http.ResponseWriter, r *http.Request, a chat.Actor
 		Name        *string  `json:"name"`
 		OutgoingURL *string  `json:"outgoing_url"`
 		Triggers    []string `json:"triggers"`
+		Bot         idInput  `json:"bot"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	h, err := s.chat.CreateHook(r.Context(), a, room, chat.NewHook{Name: deref(in.Name), OutgoingURL: deref(in.OutgoingURL), Triggers: in.Triggers})
+	bot, err := in.Bot.get("bot")
+	if err != nil {
+		return err
+	}
+	h, err := s.chat.CreateHook(r.Context(), a, room, chat.NewHook{Name: deref(in.Name), OutgoingURL: deref(in.OutgoingURL), Triggers: in.Triggers, Bot: bot})
 	if err != nil {
 		return err
 	}

@@ -134,6 +134,7 @@ func (s *Server) acceptInvite(w http.ResponseWriter, r *http.Request, _ chat.Act
 type personView struct {
 	ID       storage.ID `json:"_id"`
 	Username string     `json:"username"`
+	IsBot    bool       `json:"is_bot,omitempty"`
 }
 
 func (s *Server) people(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
@@ -146,7 +147,7 @@ func (s *Server) people(w http.ResponseWriter, r *http.Request, a chat.Actor) er
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, mapSlice(us, func(u storage.User) personView { return personView{u.ID, u.Username} }))
+	writeJSON(w, http.StatusOK, mapSlice(us, func(u storage.User) personView { return personView{u.ID, u.Username, u.IsBot} }))
 	return nil
 }
 

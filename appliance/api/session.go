@@ -158,7 +158,8 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, a chat.Actor) error 
 		userView
 		CanCreateRooms bool `json:"can_create_rooms"`
 		CanInvite      bool `json:"can_invite"`
-	}{viewUser(p.User), s.chat.MayCreateRooms(a), canInvite})
+		CanCreateBots  bool `json:"can_create_bots"`
+	}{viewUser(p.User), s.chat.MayCreateRooms(a), canInvite, s.chat.MayCreateBots(a)})
 	return nil
 }
 

@@ -14,10 +14,17 @@ type userView struct {
 	IsSuperuser bool       `json:"is_superuser"`
 	IsDisabled  bool       `json:"is_disabled"`
 	Created     date       `json:"created"`
+	// IsBot and Owner appear for bots only.
+	IsBot bool        `json:"is_bot,omitempty"`
+	Owner *storage.ID `json:"owner,omitempty"`
 }
 
 func viewUser(u storage.User) userView {
-	return userView{u.ID, u.Username, u.Email, u.IsSuperuser, u.IsDisabled, date(u.Created)}
+	v := userView{u.ID, u.Username, u.Email, u.IsSuperuser, u.IsDisabled, date(u.Created), u.IsBot, nil}
+	if u.IsBot {
+		v.Owner = optID(u.Owner)
+	}
+	return v
 }
 
 // roomView is the seed's room shape, plus created and the topic (when

@@ -65,6 +65,9 @@ type Options struct {
 	UsersCreateRooms bool
 	// InvitesByOwners lets room owners make invites to their rooms.
 	InvitesByOwners bool
+	// UsersCreateBots lets every user make bots (bot_creation = users);
+	// otherwise only administrators may.
+	UsersCreateBots bool
 	// CheckURL says whether the server may call a URL (the outgoing
 	// request policy, appliance/egress); nil lets every URL through.
 	CheckURL func(ctx context.Context, url string) error

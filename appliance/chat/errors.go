@@ -127,6 +127,11 @@ var (
 	ErrInviteUses         = Invalid("max_uses", fmt.Sprintf("must be from 0 (no limit) to %d", maxInviteUses))
 	ErrInviteExpiry       = Invalid("expires_in", "must be 0 (never) or from 60 seconds to one year")
 
+	// Bots.
+	ErrBotsByAdmins  = &Error{Kind: KindForbidden, Msg: "Only administrators may make bots."}
+	ErrNoSuchBot     = NotFound("bot")
+	ErrBotNoPassword = &Error{Kind: KindConflict, Msg: "A bot has no password or email and cannot be an administrator; give it tokens."}
+
 	// Slash commands.
 	ErrNotAMember   = &Error{Kind: KindForbidden, Msg: "You are not a member of this room."}
 	ErrNotACommand  = Invalid("text", "must start with a slash command, such as /me or /topic")

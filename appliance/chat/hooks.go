@@ -17,6 +17,10 @@ type NewHook struct {
 	Name        string
 	OutgoingURL string
 	Triggers    []string
+	// Bot, if set, is a bot the maker answers for, which the hook posts
+	// as (and which joins the room); otherwise the hook posts as its
+	// maker under the names it is given.
+	Bot storage.ID
 }
 
 // MadeHook is a new webhook with what is shown only once: the secret of
@@ -49,6 +53,16 @@ func (s *Service) CreateHook(ctx context.Context, a Actor, room storage.ID, in N
 			return MadeHook{}, err
 		}
 		made.SigningSecret = made.Outgoing.Secret
+	}
+	if !in.Bot.IsZero() {
+		b, err := s.bot(ctx, a, in.Bot)
+		if err != nil {
+			return MadeHook{}, Invalid("bot", "must name a bot you answer for")
+		}
+		if _, err := s.addMember(ctx, room, b.ID, storage.RoleMember); err != nil && !errors.Is(err, ErrAlreadyMember) {
+			return MadeHook{}, err
+		}
+		made.Bot = b.ID
 	}
 	if err := s.store.CreateHook(ctx, made.Hook); err != nil {
 		return MadeHook{}, storeErr(err, "room")
@@ -207,17 +221,33 @@ func (s *Service) postAsHook(ctx context.Context, h storage.Hook, p HookPost) (s
 	if err := s.hookMayPost(ctx, maker, h.Room); err != nil {
 		return storage.Message{}, err
 	}
+	sender, username := h.Creator, p.Username
+	if !h.Bot.IsZero() {
+		// A hook with a bot posts as the bot, which must still be active
+		// and in the room, under the bot's own name: it cannot pass for
+		// anyone else.
+		bot, err := s.activeUser(ctx, h.Bot)
+		if err != nil {
+			if _, ok := AsError(err); ok {
+				return storage.Message{}, ErrNoSuchHook
+			}
+			return storage.Message{}, err
+		}
+		if err := s.mayWrite(ctx, bot, h.Room); err != nil {
+			return storage.Message{}, ErrHookMakerCannotPost
+		}
+		sender, username = bot.User.ID, bot.User.Username
+	}
 	if err := s.takePost(maker); err != nil {
 		return storage.Message{}, err
 	}
-	username := p.Username
 	if username == "" {
 		username = h.Name
 	}
 	if username, err = cleanName("username", username); err != nil {
 		return storage.Message{}, err
 	}
-	return s.store1(ctx, storage.Message{Text: p.Text, Sender: h.Creator, Room: h.Room, Hook: h.ID, Username: username, Attachments: p.Attachments})
+	return s.store1(ctx, storage.Message{Text: p.Text, Sender: sender, Room: h.Room, Hook: h.ID, Username: username, Attachments: p.Attachments})
 }
 
 // OutgoingHooks returns the outgoing hooks that m, a new message, goes

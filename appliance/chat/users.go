@@ -172,6 +172,9 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, id storage.ID, c User
 	if err != nil {
 		return storage.User{}, storeErr(err, "user")
 	}
+	if cur.IsBot && (c.Password != nil || c.Email != nil || c.IsSuperuser != nil && *c.IsSuperuser) {
+		return storage.User{}, ErrBotNoPassword
+	}
 	losesAdmin := cur.IsSuperuser && !cur.IsDisabled &&
 		(c.IsSuperuser != nil && !*c.IsSuperuser || c.IsDisabled != nil && *c.IsDisabled)
 	if losesAdmin {

@@ -25,6 +25,7 @@ type Config struct {
 	SessionTTL        time.Duration // session_ttl
 	AllowRegistration bool          // allow_registration
 	RoomCreation      string        // room_creation: "admins" or "users"
+	BotCreation       string        // bot_creation: "admins" or "users"
 	InvitesByOwners   bool          // invites_by_owners
 	Domain            string        // domain
 	ACMEEmail         string        // acme_email

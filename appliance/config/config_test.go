@@ -73,6 +73,8 @@ func TestDefaults_MatchTheDesign(t *testing.T) {
 	assert.Equal(t, 5*time.Second, c.StreamMaxLag)
 	assert.Equal(t, 4<<20, c.StreamMaxBacklog)
 	assert.Equal(t, "admins", c.RoomCreation)
+	assert.Equal(t, "admins", c.BotCreation)
+	assert.Empty(t, c.OutgoingAllow)
 	assert.False(t, c.InvitesByOwners)
 }
 
@@ -278,6 +280,9 @@ func TestLoad_BadValueNamesKeyAndSource(t *testing.T) {
 		{"backup_keep", "seven", "not a whole number"},
 		{"log_level", "verbose", "not one of trace, debug, info, warn, error"},
 		{"room_creation", "everyone", "not admins or users"},
+		{"bot_creation", "everyone", "must be admins or users"},
+		{"outgoing_allow", "10.0.0.0/99", "is not a CIDR range"},
+		{"outgoing_allow", "a b", "is not an address, a CIDR range or a host name"},
 		{"invites_by_owners", "maybe", "not a boolean"},
 		{"max_connections", "lots", "not auto or a whole number"},
 		{"max_connections", "-5", "must not be negative"},
@@ -368,6 +373,10 @@ func TestLoad_GoodValuesAreAccepted(t *testing.T) {
 		{"log_format", "json", func(t *testing.T, c Config) { assert.Equal(t, "json", c.LogFormat) }},
 		{"backup_dir", "/srv/backups", func(t *testing.T, c Config) { assert.Equal(t, "/srv/backups", c.BackupDir) }},
 		{"room_creation", "Users", func(t *testing.T, c Config) { assert.Equal(t, "users", c.RoomCreation) }},
+		{"bot_creation", "USERS", func(t *testing.T, c Config) { assert.Equal(t, "users", c.BotCreation) }},
+		{"outgoing_allow", " 10.0.0.5, jenkins.internal ,10.1.0.0/16", func(t *testing.T, c Config) {
+			assert.Equal(t, []string{"10.0.0.5", "jenkins.internal", "10.1.0.0/16"}, c.OutgoingAllow)
+		}},
 		{"invites_by_owners", "yes", func(t *testing.T, c Config) { assert.True(t, c.InvitesByOwners) }},
 		{"max_connections", "0", func(t *testing.T, c Config) { assert.Zero(t, c.MaxConnections) }},
 		{"max_connections", "AUTO", func(t *testing.T, c Config) { assert.Equal(t, -1, c.MaxConnections) }},

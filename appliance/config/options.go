@@ -110,6 +110,19 @@ func options(env lookupFunc) []Option {
 			set:     setRoomCreation,
 		},
 		{
+			Key:     "bot_creation",
+			Default: "admins",
+			Help:    "Who may make bot accounts (which act through API tokens only): admins, or users (anyone with an account, for the bots it owns).",
+			set: func(c *Config, v string) error {
+				switch strings.ToLower(v) {
+				case "admins", "users":
+					c.BotCreation = strings.ToLower(v)
+					return nil
+				}
+				return errors.New("must be admins or users")
+			},
+		},
+		{
 			Key:     "invites_by_owners",
 			Default: "false",
 			Help:    "Let room owners make invite links to the rooms they own (administrators always may).",

@@ -23,20 +23,22 @@ type userDoc struct {
 	Created      time.Time     `bson:"created,omitempty"`
 	UsernameKey  string        `bson:"username_key"`
 	EmailKey     string        `bson:"email_key"`
+	IsBot        bool          `bson:"is_bot,omitempty"`
+	Owner        bson.ObjectID `bson:"owner,omitempty"`
 }
 
 func newUserDoc(u storage.User) userDoc {
 	return userDoc{
 		ID: oid(u.ID), Username: storage.ValidUTF8(u.Username), Email: storage.ValidUTF8(u.Email), PasswordHash: storage.ValidUTF8(u.PasswordHash),
 		IsSuperuser: u.IsSuperuser, IsDisabled: u.IsDisabled, Created: u.Created,
-		UsernameKey: nameKey(u.Username, u.ID), EmailKey: nameKey(u.Email, u.ID),
+		UsernameKey: nameKey(u.Username, u.ID), EmailKey: nameKey(u.Email, u.ID), IsBot: u.IsBot, Owner: oid(u.Owner),
 	}
 }
 
 func (d userDoc) model() storage.User {
 	return storage.User{
 		ID: storage.ID(d.ID), Username: d.Username, Email: d.Email, PasswordHash: d.PasswordHash,
-		IsSuperuser: d.IsSuperuser, IsDisabled: d.IsDisabled, Created: d.Created,
+		IsSuperuser: d.IsSuperuser, IsDisabled: d.IsDisabled, Created: d.Created, IsBot: d.IsBot, Owner: storage.ID(d.Owner),
 	}
 }
 
@@ -268,6 +270,7 @@ type hookDoc struct {
 	Created    time.Time     `bson:"created,omitempty"`
 	SecretKey  string        `bson:"secret_key"`
 	Outgoing   *outgoingDoc  `bson:"outgoing,omitempty"`
+	Bot        bson.ObjectID `bson:"bot,omitempty"`
 }
 
 type outgoingDoc struct {
@@ -280,13 +283,13 @@ func newHookDoc(h storage.Hook) hookDoc {
 	return hookDoc{
 		ID: oid(h.ID), Room: oid(h.Room), Creator: oid(h.Creator), Name: storage.ValidUTF8(h.Name),
 		SecretHash: storage.ValidUTF8(h.SecretHash), Created: h.Created, SecretKey: hashKey(h.SecretHash, h.ID),
-		Outgoing: (*outgoingDoc)(h.Outgoing),
+		Outgoing: (*outgoingDoc)(h.Outgoing), Bot: oid(h.Bot),
 	}
 }
 
 func (d hookDoc) model() storage.Hook {
 	return storage.Hook{ID: storage.ID(d.ID), Room: storage.ID(d.Room), Creator: storage.ID(d.Creator), Name: d.Name, SecretHash: d.SecretHash, Created: d.Created,
-		Outgoing: (*storage.Outgoing)(d.Outgoing)}
+		Outgoing: (*storage.Outgoing)(d.Outgoing), Bot: storage.ID(d.Bot)}
 }
 
 // partnerDoc records that User and Partner exchanged direct messages;

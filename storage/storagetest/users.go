@@ -30,6 +30,18 @@ var userScenarios = []scenario{
 		require.NoError(e, err)
 		same(e, u, got)
 	}},
+	{"CreateUser stores bots, which have no email or password, and any number of them", func(e *env) {
+		owner := e.newUser("owner")
+		for _, name := range []string{"ci-bot", "deploy-bot"} {
+			b := storage.User{ID: e.ids.New(), Username: name, IsBot: true, Owner: owner.ID, Created: time.Now()}
+			require.NoError(e, e.s.CreateUser(e.ctx(), b))
+			got, err := e.s.User(e.ctx(), b.ID)
+			require.NoError(e, err)
+			same(e, b, got)
+		}
+		_, err := e.s.UserByEmail(e.ctx(), "")
+		notFound(e, err)
+	}},
 	{"UserByEmail finds a user without regard to case, and only by a whole address", func(e *env) {
 		alice := e.newUser("alice")
 		e.newUser("bob")
