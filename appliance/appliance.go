@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"sync"
 	"time"
@@ -101,9 +102,15 @@ func OpenStore(cfg config.Config, o StoreOptions) (storage.Store, error) {
 }
 
 // NewChat builds the domain service over a store; notify receives its
-// events (nil for none, as on the command line), and checkURL says which
-// URLs outgoing hooks may call (nil: any).
-func NewChat(ctx context.Context, cfg config.Config, st storage.Store, notify chat.Notifier, checkURL func(context.Context, string) error) (*chat.Service, error) {
+// events (nil for none, as on the command line), and out, if not nil,
+// makes its outgoing calls (hooks, commands) and says which URLs they may
+// call.
+func NewChat(ctx context.Context, cfg config.Config, st storage.Store, notify chat.Notifier, out *outgoing.Sender) (*chat.Service, error) {
+	var checkURL func(context.Context, string) error
+	var callCommand func(context.Context, storage.Command, url.Values) ([]byte, error)
+	if out != nil {
+		checkURL, callCommand = out.Check, out.CallCommand
+	}
 	svc := chat.New(st, chat.Options{
 		SessionTTL:        cfg.SessionTTL,
 		AllowRegistration: cfg.AllowRegistration,
@@ -116,6 +123,7 @@ func NewChat(ctx context.Context, cfg config.Config, st storage.Store, notify ch
 		UsersCreateBots:   cfg.BotCreation == "users",
 		InvitesByOwners:   cfg.InvitesByOwners,
 		CheckURL:          checkURL,
+		CallCommand:       callCommand,
 	})
 	return svc, svc.Init(ctx)
 }
@@ -159,7 +167,7 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 			out.Message(*e.Message)
 		}
 		h.Publish(api.HubEvent(e))
-	}, client.Check)
+	}, out)
 	if err != nil {
 		st.Close()
 		return nil, err

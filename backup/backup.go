@@ -99,7 +99,7 @@ import (
 // stays readable (see formatCollections).
 const (
 	Format        = "makechat-backup"
-	FormatVersion = 2
+	FormatVersion = 3
 	manifestFile  = "manifest.json"
 	// filePrefix and fileSuffix frame the names ToDir gives backups.
 	filePrefix = "makechat-backup-"
@@ -113,10 +113,11 @@ const (
 )
 
 // formatCollections lists the collections of each format version, in
-// order: version 1 (makechat 1) had no invites.
+// order: version 1 (makechat 1) had no invites, version 2 no commands.
 var formatCollections = map[int][]string{
 	1: {storage.CollUsers, storage.CollSessions, storage.CollTokens, storage.CollRooms, storage.CollMembers, storage.CollMessages, storage.CollHooks},
-	2: storage.Collections,
+	2: {storage.CollUsers, storage.CollSessions, storage.CollTokens, storage.CollRooms, storage.CollMembers, storage.CollMessages, storage.CollHooks, storage.CollInvites},
+	3: storage.Collections,
 }
 
 // ErrCorrupt is wrapped by the errors of a backup file that is damaged,

@@ -65,6 +65,8 @@ func fill(t *testing.T, st storage.Store, ids *storage.IDGen, n int) {
 	require.NoError(t, st.CreateHook(ctx, storage.Hook{ID: ids.New(), Room: room.ID, Creator: alice.ID, Name: "ci", SecretHash: keyHash("s"), Created: now}))
 	require.NoError(t, st.CreateHook(ctx, storage.Hook{ID: ids.New(), Room: room.ID, Creator: alice.ID, Name: "bot", SecretHash: keyHash("o"), Created: now,
 		Outgoing: &storage.Outgoing{URL: "https://bot.example.com/in", Triggers: []string{"!deploy"}, Secret: "0123456789abcdef0123"}}))
+	require.NoError(t, st.CreateCommand(ctx, storage.Command{ID: ids.New(), Name: "weather", URL: "https://w.example.com/cmd", Help: "Weather", Token: "0123456789abcdefghij", Creator: alice.ID, Created: now}))
+	require.NoError(t, st.CreateUser(ctx, storage.User{ID: ids.New(), Username: "ci-bot", IsBot: true, Owner: alice.ID, Created: now}))
 	var recs []storage.Record
 	for i := range n {
 		recs = append(recs, storage.Record{Collection: storage.CollMessages, Value: storage.Message{ID: ids.New(), Room: room.ID, Sender: bob.ID, Text: fmt.Sprintf("message %d with <b>&\"quotes\"</b> and ünïcode 👍", i), Created: now}})
@@ -112,7 +114,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, m.Total(), restored.Total())
 	assert.Empty(t, restored.Legacy, "a store of today's makechat holds nothing legacy")
-	assert.Equal(t, Progress{Collection: storage.CollHooks, Done: m.Total(), Total: m.Total()}, last)
+	assert.Equal(t, Progress{Collection: storage.CollCommands, Done: m.Total(), Total: m.Total()}, last)
 	assert.Equal(t, dump(t, src), dump(t, dst))
 
 	u, err := dst.UserByName(context.Background(), "ALICE")

@@ -160,6 +160,13 @@ func check(coll string, line []byte) (rec storage.Record, legacy []string, bad s
 			c.ref("bot", v.Bot)
 		}
 		c.hidden("created", storage.CheckCreated(v.Created))
+	case storage.Command:
+		c.field("name", v.Name, storage.CheckCommandName(v.Name))
+		if !storage.IsWebLink(v.URL) || strings.HasPrefix(v.URL, "mailto:") {
+			c.fail("url is not an http or https URL")
+		}
+		c.hidden("token", storage.CheckSecret(v.Token))
+		c.hidden("created", storage.CheckCreated(v.Created))
 	case storage.Invite:
 		c.ref("created_by", v.CreatedBy)
 		c.hidden("secret_hash", storage.CheckKeyHash(v.SecretHash))
@@ -332,6 +339,8 @@ func (u *uniques) check(file string, r record) string {
 			keys = append(keys, struct{ kind, value string }{"hash", v.Hash})
 		}
 	case storage.Room:
+		keys = append(keys, struct{ kind, value string }{"name", strings.ToLower(v.Name)})
+	case storage.Command:
 		keys = append(keys, struct{ kind, value string }{"name", strings.ToLower(v.Name)})
 	case storage.Member:
 		keys = append(keys, struct{ kind, value string }{"room and profile", v.Room.Hex() + v.Profile.Hex()})

@@ -329,6 +329,15 @@ type Store interface {
 	// it was for could not be made after all).
 	ReturnInvite(ctx context.Context, id ID) error
 
+	// CreateCommand stores c; a name taken (without regard to case)
+	// gives ErrDuplicate.
+	CreateCommand(ctx context.Context, c Command) error
+	// Commands lists the custom commands in name order.
+	Commands(ctx context.Context) ([]Command, error)
+	// CommandByName finds a command by name, without regard to case.
+	CommandByName(ctx context.Context, name string) (Command, error)
+	DeleteCommand(ctx context.Context, id ID) error
+
 	CreateHook(ctx context.Context, h Hook) error
 	Hook(ctx context.Context, id ID) (Hook, error)
 	HookBySecret(ctx context.Context, secretHash string) (Hook, error)
@@ -368,11 +377,12 @@ const (
 	CollMessages = "messages"
 	CollHooks    = "hooks"
 	CollInvites  = "invites"
+	CollCommands = "commands"
 )
 
 // Collections lists every collection in the order Export visits them and
 // a restore writes them: an object comes after those it refers to.
-var Collections = []string{CollUsers, CollSessions, CollTokens, CollRooms, CollMembers, CollMessages, CollHooks, CollInvites}
+var Collections = []string{CollUsers, CollSessions, CollTokens, CollRooms, CollMembers, CollMessages, CollHooks, CollInvites, CollCommands}
 
 // Observer is told of every operation a store runs: its name (such as
 // "create user"), how long it took, and the error the caller gets (nil
@@ -382,7 +392,7 @@ type Observer func(op string, took time.Duration, err error)
 
 // Record is one object with its collection, as Export produces and Import
 // takes it. Value is the model value of that collection: a User, Session,
-// Token, Room, Member, Message, Hook or Invite (not a pointer).
+// Token, Room, Member, Message, Hook, Invite or Command (not a pointer).
 type Record struct {
 	Collection string
 	Value      any
@@ -410,6 +420,8 @@ func DecodeRecord(coll string, data []byte) (Record, error) {
 		v, err = decodeAs[Message](data)
 	case CollHooks:
 		v, err = decodeAs[Hook](data)
+	case CollCommands:
+		v, err = decodeAs[Command](data)
 	default:
 		return Record{}, fmt.Errorf("unknown collection %q", coll)
 	}
@@ -440,6 +452,8 @@ func (r Record) ID() ID {
 	case Hook:
 		return v.ID
 	case Invite:
+		return v.ID
+	case Command:
 		return v.ID
 	}
 	return NilID

@@ -340,8 +340,18 @@ func CheckOutgoing(o *Outgoing) error {
 			return fmt.Errorf("has a trigger that is not one word of 1 to %d characters", MaxTriggerChars)
 		}
 	}
-	if len(o.Secret) < 16 || len(o.Secret) > 128 || strings.ContainsFunc(o.Secret, func(r rune) bool { return r < '!' || r > '~' }) {
+	if CheckSecret(o.Secret) != nil {
 		return errors.New("has a secret that is not 16 to 128 printable ASCII characters")
+	}
+	return nil
+}
+
+// CheckSecret states the rule for a secret kept as it is (an outgoing
+// hook's signing secret, a command's token): 16 to 128 printable ASCII
+// characters.
+func CheckSecret(s string) error {
+	if len(s) < 16 || len(s) > 128 || strings.ContainsFunc(s, func(r rune) bool { return r < '!' || r > '~' }) {
+		return errors.New("is not 16 to 128 printable ASCII characters")
 	}
 	return nil
 }

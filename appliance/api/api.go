@@ -132,6 +132,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/api/bots/{bot}/tokens", s.route(get(user, s.listBotTokens), post(user, s.createBotToken)))
 	mux.Handle("/api/bots/{bot}/tokens/{token}", s.route(del(user, s.deleteBotToken)))
 	mux.Handle("/api/commands", s.route(get(user, s.listCommands), post(user, s.runCommand)))
+	mux.Handle("/api/custom-commands", s.route(get(admin, s.listCustomCommands), post(admin, s.createCustomCommand)))
+	mux.Handle("/api/custom-commands/{id}", s.route(del(admin, s.deleteCustomCommand)))
 	mux.Handle("/api/members", s.route(get(user, s.listMembers), post(user, s.addMember)))
 	mux.Handle("/api/members/{id}", s.route(patch(user, s.updateMember), del(user, s.removeMember)))
 	mux.Handle("/api/messages", s.route(get(user, s.listMessages), post(user, s.postMessage)))

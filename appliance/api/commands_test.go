@@ -1,6 +1,10 @@
 package api_test
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -83,4 +87,99 @@ func TestCommands_DoWhatTheySay(t *testing.T) {
 	assert.Equal(t, `{"text": "You left the room."}`, do(e.userToken, "/leave").body)
 	r = e.do(request{method: "POST", path: "/api/commands", token: e.userToken, body: `{"room": "` + room + `", "text": "/leave"}`})
 	assert.Equal(t, 403, r.status, r.body)
+}
+
+func TestCustomCommands_ARoundTripThroughTheReceiver(t *testing.T) {
+	e := newEnv(t, withLoopbackOutgoing)
+	room := e.joined("ops")
+	var got url.Values
+	var sigOK bool
+	answer := `{"response_type": "in_channel", "text": "It is *sunny* in Paris", "attachments": [{"title": "Paris", "fields": [{"title": "Temp", "value": "21°C"}]}]}`
+	status := 200
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got, _ = url.ParseQuery(string(body))
+		sigOK = verify(got.Get("token"), r.Header.Get("X-Makechat-Request-Timestamp"), body, r.Header.Get("X-Makechat-Signature"))
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		io.WriteString(w, answer)
+	}))
+	defer recv.Close()
+
+	r := e.do(request{method: "POST", path: "/api/custom-commands", token: e.adminToken, body: `{"name": "/Weather", "url": "` + recv.URL + `", "help": "The weather in a city"}`})
+	require.Equal(t, 201, r.status, r.body)
+	var c struct {
+		ID    map[string]string `json:"_id"`
+		Token string            `json:"token"`
+	}
+	r.json(t, &c)
+	require.Len(t, c.Token, 32)
+	list := e.do(request{method: "GET", path: "/api/commands", token: e.userToken})
+	assert.Contains(t, list.body, `"name": "weather"`)
+	assert.Contains(t, list.body, `"custom": true`)
+	assert.NotContains(t, list.body, c.Token)
+
+	run := func(text string) response {
+		return e.do(request{method: "POST", path: "/api/commands", token: e.userToken, body: `{"room": "` + room + `", "text": "` + text + `"}`})
+	}
+	r = run("/weather Paris")
+	require.Equal(t, 200, r.status, r.body)
+	assert.True(t, sigOK, "signed with the command's token")
+	assert.Equal(t, c.Token, got.Get("token"))
+	assert.Equal(t, "/weather", got.Get("command"))
+	assert.Equal(t, "Paris", got.Get("text"))
+	assert.Equal(t, "test_user", got.Get("user_name"))
+	assert.Equal(t, room, got.Get("channel_id"))
+	assert.Equal(t, "ops", got.Get("channel_name"))
+	assert.Contains(t, r.body, `"text": "It is **sunny** in Paris`)
+	assert.Contains(t, r.body, `"title": "Paris"`)
+	assert.Contains(t, r.body, `"sender": {"$oid": "`+e.user.ID.Hex()+`"}`, "an in_channel answer is posted as the one who asked")
+
+	answer = `{"text": "only for you"}`
+	r = run("/weather Oslo")
+	assert.Equal(t, `{"text": "only for you"}`, r.body, "ephemeral by default")
+
+	answer = `not json`
+	r = run("/weather Rome")
+	assert.Equal(t, 502, r.status)
+	assert.Equal(t, `{"title": "Bad Gateway", "description": "The command /weather did not answer: its answer is not a JSON object."}`, r.body)
+	status, answer = 500, `{}`
+	r = run("/weather Rome")
+	assert.Equal(t, `{"title": "Bad Gateway", "description": "The command /weather did not answer: it answered 500."}`, r.body)
+
+	require.Equal(t, 204, e.do(request{method: "DELETE", path: "/api/custom-commands/" + c.ID["$oid"], token: e.adminToken}).status)
+	r = run("/weather Rome")
+	assert.Equal(t, 400, r.status, "gone")
+}
+
+func TestCustomCommands_BadInputIsRefused(t *testing.T) {
+	e := newEnv(t) // no outgoing_allow
+	post := func(body string) request {
+		return request{method: "POST", path: "/api/custom-commands", token: e.adminToken, body: body}
+	}
+	e.run(t, []scenario{
+		{name: "a user may not", req: request{method: "POST", path: "/api/custom-commands", token: e.userToken, body: `{"name": "x", "url": "https://x.example"}`}, status: 403,
+			want: []string{`"title": "Permission Denied"`}},
+		{name: "nor list them", req: request{method: "GET", path: "/api/custom-commands", token: e.userToken}, status: 403, want: []string{`"title": "Permission Denied"`}},
+		{name: "a built-in name", req: post(`{"name": "me", "url": "https://x.example"}`), status: 409,
+			exact: `{"title": "Conflict", "description": "A command named '/me' already exists."}`},
+		{name: "no name", req: post(`{"url": "https://x.example"}`), status: 400,
+			exact: `{"title": "Missing parameter", "description": "The 'name' parameter is required."}`},
+		{name: "a name with a space", req: post(`{"name": "two words", "url": "https://x.example"}`), status: 400,
+			exact: `{"title": "Invalid parameter", "description": "The 'name' parameter must be 1 to 32 lower-case letters, digits, '-' and '_'."}`},
+		{name: "no url", req: post(`{"name": "x"}`), status: 400,
+			exact: `{"title": "Missing parameter", "description": "The 'url' parameter is required."}`},
+		{name: "a file url", req: post(`{"name": "x", "url": "file:///etc/passwd"}`), status: 400,
+			exact: `{"title": "Invalid parameter", "description": "The 'url' parameter must be an http or https URL."}`},
+		{name: "the loopback", req: post(`{"name": "x", "url": "http://127.0.0.1:9/"}`), status: 400,
+			want: []string{"The 'url' parameter cannot be called: refused by the outgoing request policy"}},
+		{name: "help on two lines", req: post(`{"name": "x", "url": "https://x.example", "help": "a\nb"}`), status: 400,
+			exact: `{"title": "Invalid parameter", "description": "The 'help' parameter must be printable text on one line."}`},
+		{name: "no such command to delete", req: request{method: "DELETE", path: "/api/custom-commands/0123456789abcdef01234567", token: e.adminToken}, status: 404,
+			exact: `{"title": "Not found", "description": "No such command."}`},
+		{name: "a malformed id", req: request{method: "DELETE", path: "/api/custom-commands/x", token: e.adminToken}, status: 404,
+			exact: `{"title": "Not found", "description": "No such command."}`},
+	})
+	r := e.do(request{method: "GET", path: "/api/custom-commands", token: e.adminToken})
+	assert.Equal(t, "[]", r.body)
 }

@@ -112,6 +112,7 @@ var kindStatus = map[chat.Kind]struct {
 	chat.KindUnauthenticated: {http.StatusUnauthorized, "Not authentificated"},
 	chat.KindBadLogin:        {http.StatusUnauthorized, "Bad login attempt"},
 	chat.KindRateLimited:     {http.StatusTooManyRequests, "Too many requests"},
+	chat.KindUnavailable:     {http.StatusBadGateway, "Bad Gateway"},
 }
 
 // asHTTPError turns any error into the answer to send.

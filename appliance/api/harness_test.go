@@ -86,7 +86,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		}
 		h.Publish(api.HubEvent(e))
 	}
-	o.CheckURL = client.Check
+	o.CheckURL, o.CallCommand = out.Check, out.CallCommand
 	svc := chat.New(st, o.Options)
 	require.NoError(t, svc.Init(context.Background()))
 	out.Start(svc)

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"sync"
 	"time"
 
@@ -71,6 +72,10 @@ type Options struct {
 	// CheckURL says whether the server may call a URL (the outgoing
 	// request policy, appliance/egress); nil lets every URL through.
 	CheckURL func(ctx context.Context, url string) error
+	// CallCommand calls a custom slash command's URL with a form and
+	// returns its answer's body (appliance/outgoing does, through the
+	// outgoing policy); nil: custom commands cannot run.
+	CallCommand func(ctx context.Context, c storage.Command, form url.Values) ([]byte, error)
 }
 
 // Service applies makechat's rules over a store.

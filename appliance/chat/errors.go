@@ -3,6 +3,7 @@ package chat
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -20,6 +21,7 @@ const (
 	KindUnauthenticated                 // no valid credentials (401)
 	KindBadLogin                        // wrong username or password (401)
 	KindRateLimited                     // too many failed logins (429)
+	KindUnavailable                     // a service the server called did not answer as it should (502)
 )
 
 // Error is a domain error: what went wrong, in words fit for the user.
@@ -136,6 +138,7 @@ var (
 	ErrNotAMember   = &Error{Kind: KindForbidden, Msg: "You are not a member of this room."}
 	ErrNotACommand  = Invalid("text", "must start with a slash command, such as /me or /topic")
 	ErrMeWithoutAct = Invalid("text", "needs an action after /me, such as /me waves")
+	ErrNoSuchCommand = NotFound("command")
 
 	// Limits: each is answered with how long to wait (see retryAfter).
 	ErrTooManyLogins        = &Error{Kind: KindRateLimited, Msg: "Too many failed logins; try again later."}
@@ -160,6 +163,16 @@ func errNoSuchCommand(name string) error {
 		name = string(r[:32]) + "…"
 	}
 	return &Error{Kind: KindInvalid, Field: "text", Msg: "There is no command /" + name + ". Type / to see the commands, or start the text with a space to send it as a message."}
+}
+
+func errCommandTaken(name string) error {
+	return Conflict("A command named '/%s' already exists.", name)
+}
+
+// errCommandFailed says that a custom command's receiver did not answer
+// as it should; the caller sees why (its own command, its own words).
+func errCommandFailed(name string, err error) error {
+	return &Error{Kind: KindUnavailable, Msg: "The command /" + name + " did not answer: " + strings.TrimSuffix(err.Error(), ".") + "."}
 }
 
 func errRoomNameTaken(name string) error {

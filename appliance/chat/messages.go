@@ -28,6 +28,9 @@ type NewMessage struct {
 	// the same one (a client resending what it is not sure was stored)
 	// gives the message stored the first time.
 	ClientID string
+	// Attachments are cards (a command's answer posted in the room);
+	// the API does not take them from users.
+	Attachments []storage.Attachment
 }
 
 func checkText(text string) error {
@@ -67,7 +70,7 @@ func (s *Service) Post(ctx context.Context, a Actor, n NewMessage) (storage.Mess
 			return m, err
 		}
 	}
-	m := storage.Message{Text: n.Text, Sender: a.User.ID, ClientID: n.ClientID}
+	m := storage.Message{Text: n.Text, Sender: a.User.ID, ClientID: n.ClientID, Attachments: n.Attachments}
 	switch {
 	case !n.Room.IsZero() && !n.Recipient.IsZero():
 		return storage.Message{}, ErrRoomAndRecipient

@@ -46,13 +46,17 @@ func checkEmail(field, v string) error {
 
 // cleanTopic trims a room's topic and checks it: up to 250 characters of
 // printable text on one line ("" clears it).
-func cleanTopic(v string) (string, error) {
+func cleanTopic(v string) (string, error) { return cleanLine("topic", v) }
+
+// cleanLine trims a one-line text (a topic, a command's help) and checks
+// it: up to 250 characters of printable text on one line.
+func cleanLine(field, v string) (string, error) {
 	v = strings.TrimSpace(v)
 	if !utf8.ValidString(v) || hasControl(v) {
-		return "", Invalid("topic", "must be printable text on one line")
+		return "", Invalid(field, "must be printable text on one line")
 	}
 	if utf8.RuneCountInString(v) > storage.MaxTopicChars {
-		return "", Invalid("topic", "must be at most 250 characters long")
+		return "", Invalid(field, "must be at most 250 characters long")
 	}
 	return v, nil
 }

@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -343,6 +344,35 @@ func (s *Sender) reply(j *job, answer []byte) (storage.ID, error) {
 		return storage.NilID, err
 	}
 	return posted.ID, nil
+}
+
+// Check says whether the outgoing policy lets the server call rawURL.
+func (s *Sender) Check(ctx context.Context, rawURL string) error { return s.client.Check(ctx, rawURL) }
+
+// CallCommand calls a custom slash command's URL with form, signed as
+// deliveries are, and returns the answer's body; an answer other than
+// 2xx is an error. (Its time limit is the policy's: the caller waits.)
+func (s *Sender) CallCommand(ctx context.Context, c storage.Command, form url.Values) ([]byte, error) {
+	body := []byte(form.Encode())
+	req, err := http.NewRequestWithContext(ctx, "POST", c.URL, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	ts := strconv.FormatInt(s.opts.Now().Unix(), 10)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "makechat-command")
+	req.Header.Set(HeaderTimestamp, ts)
+	req.Header.Set(HeaderSignature, Sign(c.Token, ts, body))
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	answer, err := s.client.Read(resp)
+	if resp.StatusCode/100 != 2 {
+		return nil, fmt.Errorf("it answered %d", resp.StatusCode)
+	}
+	return answer, err
 }
 
 // Sign is the signature of a delivery: "v0=" and the hex HMAC-SHA256

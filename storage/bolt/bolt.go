@@ -91,6 +91,8 @@ var (
 	bucketInvites          = []byte("invites")
 	bucketInvitesBySecret  = []byte("invites_by_secret")
 	bucketInvitesByUser    = []byte("invites_by_user")
+	bucketCommands         = []byte("commands")
+	bucketCommandsByName   = []byte("commands_by_name")
 )
 
 var allBuckets = [][]byte{
@@ -103,6 +105,7 @@ var allBuckets = [][]byte{
 	bucketMessages, bucketMessageConv, bucketMessagesByClient, bucketDirectPartners, bucketSearch,
 	bucketHooks, bucketHooksBySecret, bucketHooksByRoom,
 	bucketInvites, bucketInvitesBySecret, bucketInvitesByUser,
+	bucketCommands, bucketCommandsByName,
 }
 
 var keySchema = []byte("schema")

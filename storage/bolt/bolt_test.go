@@ -85,7 +85,7 @@ func TestOpen_RefusesANewerSchemaInOneLineAndLeavesTheFileAlone(t *testing.T) {
 
 	_, err = bolt.Open(path, bolt.Options{})
 	require.ErrorIs(t, err, storage.ErrNewerSchema)
-	assert.Contains(t, err.Error(), "schema version 99; this one reads up to 3")
+	assert.Contains(t, err.Error(), "schema version 99; this one reads up to 4")
 	assert.NotContains(t, err.Error(), "\n")
 	assert.Equal(t, "99", schemaOf(t, path), "a refused file is not touched")
 
@@ -119,16 +119,18 @@ func TestOpen_MigratesTheV1Fixture(t *testing.T) {
 	s, err := bolt.Open(path, bolt.Options{Log: func(msg string) { log = append(log, msg) }})
 	require.NoError(t, err)
 	defer s.Close()
-	require.Len(t, log, 4, "two migrations, each logged as it starts and ends")
+	require.Len(t, log, 6, "three migrations, each logged as it starts and ends")
 	assert.Contains(t, log[0], "migrating the store from schema version 1 to 2")
 	assert.Contains(t, log[1], "migrated the store to schema version 2")
 	assert.Contains(t, log[2], "migrating the store from schema version 2 to 3: add invites and client message ids")
 	assert.Contains(t, log[3], "migrated the store to schema version 3")
+	assert.Contains(t, log[4], "migrating the store from schema version 3 to 4: add custom slash commands")
+	assert.Contains(t, log[5], "migrated the store to schema version 4")
 
 	ctx := t.Context()
 	counts, err := s.Counts(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, map[string]int{"users": 2, "sessions": 2, "tokens": 1, "rooms": 3, "members": 5, "messages": 36, "hooks": 1, "invites": 0}, counts)
+	assert.Equal(t, map[string]int{"users": 2, "sessions": 2, "tokens": 1, "rooms": 3, "members": 5, "messages": 36, "hooks": 1, "invites": 0, "commands": 0}, counts)
 	// The new index serves the sweep: no session of the fixture has
 	// expired, and all of them have a year from now.
 	n, err := s.DeleteExpiredSessions(ctx, time.Now())
@@ -138,7 +140,7 @@ func TestOpen_MigratesTheV1Fixture(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, n)
 	require.NoError(t, s.Close())
-	assert.Equal(t, "3", schemaOf(t, path))
+	assert.Equal(t, "4", schemaOf(t, path))
 
 	// A second open has nothing to migrate.
 	log = nil

@@ -21,6 +21,7 @@ var collectionBuckets = map[string][]byte{
 	storage.CollMessages: bucketMessages,
 	storage.CollHooks:    bucketHooks,
 	storage.CollInvites:  bucketInvites,
+	storage.CollCommands: bucketCommands,
 }
 
 // Export calls fn with every record, collection by collection, inside one
@@ -138,6 +139,8 @@ func importRecord(tx *bbolt.Tx, r storage.Record) error {
 		err = insertHook(tx, v)
 	case storage.Invite:
 		err = insertInvite(tx, v)
+	case storage.Command:
+		err = insertCommand(tx, v)
 	default:
 		return fmt.Errorf("import: %T is not a record of %q", r.Value, r.Collection)
 	}

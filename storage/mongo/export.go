@@ -117,7 +117,7 @@ func (s *Store) export(ctx context.Context, fn func(storage.Record) error) error
 	if err != nil {
 		return err
 	}
-	return each(ctx, s.invites, bson.D{}, func(d inviteDoc) error {
+	err = each(ctx, s.invites, bson.D{}, func(d inviteDoc) error {
 		// An invite of a user deleted meanwhile goes with its maker.
 		if !users[d.CreatedBy] {
 			return nil
@@ -127,6 +127,12 @@ func (s *Store) export(ctx context.Context, fn func(storage.Record) error) error
 			return err
 		}
 		return fn(storage.Record{Collection: storage.CollInvites, Value: in})
+	})
+	if err != nil {
+		return err
+	}
+	return each(ctx, s.commands, bson.D{}, func(d commandDoc) error {
+		return fn(storage.Record{Collection: storage.CollCommands, Value: d.model()})
 	})
 }
 
@@ -220,6 +226,8 @@ func (s *Store) importDoc(ctx context.Context, r storage.Record) (*mongo.Collect
 			}
 		}
 		return s.invites, newInviteDoc(v), nil
+	case storage.Command:
+		return s.commands, newCommandDoc(v), nil
 	}
 	return nil, nil, fmt.Errorf("%T is not a record of %q", r.Value, r.Collection)
 }
@@ -229,7 +237,7 @@ func (s *Store) modelCollections() map[string]*mongo.Collection {
 	return map[string]*mongo.Collection{
 		storage.CollUsers: s.users, storage.CollSessions: s.sessions, storage.CollTokens: s.tokens,
 		storage.CollRooms: s.rooms, storage.CollMembers: s.members, storage.CollMessages: s.messages,
-		storage.CollHooks: s.hooks, storage.CollInvites: s.invites,
+		storage.CollHooks: s.hooks, storage.CollInvites: s.invites, storage.CollCommands: s.commands,
 	}
 }
 
@@ -260,7 +268,7 @@ func (s *Store) Counts(ctx context.Context) (map[string]int, error) {
 // hidden from readers (as during a DeleteRoom) until it is deleted too.
 func (s *Store) Clear(ctx context.Context) error {
 	return s.do(ctx, "clear", func(ctx context.Context) error {
-		for _, c := range []*mongo.Collection{s.rooms, s.users, s.hooks, s.invites, s.inviteUses, s.messages, s.partners, s.members, s.tokens, s.sessions, s.pending} {
+		for _, c := range []*mongo.Collection{s.rooms, s.users, s.hooks, s.invites, s.inviteUses, s.commands, s.messages, s.partners, s.members, s.tokens, s.sessions, s.pending} {
 			if _, err := c.DeleteMany(ctx, bson.D{}); err != nil {
 				return fmt.Errorf("%s: %w", c.Name(), err)
 			}

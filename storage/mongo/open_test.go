@@ -206,7 +206,7 @@ func TestOpen_ADatabaseOfANewerMakechatIsRefusedInOneLine(t *testing.T) {
 
 	_, err = mongo.Open(context.Background(), uri, mongo.Options{})
 	require.ErrorIs(t, err, storage.ErrNewerSchema)
-	require.Contains(t, err.Error(), "schema version 99; this one reads up to 2")
+	require.Contains(t, err.Error(), "schema version 99; this one reads up to 3")
 	require.NotContains(t, err.Error(), "\n")
 }
 
@@ -253,7 +253,7 @@ func TestOpen_AVersion1DatabaseIsMigratedAndLogged(t *testing.T) {
 	st, err = mongo.Open(ctx, uri, mongo.Options{Log: func(msg string) { log = append(log, msg) }})
 	require.NoError(t, err)
 	defer st.Close()
-	require.Equal(t, []string{"migrating the database from schema version 1 to 2: add invites and client message ids"}, log)
+	require.Equal(t, []string{"migrating the database from schema version 1 to 2: add invites and client message ids", "migrating the database from schema version 2 to 3: add custom slash commands"}, log)
 	var meta struct {
 		Version int `bson:"version"`
 	}

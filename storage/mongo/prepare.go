@@ -16,12 +16,13 @@ import (
 
 // schemaVersion is the layout this code reads and writes: version 1 has
 // the derived fields and indexes of the package documentation, version 2
-// the invites collection and messages' client_key. A database without a version (a new one, or
+// the invites collection and messages' client_key, version 3 the
+// commands collection. A database without a version (a new one, or
 // the original makechat's) is brought to it by backfill; one of an older
 // version by the migrations it lacks (see migrate), each of which
 // writes the version it leaves only once it is done, so that one cut
 // short runs again at the next Open. Every step is idempotent.
-const schemaVersion = 2
+const schemaVersion = 3
 
 // migrations[i] brings a database from version i+1 to i+2.
 var migrations = []struct {
@@ -32,6 +33,8 @@ var migrations = []struct {
 	// which every Open runs after the migrations; the version says that
 	// a makechat that knows neither must not write this database.
 	{"add invites and client message ids", (*Store).fillClientKeys},
+	// The commands collection and its index are made by createIndexes.
+	{"add custom slash commands", func(*Store, context.Context) error { return nil }},
 }
 
 // fillClientKeys gives every message that lacks one its client_key, which
@@ -129,6 +132,7 @@ func (s *Store) indexes() map[*mongo.Collection][]mongo.IndexModel {
 		s.hooks:    {unique("secret_key", asc("secret_key")), plain("room_id", asc("room", "_id"))},
 		s.invites:  {unique("secret_key", asc("secret_key")), plain("created_by_id", asc("created_by", "_id"))},
 		s.partners: {plain("user", asc("user"))},
+		s.commands: {unique("name_key", asc("name_key"))},
 	}
 }
 

@@ -68,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 		{"Search", searchScenarios},
 		{"Hooks", hookScenarios},
 		{"Invites", inviteScenarios},
+		{"Commands", commandScenarios},
 		{"Concurrency", concurrencyScenarios},
 		{"HostileStrings", hostileScenarios()},
 		{"ExportImport", exportScenarios},
@@ -184,6 +185,8 @@ func norm[T any](v T) T {
 	case *storage.Message:
 		x.Created, x.Edited = ms(x.Created), ms(x.Edited)
 	case *storage.Hook:
+		x.Created = ms(x.Created)
+	case *storage.Command:
 		x.Created = ms(x.Created)
 	case *storage.Invite:
 		x.Created, x.Expires = ms(x.Created), ms(x.Expires)
