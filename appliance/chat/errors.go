@@ -135,9 +135,9 @@ var (
 	ErrBotNoPassword = &Error{Kind: KindConflict, Msg: "A bot has no password or email and cannot be an administrator; give it tokens."}
 
 	// Slash commands.
-	ErrNotAMember   = &Error{Kind: KindForbidden, Msg: "You are not a member of this room."}
-	ErrNotACommand  = Invalid("text", "must start with a slash command, such as /me or /topic")
-	ErrMeWithoutAct = Invalid("text", "needs an action after /me, such as /me waves")
+	ErrNotAMember    = &Error{Kind: KindForbidden, Msg: "You are not a member of this room."}
+	ErrNotACommand   = Invalid("text", "must start with a slash command, such as /me or /topic")
+	ErrMeWithoutAct  = Invalid("text", "needs an action after /me, such as /me waves")
 	ErrNoSuchCommand = NotFound("command")
 
 	// Limits: each is answered with how long to wait (see retryAfter).
