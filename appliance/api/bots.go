@@ -73,20 +73,7 @@ func (s *Server) createBotToken(w http.ResponseWriter, r *http.Request, a chat.A
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Name *string `json:"name"`
-	}
-	if err := decode(w, r, &in); err != nil {
-		return err
-	}
-	t, value, err := s.chat.CreateBotToken(r.Context(), a, id, deref(in.Name))
-	if err != nil {
-		return err
-	}
-	v := viewToken(t)
-	v.Value = value
-	writeJSON(w, http.StatusCreated, v)
-	return nil
+	return newToken(w, r, func(name string) (storage.Token, string, error) { return s.chat.CreateBotToken(r.Context(), a, id, name) })
 }
 
 func (s *Server) deleteBotToken(w http.ResponseWriter, r *http.Request, a chat.Actor) error {

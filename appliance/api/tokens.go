@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/makechat/makechat/appliance/chat"
+	"github.com/makechat/makechat/storage"
 )
 
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
@@ -16,13 +17,19 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, a chat.Actor
 }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
+	return newToken(w, r, func(name string) (storage.Token, string, error) { return s.chat.CreateToken(r.Context(), a, name) })
+}
+
+// newToken reads {name}, makes a token with create and answers it with
+// its value, shown this once.
+func newToken(w http.ResponseWriter, r *http.Request, create func(name string) (storage.Token, string, error)) error {
 	var in struct {
 		Name *string `json:"name"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	t, value, err := s.chat.CreateToken(r.Context(), a, deref(in.Name))
+	t, value, err := create(deref(in.Name))
 	if err != nil {
 		return err
 	}
