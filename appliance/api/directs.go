@@ -11,6 +11,7 @@ import (
 type directView struct {
 	User     storage.ID `json:"user"`
 	Username string     `json:"username"`
+	IsBot    bool       `json:"is_bot,omitempty"`
 }
 
 // listDirects answers GET /api/directs: the users the caller has direct
@@ -38,8 +39,8 @@ func (s *Server) listDirects(w http.ResponseWriter, r *http.Request, a chat.Acto
 	}
 	out := make([]directView, 0, len(ids))
 	for _, id := range ids {
-		if names[id] != "" { // a deleted user's conversation is gone
-			out = append(out, directView{id, names[id]})
+		if n := names[id]; n.Username != "" { // a deleted user's conversation is gone
+			out = append(out, directView{id, n.Username, n.IsBot})
 		}
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -17,6 +17,7 @@ type memberView struct {
 	Role     string      `json:"role"`
 	Created  date        `json:"created"`
 	Username string      `json:"username,omitempty"`
+	IsBot    bool        `json:"is_bot,omitempty"`
 	LastRead *storage.ID `json:"last_read,omitempty"`
 	// Muted is shown to the member itself only (which rooms bore it is
 	// nobody else's business), and only when true.
@@ -56,7 +57,7 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request, a chat.Acto
 		if ms[i].Profile == a.User.ID {
 			views[i] = viewOwnMember(ms[i])
 		}
-		views[i].Username = names[views[i].Profile]
+		views[i].Username, views[i].IsBot = names[views[i].Profile].Username, names[views[i].Profile].IsBot
 	}
 	w.Header().Set("X-Total-Count", strconv.Itoa(len(views)))
 	writeJSON(w, http.StatusOK, views)

@@ -191,21 +191,28 @@ func (s *Service) visibleMember(ctx context.Context, a Actor, id storage.ID) (st
 }
 
 // Usernames maps user ids to usernames, for lists that show names.
-func (s *Service) Usernames(ctx context.Context, ids []storage.ID) (map[storage.ID]string, error) {
-	names := make(map[storage.ID]string, len(ids))
+func (s *Service) Usernames(ctx context.Context, ids []storage.ID) (map[storage.ID]Name, error) {
+	names := make(map[storage.ID]Name, len(ids))
 	for _, id := range ids {
 		if _, ok := names[id]; ok {
 			continue
 		}
 		u, err := s.store.User(ctx, id)
 		if errors.Is(err, storage.ErrNotFound) {
-			names[id] = ""
+			names[id] = Name{}
 			continue
 		}
 		if err != nil {
 			return nil, storeErr(err, "user")
 		}
-		names[id] = u.Username
+		names[id] = Name{Username: u.Username, IsBot: u.IsBot}
 	}
 	return names, nil
+}
+
+// Name is how a user is shown beside what it wrote: its username, and
+// whether it is a bot.
+type Name struct {
+	Username string
+	IsBot    bool
 }
