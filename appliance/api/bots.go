@@ -73,7 +73,9 @@ func (s *Server) createBotToken(w http.ResponseWriter, r *http.Request, a chat.A
 	if err != nil {
 		return err
 	}
-	return newToken(w, r, func(name string) (storage.Token, string, error) { return s.chat.CreateBotToken(r.Context(), a, id, name) })
+	return newToken(w, r, func(name string) (storage.Token, string, error) {
+		return s.chat.CreateBotToken(r.Context(), a, id, name)
+	})
 }
 
 func (s *Server) deleteBotToken(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
