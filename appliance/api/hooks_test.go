@@ -130,6 +130,7 @@ func TestHooks_WhatTheToolsSendIsPostedWithCardsAndFound(t *testing.T) {
 				require.NotEmpty(t, m.Text)
 				if !strings.Contains(f, "mrkdwn") {
 					require.NotEmpty(t, m.Attachments, "cards")
+					require.Contains(t, r.body, `"lead": "`, "what to show above the cards")
 				}
 				// The first word of the text that search indexes finds it.
 				word := strings.FieldsFunc(m.Text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })[0]

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/makechat/makechat/appliance/chat"
+	"github.com/makechat/makechat/appliance/slack"
 	"github.com/makechat/makechat/storage"
 )
 
@@ -23,8 +24,11 @@ type messageView struct {
 	Hook      *storage.ID `json:"hook,omitempty"`
 	Username  string      `json:"username,omitempty"`
 	ClientID  string      `json:"client_id,omitempty"`
-	// Attachments are cards (storage.Attachment's shape, Slack's names).
+	// Attachments are cards (storage.Attachment's shape, Slack's names);
+	// Lead, with them, is the part of Text before the cards' plain
+	// rendering: what a client that draws the cards shows as text.
 	Attachments []storage.Attachment `json:"attachments,omitempty"`
+	Lead        *string              `json:"lead,omitempty"`
 }
 
 func optID(id storage.ID) *storage.ID {
@@ -35,13 +39,18 @@ func optID(id storage.ID) *storage.ID {
 }
 
 func viewMessage(m storage.Message) messageView {
-	return messageView{
+	v := messageView{
 		ID: m.ID, Text: m.Text, Sender: m.Sender,
 		Room: optID(m.Room), Recipient: optID(m.Recipient),
 		Created: date(m.Created), Edited: optDate(m.Edited),
 		Hook: optID(m.Hook), Username: m.Username, ClientID: m.ClientID,
 		Attachments: m.Attachments,
 	}
+	if len(m.Attachments) > 0 {
+		lead, _ := slack.Lead(m.Text, m.Attachments)
+		v.Lead = &lead
+	}
+	return v
 }
 
 // idInput reads an id given in a JSON body as {"$oid": "..."} or as a

@@ -174,6 +174,46 @@ func clip(s string, n int) string {
 	return strings.TrimRight(s[:i], " \n") + "…"
 }
 
+// Lead is the part of a stored message's text that came before its
+// cards' plain rendering (Message's Text is the payload's text, a blank
+// line, and the rendering, cut to storage.MaxTextChars): what a client
+// that shows the cards shows as text. ok is false when the text does not
+// end with the rendering (the message was edited since): then all of it
+// is the lead.
+func Lead(text string, cards []storage.Attachment) (lead string, ok bool) {
+	if len(cards) == 0 {
+		return text, false
+	}
+	r := render("", cards)
+	// A text cut to its limit ends with "…" in the middle of the
+	// rendering, or of the payload's own text before it.
+	s, cut := strings.CutSuffix(text, "…")
+	if !cut {
+		switch {
+		case text == r:
+			return "", true
+		case strings.HasSuffix(text, "\n\n"+r):
+			return strings.TrimSuffix(text, "\n\n"+r), true
+		}
+		return text, false
+	}
+	if strings.HasPrefix(r, s) {
+		return "", true
+	}
+	for i := strings.Index(s, "\n\n"); i >= 0; {
+		if strings.HasPrefix(r, s[i+2:]) {
+			return s[:i], true
+		}
+		j := strings.Index(s[i+1:], "\n\n")
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	// Cut in the payload's own text: the rendering never began.
+	return text, true
+}
+
 // render writes text and the cards as one plain text: the text, then
 // each card after a blank line (pretext, author, title and link, text,
 // fields as "**title**: value", image link, footer and time).

@@ -215,3 +215,38 @@ func TestPayload_BadOrHostileInputIsAClearErrorOrHarmless(t *testing.T) {
 		assert.Equal(t, Message{Text: "deploy *done*"}, m)
 	})
 }
+
+func TestLead_IsThePayloadsOwnTextBeforeTheCards(t *testing.T) {
+	for _, tc := range []struct{ file, lead string }{
+		{"alertmanager.json", ""},
+		{"gitea.json", "[acme/makechat (https://git.example.com/acme/makechat):main (https://git.example.com/acme/makechat/src/branch/main)] 2 new commits pushed by alice"},
+		{"uptime-kuma.json", "Uptime Kuma Alert: [Website] [🔴 Down] timeout of 48000ms exceeded"},
+		{"mattermost.json", "#### Deployed makechat 1.4 to production\n| Host | Status |\n|:--|:--|\n| web-1 | :white_check_mark: |"},
+	} {
+		m, err := convert(t, file(t, tc.file))
+		require.NoError(t, err)
+		lead, ok := Lead(m.Text, m.Attachments)
+		assert.True(t, ok, tc.file)
+		assert.Equal(t, tc.lead, lead, tc.file)
+	}
+
+	long := strings.Repeat("word ", 10_000)
+	m, err := convert(t, fmt.Sprintf(`{"text": "head\n\nstill the head", "attachments": [{"title": "big", "text": %q}]}`, long))
+	require.NoError(t, err)
+	lead, ok := Lead(m.Text, m.Attachments)
+	assert.True(t, ok, "a text cut in the middle of the rendering")
+	assert.Equal(t, "head\n\nstill the head", lead)
+
+	m, err = convert(t, fmt.Sprintf(`{"text": %q, "attachments": [{"title": "after"}]}`, long))
+	require.NoError(t, err)
+	lead, ok = Lead(m.Text, m.Attachments)
+	assert.True(t, ok, "a text cut in the payload's own text: the rendering never began")
+	assert.True(t, lead == m.Text, "all of the cut text is the payload's own")
+
+	lead, ok = Lead("edited since", m.Attachments)
+	assert.False(t, ok)
+	assert.Equal(t, "edited since", lead, "a text that no longer ends with the cards is all lead")
+	lead, ok = Lead("plain", nil)
+	assert.False(t, ok)
+	assert.Equal(t, "plain", lead)
+}
