@@ -44,6 +44,15 @@ func TestPayload_WhatTheToolsSendBecomesCardsAndText(t *testing.T) {
 				assert.Equal(t, "[FIRING:2] InstanceDown (prod)", c[0].Title)
 				assert.Equal(t, "http://alertmanager.example.com:9093/#/alerts?receiver=makechat", c[0].TitleLink)
 			}},
+		// Recorded from Alertmanager v0.35.0's own Slack notifier by
+		// tools/notifiers, with docs/integrations.md's configuration.
+		{file: "alertmanager-real-firing.json", username: "Alertmanager", cards: 1,
+			text: []string{"**[FIRING:2] InstanceDown (node critical)** (http://alertmanager.example.com:9093/#/alerts?receiver=makechat)",
+				"**Instance node-1:9100 down**\nnode-1:9100 of job node has been down for more than 5 minutes.", "Runbook (https://runbooks.example.com/InstanceDown)"},
+			check: func(t *testing.T, c []storage.Attachment) { assert.Equal(t, "#a30200", c[0].Color) }},
+		{file: "alertmanager-real-resolved.json", username: "Alertmanager", cards: 1,
+			text: []string{"**[RESOLVED] InstanceDown (node critical)**"},
+			check: func(t *testing.T, c []storage.Attachment) { assert.Equal(t, "#2eb886", c[0].Color) }},
 		{file: "grafana.json", username: "Grafana", cards: 1,
 			text: []string{"**[FIRING:1] High CPU (web-3 critical)**", "Value: A=97.2", "https://grafana.example.com/render/d-solo/cpu.png",
 				"Grafana v11.3.0 · 2025-12-03 14:00 UTC"},
