@@ -225,6 +225,7 @@ func TestUserMenu_TokensAndTheme(t *testing.T) {
 	w := newWorld(t, nil)
 	ctx := browser(t, 1280, 800)
 	w.login(t, ctx, "bob", "bob-password")
+	openAccountMenu(t, ctx)
 	click(t, ctx, chromedp.ID("tokens"))
 	until(t, ctx, `document.getElementById('dialog').open && document.getElementById('dialog-body').textContent.includes('e2e')`, "bob's tokens")
 	step(t, ctx, chromedp.SendKeys(chromedp.CSS(`#dialog-body input`), "my bot"))
@@ -237,9 +238,11 @@ func TestUserMenu_TokensAndTheme(t *testing.T) {
 	until(t, ctx, `!document.getElementById('dialog').open`, "the dialog closed by Esc")
 
 	assert.Equal(t, "rgb(255, 255, 255)", eval[string](t, ctx, `getComputedStyle(document.body).backgroundColor`))
-	click(t, ctx, chromedp.ID("theme")) // system → light
-	click(t, ctx, chromedp.ID("theme")) // light → dark
-	assert.Equal(t, "Theme: dark", eval[string](t, ctx, `document.getElementById('theme').textContent`))
+	openAccountMenu(t, ctx)
+	assert.Equal(t, "system", eval[string](t, ctx, `document.querySelector('#theme [aria-checked=true]').dataset.theme`))
+	click(t, ctx, chromedp.CSS(`#theme [data-theme=dark]`))
+	until(t, ctx, `document.getElementById('me-menu').hidden`, "the menu closed by the choice")
+	assert.Equal(t, "dark", eval[string](t, ctx, `document.querySelector('#theme [aria-checked=true]').dataset.theme`))
 	assert.Equal(t, "rgb(22, 24, 29)", eval[string](t, ctx, `getComputedStyle(document.body).backgroundColor`))
 	step(t, ctx, chromedp.Reload())
 	until(t, ctx, `document.body.dataset.ready`, "the reloaded chat")
@@ -254,6 +257,7 @@ func TestAccount_ChangeThePasswordAndLogOutAnotherBrowser(t *testing.T) {
 	w.login(t, there, "bob", "bob-password")
 	until(t, there, `document.body.dataset.conn === 'live'`, "the other browser's stream")
 
+	openAccountMenu(t, here)
 	click(t, here, chromedp.ID("account"))
 	until(t, here, `document.querySelectorAll('#dialog-body li').length === 2`, "two sessions")
 	assert.Contains(t, eval[string](t, here, `document.getElementById('dialog-body').textContent`), "(this browser)")
@@ -296,14 +300,14 @@ func TestUnreadCountsAndTheNewDivider(t *testing.T) {
 	w.login(t, ctx, "bob", "bob-password")
 	until(t, ctx, `document.getElementById('room-title').textContent === 'general'`, "general first")
 	ops1 := `//ul[@id="rooms"]//button[.//span[text()="ops"]]`
-	assert.Equal(t, "2 unread", eval[string](t, ctx, `document.querySelector('#rooms button.unread .count').textContent`))
+	assert.Equal(t, "2 unread", eval[string](t, ctx, `document.querySelector('#rooms button.unread .unread-count').textContent`))
 	assert.Equal(t, "1 mention", eval[string](t, ctx, `document.querySelector('#rooms button.unread .mention-badge').textContent`))
 	assert.Equal(t, "(2) general · makechat", eval[string](t, ctx, `document.title`))
 
 	// A live message in a room not shown counts too.
 	status, body := w.call(w.adminToken, "POST", "/api/messages", map[string]string{"room": ops.Hex(), "text": "newer still"})
 	require.Equal(t, 201, status, body)
-	until(t, ctx, `document.querySelector('#rooms button.unread .count')?.textContent === '3 unread'`, "the count, live")
+	until(t, ctx, `document.querySelector('#rooms button.unread .unread-count')?.textContent === '3 unread'`, "the count, live")
 
 	click(t, ctx, ops1)
 	until(t, ctx, `document.getElementById('room-title').textContent === 'ops' && document.querySelectorAll('#messages .msg').length === 4`, "ops")
@@ -390,12 +394,14 @@ func TestOlderMessages_AnAnswerFromAnEarlierVisitIsNotMerged(t *testing.T) {
 	step(t, ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById('scroller').scrollTop = 0`))
 	until(t, ctx, `window.releaseOlder !== null`, "older messages asked for")
 
-	// Meanwhile alice goes elsewhere, bob goes on talking, and she comes
-	// back to the newest page, far past the one asked for.
+	// Meanwhile alice goes elsewhere, goes on talking there from another
+	// device (her own messages are not unread: the room opens at the
+	// newest, not at an unread one), and she comes back to the newest
+	// page, far past the one asked for.
 	click(t, ctx, `//ul[@id="rooms"]//button[.//span[text()="random"]]`)
 	until(t, ctx, `document.getElementById('room-title').textContent === 'random'`, "random")
 	for i := 101; i <= 160; i++ {
-		w.post(w.bobToken, fmt.Sprintf("message %03d", i))
+		w.post(w.adminToken, fmt.Sprintf("message %03d", i))
 	}
 	click(t, ctx, `//ul[@id="rooms"]//button[.//span[text()="general"]]`)
 	until(t, ctx, hasMessage("message 160")+` && document.querySelectorAll('#messages .msg').length === 50`, "general again, its newest page")

@@ -144,6 +144,6 @@ func TestReconnect_MissedMessagesAreCountedOnce(t *testing.T) {
 	// A direct message sent now comes after the replay on the stream.
 	status, body := w.call(w.adminToken, "POST", "/api/messages", map[string]string{"recipient": w.bob.ID.Hex(), "text": "after the replay"})
 	require.Equal(t, 201, status, body)
-	until(t, ctx, `document.querySelector('#directs .count')?.textContent === '1 unread'`, "the direct message, after the replay")
-	assert.Equal(t, "2 unread", eval[string](t, ctx, `document.querySelector('#rooms button.unread .count').textContent`), "each missed message counted once")
+	until(t, ctx, `document.querySelector('#directs .mention-badge')?.textContent === '1 unread message'`, "the direct message, after the replay")
+	assert.Equal(t, "2 unread", eval[string](t, ctx, `document.querySelector('#rooms button.unread .unread-count').textContent`), "each missed message counted once")
 }

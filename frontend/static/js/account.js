@@ -1,12 +1,32 @@
-// The user's menu: API tokens, the account (password and sessions), and
-// the theme. Logging out is session.js's.
+// The account menu at the foot of the sidebar: the user's name and
+// coloured initials on a menu button (menu.js) whose items open the
+// account (password and sessions), the API tokens and the notification
+// settings (notify.js), choose the theme, lead to the admin
+// (administrators only) and log out (session.js's).
 
 import * as api from './api.js';
 import {el} from './render.js';
-import {dialog, field} from './ui.js';
+import {dialog, field, initials, colourClass} from './ui.js';
 import {$} from './state.js';
+import {menuButton} from './menu.js';
+import {notifySettings} from './notify.js';
 
 const {oid, when} = api;
+
+menuButton($('me-button'), $('me-menu'));
+$('notify').addEventListener('click', notifySettings);
+
+let me = null; // the account, as /api/me answered
+
+// showMe puts the user (/api/me's answer) on the menu button.
+export function showMe(account) {
+  me = account;
+  $('me-name').textContent = me.username;
+  $('me-avatar').textContent = initials(me.username);
+  $('me-avatar').className = 'avatar ' + colourClass(me.username);
+  $('me-button').setAttribute('aria-label', `${me.username}: account menu`);
+  $('admin-link').hidden = !me.is_superuser;
+}
 
 $('tokens').addEventListener('click', async () => {
   const list = el('ul', {className: 'pick'});
@@ -33,8 +53,8 @@ $('tokens').addEventListener('click', async () => {
   dialog({title: 'Your API tokens', body: el('div', {}, el('p', {className: 'muted'}, 'Tokens let bots and scripts act as you.'), list, name, make, shown)});
 });
 
-// The account: one's own password, and the sessions one is logged in
-// with, each of which can be ended from here.
+// The account: who one is, one's own password, and the sessions one is
+// logged in with, each of which can be ended from here.
 $('account').addEventListener('click', async () => {
   const sessions = el('ul', {className: 'pick', 'aria-label': 'Your sessions'});
   const fill = async () => {
@@ -63,6 +83,9 @@ $('account').addEventListener('click', async () => {
   }}, 'Change password');
   await fill();
   dialog({title: 'Your account', body: el('div', {},
+    el('dl', {className: 'profile'}, el('dt', {}, 'Username'), el('dd', {}, me.username),
+      el('dt', {}, 'Email'), el('dd', {}, me.email || '—'),
+      el('dt', {}, 'Role'), el('dd', {}, me.is_superuser ? 'administrator' : 'user')),
     el('h3', {}, 'Password'), cur, next, again, change, note,
     el('h3', {}, 'Where you are logged in'), sessions)});
 });
@@ -78,18 +101,18 @@ function browserName(ua) {
   return b[1] + (os ? ' on ' + os[1] : '');
 }
 
-// The theme follows the system unless the user picks one; the choice is
-// kept in this browser.
-const THEMES = ['system', 'light', 'dark'];
+// The theme follows the system unless the user picks one in the menu;
+// the choice is kept in this browser.
 function applyTheme(t) {
   if (t === 'system') delete document.documentElement.dataset.theme;
   else document.documentElement.dataset.theme = t;
-  $('theme').textContent = 'Theme: ' + t;
+  for (const b of $('theme').querySelectorAll('[data-theme]')) b.setAttribute('aria-checked', String(b.dataset.theme === t));
 }
-applyTheme(localStorage.getItem('makechat.theme') || 'system');
-$('theme').addEventListener('click', () => {
-  const cur = localStorage.getItem('makechat.theme') || 'system';
-  const next = THEMES[(THEMES.indexOf(cur) + 1) % THEMES.length];
-  localStorage.setItem('makechat.theme', next);
-  applyTheme(next);
+const saved = localStorage.getItem('makechat.theme');
+applyTheme(saved === 'light' || saved === 'dark' ? saved : 'system');
+$('theme').addEventListener('click', (e) => {
+  const b = e.target.closest('[data-theme]');
+  if (!b) return;
+  localStorage.setItem('makechat.theme', b.dataset.theme);
+  applyTheme(b.dataset.theme);
 });

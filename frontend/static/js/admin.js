@@ -1,13 +1,20 @@
 // The admin pages (/makechat/admin): users, rooms, members, invite
-// links, webhooks, API tokens and the maintenance switch, as plain tables
-// with a filter and a form each; the tab shown follows the URL's #, so
-// Back goes to the previous tab. The page is static; the API decides who
-// may do what, and a non-administrator is shown a refusal.
+// links, webhooks, bots, slash commands, API tokens and the maintenance
+// switch, as plain tables with a filter and a form each; the tab shown
+// follows the URL's #, so Back goes to the previous tab. The page is
+// static; the API decides who may do what, and a non-administrator is
+// shown a refusal. Webhooks, bots and commands have modules of their own
+// (admin-hooks.js, admin-bots.js, admin-commands.js); admin-kit.js holds
+// what the tabs share.
 
 import * as api from './api.js';
 import {el} from './render.js';
 import {dialog, field, count} from './ui.js';
 import {inviteFields, readInvite, linkView, expiresText} from './invites.js';
+import {fmtDate, tag, confirmThen, table, createForm, val, act, attempt, roomPicker, shownOnce} from './admin-kit.js';
+import {hooks} from './admin-hooks.js';
+import {bots} from './admin-bots.js';
+import {commands} from './admin-commands.js';
 
 const $ = (id) => document.getElementById(id);
 const {oid, when} = api;
@@ -15,57 +22,6 @@ const panel = $('panel');
 let me = null;
 
 api.onUnauthorized(() => { location.href = '/login?next=/makechat/admin'; });
-
-function fmtDate(v) { return v ? when(v).toLocaleString() : '—'; }
-function tag(on, yes, no) { return el('span', {className: 'tag ' + (on ? 'on' : 'off')}, on ? yes : no); }
-// confirmThen asks before anything destructive; fn runs on OK, and an
-// error it throws is shown in the dialog.
-function confirmThen(title, text, ok, fn) {
-  dialog({title, body: el('p', {}, text), ok, cancel: 'Cancel', onOk: fn});
-}
-
-// table renders rows with a filter box over the given text of each row.
-function table(columns, rows, text) {
-  const filter = el('input', {type: 'search', placeholder: 'Filter', 'aria-label': 'Filter the table'});
-  const tbody = el('tbody');
-  const fill = () => {
-    const f = filter.value.toLowerCase();
-    const shown = rows.filter(r => text(r).toLowerCase().includes(f));
-    tbody.replaceChildren(...shown.map(r => el('tr', {}, columns.map(c => {
-      const v = c.cell(r);
-      return el('td', {className: c.cls || ''}, v);
-    }))));
-    if (!shown.length) tbody.append(el('tr', {}, el('td', {colSpan: columns.length, className: 'muted'}, 'Nothing to show.')));
-  };
-  filter.addEventListener('input', fill);
-  fill();
-  return el('div', {},
-    el('div', {className: 'toolbar'}, filter, el('span', {className: 'muted'}, `${rows.length} in all`)),
-    el('div', {className: 'table-wrap'}, el('table', {},
-      el('thead', {}, el('tr', {}, columns.map(c => el('th', {scope: 'col'}, c.title)))), tbody)));
-}
-
-// createForm is an inline form whose errors come from the API's bodies.
-function createForm(title, fields, label, submit) {
-  const err = el('p', {className: 'error', role: 'alert', hidden: true});
-  const form = el('form', {className: 'create', 'aria-label': title, noValidate: true},
-    el('h2', {}, title), el('div', {className: 'row'}, fields, el('button', {type: 'submit', className: 'primary'}, label)), err);
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    err.hidden = true;
-    try {
-      await submit(form);
-    } catch (ex) {
-      err.textContent = ex.message;
-      err.hidden = false;
-    }
-  });
-  return form;
-}
-const val = (form, name) => form.querySelector(`[name="${name}"]`);
-const act = (label, fn, cls) => el('button', {type: 'button', className: cls || '', onclick: fn}, label);
-const failed = (ex) => dialog({title: 'That did not work', body: el('p', {}, ex.message)});
-const attempt = (fn) => async () => { try { await fn(); } catch (ex) { failed(ex); } };
 
 // ---------- users ----------
 
@@ -163,18 +119,8 @@ async function rooms() {
   ], list, r => r.name)];
 }
 
-// roomPicker is a select of every room; the choice is remembered.
-async function roomPicker(then) {
-  const list = await api.all('/api/rooms?limit=100');
-  if (!list.length) return [el('p', {}, 'There are no rooms yet.'), null];
-  if (!state.room || !list.some(r => oid(r._id) === state.room)) state.room = oid(list[0]._id);
-  const sel = el('select', {id: 'room-pick'}, list.map(r => el('option', {value: oid(r._id), selected: oid(r._id) === state.room}, r.name)));
-  sel.addEventListener('change', () => { state.room = sel.value; then(); });
-  return [el('div', {className: 'toolbar'}, el('div', {className: 'field'}, el('label', {htmlFor: 'room-pick'}, 'Room'), sel)), state.room];
-}
-
 async function members() {
-  const [pick, room] = await roomPicker(() => show('members'));
+  const [pick, room] = await roomPicker(state, () => show('members'));
   if (!room) return [pick];
   const reload = () => show('members');
   const [list, users] = await Promise.all([api.all(`/api/members?room=${room}&limit=100`), api.all('/api/users?limit=100')]);
@@ -236,37 +182,15 @@ async function invites() {
     ], list, inv => names(inv).join(' ') + ' ' + (userName.get(oid(inv.created_by)) || ''))];
 }
 
-async function hooks() {
-  const [pick, room] = await roomPicker(() => show('hooks'));
-  if (!room) return [pick];
-  const reload = () => show('hooks');
-  const list = await api.get(`/api/rooms/${room}/hooks`);
-  const form = createForm('Create an incoming webhook', [field('Name (posts appear under it)', {name: 'name', maxLength: 120})], 'Create webhook', async (f) => {
-    const h = await api.post(`/api/rooms/${room}/hooks`, {name: val(f, 'name').value});
-    dialog({title: 'Webhook created', body: el('div', {},
-      el('p', {}, 'POST {"text": "…"} to this URL to post into the room. It is shown only this once: copy it now.'),
-      el('p', {className: 'secret'}, location.origin + h.url))});
-    reload();
-  });
-  return [pick, form, table([
-    {title: 'Name', cls: 'name', cell: h => h.name || '—'},
-    {title: 'Made by', cell: h => h.creator_username || 'a deleted user'},
-    {title: 'State', cell: h => tag(h.active, 'posting', 'mute: its maker may no longer post here')},
-    {title: 'Created', cell: h => fmtDate(h.created)},
-    {title: 'Actions', cell: h => act('Revoke', () => confirmThen('Revoke this webhook?', 'Its URL stops working at once.', 'Revoke',
-      async () => { await api.del(`/api/rooms/${room}/hooks/${oid(h._id)}`); reload(); }), 'danger')},
-  ], list, h => (h.name || '') + ' ' + (h.creator_username || ''))];
-}
-
 async function tokens() {
   const list = await api.get('/api/tokens');
   const reload = () => show('tokens');
   const form = createForm('Create an API token', [field('Name', {name: 'name', required: true, maxLength: 120})], 'Create token', async (f) => {
     const t = await api.post('/api/tokens', {name: val(f, 'name').value});
+    await reload();
+    panel.querySelector('form.create button[type=submit]')?.focus();
     dialog({title: 'Token created', body: el('div', {},
-      el('p', {}, 'Send it as the X-Auth-Token header. It is shown only this once: copy it now.'),
-      el('p', {className: 'secret'}, t.value))});
-    reload();
+      el('p', {}, 'Send it as the X-Auth-Token header.'), shownOnce('Token', t.value, 'Copy token'))});
   });
   return [el('p', {className: 'muted'}, 'These are your own tokens (for bots and scripts acting as you). The API lets each user see only their own tokens.'),
     form, table([
@@ -296,8 +220,11 @@ async function maintenance() {
 
 // ---------- tabs ----------
 
-const sections = {users, rooms, members, invites, hooks, tokens, maintenance};
 const state = {tab: 'users', room: ''};
+// The tabs in their own modules get what they need to move about.
+const nav = {state, show: (tab) => show(tab)};
+const sections = {users, rooms, members, invites, hooks: () => hooks(nav), bots: () => bots(nav),
+  commands: () => commands(nav), tokens, maintenance};
 
 // show shows a tab; a new one is a new history entry (replace: not).
 async function show(tab, replace = false) {

@@ -11,7 +11,8 @@ import {loadRooms, loadDirects} from './rooms.js';
 import {showEmpty} from './firstrun.js';
 import {showInvite} from './accept.js';
 import {onEvent, connState, streamCheck} from './live.js';
-import {updateNotifyButton} from './notify.js';
+import {armOffer} from './notify.js';
+import {showMe} from './account.js';
 
 const {oid} = api;
 const INVITE = /^\/invite\/([^/]+)$/;
@@ -114,10 +115,9 @@ async function boot(land) {
   S.names.set(S.me.id, p.username);
   $('auth').hidden = true;
   $('app').hidden = false;
-  $('me-name').textContent = p.username;
-  $('admin-link').hidden = !p.is_superuser;
+  showMe(p);
   $('new-room').hidden = !S.me.canCreateRooms;
-  updateNotifyButton();
+  armOffer();
   S.stream = new Stream({onEvent, onState: connState, check: streamCheck});
   S.stream.start();
   // A failure other than the end of the session (a 503 during a

@@ -12,25 +12,43 @@
 //   accept.js    the page an invite link opens
 //   invites.js   invite fields and links (shared with the admin)
 //   conv.js      opening a conversation, older history, the read marker
-//   messages.js  the message list: drawing, editing, deleting
-//   composer.js  posting, retrying, @-completion
+//   messages.js  the message list: drawing, keyboard, editing, deleting
+//   cards.js     a message's cards (hooks' attachments), the BOT tag
+//   msgmenu.js   a message's menu: long-press, Shift+F10; copy, edit, delete
+//   composer.js  the message box: its keys, @- and /-completion
+//   slash.js     slash commands: their list, running one, its note
+//   outbox.js    sending: queued, in order, never lost or doubled
+//   keys.js      keyboard shortcuts, roving focus in the sidebar
 //   typing.js    "alice is typing…", both ways
 //   live.js      the stream: connection state and events
 //   search.js    search results
-//   notify.js    desktop notifications
-//   account.js   tokens, password and sessions, theme
+//   notify.js    desktop notifications: level, offer, permission
+//   account.js   the account menu: profile, tokens, notifications, theme
+//   menu.js      menu buttons (the account menu's keyboard and pointer)
+//   roomsettings.js  the room header's mute and settings buttons
 //
 // Everything is rendered with text nodes (see render.js).
 
-import {setOpener} from './state.js';
+import {setOpener, isCur} from './state.js';
 import {route} from './auth.js';
 import {openConv} from './conv.js';
 import {onRetry} from './messages.js';
-import {retry} from './composer.js';
+import {retry, showPending} from './outbox.js';
+import './composer.js';
+import {dismiss} from './slash.js';
+import './keys.js';
 import './search.js';
+import './msgmenu.js';
 import './account.js';
+import './roomsettings.js';
 import './members.js';
 
-setOpener(openConv);
+// An opening starts from history; the messages still on their way are
+// added after it. A command's note is about the conversation it ran in.
+setOpener(async (kind, id, chosen, at) => {
+  if (!isCur({kind, id})) dismiss();
+  await openConv(kind, id, chosen, at);
+  showPending();
+});
 onRetry(retry);
 route();

@@ -1,81 +1,32 @@
-// The composer: posting (shown at once as pending, confirmed when the
-// server answers, with a Retry when it fails), its keys (Enter sends, Up
-// edits one's last message), and @-completion of usernames.
+// The composer: what is typed goes to the outbox (outbox.js: shown at
+// once as pending, sent in order, never twice); its keys (Enter sends, Up
+// edits one's last message, PageUp and PageDown scroll the list), and
+// completion: of usernames after "@", of commands after a leading "/"
+// (slash.js runs those, and words their answers, instead of posting).
 
-import * as api from './api.js';
 import {el} from './render.js';
 import {grow} from './ui.js';
-import {S, $, isCur, norm} from './state.js';
-import {nodesFor, scrollToBottom, redraw, renderAll, mergeMessages, itemsOf, startEdit} from './messages.js';
-import {markRead} from './conv.js';
+import {S, $} from './state.js';
+import {startEdit} from './messages.js';
 import {typed} from './typing.js';
+import {send} from './outbox.js';
+import {commandChoices, isCommand, submitted, dismiss} from './slash.js';
 
 const input = $('composer-input');
-
-let tempSeq = 0;
-async function send(text, temp) {
-  const cur = S.cur;
-  if (!temp) {
-    temp = {id: '~' + String(++tempSeq).padStart(8, '0'), text, sender: S.me.id, created: new Date(), pending: true};
-    temp.raw = null;
-    S.msgs.push(temp);
-    $('messages').append(...nodesFor(S.msgs.length - 1));
-    scrollToBottom();
-  }
-  const body = cur.kind === 'room' ? {room: cur.id, text} : {recipient: cur.id, text};
-  try {
-    const m = await api.post('/api/messages', body);
-    if (!isCur(cur)) return;
-    confirmSent(temp, m);
-    scrollToBottom();
-    markRead();
-  } catch (ex) {
-    temp.pending = false;
-    temp.failed = ex.message;
-    if (isCur(cur)) redraw(temp.id);
-  }
-}
-
-// confirmSent puts the server's message in the place of the pending one.
-// Usually nothing came in between and only that item changes; otherwise
-// (the stream was quicker, or others' messages arrived) the list is
-// rebuilt in id order.
-function confirmSent(temp, raw) {
-  const m = norm(raw);
-  const i = S.msgs.indexOf(temp);
-  const inOrder = i !== -1 && (i === 0 || S.msgs[i - 1].id < m.id) && !S.msgs.some(x => x.id === m.id) &&
-    S.msgs.slice(i + 1).every(x => x.pending || x.failed);
-  if (!inOrder) {
-    S.msgs = S.msgs.filter(x => x !== temp);
-    mergeMessages([raw]);
-    renderAll();
-    return;
-  }
-  S.msgs[i] = m;
-  const li = itemsOf(temp.id).at(-1);
-  if (li) li.dataset.id = m.id;
-  redraw(m.id);
-  // The server's time may group the next pending message differently.
-  if (S.msgs[i + 1]) redraw(S.msgs[i + 1].id);
-}
-
-export function retry(m) {
-  m.failed = '';
-  m.pending = true;
-  redraw(m.id);
-  send(m.text, m);
-}
 
 $('composer').addEventListener('submit', (e) => {
   e.preventDefault();
   // Leading and trailing blank space is never meant (a completion's space,
-  // an extra line); what is inside is sent as typed.
+  // an extra line); what is inside is sent as typed. A leading space
+  // still makes a text that starts with "/" a message, not a command.
   const text = input.value.trim();
   if (!text || !S.cur) return;
+  hideComplete();
+  const message = submitted(S.cur, input.value, text);
+  if (message === null) return;
   input.value = '';
   grow(input);
-  hideComplete();
-  send(text);
+  send(S.cur, message);
 });
 
 // An Enter whose keydown was handled (it sent, picked, or chose) must
@@ -97,54 +48,95 @@ input.addEventListener('keydown', (e) => {
   } else if (e.key === 'ArrowUp' && input.value === '') {
     const last = [...S.msgs].reverse().find(m => m.sender === S.me.id && !m.pending && !m.failed && !m.hookName);
     if (last) { e.preventDefault(); startEdit(last.id); }
+  } else if ((e.key === 'PageUp' || e.key === 'PageDown') && !e.altKey && !e.ctrlKey && !e.metaKey && !e.shiftKey &&
+    input.scrollHeight <= input.clientHeight + 2) {
+    // A page of the list, as if it had the focus (a long draft that
+    // scrolls itself keeps the keys).
+    e.preventDefault();
+    const sc = $('scroller');
+    sc.scrollBy({top: (e.key === 'PageUp' ? -1 : 1) * Math.max(40, sc.clientHeight - 40)});
+  } else if (e.key === 'Escape' && dismiss()) {
+    e.preventDefault();
   }
 });
 
 input.addEventListener('input', () => {
   grow(input);
   complete();
-  if (S.cur && input.value) typed();
+  // A command is not a message on its way: nobody sees it typed.
+  if (S.cur && input.value && !isCommand(input.value)) typed();
 });
 
-// ---------- @ completion ----------
+// ---------- completion ----------
+//
+// A source reads the text before the caret. When it applies it answers
+// the choices and how to show them: the list's label (and class), how a
+// choice is drawn, and what replaces the text before the caret when one
+// is picked; and whether a choice typed in full is whole, so that Enter
+// sends it rather than picks it. The list is a listbox; the focus stays in the composer,
+// which names the chosen option (aria-activedescendant).
 
-let choices = [];
+let found = null;       // the source's answer while the list is open
 let choice = 0;
-function complete() {
-  const before = input.value.slice(0, input.selectionStart);
+
+// mentions completes "@" and the start of a username: the room's members,
+// or the other person of a direct conversation.
+function mentions(before) {
   const m = /(^|\s)@([A-Za-z0-9_-]*)$/.exec(before);
-  if (!m || !S.cur) return hideComplete();
+  if (!m) return null;
   const q = m[2].toLowerCase();
   const pool = S.cur.kind === 'room' ? (S.rooms.get(S.cur.id)?.memberList || []).map(x => x.username) : [S.names.get(S.cur.id)];
-  choices = pool.filter(n => n && n.toLowerCase().startsWith(q) && n !== S.me.username).slice(0, 8);
-  if (!choices.length) return hideComplete();
+  return {
+    label: 'Usernames',
+    className: '',
+    choices: pool.filter(n => n && n.toLowerCase().startsWith(q) && n !== S.me.username).slice(0, 8),
+    draw: (n) => '@' + n,
+    replace: (text, n) => text.replace(/@([A-Za-z0-9_-]*)$/, '@' + n + ' '),
+    whole: () => true,
+  };
+}
+
+function complete() {
+  if (!S.cur) return hideComplete();
+  const before = input.value.slice(0, input.selectionStart);
+  const f = commandChoices(before, complete) || mentions(before);
+  if (!f || !f.choices.length) return hideComplete();
+  found = f;
   choice = 0;
   renderComplete();
 }
 function renderComplete() {
   const ul = $('complete');
-  ul.replaceChildren(...choices.map((n, i) => el('li', {role: 'option', id: 'opt-' + i, 'aria-selected': String(i === choice),
-    onmousedown: (e) => { e.preventDefault(); choice = i; pick(); }}, '@' + n)));
+  ul.setAttribute('aria-label', found.label);
+  ul.className = ('complete ' + found.className).trim();
+  ul.replaceChildren(...found.choices.map((c, i) => el('li', {role: 'option', id: 'opt-' + i, 'aria-selected': String(i === choice),
+    onmousedown: (e) => { e.preventDefault(); choice = i; pick(); }}, found.draw(c))));
   ul.hidden = false;
+  ul.children[choice].scrollIntoView({block: 'nearest'});
   input.setAttribute('aria-activedescendant', 'opt-' + choice);
 }
 function hideComplete() {
   $('complete').hidden = true;
-  choices = [];
+  found = null;
   input.removeAttribute('aria-activedescendant');
 }
+// picked is the text before the caret with the chosen completion.
+const picked = () => found.replace(input.value.slice(0, input.selectionStart), found.choices[choice]);
 function pick() {
-  const pos = input.selectionStart;
-  const before = input.value.slice(0, pos).replace(/@([A-Za-z0-9_-]*)$/, '@' + choices[choice] + ' ');
-  input.value = before + input.value.slice(pos);
+  const before = picked();
+  input.value = before + input.value.slice(input.selectionStart);
   input.setSelectionRange(before.length, before.length);
   hideComplete();
 }
 function completeKey(e) {
-  if (!choices.length) return false;
+  if (!found) return false;
   if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-    choice = (choice + (e.key === 'ArrowDown' ? 1 : choices.length - 1)) % choices.length;
+    choice = (choice + (e.key === 'ArrowDown' ? 1 : found.choices.length - 1)) % found.choices.length;
     renderComplete();
+  } else if (e.key === 'Enter' && found.whole(found.choices[choice]) && picked().trimEnd() === input.value.slice(0, input.selectionStart)) {
+    // What is typed is the choice already ("@bob", "/leave"): Enter sends it.
+    hideComplete();
+    return false;
   } else if (e.key === 'Enter' || e.key === 'Tab') {
     pick();
   } else if (e.key === 'Escape') {

@@ -9,7 +9,7 @@ import {el, icon} from './render.js';
 import {dialog} from './ui.js';
 import {S, $, byName, ready} from './state.js';
 import {browseRooms, createRoom} from './rooms.js';
-import {askNotifications} from './notify.js';
+import {askNotifications, BLOCKED} from './notify.js';
 import {inviteFields, readInvite, linkView} from './invites.js';
 
 let invited = false; // an invite exists: GET /api/invites said so, or one was made here
@@ -19,7 +19,7 @@ export function showEmpty() {
   S.cur = null;
   $('room-title').textContent = 'Welcome';
   $('room-flags').replaceChildren();
-  $('members-button').hidden = true;
+  for (const id of ['members-button', 'room-topic', 'mute-button', 'room-settings']) $(id).hidden = true;
   $('messages').replaceChildren();
   $('composer').hidden = true;
   $('history-state').textContent = '';
@@ -88,8 +88,7 @@ function steps() {
   if ('Notification' in window) {
     const denied = Notification.permission === 'denied';
     out.push({key: 'notify', done: Notification.permission === 'granted', title: 'Turn on notifications',
-      text: denied ? 'This browser blocks them for this site: allow them in its site settings.'
-        : 'Hear of new messages while this tab is in the background.',
+      text: denied ? BLOCKED : 'Hear of new messages while this tab is in the background.',
       label: 'Turn on notifications', disabled: denied, run: async () => {
         await askNotifications();
         if (Notification.permission !== 'default') $('firstrun-title').focus();

@@ -55,13 +55,16 @@ export function connState(state) {
 
 // catchUp fetches what the current conversation got while the stream was
 // down; the stream's own replay (?since=) brings the same messages, and
-// duplicates are dropped by id, so whichever comes first wins.
+// duplicates are dropped by id, so whichever comes first wins. A view
+// opened further back (S.gap) gets them as it scrolls down instead.
 async function catchUp() {
   const seq = S.openSeq;
   const last = [...S.msgs].reverse().find(m => !m.pending && !m.failed);
-  if (!S.cur || !last) return;
+  if (!S.cur || S.gap) return;
   try {
-    const msgs = await api.get(`/api/messages?${convQuery()}&limit=100&after=${last.id}`);
+    // An empty conversation asks for its newest page: there is nothing
+    // to ask "after", and a stream that saw no message replays nothing.
+    const msgs = await api.get(`/api/messages?${convQuery()}&limit=100` + (last ? `&after=${last.id}` : ''));
     if (!opened(seq) || !msgs.length) return;
     const stick = atBottom();
     mergeMessages(msgs);
@@ -128,8 +131,8 @@ function roomChanged(name, d) {
     }
   } else {
     const old = S.rooms.get(id);
-    S.rooms.set(id, {id, name: d.name, is_open: d.is_open, is_visible: d.is_visible, members: d.members.length,
-      joined: old ? old.joined : false, unread: old ? old.unread : 0, mentions: old ? old.mentions : 0, memberList: old?.memberList});
+    S.rooms.set(id, {id, name: d.name, topic: d.topic || '', is_open: d.is_open, is_visible: d.is_visible, members: d.members.length,
+      joined: old ? old.joined : false, muted: old?.muted === true, unread: old ? old.unread : 0, mentions: old ? old.mentions : 0, memberList: old?.memberList});
     if (S.cur && S.cur.kind === 'room' && S.cur.id === id) renderHeader();
   }
   renderSidebar();

@@ -11,6 +11,7 @@ import {S, $, convName} from './state.js';
 import {loadMembers, startDirect} from './rooms.js';
 import {peoplePicker} from './people.js';
 import {linkView} from './invites.js';
+import {botTag} from './cards.js';
 
 const {oid} = api;
 
@@ -28,7 +29,8 @@ $('members-button').addEventListener('click', async () => {
     S.me.canInvite ? el('button', {type: 'button', onclick: () => inviteLink(h, room, name)}, 'Invite people by link') : null) : null;
   const body = el('div', {}, tools,
     el('ul', {className: 'pick', 'aria-label': 'Members'}, ms.map(m => el('li', {},
-      el('span', {className: 'name', dir: 'auto'}, m.username), el('span', {className: 'muted'}, m.role),
+      // The member list does not say who is a bot: those seen are tagged.
+      el('span', {className: 'name', dir: 'auto'}, m.username), S.bots.get(oid(m.profile)) ? botTag() : null, el('span', {className: 'muted'}, m.role),
       oid(m.profile) !== S.me.id ? el('button', {type: 'button', onclick: () => {
         h.close();
         startDirect(oid(m.profile), m.username);

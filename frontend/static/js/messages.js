@@ -1,20 +1,32 @@
-// The message list of the open conversation: drawing it (one header per
-// run of a sender's messages, day lines, the "new" divider), keeping the
-// view still while it changes, and editing and deleting messages in it.
-// Opening a conversation and loading its history is conv.js's.
+// The message list of the open conversation: drawing it (coloured
+// initials and one header per run of a sender's messages, day lines, the
+// "new" divider), keeping the view still while it changes, moving through
+// it by keyboard, and editing and deleting messages in it. Opening a
+// conversation and loading its history is conv.js's; the message menu
+// (long-press, Shift+F10) is msgmenu.js's.
+//
+// The list is one Tab stop: one message has tabindex 0 (the newest, or the
+// one last focused); ↑/↓, Home and End move between messages. Links and
+// buttons in a message join the tab order while the focus is in it, so
+// that Tab goes from a message to its actions and then out of the list.
 
 import * as api from './api.js';
 import {renderText, mentions, el} from './render.js';
-import {dialog, relTime, dayLabel, grow} from './ui.js';
+import {dialog, relTime, clock, fullTime, dayLabel, grow, initials, colourClass} from './ui.js';
 import {S, $, PAGE, norm, author} from './state.js';
+import {cardsOf, textOf, senderTag} from './cards.js';
 
-const MAX_DOM = 600;      // messages kept in the view before old ones go
+export const MAX_DOM = 600; // messages kept in the view before old ones go
 const GROUP_MS = 5 * 60 * 1000;
 
 let editing = null;       // id of the message being edited
 let editDraft = null;     // its edit box: {text, start, end, focus}, kept across re-renders
+let current = '';         // id of the message that is the list's Tab stop
+let pinned = false;       // the user chose it (see setTabStop)
+let found = '';           // id of the message a search result opened, highlighted for a moment
+let foundTimer = 0;
 
-// A failed post's Retry button hands the message back to composer.js,
+// A failed post's Retry button hands the message back to the outbox,
 // which imports this module; chat.js connects the two with onRetry.
 let retry = () => {};
 export function onRetry(fn) { retry = fn; }
@@ -31,19 +43,35 @@ export function mergeMessages(list) {
   S.msgs.sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
-function msgNode(m, prev) {
+export const msgLi = (id) => id ? $('messages').querySelector(`:scope > .msg[data-id="${CSS.escape(id)}"]`) : null;
+
+// mayDelete says whether the user may delete m: their own, or as an
+// administrator or the room's owner.
+export function mayDelete(m) {
+  return (m.sender === S.me.id && !m.hookName) || S.me.admin ||
+    (S.cur.kind === 'room' && S.mine.get(S.cur.id)?.role === 'owner');
+}
+
+// msgNode draws one message. A run of one sender's messages within five
+// minutes shares the first one's header; the others show their time in
+// the margin on hover or focus. After a day line or the "new" divider
+// (line), a message always has its own header.
+function msgNode(m, prev, line) {
   const mine = m.sender === S.me.id && !m.hookName;
-  const cont = prev && prev.sender === m.sender && prev.hookName === m.hookName &&
+  const cont = !line && prev && prev.sender === m.sender && prev.hookName === m.hookName &&
     m.created - prev.created < GROUP_MS && prev.created.toDateString() === m.created.toDateString();
   const li = el('li', {className: 'msg' + (cont ? ' cont' : '') + (mine ? ' mine' : '') +
-    (m.pending ? ' pending' : '') + (m.failed ? ' failed' : '') +
-    (!mine && mentions(m.text, S.me.username) ? ' mentions-me' : ''), dataset: {id: m.id}, tabIndex: -1});
-  const t = el('time', {dateTime: m.created.toISOString()}, relTime(m.created));
-  // A webhook's post may take any name, so it always says it came
-  // through a hook: it must never pass for a person.
+    (m.pending ? ' pending' : '') + (m.failed ? ' failed' : '') + (m.id === found ? ' found' : '') +
+    (!mine && mentions(m.text, S.me.username) ? ' mentions-me' : ''), dataset: {id: m.id}, tabIndex: m.id === current ? 0 : -1});
+  const name = author(m);
+  const iso = m.created.toISOString();
+  li.append(cont ? el('time', {className: 'side-time', dateTime: iso, 'aria-hidden': 'true'}, clock(m.created))
+    : el('span', {className: 'avatar ' + colourClass(name), 'aria-hidden': 'true'}, initials(name)));
+  // A bot's post says so, and a webhook's, which may take any name, says
+  // it came through a hook: neither may pass for a person (cards.js).
   li.append(el('div', {className: cont ? 'msg-head visually-hidden' : 'msg-head'},
-    el('span', {className: 'author', dir: 'auto'}, author(m)),
-    m.hookName ? el('span', {className: 'tag bot', title: 'Posted by an incoming webhook, not by a person'}, 'via hook') : null, ' ', t));
+    el('span', {className: 'author', dir: 'auto'}, name), senderTag(m),
+    ' ', el('time', {dateTime: iso}, relTime(m.created))));
   if (editing === m.id) {
     const d = editDraft;
     const ta = el('textarea', {className: 'edit-input', dir: 'auto', value: d.text, 'aria-label': 'Edit message',
@@ -57,34 +85,42 @@ function msgNode(m, prev) {
       ta.setSelectionRange(d.start, d.end);
     });
   } else {
-    li.append(el('div', {className: 'body', dir: 'auto'}, renderText(m.text, S.me.username)));
+    // A message with cards shows them, and of its text only what the cards do not say.
+    const text = textOf(m);
+    li.append(...[text && el('div', {className: 'body', dir: 'auto'}, renderText(text, S.me.username)), cardsOf(m)].filter(Boolean));
     if (m.edited) li.append(el('span', {className: 'edited', dataset: {when: m.edited.toISOString()}}, '(edited)'));
   }
   if (m.failed) li.append(el('span', {className: 'error inline'}, m.failed + ' ',
     el('button', {type: 'button', className: 'link-button', onclick: () => retry(m)}, 'Retry')));
-  const canDelete = mine || S.me.admin || (S.cur.kind === 'room' && S.mine.get(S.cur.id)?.role === 'owner');
-  if (!m.pending && !m.failed && (mine || canDelete) && editing !== m.id) {
+  if (!m.pending && !m.failed && mayDelete(m) && editing !== m.id) {
     li.append(el('div', {className: 'actions'},
       mine ? el('button', {type: 'button', onclick: () => startEdit(m.id)}, 'Edit') : null,
-      canDelete ? el('button', {type: 'button', onclick: () => removeMessage(m)}, 'Delete') : null));
+      el('button', {type: 'button', onclick: () => removeMessage(m)}, 'Delete')));
   }
+  // A failed message's Retry stays in the tab order: it wants attention.
+  if (!m.failed) for (const x of li.querySelectorAll('a, button')) x.tabIndex = -1;
   return li;
 }
 
 // nodesFor builds the list items for msgs[from..], with day separators
-// and the "new" divider.
+// and the "new" divider: before the first message after the read marker
+// the room was opened with that is not one's own.
 export function nodesFor(from, to = S.msgs.length) {
   const out = [];
+  const firstNew = S.newerThan && S.msgs.find(m => m.id > S.newerThan && (m.sender !== S.me.id || m.hookName));
   for (let i = from; i < to; i++) {
     const m = S.msgs[i];
     const prev = S.msgs[i - 1];
+    let line = false;
     if (!prev || prev.created.toDateString() !== m.created.toDateString()) {
-      out.push(el('li', {className: 'day', role: 'separator'}, el('span', {}, dayLabel(m.created))));
+      out.push(el('li', {className: 'day'}, el('span', {}, dayLabel(m.created))));
+      line = true;
     }
-    if (S.newerThan && m.id > S.newerThan && (!prev || prev.id <= S.newerThan) && m.sender !== S.me.id) {
-      out.push(el('li', {className: 'new-divider', role: 'separator', 'aria-label': 'New messages'}, el('span', {}, 'New')));
+    if (m === firstNew) {
+      out.push(el('li', {className: 'new-divider', 'aria-label': 'New messages'}, el('span', {}, 'New')));
+      line = true;
     }
-    out.push(msgNode(m, prev));
+    out.push(msgNode(m, prev, line));
   }
   return out;
 }
@@ -94,7 +130,7 @@ export function nodesFor(from, to = S.msgs.length) {
 // use redraw and dropMessage instead.
 export function renderAll() {
   saveEditBox();
-  keepScroll(() => $('messages').replaceChildren(...nodesFor(0)));
+  keepView(() => $('messages').replaceChildren(...nodesFor(0)));
   renderHistoryState();
 }
 
@@ -102,13 +138,24 @@ function renderHistoryState() {
   $('history-state').textContent = S.noMore ? (S.msgs.length ? 'This is the beginning of the conversation.' : 'No messages yet. Say hello!') : '';
 }
 
-// keepScroll runs a change of the list without moving what is at the
-// bottom of the view.
-function keepScroll(change) {
+// keepView runs a change of the list without moving what the user sees:
+// at the bottom it stays at the bottom; otherwise the first message in
+// view stays where it is (older or newer pages, redraws above or below).
+// A message that had the focus has it again.
+function keepView(change) {
   const sc = $('scroller');
+  const focused = document.activeElement?.matches('#messages > .msg') ? document.activeElement.dataset.id : '';
+  const bottom = atBottom();
+  const top = sc.getBoundingClientRect().top;
+  const anchor = bottom ? null : [...$('messages').children].find(n => n.dataset.id && n.getBoundingClientRect().bottom > top);
+  const was = anchor ? anchor.getBoundingClientRect().top : 0;
   const fromBottom = sc.scrollHeight - sc.scrollTop;
   change();
-  sc.scrollTop = sc.scrollHeight - fromBottom;
+  if (focused && document.activeElement === document.body) msgLi(focused)?.focus({preventScroll: true});
+  const now = anchor && msgLi(anchor.dataset.id);
+  if (bottom) sc.scrollTop = sc.scrollHeight;
+  else if (now) sc.scrollTop += now.getBoundingClientRect().top - was;
+  else sc.scrollTop = sc.scrollHeight - fromBottom;
 }
 
 // saveEditBox notes the edit box's caret and focus before it is rebuilt
@@ -136,16 +183,19 @@ export function redraw(id) {
   const old = itemsOf(id);
   if (i === -1 || !old.length) return renderAll();
   saveEditBox();
-  keepScroll(() => {
+  keepView(() => {
     old[0].before(...nodesFor(i, i + 1));
     for (const n of old) n.remove();
   });
 }
 
 export const atBottom = () => { const sc = $('scroller'); return sc.scrollHeight - sc.scrollTop - sc.clientHeight < 40; };
-export function scrollToBottom() { const sc = $('scroller'); sc.scrollTop = sc.scrollHeight; $('jump').hidden = true; }
+export function scrollToBottom() { const sc = $('scroller'); sc.scrollTop = sc.scrollHeight; $('jump').hidden = !S.gap; }
 
 export function appendMessage(m) {
+  // The newest messages are not loaded (the view was opened further
+  // back): this one comes with them, as one scrolls down or jumps.
+  if (S.gap) { $('jump').hidden = false; return; }
   const stick = atBottom();
   const idx = S.msgs.findIndex(x => x.id > m.id);
   if (idx !== -1 || S.msgs.some(x => x.pending)) {
@@ -155,6 +205,7 @@ export function appendMessage(m) {
   } else {
     S.msgs.push(m);
     $('messages').append(...nodesFor(S.msgs.length - 1));
+    if (S.msgs.length === 1) renderHistoryState(); // no longer "No messages yet"
   }
   if (S.msgs.length > MAX_DOM && stick) {
     S.msgs.splice(0, S.msgs.length - PAGE * 2);
@@ -163,6 +214,71 @@ export function appendMessage(m) {
   }
   if (stick || m.sender === S.me.id) scrollToBottom();
   else $('jump').hidden = false;
+}
+
+// ---------- the keyboard: one Tab stop, arrows between messages ----------
+
+// setTabStop makes the message id the list's Tab stop, now and when the
+// list is drawn again. A stop the user chose (by focusing a message, or
+// the first unread or a found message) stays; otherwise the stop follows
+// the newest message.
+export function setTabStop(id, chosen = true) {
+  pinned = chosen && Boolean(id);
+  if (current === id) return;
+  const old = msgLi(current);
+  if (old) old.tabIndex = -1;
+  current = id;
+  const li = msgLi(id);
+  if (li) li.tabIndex = 0;
+}
+
+// keepTabStop gives the list its Tab stop after each change.
+function keepTabStop() {
+  const all = $('messages').querySelectorAll(':scope > .msg');
+  const li = (pinned && msgLi(current)) || all[all.length - 1];
+  if (li && li.tabIndex !== 0) setTabStop(li.dataset.id, pinned);
+}
+new MutationObserver(keepTabStop).observe($('messages'), {childList: true});
+
+export function focusMessage(li) {
+  li.focus({preventScroll: true});
+  li.scrollIntoView({block: 'nearest'});
+}
+
+$('messages').addEventListener('focusin', (e) => {
+  const li = e.target.closest('#messages > .msg');
+  if (!li) return;
+  setTabStop(li.dataset.id);
+  for (const x of li.querySelectorAll('a, button')) x.tabIndex = 0;
+});
+$('messages').addEventListener('focusout', (e) => {
+  const li = e.target.closest('#messages > .msg');
+  if (!li || li.contains(e.relatedTarget) || li.classList.contains('failed')) return;
+  for (const x of li.querySelectorAll('a, button')) x.tabIndex = -1;
+});
+$('messages').addEventListener('keydown', (e) => {
+  if (!e.target.matches('#messages > .msg') || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+  const all = [...$('messages').querySelectorAll(':scope > .msg')];
+  const i = all.indexOf(e.target);
+  const moves = {ArrowUp: all[i - 1], ArrowDown: all[i + 1], Home: all[0], End: all.at(-1)};
+  if (!(e.key in moves)) return;
+  e.preventDefault();
+  const to = moves[e.key];
+  if (to && to !== e.target) focusMessage(to);
+  // At an end of what is loaded: scrolling there loads the next page.
+  else if (e.key === 'ArrowUp' || e.key === 'Home') $('scroller').scrollTop = 0;
+  else $('scroller').scrollTop = $('scroller').scrollHeight;
+});
+
+// highlight marks a message a search result opened, for a few seconds.
+export function highlight(id) {
+  clearTimeout(foundTimer);
+  found = id;
+  msgLi(id)?.classList.add('found');
+  foundTimer = setTimeout(() => {
+    msgLi(found)?.classList.remove('found');
+    found = '';
+  }, 4000);
 }
 
 // ---------- editing and deleting ----------
@@ -215,11 +331,18 @@ export function replaceMessage(raw) {
   redraw(m.id);
 }
 
-function removeMessage(m) {
-  dialog({title: 'Delete this message?', body: el('p', {className: 'quote', dir: 'auto'}, m.text.slice(0, 300)),
+// removeMessage asks, then deletes; the focus goes to the next message
+// (or the one before), as the one it was on is gone.
+export function removeMessage(m) {
+  const d = dialog({title: 'Delete this message?', body: el('p', {className: 'quote', dir: 'auto'}, m.text.slice(0, 300)),
     ok: 'Delete', cancel: 'Keep it', onOk: async () => {
       await api.del('/api/messages/' + m.id);
+      const all = [...$('messages').querySelectorAll(':scope > .msg')];
+      const k = all.findIndex(n => n.dataset.id === m.id);
+      const near = k === -1 ? null : all[k + 1] || all[k - 1];
       dropMessage(m.id);
+      d.close(near || $('composer-input'));
+      return false;
     }});
 }
 
@@ -232,23 +355,23 @@ export function dropMessage(id) {
   if (editing === id) stopEdit();
   const old = itemsOf(id);
   if (!old.length) return renderAll();
-  keepScroll(() => { for (const n of old) n.remove(); });
+  keepView(() => { for (const n of old) n.remove(); });
   if (S.msgs[i]) redraw(S.msgs[i].id);
   renderHistoryState();
 }
 
-// Absolute times show on hover or focus; they are made then, which keeps
-// the date formatting out of the first render.
+// Full times show on hover or focus; they are made then, which keeps the
+// date formatting out of the first render.
 for (const type of ['mouseover', 'focusin']) {
   $('messages').addEventListener(type, (e) => {
     const li = e.target.closest('.msg');
     if (!li) return;
-    for (const t of li.querySelectorAll('time:not([title])')) t.title = new Date(t.dateTime).toLocaleString();
-    for (const x of li.querySelectorAll('.edited:not([title])')) x.title = 'Edited ' + new Date(x.dataset.when).toLocaleString();
+    for (const t of li.querySelectorAll('time:not([title])')) t.title = fullTime(new Date(t.dateTime));
+    for (const x of li.querySelectorAll('.edited:not([title])')) x.title = 'Edited ' + fullTime(new Date(x.dataset.when));
   });
 }
 
 // Relative times age.
 setInterval(() => {
-  for (const t of document.querySelectorAll('#messages time')) t.textContent = relTime(new Date(t.dateTime));
+  for (const t of document.querySelectorAll('#messages .msg-head time')) t.textContent = relTime(new Date(t.dateTime));
 }, 60000);

@@ -10,6 +10,7 @@ import {el, icon} from './render.js';
 import {dialog, count} from './ui.js';
 import {S, $} from './state.js';
 import {startDirect} from './rooms.js';
+import {learnBots, botTag} from './cards.js';
 
 const {oid} = api;
 const DEBOUNCE_MS = 150;
@@ -32,7 +33,7 @@ export function peoplePicker({label, skip = () => false, onPick}) {
   function render() {
     list.replaceChildren(...found.map((p, i) => el('li', {role: 'option', id: `${listId}-${i}`, 'aria-selected': String(i === active),
       onmousedown: (e) => e.preventDefault(), onclick: () => choose(i)},
-    icon('user'), el('span', {className: 'name', dir: 'auto'}, p.username))));
+    icon('user'), el('span', {className: 'name', dir: 'auto'}, p.username), p.bot ? botTag() : null)));
     list.hidden = !found.length;
     input.setAttribute('aria-expanded', String(found.length > 0));
     if (active >= 0) {
@@ -51,7 +52,8 @@ export function peoplePicker({label, skip = () => false, onPick}) {
       if (mine !== asked) return; // a later search is on its way
       // The person chosen with the arrows stays chosen if still there.
       const was = found[active]?.id;
-      found = people.map(p => ({id: oid(p._id), username: p.username})).filter(p => !skip(p.id));
+      learnBots(people);
+      found = people.map(p => ({id: oid(p._id), username: p.username, bot: p.is_bot === true})).filter(p => !skip(p.id));
       active = found.length ? Math.max(0, found.findIndex(p => p.id === was)) : -1;
       status.textContent = found.length ? (q ? count(found.length, 'match', 'matches') : '')
         : (q ? `No one else matches “${q}”.` : 'There is no one else to choose yet.');

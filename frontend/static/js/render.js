@@ -1,10 +1,15 @@
 // Safe rendering of message text: the DOM is built with text nodes only,
 // so no markup in a message can ever become HTML. A small markdown subset
 // is understood: ```code blocks```, `code`, **bold**, *italic* or _italic_,
-// links (http, https, mailto) and @mentions.
+// ~~strikethrough~~, links (http, https, mailto) and @mentions, and at the
+// start of lines "> " quotes, "- " or "* " bullets and "1. " numbered lists.
 
 const LINK = /\b(?:https?:\/\/|mailto:)[^\s<>"'`]+[^\s<>"'`.,;:!?)\]}]/y;
 const MENTION = /@([A-Za-z0-9_-]{1,120})/y;
+const QUOTE = /^> ?/;
+const BULLET = /^[-*] +(?=\S)/;
+const NUMBER = /^(\d{1,9})\. +(?=\S)/;
+const MAX_QUOTE_DEPTH = 3;
 
 // renderText returns a fragment for text; mentions of me get a class.
 export function renderText(text, me) {
@@ -14,15 +19,64 @@ export function renderText(text, me) {
     // Odd parts were between fences; an unclosed fence is plain text.
     if (i % 2 === 1 && i < parts.length - 1) {
       const pre = document.createElement('pre');
+      // A long line scrolls the block sideways: the keyboard must reach it.
+      pre.tabIndex = 0;
       const code = document.createElement('code');
       code.textContent = part.replace(/^[a-z0-9+-]*\n/i, '').replace(/\n$/, '');
       pre.append(code);
       frag.append(pre);
     } else {
-      inline(i % 2 === 1 ? '```' + part : part, frag, me);
+      let t = i % 2 === 1 ? '```' + part : part;
+      // A code block is a line of its own: the line breaks around it are its.
+      if (i > 0 && i % 2 === 0) t = t.replace(/^\n/, '');
+      if (i + 2 < parts.length) t = t.replace(/\n$/, '');
+      if (t) blocks(t, frag, me, 0);
     }
   });
   return frag;
+}
+
+// blocks renders lines into parent: runs of quoted, bulleted or numbered
+// lines become a blockquote or a list, other lines stay text. The line
+// break before and after a block is the block's own.
+function blocks(text, parent, me, depth) {
+  const lines = text.split('\n');
+  let i = 0;
+  const run = (re) => {
+    const out = [];
+    while (i < lines.length && re.test(lines[i])) out.push(lines[i++]);
+    return out;
+  };
+  let plain = [];
+  const flush = () => {
+    if (plain.length) inline(plain.join('\n'), parent, me);
+    plain = [];
+  };
+  while (i < lines.length) {
+    const line = lines[i];
+    if (depth < MAX_QUOTE_DEPTH && QUOTE.test(line)) {
+      flush();
+      const q = document.createElement('blockquote');
+      blocks(run(QUOTE).map(l => l.replace(QUOTE, '')).join('\n'), q, me, depth + 1);
+      parent.append(q);
+    } else if (BULLET.test(line) || NUMBER.test(line)) {
+      flush();
+      const num = NUMBER.exec(line);
+      const list = document.createElement(num ? 'ol' : 'ul');
+      if (num && num[1] !== '1') list.start = Number(num[1]);
+      const re = num ? NUMBER : BULLET;
+      for (const l of run(re)) {
+        const li = document.createElement('li');
+        inline(l.replace(re, ''), li, me);
+        list.append(li);
+      }
+      parent.append(list);
+    } else {
+      plain.push(line);
+      i++;
+    }
+  }
+  flush();
 }
 
 // inline renders code spans, emphasis, links and mentions into parent.
@@ -51,6 +105,17 @@ function inline(text, parent, me) {
         const b = document.createElement('strong');
         inline(text.slice(i + 2, end), b, me);
         parent.append(b);
+        i = end + 2;
+        continue;
+      }
+    }
+    if (c === '~' && text[i + 1] === '~' && !/\s/.test(text[i + 2] || ' ')) {
+      const end = text.indexOf('~~', i + 2);
+      if (end > i + 2 && !/\s/.test(text[end - 1])) {
+        flush();
+        const s = document.createElement('s');
+        inline(text.slice(i + 2, end), s, me);
+        parent.append(s);
         i = end + 2;
         continue;
       }

@@ -22,8 +22,8 @@ export async function loadRooms(prefetched, {keepCounts = false} = {}) {
     const id = oid(r._id);
     const old = S.rooms.get(id);
     const counts = keepCounts && old?.joined && 'unread' in r ? old : {unread: r.unread || 0, mentions: r.mentions || 0};
-    fresh.set(id, {id, name: r.name, is_open: r.is_open, is_visible: r.is_visible, members: r.members.length,
-      joined: 'unread' in r, unread: counts.unread, mentions: counts.mentions, memberList: old?.memberList});
+    fresh.set(id, {id, name: r.name, topic: r.topic || '', is_open: r.is_open, is_visible: r.is_visible, members: r.members.length,
+      joined: 'unread' in r, muted: r.muted === true, unread: counts.unread, mentions: counts.mentions, memberList: old?.memberList});
   }
   if (S.cur && S.cur.kind === 'room' && fresh.has(S.cur.id)) {
     const r = fresh.get(S.cur.id);
@@ -39,6 +39,7 @@ export async function loadDirects(prefetched) {
   for (const d of ds) {
     const id = oid(d.user);
     S.names.set(id, d.username);
+    S.bots.set(id, d.is_bot === true);
     const known = S.directs.get(id);
     if (!known) S.directs.set(id, {username: d.username, unread: 0, mentions: 0});
     else known.username = d.username; // a partner first seen in an event is named "…"
@@ -46,15 +47,19 @@ export async function loadDirects(prefetched) {
   renderSidebar();
 }
 
-function badge(n, cls, label) {
-  return n ? el('span', {className: 'badge ' + cls, title: label}, n > 999 ? '999+' : String(n),
-    el('span', {className: 'visually-hidden'}, ' ' + label)) : null;
-}
+// isMuted tells whether the user muted the room with this id.
+export const isMuted = (id) => S.rooms.get(id)?.muted === true;
 
-function convButton(kind, id, name, unread, ment, extraIcon) {
+// convButton is a conversation in the sidebar, with one badge at most:
+// mentions (every message of a direct conversation is one) as a count,
+// other unread messages as a bold name, said to screen readers. A muted
+// room's plain unread messages are not shown; its mentions are.
+function convButton(kind, id, name, unread, ment, extraIcon, muted = false) {
   const current = S.cur && S.cur.kind === kind && S.cur.id === id;
+  const bold = unread > 0 && !muted;
+  const n = (x) => (x > 999 ? '999+' : String(x));
   return el('li', {},
-    el('button', {type: 'button', className: 'conv' + (unread ? ' unread' : ''), dataset: {kind, id},
+    el('button', {type: 'button', className: 'conv' + (bold ? ' unread' : ''), dataset: {kind, id},
       'aria-current': current ? 'page' : false, onclick: () => {
         const drawer = $('app').classList.contains('drawer-open');
         openConv(kind, id);
@@ -62,8 +67,10 @@ function convButton(kind, id, name, unread, ment, extraIcon) {
         if (drawer) $('room-title').focus();
       }},
     icon(extraIcon), el('span', {className: 'name', dir: 'auto'}, name),
-    badge(ment, 'mention-badge', ment === 1 ? 'mention' : 'mentions'),
-    badge(unread, 'count', 'unread')));
+    bold && kind === 'room' ? el('span', {className: 'visually-hidden unread-count'}, `${n(unread)} unread`) : null,
+    muted ? icon('bell-off', 'Muted') : null,
+    ment ? el('span', {className: 'badge mention-badge'}, n(ment), el('span', {className: 'visually-hidden'},
+      ` ${kind === 'dm' ? 'unread message' : 'mention'}${ment === 1 ? '' : 's'}`)) : null));
 }
 
 let lastSidebar = '';
@@ -78,14 +85,14 @@ export function renderSidebar() {
   const ds = [...S.directs.entries()].sort((a, b) => a[1].username.localeCompare(b[1].username));
   // Only what changed is redrawn, so a click never lands on a button
   // that is being replaced.
-  const sig = JSON.stringify([S.cur, rooms.map(r => [r.id, r.name, r.unread, r.mentions, r.is_open]), ds]);
+  const sig = JSON.stringify([S.cur, rooms.map(r => [r.id, r.name, r.unread, r.mentions, r.is_open, r.muted]), ds]);
   if (sig !== lastSidebar) {
     lastSidebar = sig;
-    $('rooms').replaceChildren(...rooms.map(r => convButton('room', r.id, r.name, r.unread, r.mentions, r.is_open ? 'hash' : 'lock')));
+    $('rooms').replaceChildren(...rooms.map(r => convButton('room', r.id, r.name, r.unread, r.mentions, r.is_open ? 'hash' : 'lock', r.muted)));
     $('directs').replaceChildren(...ds.map(([id, d]) => convButton('dm', id, d.username, d.unread, d.mentions, 'user')));
     if (refocus) $('sidebar').querySelector(refocus)?.focus();
   }
-  const unread = rooms.reduce((n, r) => n + r.unread, 0) + ds.reduce((n, [, d]) => n + d.unread, 0);
+  const unread = rooms.reduce((n, r) => n + (r.muted ? r.mentions : r.unread), 0) + ds.reduce((n, [, d]) => n + d.unread, 0);
   document.title = (unread ? `(${unread}) ` : '') + (S.cur ? convName() + ' · ' : '') + 'makechat';
 }
 
@@ -105,6 +112,26 @@ export function renderHeader() {
     mb.hidden = true;
   }
   $('room-flags').replaceChildren(...flags);
+  roomTools(S.cur.kind === 'room' ? S.rooms.get(S.cur.id) : null);
+}
+
+// roomTools shows room r's topic (one line; the whole of it in the
+// tooltip and to screen readers), the mute button, pressed when muted, and
+// to the room's owners and administrators the settings button; a direct
+// conversation (r null) has none of them. What the buttons do is
+// roomsettings.js's.
+function roomTools(r) {
+  const topic = $('room-topic');
+  topic.textContent = topic.title = r?.topic || '';
+  topic.hidden = !r?.topic;
+  const mute = $('mute-button');
+  mute.hidden = !r?.joined || !S.mine.has(r.id);
+  if (r && mute.getAttribute('aria-pressed') !== String(r.muted)) {
+    mute.setAttribute('aria-pressed', String(r.muted));
+    mute.title = r.muted ? 'Muted: no notifications, unread messages not in bold' : 'Mute this room';
+    mute.replaceChildren(icon(r.muted ? 'bell-off' : 'bell'));
+  }
+  $('room-settings').hidden = !r || !(S.me.admin || S.mine.get(r.id)?.role === 'owner');
 }
 
 export async function loadMembers(room) {
@@ -112,12 +139,15 @@ export async function loadMembers(room) {
     const ms = await api.all(`/api/members?room=${room}&limit=100`);
     for (const m of ms) {
       S.names.set(oid(m.profile), m.username);
+      S.bots.set(oid(m.profile), m.is_bot === true); // the server says so: no need to ask
       if (oid(m.profile) === S.me.id) {
         S.mine.set(room, {id: oid(m._id), role: m.role, last_read: oid(m.last_read)});
       }
     }
     const r = S.rooms.get(room);
     if (r) r.memberList = ms;
+    // The settings button is for the room's owners: shown once known.
+    if (S.cur?.kind === 'room' && S.cur.id === room) renderHeader();
   } catch {
     // Admins may read rooms they are not members of; names then come later.
   }
@@ -128,8 +158,10 @@ export async function loadMembers(room) {
 export async function browseRooms() {
   await loadRooms();
   const open = [...S.rooms.values()].filter(r => !r.joined && (r.is_open || S.me.admin)).sort(byName);
-  const body = open.length ? el('ul', {className: 'pick'}, open.map(r => el('li', {},
-    el('span', {className: 'name', dir: 'auto'}, r.name), el('span', {className: 'muted'}, count(r.members, 'member')),
+  const body = open.length ? el('ul', {className: 'pick browse'}, open.map(r => el('li', {},
+    el('div', {className: 'what'}, el('span', {className: 'name', dir: 'auto'}, r.name),
+      r.topic ? el('span', {className: 'topic muted', dir: 'auto', title: r.topic}, r.topic) : null),
+    el('span', {className: 'muted'}, count(r.members, 'member')),
     el('button', {type: 'button', onclick: async (e) => {
       try {
         await api.post('/api/members', {room: r.id});
@@ -138,7 +170,7 @@ export async function browseRooms() {
         await loadRooms();
         openConv('room', r.id);
       } catch (ex) { e.target.replaceWith(el('span', {className: 'error'}, ex.message)); }
-    }}, 'Join'))))
+    }, 'aria-label': 'Join ' + r.name}, 'Join'))))
     : el('p', {}, 'There are no other open rooms.');
   dialog({title: 'Browse rooms', body});
 }
@@ -193,7 +225,8 @@ document.addEventListener('keydown', (e) => {
   if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'k' && S.me) {
     e.preventDefault();
     switcher();
-  } else if (e.key === 'Escape' && $('app').classList.contains('drawer-open')) {
+  } else if (e.key === 'Escape' && $('app').classList.contains('drawer-open') && !$('dialog').open) {
+    // (An Esc in a dialog opened from the drawer closes only the dialog.)
     closeDrawer();
     $('open-drawer').focus();
   }

@@ -1,10 +1,12 @@
 // Search: the header's search field, and its results in place of the
-// message list; a result opens its conversation.
+// message list; a result opens its conversation at that message (conv.js
+// loads the pages around it). Esc closes the results.
 
 import * as api from './api.js';
 import {renderText, el} from './render.js';
-import {relTime} from './ui.js';
+import {clock, dayLabel, fullTime} from './ui.js';
 import {S, $, convOf, convName, norm, author, openConv} from './state.js';
+import {senderTag} from './cards.js';
 
 $('search').addEventListener('submit', async (e) => {
   e.preventDefault();
@@ -21,18 +23,32 @@ $('search').addEventListener('submit', async (e) => {
     list.replaceChildren(...found.map(raw => {
       const m = norm(raw);
       const c = convOf(raw);
+      const where = convName(c);
       return el('li', {className: 'msg result'},
-        el('div', {className: 'msg-head'}, el('span', {className: 'author', dir: 'auto'}, author(m)), ' in ',
-          el('button', {type: 'button', className: 'link-button', onclick: () => openConv(c.kind, c.id)}, convName(c)), ' ',
-          el('time', {dateTime: m.created.toISOString(), title: m.created.toLocaleString()}, relTime(m.created))),
+        el('div', {className: 'msg-head'}, el('span', {className: 'author', dir: 'auto'}, author(m)), senderTag(m), ' in ',
+          el('button', {type: 'button', className: 'link-button', 'aria-label': `Open in ${where}: ${m.text.slice(0, 80)}`,
+            onclick: () => openConv(c.kind, c.id, true, m.id)}, where), ' ',
+          el('time', {dateTime: m.created.toISOString(), title: fullTime(m.created)}, dayLabel(m.created) + ', ' + clock(m.created))),
         el('div', {className: 'body', dir: 'auto'}, renderText(m.text, S.me.username)));
     }));
   } catch (ex) {
     list.replaceChildren(el('li', {className: 'error'}, ex.message));
   }
 });
+
 export function closeResults() {
   $('results').hidden = true;
   $('scroller').hidden = false;
 }
-$('results-close').addEventListener('click', () => { closeResults(); $('search-input').value = ''; $('composer-input').focus(); });
+
+function backToConversation() {
+  closeResults();
+  $('search-input').value = '';
+  if (!$('composer').hidden) $('composer-input').focus();
+}
+$('results-close').addEventListener('click', backToConversation);
+$('results').addEventListener('keydown', (e) => {
+  if (e.key !== 'Escape' || e.defaultPrevented) return;
+  e.preventDefault();
+  backToConversation();
+});

@@ -54,7 +54,7 @@ export function sessionOver(msg = 'Your session has expired. Please log in again
   S.me = null;
   S.cur = null;
   S.msgs = [];
-  for (const m of [S.rooms, S.directs, S.names, S.mine]) m.clear();
+  for (const m of [S.rooms, S.directs, S.names, S.bots, S.mine]) m.clear();
   forgetSidebar();
   $('messages').replaceChildren();
   history.replaceState({}, '', '/login');

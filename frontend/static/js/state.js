@@ -16,11 +16,13 @@ export const S = {
   rooms: new Map(),       // id -> room (+ joined, unread, mentions)
   directs: new Map(),     // user id -> {username, unread, mentions}
   names: new Map(),       // user id -> username
+  bots: new Map(),        // user id -> is a bot (true/false; null while asked: cards.js)
   mine: new Map(),        // room id -> my member {id, role, last_read}
   cur: null,              // {kind: 'room'|'dm', id}
   openSeq: 0,             // counts openings of a conversation (see opened)
   msgs: [],               // the current conversation, oldest first
   noMore: false,          // the oldest message has been loaded
+  gap: false,             // newer messages than those loaded exist (opened at an unread or found one)
   newerThan: '',          // the read marker when the room was opened
   stream: null,
 };
@@ -65,4 +67,4 @@ export function ready() {
 // hands the real one to setOpener.
 let opener = () => {};
 export function setOpener(fn) { opener = fn; }
-export const openConv = (kind, id, chosen) => opener(kind, id, chosen);
+export const openConv = (kind, id, chosen, at) => opener(kind, id, chosen, at);

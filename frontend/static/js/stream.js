@@ -1,14 +1,28 @@
 // The live stream: a WebSocket to /api/stream that reconnects by itself,
 // with growing, jittered delays, and resumes with ?since=<last message id>
 // so that nothing posted while it was down is missed.
+//
+// Besides calling its owner (live.js), it tells the page, for modules that
+// only follow along (outbox.js), through two events on document:
+//   'makechat:stream'  detail: the event, dispatched just before onEvent
+//                      handles it (a listener may settle its own state
+//                      first: the outbox puts a message it sent in the
+//                      place of its pending line);
+//   'makechat:conn'    detail: 'connecting', 'live' or 'down', after onState.
 
 export class Stream {
   // onEvent(event) gets every event; onState(state) gets 'connecting',
   // 'live' or 'down'; check() is called after a failed attempt and may
   // return false to stop (the session has ended).
   constructor({onEvent, onState, check, lastId}) {
-    this.onEvent = onEvent;
-    this.onState = onState;
+    this.onEvent = (ev) => {
+      document.dispatchEvent(new CustomEvent('makechat:stream', {detail: ev}));
+      onEvent(ev);
+    };
+    this.onState = (state) => {
+      onState(state);
+      document.dispatchEvent(new CustomEvent('makechat:conn', {detail: state}));
+    };
     this.check = check;
     this.lastId = lastId || '';
     this.failures = 0;

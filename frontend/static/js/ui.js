@@ -46,7 +46,12 @@ export function dialog({title, body, ok, onOk, cancel = 'Close'}) {
     }
   };
   cancelBtn.onclick = () => close();
-  d.onclose = () => { if (back && back.focus) back.focus(); };
+  // The close event comes a moment later: by then the user may have gone
+  // on (clicked elsewhere), and the focus is not taken back from there.
+  d.onclose = () => {
+    const f = document.activeElement;
+    if (back && back.focus && (!f || f === document.body || d.contains(f))) back.focus();
+  };
   d.showModal();
   const first = body.querySelector('input, select, textarea, button');
   (first || (ok ? okBtn : cancelBtn)).focus();
@@ -67,7 +72,7 @@ export function dialog({title, body, ok, onOk, cancel = 'Close'}) {
 export function field(label, props) {
   const id = 'f-' + Math.random().toString(36).slice(2, 9);
   const input = el(props.tag || 'input', {id, ...props, tag: undefined});
-  if (props.type === 'checkbox') {
+  if (props.type === 'checkbox' || props.type === 'radio') {
     return el('div', {className: 'check'}, input, el('label', {htmlFor: id}, label));
   }
   return el('div', {className: 'field'}, el('label', {htmlFor: id}, label), input);
@@ -98,25 +103,44 @@ export function count(n, one, many = one + 's') {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-// relTime says when a date was, relative if today.
-export function relTime(d, now = new Date()) {
-  const s = (now - d) / 1000;
-  const sameDay = d.toDateString() === now.toDateString();
-  if (sameDay) {
-    if (s < 60) return 'just now';
-    if (s < 3600) return Math.floor(s / 60) + ' min ago';
-    return d.toLocaleTimeString([], {hour: '2-digit', minute: '2-digit'});
-  }
-  return d.toLocaleString([], {month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit'});
+// initials are a name's coloured initials: "bob" B, "mary_ann" MA.
+export function initials(name) {
+  const parts = name.split(/[-_.\s]+/).filter(Boolean);
+  return (parts.length > 1 ? parts[0][0] + parts[1][0] : name.slice(0, 1)).toUpperCase();
 }
 
+// colourClass gives a name one of eight colours (app.css: .avatar.c0…c7),
+// always the same one.
+export function colourClass(name) {
+  let h = 0;
+  for (const c of name) h = (h * 31 + c.codePointAt(0)) >>> 0;
+  return 'c' + (h % 8);
+}
+
+// clock is a time of day in the browser's locale and zone ("14:05",
+// "2:05 PM"); fullTime is a date and time in full, for a title or a menu.
+export const clock = (d) => d.toLocaleTimeString([], {hour: 'numeric', minute: '2-digit'});
+export const fullTime = (d) => d.toLocaleString([], {dateStyle: 'full', timeStyle: 'short'});
+
+// relTime says when a message was: relative for a few minutes, then the
+// time of day (the day lines of the list say which day).
+export function relTime(d, now = new Date()) {
+  const s = (now - d) / 1000;
+  if (s < 60) return 'just now';
+  if (s < 300) return Math.floor(s / 60) + ' min ago';
+  return clock(d);
+}
+
+// dayLabel names a day: "Today", "Yesterday", "Monday, November 30", with
+// the year when it is not this one.
 export function dayLabel(d) {
   const now = new Date();
   if (d.toDateString() === now.toDateString()) return 'Today';
   const y = new Date(now);
   y.setDate(now.getDate() - 1);
   if (d.toDateString() === y.toDateString()) return 'Yesterday';
-  return d.toLocaleDateString([], {weekday: 'long', year: 'numeric', month: 'long', day: 'numeric'});
+  const year = d.getFullYear() === now.getFullYear() ? undefined : 'numeric';
+  return d.toLocaleDateString([], {weekday: 'long', year, month: 'long', day: 'numeric'});
 }
 
 // grow makes a text box as tall as its text, up to a limit.

@@ -1,0 +1,119 @@
+// Rich posts: the cards a hook or a command's answer posts with a message
+// (Slack's attachments: a coloured bar, pretext, author, linked title,
+// text, fields in a grid, images as links, footer and time), and the BOT
+// tag beside bots' names. Everything is built from text nodes; links are
+// http, https or mailto only, and images are never loaded (the page's CSP
+// forbids other sites, and a picture would tell its sender who read it).
+
+import * as api from './api.js';
+import {renderText, el} from './render.js';
+import {S, $} from './state.js';
+
+const COLOR = /^#[0-9a-f]{6}$/i;
+
+// safe returns href if it is an http, https or mailto URL, else ''.
+function safe(href) {
+  try {
+    return ['http:', 'https:', 'mailto:'].includes(new URL(href).protocol) ? href : '';
+  } catch {
+    return '';
+  }
+}
+
+// link is the children as a link to href, or as plain text if href is
+// missing or not safe.
+function link(href, ...kids) {
+  const h = href && safe(href);
+  return h ? el('a', {href: h, target: '_blank', rel: 'noopener noreferrer'}, ...kids) : el('span', {}, ...kids);
+}
+
+const rich = (cls, text) => el('div', {className: 'body ' + cls, dir: 'auto'}, renderText(text, S.me?.username));
+
+function imageLink(label, url) {
+  const h = safe(url || '');
+  return h && link(h, `${label}: ${new URL(h).host || h}`);
+}
+
+function card(a) {
+  const when = a.ts > 0 ? new Date(a.ts * 1000) : null;
+  const fields = (a.fields || []).filter(f => f.title || f.value);
+  const images = [imageLink('Image', a.image_url), imageLink('Thumbnail', a.thumb_url)].filter(Boolean);
+  const node = el('div', {className: 'att'},
+    a.author_name ? el('p', {className: 'att-author', dir: 'auto'}, link(a.author_link, a.author_name)) : null,
+    a.title ? el('p', {className: 'att-title', dir: 'auto'}, link(a.title_link, a.title))
+      : safe(a.title_link || '') ? el('p', {className: 'att-title'}, link(a.title_link, a.title_link)) : null,
+    a.text ? rich('att-text', a.text) : null,
+    fields.length ? el('div', {className: 'att-fields'}, fields.map(f => el('div', {className: 'att-field' + (f.short ? ' short' : '')},
+      f.title ? el('div', {className: 'att-field-title', dir: 'auto'}, f.title) : null,
+      f.value ? rich('att-field-value', f.value) : null))) : null,
+    images.length ? el('p', {className: 'att-links'}, images) : null,
+    a.footer || when ? el('p', {className: 'att-footer'},
+      a.footer ? el('span', {dir: 'auto'}, renderText(a.footer, S.me?.username)) : null,
+      a.footer && when ? ' · ' : null,
+      when ? el('time', {dateTime: when.toISOString()}, when.toLocaleString([], {dateStyle: 'medium', timeStyle: 'short'})) : null) : null);
+  // The colour goes through the CSSOM, which the CSP allows (a style
+  // attribute in markup it would not).
+  if (COLOR.test(a.color || '')) node.style.setProperty('--att', a.color);
+  return [a.pretext ? rich('att-pretext', a.pretext) : null, node];
+}
+
+// cardsOf draws a message's cards, or returns null if it has none.
+export function cardsOf(m) {
+  const as = m.raw?.attachments;
+  return Array.isArray(as) && as.length ? el('div', {className: 'cards'}, as.flatMap(card)) : null;
+}
+
+// textOf is what to show of a message's text above its cards: the
+// server's "lead", the payload's own text without the cards' plain
+// rendering that follows it in "text" (which the cards show).
+export function textOf(m) {
+  const cards = m.raw?.attachments;
+  if (!Array.isArray(cards) || !cards.length) return m.text;
+  return typeof m.raw.lead === 'string' ? m.raw.lead : m.text;
+}
+
+// ---------- the BOT tag ----------
+
+// S.bots maps user ids to true (a bot), false, or null while asked. The
+// member and direct lists fill it (rooms.js); a sender known from
+// neither yet (a former member, a list still loading) is looked up once
+// in the people directory, by username.
+function isBot(id, name) {
+  if (id === S.me?.id) return false;
+  if (!S.bots.has(id) && name) {
+    S.bots.set(id, null);
+    api.get('/api/people?limit=1&q=' + encodeURIComponent(name)).then(ps => {
+      const bot = api.oid(ps[0]?._id) === id && ps[0].is_bot === true;
+      S.bots.set(id, bot);
+      if (bot) retag(id);
+    }, () => S.bots.delete(id));
+  }
+  return S.bots.get(id) === true;
+}
+
+// learnBots notes who is a bot in a list of people (/api/people's).
+export function learnBots(people) {
+  for (const p of people) S.bots.set(api.oid(p._id), p.is_bot === true);
+}
+
+export const botTag = () => el('span', {className: 'tag bot', title: 'A bot: an account that posts through the API, not a person'}, 'Bot');
+
+// senderTag is the tag beside a message's sender: BOT for a bot (a hook
+// made with a bot posts as it); "via hook" for any other hook's post,
+// which may take any name and so must never pass for a person.
+export function senderTag(m) {
+  if (isBot(m.sender, S.names.get(m.sender) || m.hookName)) return botTag();
+  return m.hookName ? el('span', {className: 'tag bot', title: 'Posted by an incoming webhook, not by a person'}, 'via hook') : null;
+}
+
+// retag gives the messages shown of a sender just found to be a bot
+// their BOT tag, in place.
+function retag(id) {
+  const msgs = new Map(S.msgs.map(m => [m.id, m]));
+  for (const li of $('messages').querySelectorAll(':scope > .msg')) {
+    const m = msgs.get(li.dataset.id);
+    if (m?.sender !== id) continue;
+    li.querySelector('.msg-head .tag.bot')?.remove();
+    li.querySelector('.msg-head .author')?.after(botTag());
+  }
+}
