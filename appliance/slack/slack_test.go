@@ -51,7 +51,7 @@ func TestPayload_WhatTheToolsSendBecomesCardsAndText(t *testing.T) {
 				"**Instance node-1:9100 down**\nnode-1:9100 of job node has been down for more than 5 minutes.", "Runbook (https://runbooks.example.com/InstanceDown)"},
 			check: func(t *testing.T, c []storage.Attachment) { assert.Equal(t, "#a30200", c[0].Color) }},
 		{file: "alertmanager-real-resolved.json", username: "Alertmanager", cards: 1,
-			text: []string{"**[RESOLVED] InstanceDown (node critical)**"},
+			text:  []string{"**[RESOLVED] InstanceDown (node critical)**"},
 			check: func(t *testing.T, c []storage.Attachment) { assert.Equal(t, "#2eb886", c[0].Color) }},
 		{file: "grafana.json", username: "Grafana", cards: 1,
 			text: []string{"**[FIRING:1] High CPU (web-3 critical)**", "Value: A=97.2", "https://grafana.example.com/render/d-solo/cpu.png",
