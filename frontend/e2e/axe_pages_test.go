@@ -79,7 +79,7 @@ func TestAxe_EveryPageAtBothSizesHasNoViolations(t *testing.T) {
 			closeDialog("me-button")
 			closeDrawerIfOpen(t, ctx)
 
-			step(t, ctx, chromedp.SendKeys(chromedp.ID("search-input"), "deploy\r"))
+			step(t, ctx, typeInto("#search-input", "deploy\r"))
 			until(t, ctx, `document.querySelectorAll('#results-list .result').length > 0 && !document.getElementById('results').hidden`, "search results")
 			axeScan(t, ctx, "search results")
 

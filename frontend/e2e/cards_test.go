@@ -236,7 +236,7 @@ func TestCards_KeyboardMenuAndSearch(t *testing.T) {
 	until(t, ctx, `document.getElementById('msg-menu').hidden && document.activeElement === `+msgJS(gr), "the focus back on the message")
 
 	// Search finds a card's words, which the message's text holds.
-	step(t, ctx, chromedp.Click(chromedp.ID("search-input")), chromedp.SendKeys(chromedp.ID("search-input"), "ZeroDivisionError\r"))
+	step(t, ctx, chromedp.Click(chromedp.ID("search-input")), typeInto("#search-input", "ZeroDivisionError\r"))
 	until(t, ctx, `[...document.querySelectorAll('#results-list .result .body')].some(b => b.textContent.includes('ZeroDivisionError: division by zero'))`, "the search result")
 }
 
@@ -278,7 +278,7 @@ func TestCards_BotsCarryTheBotTag(t *testing.T) {
 
 			// Search results, the member list and the people picker tag
 			// the bot too.
-			step(t, ctx, chromedp.SendKeys(chromedp.ID("search-input"), "deployed\r"))
+			step(t, ctx, typeInto("#search-input", "deployed\r"))
 			until(t, ctx, `document.querySelectorAll('#results-list .result').length === 2`, "the bot's posts, found")
 			assert.Equal(t, []string{"Bot", "Bot"}, eval[[]string](t, ctx, `[...document.querySelectorAll('#results-list .result .msg-head .tag')].map(t => t.textContent)`))
 			click(t, ctx, chromedp.ID("results-close"))
@@ -292,7 +292,7 @@ func TestCards_BotsCarryTheBotTag(t *testing.T) {
 			openDrawerIfPhone(t, ctx)
 			click(t, ctx, chromedp.ID("new-dm"))
 			until(t, ctx, `document.querySelector('#dialog [role=combobox]') !== null`, "the people picker")
-			step(t, ctx, chromedp.SendKeys(chromedp.CSS(`#dialog [role=combobox]`), "deploy"))
+			step(t, ctx, typeInto(`#dialog [role=combobox]`, "deploy"))
 			until(t, ctx, `[...document.querySelectorAll('#dialog [role=option]')].some(o => o.textContent === 'deploybotBot')`, "the bot in the picker, tagged")
 			axeScan(t, ctx, "the people picker with a bot, "+size.name)
 		})

@@ -134,7 +134,7 @@ func TestSearch_AResultOpensItsMessageInContext(t *testing.T) {
 			until(t, ctx, hasMessage("message 250"), "general, at the newest")
 
 			search := func() {
-				step(t, ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById('search-input').value = ''`), chromedp.SendKeys(chromedp.ID("search-input"), "walrus\r"))
+				step(t, ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById('search-input').value = ''`), typeInto("#search-input", "walrus\r"))
 				until(t, ctx, `document.querySelectorAll('#results-list .result').length === 1 && !document.getElementById('results').hidden`, "the result")
 			}
 			// Esc on a result closes the results.
@@ -402,7 +402,7 @@ func TestMessageMenu_ALongPressOnAPhone(t *testing.T) {
 	tap(t, ctx, `[...document.querySelectorAll('#msg-menu [role=menuitem]')].find(b => b.textContent === 'Edit')`)
 	until(t, ctx, `document.activeElement.classList.contains('edit-input')`, "the edit box, focused")
 	assert.Equal(t, "bob's typo", eval[string](t, ctx, `document.activeElement.value`))
-	step(t, ctx, chromedp.SetValue(chromedp.CSS("#messages .edit-input"), "bob's fixed"), chromedp.SendKeys(chromedp.CSS("#messages .edit-input"), "\r"))
+	step(t, ctx, chromedp.SetValue(chromedp.CSS("#messages .edit-input"), "bob's fixed"), typeInto("#messages .edit-input", "\r"))
 	until(t, ctx, hasMessage("bob's fixed"), "the edit saved")
 
 	// A tap elsewhere closes the menu; delete asks first.

@@ -20,8 +20,8 @@ func TestLogin_WrongPasswordIsSaidThenTheRightOneGetsIn(t *testing.T) {
 	step(t, ctx, chromedp.Navigate(w.url+"/"))
 	until(t, ctx, `location.pathname === '/login' && !document.getElementById('login').hidden`, "the login page for a visitor")
 	screenshot(t, ctx, "login")
-	step(t, ctx, chromedp.SendKeys(chromedp.ID("login-username"), "bob"),
-		chromedp.SendKeys(chromedp.ID("login-password"), "wrong-password\r"))
+	step(t, ctx, typeInto("#login-username", "bob"),
+		typeInto("#login-password", "wrong-password\r"))
 	until(t, ctx, `!document.getElementById('login-error').hidden`, "the error")
 	assert.Equal(t, "Invalid username or password.", eval[string](t, ctx, `document.getElementById('login-error').textContent`))
 	w.login(t, ctx, "bob", "bob-password")
@@ -40,17 +40,17 @@ func TestTwoBrowsersInOneRoomSeeEachOtherLive(t *testing.T) {
 	}
 
 	// Typing shows on the other side before anything is sent.
-	step(t, alice, chromedp.SendKeys(chromedp.ID("composer-input"), "Hello bob, **welcome**"))
+	step(t, alice, typeInto("#composer-input", "Hello bob, **welcome**"))
 	until(t, bob, `document.getElementById('typing').textContent === 'alice is typing…'`, "the typing line")
-	step(t, alice, chromedp.SendKeys(chromedp.ID("composer-input"), "\r"))
+	step(t, alice, typeInto("#composer-input", "\r"))
 	until(t, bob, hasMessage("Hello bob, welcome"), "alice's message at bob's")
 	assert.Equal(t, "welcome", eval[string](t, bob, `document.querySelector('#messages .msg:last-child .body strong').textContent`))
 	until(t, bob, `document.getElementById('typing').textContent === ''`, "the typing line gone with the message")
 
 	// Shift+Enter is a new line, Enter sends.
-	step(t, bob, chromedp.SendKeys(chromedp.ID("composer-input"), "Thanks @alice!"),
+	step(t, bob, typeInto("#composer-input", "Thanks @alice!"),
 		chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierShift)),
-		chromedp.SendKeys(chromedp.ID("composer-input"), "Second line\r"))
+		typeInto("#composer-input", "Second line\r"))
 	until(t, alice, hasMessage("Thanks @alice!\nSecond line"), "bob's two-line message at alice's")
 	assert.True(t, eval[bool](t, alice, `document.querySelector('#messages .msg:last-child').classList.contains('mentions-me')`), "a mention of alice is highlighted for her")
 	assert.Equal(t, "@alice", eval[string](t, alice, `document.querySelector('#messages .msg:last-child .mention.me').textContent`))
@@ -61,7 +61,7 @@ func TestTwoBrowsersInOneRoomSeeEachOtherLive(t *testing.T) {
 	until(t, bob, `document.querySelector('#messages .msg.pending') === null`, "bob's message confirmed")
 	step(t, bob, chromedp.Focus(chromedp.ID("composer-input")), chromedp.KeyEvent(kb.ArrowUp))
 	until(t, bob, `document.querySelector('#messages .edit-input') !== null`, "the edit box for bob's last message")
-	step(t, bob, chromedp.SetValue(chromedp.CSS("#messages .edit-input"), "Thanks, edited"), chromedp.SendKeys(chromedp.CSS("#messages .edit-input"), "\r"))
+	step(t, bob, chromedp.SetValue(chromedp.CSS("#messages .edit-input"), "Thanks, edited"), typeInto("#messages .edit-input", "\r"))
 	until(t, alice, hasMessage("Thanks, edited"), "the edit at alice's")
 	until(t, alice, `document.querySelector('#messages .msg:last-child .edited') !== null`, "the edited mark")
 	lastID := eval[string](t, bob, `document.querySelector('#messages .msg:last-child').dataset.id`)
@@ -182,13 +182,13 @@ func TestBrowseJoinDirectMessagesAndSearch(t *testing.T) {
 	until(t, bob, `document.getElementById('dialog-body').textContent.includes('alice')`, "the member list")
 	click(t, bob, `//div[@id="dialog-body"]//li[.//span[text()="alice"]]//button`)
 	until(t, bob, `document.getElementById('room-title').textContent === '@alice'`, "the direct conversation")
-	step(t, bob, chromedp.SendKeys(chromedp.ID("composer-input"), "psst, a private word\r"))
+	step(t, bob, typeInto("#composer-input", "psst, a private word\r"))
 	until(t, alice, `[...document.querySelectorAll('#directs .name')].some(n => n.textContent === 'bob') && document.querySelector('#directs .mention-badge') !== null`, "bob's conversation, flagged, at alice's")
 	click(t, alice, `//ul[@id="directs"]//button[.//span[text()="bob"]]`)
 	until(t, alice, hasMessage("psst, a private word"), "the direct message")
 
 	// Search, accents and case aside.
-	step(t, bob, chromedp.SendKeys(chromedp.ID("search-input"), "CAFE\r"))
+	step(t, bob, typeInto("#search-input", "CAFE\r"))
 	until(t, bob, `document.querySelectorAll('#results-list .result').length === 1`, "the search result")
 	assert.Equal(t, "the quarterly café report is out", eval[string](t, bob, `document.querySelector('#results-list .result .body').textContent`))
 	click(t, bob, chromedp.CSS(`#results-list .result .link-button`))
@@ -228,7 +228,7 @@ func TestUserMenu_TokensAndTheme(t *testing.T) {
 	openAccountMenu(t, ctx)
 	click(t, ctx, chromedp.ID("tokens"))
 	until(t, ctx, `document.getElementById('dialog').open && document.getElementById('dialog-body').textContent.includes('e2e')`, "bob's tokens")
-	step(t, ctx, chromedp.SendKeys(chromedp.CSS(`#dialog-body input`), "my bot"))
+	step(t, ctx, typeInto(`#dialog-body input`, "my bot"))
 	click(t, ctx, `//div[@id="dialog-body"]//button[text()="Create token"]`)
 	until(t, ctx, `document.querySelector('#dialog-body .secret') !== null`, "the new token, shown once")
 	token := eval[string](t, ctx, `document.querySelector('#dialog-body .secret').textContent`)
@@ -267,7 +267,7 @@ func TestAccount_ChangeThePasswordAndLogOutAnotherBrowser(t *testing.T) {
 	until(t, there, `location.pathname === '/login' && !document.getElementById('login').hidden`, "the other browser back at the login page")
 
 	inputs := `#dialog-body input[type=password]`
-	step(t, here, chromedp.SendKeys(chromedp.CSS(inputs+`:nth-of-type(1)`), "wrong-password"))
+	step(t, here, typeInto(inputs+`:nth-of-type(1)`, "wrong-password"))
 	step(t, here, chromedp.Evaluate[chromedp.Void](`(() => { const f = document.querySelectorAll('`+inputs+`'); f[1].value = 'a-new-password'; f[2].value = 'a-new-password'; })()`))
 	click(t, here, `//div[@id="dialog-body"]//button[text()="Change password"]`)
 	until(t, here, `document.querySelector('#dialog-body [role=status]').textContent.includes('not your password')`, "the wrong current password said")

@@ -330,8 +330,8 @@ func until(t *testing.T, ctx context.Context, js string, what string) {
 func (w *world) login(t *testing.T, ctx context.Context, username, password string) {
 	t.Helper()
 	step(t, ctx, chromedp.Navigate(w.url+"/login"), chromedp.WaitVisible(chromedp.ID("login-username")),
-		chromedp.SendKeys(chromedp.ID("login-username"), username),
-		chromedp.SendKeys(chromedp.ID("login-password"), password+"\r"))
+		typeInto("#login-username", username),
+		typeInto("#login-password", password+"\r"))
 	until(t, ctx, `!document.getElementById('app').hidden && document.body.dataset.ready`, "the chat after login")
 }
 
@@ -364,4 +364,32 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	require.NoError(t, err)
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644))
+}
+
+// typeInto waits for the element that the CSS selector sel finds, focuses
+// it from the page and types text into it as key events ("\r" is Enter).
+// It stands in for chromedp.SendKeys, which reads the node's attributes
+// in the test's process without the lock that chromedp's own DOM event
+// handler holds when it writes them: a data race under -race whenever
+// the page changes an attribute while one types (a combobox's
+// aria-expanded, say).
+func typeInto(sel, text string) chromedp.Action[chromedp.Void] {
+	focus := fmt.Sprintf(`(e => e ? (e.focus(), true) : false)(document.querySelector(%q))`, sel)
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		for {
+			found, err := chromedp.Evaluate[bool](focus)(ctx, tg)
+			if err != nil {
+				return chromedp.Void{}, err
+			}
+			if found {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return chromedp.Void{}, fmt.Errorf("typing into %s: %w", sel, ctx.Err())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		return chromedp.KeyEvent(text)(ctx, tg)
+	}
 }

@@ -219,7 +219,7 @@ func TestNewMessage_ThePickerStartsADirectConversation(t *testing.T) {
 	click(t, phone, `//div[@id="dialog-body"]//li[@role="option"][.//span[text()="alice"]]`)
 	until(t, phone, `!`+dialogOpen+` && document.getElementById('room-title').textContent === '@alice' && !document.getElementById('app').classList.contains('drawer-open')`, "the conversation, the drawer closed")
 	until(t, phone, `document.activeElement.id === 'room-title'`, "the focus on the conversation")
-	step(t, phone, chromedp.SendKeys(chromedp.ID("composer-input"), "Sent from my phone\r"))
+	step(t, phone, typeInto("#composer-input", "Sent from my phone\r"))
 	until(t, ctx, `[...document.querySelectorAll('#directs .conv')].some(b => b.textContent.includes('bob') && b.classList.contains('unread'))`, "bob's message reaches alice")
 }
 
@@ -269,7 +269,7 @@ func TestFirstRun_AnAdminWithNoRoomsGetsAChecklist(t *testing.T) {
 	// A room: made from the checklist, opened at once; bob sees it to join.
 	click(t, ctx, `//li[@data-step="room"]//button`)
 	until(t, ctx, dialogOpen+` && document.getElementById('dialog-title').textContent === 'Create a room'`, "the create dialog")
-	step(t, ctx, chromedp.SendKeys(chromedp.CSS(`#dialog-body input`), "general"))
+	step(t, ctx, typeInto(`#dialog-body input`, "general"))
 	click(t, ctx, chromedp.ID("dialog-ok"))
 	until(t, ctx, `document.getElementById('room-title').textContent === 'general' && !document.getElementById('composer').hidden`, "the new room")
 	until(t, bob, `[...document.querySelectorAll('#empty button')].some(b => b.textContent === 'Browse rooms')`, "Browse rooms at bob's, live")
@@ -299,8 +299,8 @@ func TestLoginPage_OffersAnAccountOnlyWhenRegistrationIsOpen(t *testing.T) {
 		until(t, ctx, `!document.getElementById('login-register').hidden`, "Create an account")
 		click(t, ctx, `//a[text()="Create an account"]`)
 		until(t, ctx, `location.pathname === '/register' && !document.getElementById('register-fields').hidden && document.activeElement.id === 'reg-username'`, "the registration form")
-		step(t, ctx, chromedp.SendKeys(chromedp.ID("reg-username"), "dave"), chromedp.SendKeys(chromedp.ID("reg-email"), "dave@example.com"),
-			chromedp.SendKeys(chromedp.ID("reg-password1"), "dave-password"), chromedp.SendKeys(chromedp.ID("reg-password2"), "dave-password\r"))
+		step(t, ctx, typeInto("#reg-username", "dave"), typeInto("#reg-email", "dave@example.com"),
+			typeInto("#reg-password1", "dave-password"), typeInto("#reg-password2", "dave-password\r"))
 		until(t, ctx, `!document.getElementById('app').hidden && document.body.dataset.ready`, "the chat")
 		// In no room yet, with an open room to join.
 		assert.Equal(t, "You are not in any room yet.", eval[string](t, ctx, `document.querySelector('#empty p').textContent`))

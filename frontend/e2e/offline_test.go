@@ -139,7 +139,7 @@ func notCovered(id string) string {
 func sendAll(t *testing.T, ctx context.Context, texts ...string) {
 	t.Helper()
 	for _, text := range texts {
-		step(t, ctx, chromedp.SendKeys(chromedp.ID("composer-input"), text+"\r"))
+		step(t, ctx, typeInto("#composer-input", text+"\r"))
 	}
 }
 

@@ -262,7 +262,7 @@ func TestNotifications_OfferedOnceAfterTheFirstMessageWithHelpWhenBlocked(t *tes
 		t.Run(size.name, func(t *testing.T) {
 			w := newWorld(t, nil)
 			send := func(ctx context.Context, text string) {
-				step(t, ctx, chromedp.SendKeys(chromedp.ID("composer-input"), text+"\r"))
+				step(t, ctx, typeInto("#composer-input", text+"\r"))
 				until(t, ctx, hasMessage(text)+` && !document.querySelector('#messages .msg.pending')`, "the message sent")
 			}
 			offer := `document.getElementById('offer')`

@@ -59,7 +59,7 @@ func TestScreens_DesktopPhoneDarkAndAdmin(t *testing.T) {
 	click(t, ctx, `//ul[@id="rooms"]//button[.//span[text()="general"]]`)
 	until(t, ctx, hasMessage("@alice can you do the announcement? I'll watch the error rates after."), "the conversation")
 	until(t, ctx, `[...document.querySelectorAll('#rooms .mention-badge')].length === 1`, "a mention badge on ops")
-	step(t, ctx, chromedp.SendKeys(chromedp.ID("composer-input"), "On it, drafting now"))
+	step(t, ctx, typeInto("#composer-input", "On it, drafting now"))
 	screenshot(t, ctx, "chat-desktop")
 
 	setDark(t, ctx, true)

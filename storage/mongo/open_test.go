@@ -258,7 +258,7 @@ func TestOpen_AVersion1DatabaseIsMigratedAndLogged(t *testing.T) {
 		Version int `bson:"version"`
 	}
 	require.NoError(t, db.Collection("makechat_meta").FindOne(ctx, bson.D{{Key: "_id", Value: "schema"}}).Decode(&meta))
-	require.Equal(t, 2, meta.Version)
+	require.Equal(t, 3, meta.Version)
 	for _, id := range msgs {
 		var d struct {
 			ClientKey string `bson:"client_key"`
