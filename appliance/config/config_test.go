@@ -280,7 +280,7 @@ func TestLoad_BadValueNamesKeyAndSource(t *testing.T) {
 		{"backup_keep", "seven", "not a whole number"},
 		{"log_level", "verbose", "not one of trace, debug, info, warn, error"},
 		{"room_creation", "everyone", "not admins or users"},
-		{"bot_creation", "everyone", "must be admins or users"},
+		{"bot_creation", "everyone", "not admins or users"},
 		{"outgoing_allow", "10.0.0.0/99", "is not a CIDR range"},
 		{"outgoing_allow", "a b", "is not an address, a CIDR range or a host name"},
 		{"invites_by_owners", "maybe", "not a boolean"},
