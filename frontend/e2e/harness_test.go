@@ -375,14 +375,25 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 // aria-expanded, say).
 func typeInto(sel, text string) chromedp.Action[chromedp.Void] {
 	focus := fmt.Sprintf(`(e => e ? (e.focus(), true) : false)(document.querySelector(%q))`, sel)
+	kept := fmt.Sprintf(`document.activeElement === document.querySelector(%q)`, sel)
 	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 		for {
+			// The focus must stay put a moment: a page that is still
+			// showing itself may move it (the login form focuses its
+			// first field), and keys would go to the wrong field.
 			found, err := chromedp.Evaluate[bool](focus)(ctx, tg)
 			if err != nil {
 				return chromedp.Void{}, err
 			}
 			if found {
-				break
+				time.Sleep(100 * time.Millisecond)
+				stayed, err := chromedp.Evaluate[bool](kept)(ctx, tg)
+				if err != nil {
+					return chromedp.Void{}, err
+				}
+				if stayed {
+					break
+				}
 			}
 			select {
 			case <-ctx.Done():
