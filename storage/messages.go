@@ -108,9 +108,11 @@ type Hook struct {
 	SecretHash string    `json:"secret_hash"`
 	Created    time.Time `json:"created"`
 	Outgoing   *Outgoing `json:"outgoing,omitempty"`
-	// Bot, if set, is the bot account the hook posts as; otherwise it
-	// posts as its creator, under the name it is given.
+	// Bot is the bot account the hook posts as. Hooks made before hooks
+	// had bots have none, and post as their creator under Name.
 	Bot ID `json:"bot,omitzero"`
+	// OwnBot says that Bot was made for the hook, and goes with it.
+	OwnBot bool `json:"own_bot,omitzero"`
 }
 
 // Outgoing is where a hook sends its room's messages.

@@ -1,11 +1,16 @@
 package api_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/makechat/makechat/appliance/auth"
+	"github.com/makechat/makechat/storage"
 )
 
 func withBotsByUsers(o *envConfig) { o.UsersCreateBots = true }
@@ -137,4 +142,101 @@ func TestBots_AHookWithABotPostsAsTheBotUnderItsOwnName(t *testing.T) {
 	require.Equal(t, 204, e.do(request{method: "DELETE", path: "/api/bots/" + bot, token: e.adminToken}).status)
 	r = e.do(request{method: "POST", path: h.URL, body: `{"text": "anyone?"}`})
 	assert.Equal(t, 404, r.status, r.body)
+}
+
+func TestBots_AHookWithoutABotGetsOneNamedAfterItThatGoesWithIt(t *testing.T) {
+	e := newEnv(t)
+	room := e.joined("alerts")
+	type made struct {
+		ID  map[string]string `json:"_id"`
+		URL string            `json:"url"`
+		Bot map[string]string `json:"bot"`
+	}
+	newHook := func(name string) made {
+		js, _ := json.Marshal(name)
+		r := e.do(request{method: "POST", path: "/api/rooms/" + room + "/hooks", token: e.adminToken, body: `{"name": ` + string(js) + `}`})
+		require.Equal(t, 201, r.status, r.body)
+		var h made
+		r.json(t, &h)
+		require.NotEmpty(t, h.Bot["$oid"], "every new hook has a bot")
+		return h
+	}
+	post := func(h made, body string) response {
+		r := e.do(request{method: "POST", path: h.URL, body: body})
+		require.Equal(t, 200, r.status, r.body)
+		return r
+	}
+
+	// The bot takes the hook's name, made a username; the next hooks of
+	// the same name get the first free of name-bot, name-2...
+	grafana := newHook("Grafana alerts")
+	r := post(grafana, `{"text": "CPU high", "username": "admin"}`)
+	assert.Contains(t, r.body, `"sender": {"$oid": "`+grafana.Bot["$oid"]+`"}`)
+	assert.Contains(t, r.body, `"username": "Grafana-alerts"`)
+	assert.Contains(t, post(newHook("Grafana alerts"), `{"text": "x"}`).body, `"username": "Grafana-alerts-bot"`)
+	assert.Contains(t, post(newHook("Grafana alerts"), `{"text": "x"}`).body, `"username": "Grafana-alerts-2"`)
+	assert.Contains(t, post(newHook("🔔"), `{"text": "x"}`).body, `"username": "webhook"`, "nothing of the name is fit for a username")
+
+	// It is a bot in the room, shown as one, owned by the hook's maker.
+	r = e.do(request{method: "GET", path: "/api/members?room=" + room, token: e.userToken})
+	assert.Contains(t, r.body, grafana.Bot["$oid"])
+	r = e.do(request{method: "GET", path: "/api/bots", token: e.adminToken})
+	assert.Contains(t, r.body, `"username": "Grafana-alerts"`)
+	assert.Contains(t, r.body, `"owner": {"$oid": "`+e.admin.ID.Hex()+`"}`)
+	r = e.do(request{method: "GET", path: "/api/people?q=Grafana", token: e.userToken})
+	assert.Contains(t, r.body, `"is_bot": true`)
+	r = e.do(request{method: "POST", path: "/api/login", body: `{"username": "Grafana-alerts", "password": "anything"}`})
+	assert.Equal(t, 401, r.status, "it cannot log in: %s", r.body)
+
+	// Deleting the hook deletes its bot; the bot's messages stay.
+	r = e.do(request{method: "DELETE", path: "/api/rooms/" + room + "/hooks/" + grafana.ID["$oid"], token: e.adminToken})
+	require.Equal(t, 204, r.status, r.body)
+	r = e.do(request{method: "GET", path: "/api/bots", token: e.adminToken})
+	assert.NotContains(t, r.body, `"username": "Grafana-alerts"`)
+	r = e.do(request{method: "GET", path: "/api/messages?room=" + room, token: e.userToken})
+	assert.Contains(t, r.body, `"text": "CPU high"`)
+	assert.Contains(t, newHook("Grafana alerts").URL, "/api/hooks/", "and its name is free again")
+	r = e.do(request{method: "GET", path: "/api/bots", token: e.adminToken})
+	assert.Contains(t, r.body, `"username": "Grafana-alerts"`)
+
+	// A hook made with a chosen bot leaves the bot when it goes.
+	bot, _ := e.newBot(e.adminToken, "keeper")
+	r = e.do(request{method: "POST", path: "/api/rooms/" + room + "/hooks", token: e.adminToken, body: `{"name": "kept", "bot": "` + bot + `"}`})
+	require.Equal(t, 201, r.status, r.body)
+	r = e.do(request{method: "DELETE", path: "/api/rooms/" + room + "/hooks/" + oid(t, r), token: e.adminToken})
+	require.Equal(t, 204, r.status, r.body)
+	r = e.do(request{method: "GET", path: "/api/bots", token: e.adminToken})
+	assert.Contains(t, r.body, `"username": "keeper"`)
+}
+
+func TestBots_AHookMadeBeforeBotsPostsAsItsMakerUnderItsOwnName(t *testing.T) {
+	e := newEnv(t)
+	room := e.joined("old")
+	roomID, err := storage.ParseID(room)
+	require.NoError(t, err)
+	// As such a hook is stored: no bot.
+	secret := auth.NewToken()
+	require.NoError(t, e.store.CreateHook(t.Context(), storage.Hook{ID: storage.NewIDGen().New(), Room: roomID, Creator: e.admin.ID, Name: "legacy CI", SecretHash: auth.HashKey(secret), Created: time.Now()}))
+	r := e.do(request{method: "POST", path: "/api/hooks/" + secret, body: `{"text": "still here", "username": "admin"}`})
+	require.Equal(t, 200, r.status, r.body)
+	assert.Contains(t, r.body, `"username": "legacy CI"`, "the hook's name, chosen by an owner, not the payload's")
+	assert.Contains(t, r.body, `"sender": {"$oid": "`+e.admin.ID.Hex()+`"}`)
+	assert.Contains(t, r.body, `"hook": {"$oid": "`)
+}
+
+func TestBots_DeletingARoomDeletesTheBotsMadeForItsHooks(t *testing.T) {
+	e := newEnv(t)
+	room := e.joined("short-lived")
+	e.newHook(room, "ephemeral")
+	kept, _ := e.newBot(e.adminToken, "kept-bot")
+	r := e.do(request{method: "POST", path: "/api/rooms/" + room + "/hooks", token: e.adminToken, body: `{"name": "kept", "bot": "` + kept + `"}`})
+	require.Equal(t, 201, r.status, r.body)
+	r = e.do(request{method: "GET", path: "/api/bots", token: e.adminToken})
+	require.Contains(t, r.body, `"username": "ephemeral"`)
+
+	r = e.do(request{method: "DELETE", path: "/api/rooms/" + room, token: e.adminToken})
+	require.Equal(t, 204, r.status, r.body)
+	r = e.do(request{method: "GET", path: "/api/bots", token: e.adminToken})
+	assert.NotContains(t, r.body, `"username": "ephemeral"`)
+	assert.Contains(t, r.body, `"username": "kept-bot"`, "a bot made on its own stays")
 }

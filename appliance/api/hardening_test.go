@@ -273,9 +273,11 @@ func TestHook_AnAdministratorsHookPostsWithoutJoining(t *testing.T) {
 	r.json(t, &hook)
 	r = e.do(request{method: "POST", path: hook.URL, body: `{"text": "disk full", "username": "admin"}`})
 	require.Equal(t, 200, r.status, r.body)
-	// 8. A hook's post says it came through a hook, whatever name it uses.
+	// 8. A hook's post says it came through a hook, and it posts as its
+	// bot: the payload cannot choose another name.
 	assert.Contains(t, r.body, `"hook": {"$oid": "`)
-	assert.Contains(t, r.body, `"username": "admin"`)
+	assert.Contains(t, r.body, `"username": "pager"`)
+	assert.NotContains(t, r.body, `"sender": {"$oid": "`+e.admin.ID.Hex()+`"}`)
 }
 
 // --- 4. Failed logins ---
@@ -493,7 +495,8 @@ func TestNames_InvisibleFormattingCharactersAreRefused(t *testing.T) {
 			{name: "room " + fmt.Sprintf("%q", bad), req: request{method: "POST", path: "/api/rooms", token: e.adminToken, body: `{"name": ` + string(js) + `}`}, status: 400, want: invisible("name")},
 			{name: "hook " + fmt.Sprintf("%q", bad), req: request{method: "POST", path: "/api/rooms/" + room + "/hooks", token: e.adminToken, body: `{"name": ` + string(js) + `}`}, status: 400, want: invisible("name")},
 			{name: "token " + fmt.Sprintf("%q", bad), req: request{method: "POST", path: "/api/tokens", token: e.adminToken, body: `{"name": ` + string(js) + `}`}, status: 400, want: invisible("name")},
-			{name: "hook username " + fmt.Sprintf("%q", bad), req: request{method: "POST", path: hook.URL, body: `{"text": "x", "username": ` + string(js) + `}`}, status: 400, want: invisible("username")},
+			// A payload's username is not taken: the hook posts as its bot.
+			{name: "hook username " + fmt.Sprintf("%q", bad), req: request{method: "POST", path: hook.URL, body: `{"text": "x", "username": ` + string(js) + `}`}, status: 200, want: []string{`"username": "CI"`}},
 			// A user's name has a stricter rule, which refuses these too.
 			{name: "username " + fmt.Sprintf("%q", bad), req: request{method: "POST", path: "/api/users", token: e.adminToken, body: `{"username": ` + string(js) + `, "email": "x@example.com", "password": "p"}`}, status: 400,
 				exact: `{"title": "Invalid parameter", "description": "The 'username' parameter must be 1 to 120 letters, digits, '_' or '-'."}`},

@@ -184,7 +184,7 @@ func (s *Server) postByHook(w http.ResponseWriter, r *http.Request, _ chat.Actor
 	case errors.As(err, &bad):
 		return &chat.Error{Kind: chat.KindInvalid, Field: bad.Field, Msg: bad.Msg}
 	}
-	m, err := s.chat.PostByHook(r.Context(), r.PathValue("secret"), chat.HookPost{Text: post.Text, Username: post.Username, Attachments: post.Attachments})
+	m, err := s.chat.PostByHook(r.Context(), r.PathValue("secret"), chat.HookPost{Text: post.Text, Attachments: post.Attachments})
 	if err != nil {
 		return err
 	}

@@ -18,8 +18,8 @@ type NewHook struct {
 	OutgoingURL string
 	Triggers    []string
 	// Bot, if set, is a bot the maker answers for, which the hook posts
-	// as (and which joins the room); otherwise the hook posts as its
-	// maker under the names it is given.
+	// as (and which joins the room); otherwise a bot is made for the hook,
+	// named after it, owned by its maker, and deleted with it.
 	Bot storage.ID
 }
 
@@ -54,20 +54,59 @@ func (s *Service) CreateHook(ctx context.Context, a Actor, room storage.ID, in N
 		}
 		made.SigningSecret = made.Outgoing.Secret
 	}
-	if !in.Bot.IsZero() {
-		b, err := s.bot(ctx, a, in.Bot)
-		if err != nil {
-			return MadeHook{}, Invalid("bot", "must name a bot you answer for")
-		}
-		if _, err := s.addMember(ctx, room, b.ID, storage.RoleMember); err != nil && !errors.Is(err, ErrAlreadyMember) {
-			return MadeHook{}, err
-		}
-		made.Bot = b.ID
+	var b storage.User
+	if in.Bot.IsZero() {
+		b, err = s.hookBot(ctx, a, name)
+		made.OwnBot = true
+	} else if b, err = s.bot(ctx, a, in.Bot); err != nil {
+		err = Invalid("bot", "must name a bot you answer for")
 	}
+	if err != nil {
+		return MadeHook{}, err
+	}
+	if _, err := s.addMember(ctx, room, b.ID, storage.RoleMember); err != nil && !errors.Is(err, ErrAlreadyMember) {
+		return MadeHook{}, err
+	}
+	made.Bot = b.ID
 	if err := s.store.CreateHook(ctx, made.Hook); err != nil {
 		return MadeHook{}, storeErr(err, "room")
 	}
 	return made, nil
+}
+
+// hookBot makes the bot of a new hook: owned by the hook's maker (whether
+// or not the maker may make bots otherwise: it is the hook's identity),
+// with the hook's name as its username if that is free, else the first
+// free of name-bot, name-2, name-3...
+func (s *Service) hookBot(ctx context.Context, a Actor, name string) (storage.User, error) {
+	base := strings.Trim(usernameUnsafe.ReplaceAllString(name, "-"), "-")
+	if len(base) > 100 {
+		base = strings.TrimRight(base[:100], "-")
+	}
+	if base == "" {
+		base = "webhook"
+	}
+	for i := 1; i <= 100; i++ {
+		username := base
+		switch {
+		case i == 2:
+			username += "-bot"
+		case i > 2:
+			username += fmt.Sprintf("-%d", i-1)
+		}
+		if _, err := s.store.UserByName(ctx, username); err == nil {
+			continue
+		} else if !errors.Is(err, storage.ErrNotFound) {
+			return storage.User{}, storeErr(err, "user")
+		}
+		b := storage.User{ID: s.ids.New(), Username: username, IsBot: true, Owner: a.User.ID, Created: s.clock()}
+		err := s.store.CreateUser(ctx, b)
+		if errors.Is(err, storage.ErrDuplicate) {
+			continue
+		}
+		return b, storeErr(err, "user")
+	}
+	return storage.User{}, Invalid("name", "gives no free username for the hook's bot: choose another")
 }
 
 // outgoing checks the outgoing part of a new hook and gives it a secret.
@@ -157,20 +196,38 @@ func (s *Service) DeleteHook(ctx context.Context, a Actor, room, id storage.ID) 
 	if err != nil || h.Room != room {
 		return ErrNoSuchHook
 	}
-	return storeErr(s.store.DeleteHook(ctx, id), "hook")
+	if err := s.store.DeleteHook(ctx, id); err != nil {
+		return storeErr(err, "hook")
+	}
+	return s.dropHookBot(ctx, h)
 }
 
-// HookPost is what an incoming webhook posts: the text, the name to post
-// under ("" for the hook's own), and cards (appliance/slack makes them
-// of Slack's attachments and blocks; the text holds a plain rendering).
+// dropHookBot deletes the bot made for a deleted hook, if it had one;
+// its messages stay, as a deleted person's do.
+func (s *Service) dropHookBot(ctx context.Context, h storage.Hook) error {
+	if !h.OwnBot {
+		return nil
+	}
+	if err := s.store.DeleteUser(ctx, h.Bot); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return storeErr(err, "user")
+	}
+	s.notify(Event{End: &Ending{User: h.Bot, Reason: ReasonDeleted}})
+	return nil
+}
+
+// HookPost is what an incoming webhook posts: the text and cards
+// (appliance/slack makes them of Slack's attachments and blocks; the
+// text holds a plain rendering). A payload's own username is not taken:
+// a hook posts as its bot, so whoever holds its URL cannot pass for
+// anyone else.
 type HookPost struct {
 	Text        string
-	Username    string
 	Attachments []storage.Attachment
 }
 
-// PostByHook posts into a webhook's room, under the post's username if
-// given (else the hook's name). An unknown secret is not found. A hook
+// PostByHook posts into a webhook's room as the hook's bot (a hook made
+// before hooks had bots posts as its maker under the hook's name). An
+// unknown secret is not found. A hook
 // speaks for its maker, so it posts only while the maker may: an active
 // account that is an administrator or a member of the room that is not a
 // guest (checked at each post, so a maker who is demoted or leaves takes
@@ -221,11 +278,9 @@ func (s *Service) postAsHook(ctx context.Context, h storage.Hook, p HookPost) (s
 	if err := s.hookMayPost(ctx, maker, h.Room); err != nil {
 		return storage.Message{}, err
 	}
-	sender, username := h.Creator, p.Username
+	sender, username := h.Creator, h.Name
 	if !h.Bot.IsZero() {
-		// A hook with a bot posts as the bot, which must still be active
-		// and in the room, under the bot's own name: it cannot pass for
-		// anyone else.
+		// The bot must still be active and in the room.
 		bot, err := s.activeUser(ctx, h.Bot)
 		if err != nil {
 			if _, ok := AsError(err); ok {
@@ -239,12 +294,6 @@ func (s *Service) postAsHook(ctx context.Context, h storage.Hook, p HookPost) (s
 		sender, username = bot.User.ID, bot.User.Username
 	}
 	if err := s.takePost(maker); err != nil {
-		return storage.Message{}, err
-	}
-	if username == "" {
-		username = h.Name
-	}
-	if username, err = cleanName("username", username); err != nil {
 		return storage.Message{}, err
 	}
 	return s.store1(ctx, storage.Message{Text: p.Text, Sender: sender, Room: h.Room, Hook: h.ID, Username: username, Attachments: p.Attachments})

@@ -175,10 +175,20 @@ func (s *Service) DeleteRoom(ctx context.Context, a Actor, id storage.ID) error 
 	if err != nil {
 		return err
 	}
+	hooks, err := s.store.Hooks(ctx, id)
+	if err != nil {
+		return storeErr(err, "hook")
+	}
 	if err := s.store.DeleteRoom(ctx, id); err != nil {
 		return storeErr(err, "room")
 	}
 	s.notify(roomEvent(EventRoomDeleted, r, r.IsVisible))
+	// The room's hooks went with it, and so do the bots made for them.
+	// The room is gone whatever happens here: a bot left over by a
+	// failing store is only a bot in the Bots tab, and may be deleted.
+	for _, h := range hooks {
+		_ = s.dropHookBot(ctx, h)
+	}
 	return nil
 }
 

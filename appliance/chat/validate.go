@@ -14,6 +14,9 @@ import (
 
 var usernamePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,120}$`)
 
+// usernameUnsafe matches what a username may not hold.
+var usernameUnsafe = regexp.MustCompile(`[^a-zA-Z0-9_-]+`)
+
 // Limits on names, in characters.
 const (
 	maxNameChars  = 120

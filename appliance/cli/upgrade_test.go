@@ -96,8 +96,9 @@ func checkFixtureServed(t *testing.T, srv *server, f fixtureData, posted int) {
 		assert.Contains(t, string(b), `"username": "bob"`)
 	}
 
-	code, body = srv.post(t, f.HookURL, "", `{"text": "after the upgrade"}`)
+	code, body = srv.post(t, f.HookURL, "", `{"text": "after the upgrade", "username": "admin"}`)
 	assert.Equal(t, 200, code, "the old webhook posts: %s", body)
+	assert.Contains(t, body, `"username": "CI"`, "a hook made before bots posts under its own name, not the payload's")
 	code, body = srv.post(t, "/api/messages", f.AdminToken, fmt.Sprintf(`{"room": %q, "text": "new on the upgraded store"}`, f.Rooms["general"]))
 	assert.Equal(t, 201, code, body)
 }

@@ -339,7 +339,7 @@ func (s *Sender) reply(j *job, answer []byte) (storage.ID, error) {
 	if err != nil {
 		return storage.NilID, err
 	}
-	posted, err := s.chat.ReplyByHook(s.ctx, j.hook.ID, chat.HookPost{Text: m.Text, Username: m.Username, Attachments: m.Attachments})
+	posted, err := s.chat.ReplyByHook(s.ctx, j.hook.ID, chat.HookPost{Text: m.Text, Attachments: m.Attachments})
 	if err != nil {
 		return storage.NilID, err
 	}

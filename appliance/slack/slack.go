@@ -24,12 +24,10 @@ import (
 
 // Payload is the body of a post to an incoming webhook, as Slack and
 // Mattermost take it. Fields that makechat does not use (channel,
-// icon_url, icon_emoji, Mattermost's props and type) are accepted and
-// ignored: a hook posts into its own room, and senders are shown with
-// their initials.
+// username, icon_url, icon_emoji, Mattermost's props and type) are
+// accepted and ignored: a hook posts into its own room as its own bot.
 type Payload struct {
-	Text     *string `json:"text"`
-	Username *string `json:"username"`
+	Text *string `json:"text"`
 	// Mrkdwn false means the text is not formatted (Slack's switch).
 	Mrkdwn      *bool           `json:"mrkdwn"`
 	Attachments json.RawMessage `json:"attachments"`
@@ -60,18 +58,13 @@ var ErrNothing = &Error{Field: "text", Msg: "The 'text' parameter is required."}
 type Message struct {
 	// Text is the payload's text followed by a plain rendering of each
 	// card, cut to storage.MaxTextChars.
-	Text string
-	// Username is the name to post under; "" for the hook's own.
-	Username    string
+	Text        string
 	Attachments []storage.Attachment
 }
 
 // Message converts the payload.
 func (p Payload) Message() (Message, error) {
 	var m Message
-	if p.Username != nil {
-		m.Username = *p.Username
-	}
 	format := p.Mrkdwn == nil || *p.Mrkdwn
 	var text string
 	if p.Text != nil {

@@ -235,7 +235,7 @@ func TestAdminIntegrations_BotsTokensHooksAndDeliveries(t *testing.T) {
 			// Webhooks: one posting as the bot; its URL is shown once.
 			click(t, ctx, chromedp.ID("tab-hooks"))
 			until(t, ctx, `location.hash === '#hooks' && document.querySelector('#hook-bot option[value="`+bot+`"]') !== null`, "the Webhooks tab offering the bot")
-			assert.Equal(t, "— (the hook's own names)", eval[string](t, ctx, `document.getElementById('hook-bot').selectedOptions[0].textContent`))
+			assert.Equal(t, "A new bot named after the hook", eval[string](t, ctx, `document.getElementById('hook-bot').selectedOptions[0].textContent`))
 			step(t, ctx, chromedp.SetValue(chromedp.CSS(`#panel form.create [name=name]`), "relay"),
 				chromedp.SetValue(chromedp.CSS(`#hook-bot`), bot))
 			click(t, ctx, chromedp.CSS(`#panel form.create button[type=submit]`))
@@ -272,6 +272,8 @@ func TestAdminIntegrations_BotsTokensHooksAndDeliveries(t *testing.T) {
 			assert.Equal(t, []string{"Incoming URL", "Signing secret"}, eval[[]string](t, ctx, `[...document.querySelectorAll('#dialog-body .once-label')].map(p => p.textContent)`))
 			assert.Equal(t, []string{"Copy URL", "Copy secret"}, eval[[]string](t, ctx, `[...document.querySelectorAll('#dialog-body .once button')].map(b => b.textContent)`))
 			assert.Contains(t, eval[string](t, ctx, `document.getElementById('dialog-body').textContent`), far.srv.URL+"/in")
+			// Its new bot is named (deployer-bot the second time round).
+			assert.Regexp(t, `into the room as deployer(-bot)?\.`, eval[string](t, ctx, `document.getElementById('dialog-body').textContent`))
 			secret := eval[string](t, ctx, `document.querySelectorAll('#dialog-body .secret')[1].textContent`)
 			require.NotEmpty(t, secret)
 			far.set(func(f *farEnd) { f.hookSecret = secret })
@@ -292,7 +294,7 @@ func TestAdminIntegrations_BotsTokensHooksAndDeliveries(t *testing.T) {
 			}
 			assert.Equal(t, "deploybot", cell("relay", "Posts as"))
 			assert.Equal(t, "—", cell("relay", "Outgoing"))
-			assert.Equal(t, "—", cell("deployer", "Posts as"))
+			assert.Equal(t, "deployer", cell("deployer", "Posts as"), "the bot made for it")
 			assert.Equal(t, far.srv.URL+"/in"+"on !deploy, !ship", cell("deployer", "Outgoing"))
 			assert.Equal(t, []string{"Revoke"}, eval[[]string](t, ctx, `[...`+row("relay")+`.querySelectorAll('button')].map(b => b.textContent)`))
 			assert.Equal(t, []string{"Deliveries", "Revoke"}, eval[[]string](t, ctx, `[...`+row("deployer")+`.querySelectorAll('button')].map(b => b.textContent)`))

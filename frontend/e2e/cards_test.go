@@ -258,6 +258,8 @@ func TestCards_BotsCarryTheBotTag(t *testing.T) {
 	w.post(token.Value, "deployed 1.4 by token")
 	byBot := w.hookPost(w.hookURL("bot-hook", bot.ID.Hex()), `{"text": "deployed 1.5 by hook", "username": "admin"}`)
 	byHook := w.hookPost(w.hookURL("plain-hook", ""), `{"text": "plain hook post", "username": "admin"}`)
+	status, body = w.call(token.Value, "POST", "/api/messages", map[string]string{"recipient": w.bob.ID.Hex(), "text": "your build is green"})
+	require.Equal(t, 201, status, body)
 
 	// head is the JS for the name and tags of a message, by its text.
 	head := func(text string) string {
@@ -271,7 +273,7 @@ func TestCards_BotsCarryTheBotTag(t *testing.T) {
 			until(t, ctx, fmt.Sprintf(`%s.querySelector('.tag')?.textContent === 'Bot'`, msgJS(byBot)), "the bot hook's message tagged")
 			assert.Equal(t, []string{"deploybot", "Bot"}, eval[[]string](t, ctx, head("deployed 1.4 by token")), "a bot's own post")
 			assert.Equal(t, []string{"deploybot", "Bot"}, eval[[]string](t, ctx, head("deployed 1.5 by hook")), "a hook with a bot posts as the bot, whatever name it asks for")
-			assert.Equal(t, []string{"admin", "via hook"}, eval[[]string](t, ctx, head("plain hook post")), "a hook without a bot says so")
+			assert.Equal(t, []string{"plain-hook", "Bot"}, eval[[]string](t, ctx, head("plain hook post")), "a hook made without a bot posts as the bot made for it")
 			assert.Equal(t, []string{"bob"}, eval[[]string](t, ctx, head("bob first")), "a person has no tag")
 			assert.Equal(t, "uppercase", eval[string](t, ctx, `getComputedStyle(`+msgJS(byBot)+`.querySelector('.tag')).textTransform`), "shown as BOT")
 			assert.NotEmpty(t, byHook)
@@ -295,6 +297,18 @@ func TestCards_BotsCarryTheBotTag(t *testing.T) {
 			step(t, ctx, typeInto(`#dialog [role=combobox]`, "deploy"))
 			until(t, ctx, `[...document.querySelectorAll('#dialog [role=option]')].some(o => o.textContent === 'deploybotBot')`, "the bot in the picker, tagged")
 			axeScan(t, ctx, "the people picker with a bot, "+size.name)
+			click(t, ctx, chromedp.ID("dialog-cancel"))
+			until(t, ctx, `!document.getElementById('dialog').open`, "the picker closed")
+
+			// A direct conversation with a bot: tagged in the sidebar and
+			// in its header.
+			dm := `[...document.querySelectorAll('#directs button.conv')].find(b => b.querySelector('.name').textContent === 'deploybot')`
+			until(t, ctx, dm+` !== undefined`, "the bot's direct message in the sidebar")
+			assert.Equal(t, "Bot", eval[string](t, ctx, dm+`.querySelector('.tag')?.textContent`))
+			step(t, ctx, chromedp.Evaluate[chromedp.Void](dm+`.click()`))
+			until(t, ctx, `document.getElementById('room-title').textContent === '@deploybot' && `+hasMessage("your build is green"), "the conversation")
+			assert.Equal(t, "Bot", eval[string](t, ctx, `document.querySelector('#room-flags .tag')?.textContent`), "the header says it is a bot")
+			axeScan(t, ctx, "a direct conversation with a bot, "+size.name)
 		})
 	}
 }

@@ -271,6 +271,7 @@ type hookDoc struct {
 	SecretKey  string        `bson:"secret_key"`
 	Outgoing   *outgoingDoc  `bson:"outgoing,omitempty"`
 	Bot        bson.ObjectID `bson:"bot,omitempty"`
+	OwnBot     bool          `bson:"own_bot,omitempty"`
 }
 
 type outgoingDoc struct {
@@ -283,13 +284,13 @@ func newHookDoc(h storage.Hook) hookDoc {
 	return hookDoc{
 		ID: oid(h.ID), Room: oid(h.Room), Creator: oid(h.Creator), Name: storage.ValidUTF8(h.Name),
 		SecretHash: storage.ValidUTF8(h.SecretHash), Created: h.Created, SecretKey: hashKey(h.SecretHash, h.ID),
-		Outgoing: (*outgoingDoc)(h.Outgoing), Bot: oid(h.Bot),
+		Outgoing: (*outgoingDoc)(h.Outgoing), Bot: oid(h.Bot), OwnBot: h.OwnBot,
 	}
 }
 
 func (d hookDoc) model() storage.Hook {
 	return storage.Hook{ID: storage.ID(d.ID), Room: storage.ID(d.Room), Creator: storage.ID(d.Creator), Name: d.Name, SecretHash: d.SecretHash, Created: d.Created,
-		Outgoing: (*storage.Outgoing)(d.Outgoing), Bot: storage.ID(d.Bot)}
+		Outgoing: (*storage.Outgoing)(d.Outgoing), Bot: storage.ID(d.Bot), OwnBot: d.OwnBot}
 }
 
 // partnerDoc records that User and Partner exchanged direct messages;

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -23,9 +24,15 @@ func open(t testing.TB, srv mongotest.Server) *mongo.Store {
 	return openURI(t, srv.NewDatabase(t))
 }
 
+// testTimeout is the stores' timeout in tests: the contract suite's 200
+// concurrent posts wait for the driver's 100 connections, and FerretDB
+// on a loaded 2-core CI machine under -race can keep them past the
+// default 5 s (then the store rightly says it is unavailable).
+const testTimeout = 30 * time.Second
+
 func openURI(t testing.TB, uri string) *mongo.Store {
 	t.Helper()
-	s, err := mongo.Open(context.Background(), uri, mongo.Options{})
+	s, err := mongo.Open(context.Background(), uri, mongo.Options{Timeout: testTimeout})
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		if err := s.Close(); err != nil && !errors.Is(err, storage.ErrClosed) {

@@ -25,7 +25,7 @@ var hookScenarios = []scenario{
 		h := storage.Hook{ID: e.ids.New(), Room: r.ID, Creator: alice.ID, Name: "CI", SecretHash: "Secret-Hash", Created: time.Now()}
 		require.NoError(e, e.s.CreateHook(e.ctx(), h))
 		out := storage.Hook{ID: e.ids.New(), Room: r.ID, Creator: alice.ID, Name: "bot", SecretHash: "Other-Hash", Created: time.Now(),
-			Outgoing: &storage.Outgoing{URL: "https://bot.example.com/in", Triggers: []string{"!deploy", "bot"}, Secret: "signing secret"}, Bot: e.ids.New()}
+			Outgoing: &storage.Outgoing{URL: "https://bot.example.com/in", Triggers: []string{"!deploy", "bot"}, Secret: "signing secret"}, Bot: e.ids.New(), OwnBot: true}
 		require.NoError(e, e.s.CreateHook(e.ctx(), out))
 		got, err := e.s.Hook(e.ctx(), out.ID)
 		require.NoError(e, err)

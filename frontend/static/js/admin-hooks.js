@@ -1,5 +1,5 @@
 // The admin's Webhooks tab: a room's hooks. A hook takes posts at its
-// URL (as itself or as a bot) and, when it has an outgoing URL, sends the
+// URL (as its bot: one made for it, or one chosen) and, when it has an outgoing URL, sends the
 // room's messages there, signed; its recent deliveries open in a dialog.
 // The URL and the signing secret are shown once, when the hook is made.
 
@@ -19,11 +19,12 @@ export async function hooks(nav) {
   const reload = () => nav.show('hooks');
   const [list, bots] = await Promise.all([api.get(`/api/rooms/${room}/hooks`), api.get('/api/bots')]);
   const botName = new Map(bots.map(b => [oid(b._id), b.username]));
-  const postsAs = (h) => h.bot ? botName.get(oid(h.bot)) || 'a deleted bot' : '—';
+  // Hooks made before hooks had bots post as their maker, under their name.
+  const postsAs = (h) => h.bot ? botName.get(oid(h.bot)) || 'a deleted bot' : 'its maker, as ' + h.name;
   const form = createForm('Create a webhook', [
-    field('Name (posts appear under it)', {name: 'name', maxLength: 120, autocomplete: 'off'}),
+    field('Name', {name: 'name', maxLength: 120, autocomplete: 'off', placeholder: 'Grafana'}),
     el('div', {className: 'field'}, el('label', {htmlFor: 'hook-bot'}, 'Post as bot'),
-      el('select', {id: 'hook-bot', name: 'bot'}, el('option', {value: ''}, '— (the hook\'s own names)'),
+      el('select', {id: 'hook-bot', name: 'bot'}, el('option', {value: ''}, 'A new bot named after the hook'),
         bots.map(b => el('option', {value: oid(b._id)}, b.username)))),
     el('fieldset', {className: 'outgoing', 'aria-describedby': 'outgoing-hint'}, el('legend', {}, 'Outgoing (optional)'),
       el('p', {id: 'outgoing-hint', className: 'muted'}, 'Sends the room\'s new messages to a URL, signed. With trigger words (commas or spaces between them), only messages that start with one.'),
@@ -41,7 +42,8 @@ export async function hooks(nav) {
     await reload();
     // The secrets are shown this once; the focus comes back to the new form.
     document.querySelector('#panel form.create button[type=submit]')?.focus();
-    dialog({title: 'Webhook created', body: made(h, botName.get(oid(h.bot)))});
+    const bot = (await api.get('/api/bots')).find(b => oid(b._id) === oid(h.bot));
+    dialog({title: 'Webhook created', body: made(h, bot?.username)});
   });
   return [pick, form, table([
     {title: 'Name', cls: 'name', cell: h => el('span', {dir: 'auto'}, h.name || '—')},

@@ -99,8 +99,8 @@ export function learnBots(people) {
 export const botTag = () => el('span', {className: 'tag bot', title: 'A bot: an account that posts through the API, not a person'}, 'Bot');
 
 // senderTag is the tag beside a message's sender: BOT for a bot (a hook
-// made with a bot posts as it); "via hook" for any other hook's post,
-// which may take any name and so must never pass for a person.
+// posts as its bot); "via hook" for the post of a hook made before hooks
+// had bots, which posts as its maker and so must not pass for them.
 export function senderTag(m) {
   if (isBot(m.sender, S.names.get(m.sender) || m.hookName)) return botTag();
   return m.hookName ? el('span', {className: 'tag bot', title: 'Posted by an incoming webhook, not by a person'}, 'via hook') : null;

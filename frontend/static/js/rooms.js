@@ -8,6 +8,7 @@ import * as api from './api.js';
 import {el, icon} from './render.js';
 import {dialog, field, count} from './ui.js';
 import {S, $, byName, convName, openConv} from './state.js';
+import {botTag} from './cards.js';
 
 const {oid} = api;
 
@@ -66,7 +67,7 @@ function convButton(kind, id, name, unread, ment, extraIcon, muted = false) {
         closeDrawer();
         if (drawer) $('room-title').focus();
       }},
-    icon(extraIcon), el('span', {className: 'name', dir: 'auto'}, name),
+    icon(extraIcon), el('span', {className: 'name', dir: 'auto'}, name), kind === 'dm' && S.bots.get(id) ? botTag() : null,
     bold && kind === 'room' ? el('span', {className: 'visually-hidden unread-count'}, `${n(unread)} unread`) : null,
     muted ? icon('bell-off', 'Muted') : null,
     ment ? el('span', {className: 'badge mention-badge'}, n(ment), el('span', {className: 'visually-hidden'},
@@ -85,7 +86,7 @@ export function renderSidebar() {
   const ds = [...S.directs.entries()].sort((a, b) => a[1].username.localeCompare(b[1].username));
   // Only what changed is redrawn, so a click never lands on a button
   // that is being replaced.
-  const sig = JSON.stringify([S.cur, rooms.map(r => [r.id, r.name, r.unread, r.mentions, r.is_open, r.muted]), ds]);
+  const sig = JSON.stringify([S.cur, rooms.map(r => [r.id, r.name, r.unread, r.mentions, r.is_open, r.muted]), ds, ds.map(([id]) => S.bots.get(id))]);
   if (sig !== lastSidebar) {
     lastSidebar = sig;
     $('rooms').replaceChildren(...rooms.map(r => convButton('room', r.id, r.name, r.unread, r.mentions, r.is_open ? 'hash' : 'lock', r.muted)));
@@ -110,6 +111,7 @@ export function renderHeader() {
     }
   } else {
     mb.hidden = true;
+    if (S.bots.get(S.cur.id)) flags.push(botTag());
   }
   $('room-flags').replaceChildren(...flags);
   roomTools(S.cur.kind === 'room' ? S.rooms.get(S.cur.id) : null);
