@@ -29,7 +29,10 @@ type Message struct {
 	// Attachments are cards shown under the text (a hook's Slack-style
 	// attachments and blocks); the text holds a plain rendering of them.
 	Attachments []Attachment `json:"attachments,omitempty"`
-	Created     time.Time    `json:"created"`
+	// Files are the uploads the message carries (see File), at most
+	// MaxFilesPerMessage.
+	Files   []FileInfo `json:"files,omitempty"`
+	Created time.Time  `json:"created"`
 	// Edited is when the text was last changed; zero if never.
 	Edited time.Time `json:"edited"`
 }

@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -199,9 +200,10 @@ type Page struct {
 // Returned values are copies; callers may modify them freely.
 //
 // Deletion cascades: deleting a user removes its sessions, tokens,
-// memberships and the invites it made (its messages stay); deleting a
-// room removes its members, messages and hooks (an invite naming it
-// keeps the id, and accepting it skips a room that is gone).
+// memberships and the invites it made (its messages and files stay);
+// deleting a room removes its members, messages, their files and its
+// hooks (an invite naming it keeps the id, and accepting it skips a room
+// that is gone); deleting a message removes its files.
 type Store interface {
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
@@ -287,7 +289,9 @@ type Store interface {
 	// ErrDuplicate. For a room message the room must exist
 	// (ErrNotFound otherwise, e.g. when it was deleted meanwhile); for a
 	// direct message both users must exist. The message is indexed for
-	// search (SearchTerms of its text).
+	// search (SearchTerms of its text). Its Files are attached to it:
+	// each must be a file of its sender that no message carries yet
+	// (ErrNotFound otherwise, and nothing is written).
 	CreateMessage(ctx context.Context, m Message) error
 	Message(ctx context.Context, id ID) (Message, error)
 	// MessageByClientID finds the message sender posted with clientID
@@ -312,7 +316,6 @@ type Store interface {
 	// up to date by every write; it does not scan all messages.
 	SearchMessages(ctx context.Context, q SearchQuery) ([]Message, error)
 
-	// CreateHook stores h; its room must exist.
 	// CreateInvite stores in; its secret hash is unique.
 	CreateInvite(ctx context.Context, in Invite) error
 	Invite(ctx context.Context, id ID) (Invite, error)
@@ -338,12 +341,39 @@ type Store interface {
 	CommandByName(ctx context.Context, name string) (Command, error)
 	DeleteCommand(ctx context.Context, id ID) error
 
+	// CreateHook stores h; its room must exist.
 	CreateHook(ctx context.Context, h Hook) error
 	Hook(ctx context.Context, id ID) (Hook, error)
 	HookBySecret(ctx context.Context, secretHash string) (Hook, error)
 	// Hooks lists a room's hooks in id order.
 	Hooks(ctx context.Context, room ID) ([]Hook, error)
 	DeleteHook(ctx context.Context, id ID) error
+
+	// PutBlob stores the bytes r gives, named by their SHA-256, and
+	// returns that name and their size; the bytes are durable when it
+	// returns. Bytes already stored are kept once. More than max bytes
+	// give ErrTooLarge, and nothing is kept.
+	PutBlob(ctx context.Context, r io.Reader, max int64) (Blob, error)
+	// OpenBlob opens a blob for reading; ErrNotFound if there is none of
+	// that name (or it is not one: see IsBlobName).
+	OpenBlob(ctx context.Context, sha256 string) (BlobReader, error)
+	// DeleteUnusedBlobs removes the blobs that no file names (as its
+	// bytes or its thumbnail) and that were stored before before, with
+	// what interrupted writes left, and returns how many it removed.
+	// Blobs are stored before the file that names them: before must give
+	// uploads in flight the time to finish.
+	DeleteUnusedBlobs(ctx context.Context, before time.Time) (int, error)
+
+	// CreateFile stores f, carried by no message; its id is unique.
+	CreateFile(ctx context.Context, f File) error
+	File(ctx context.Context, id ID) (File, error)
+	// UnattachedFiles lists at most limit files that no message carries
+	// and whose ids were made before before, oldest first.
+	UnattachedFiles(ctx context.Context, before time.Time, limit int) ([]File, error)
+	DeleteFile(ctx context.Context, id ID) error
+	// FilesSize is the total size of the files owner uploaded that are
+	// stored.
+	FilesSize(ctx context.Context, owner ID) (int64, error)
 
 	// Export calls fn with every object in the store, collection by
 	// collection in the order of Collections, as of one moment: a write
@@ -378,6 +408,7 @@ const (
 	CollHooks    = "hooks"
 	CollInvites  = "invites"
 	CollCommands = "commands"
+	CollFiles    = "files"
 )
 
 // Collections lists every collection in the order Export visits them and

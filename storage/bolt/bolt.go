@@ -45,6 +45,9 @@ type Options struct {
 	Log func(msg string)
 	// Observe, if not nil, is told of every operation (for metrics).
 	Observe storage.Observer
+	// FilesDir is the directory of the blobs (the bytes of uploaded
+	// files); "" means "files" beside the database file.
+	FilesDir string
 }
 
 // Store is a storage.Store kept in one bbolt file. It is safe for
@@ -53,6 +56,7 @@ type Store struct {
 	db      *bbolt.DB
 	commit  *committer
 	observe storage.Observer // nil: none
+	files   string           // the blobs' directory
 
 	// mu is held shared by every call and exclusively by Close, so that
 	// Close waits for the calls in flight (including their batched
@@ -93,6 +97,10 @@ var (
 	bucketInvitesByUser    = []byte("invites_by_user")
 	bucketCommands         = []byte("commands")
 	bucketCommandsByName   = []byte("commands_by_name")
+	bucketFiles            = []byte("files")
+	bucketFilesByOwner     = []byte("files_by_owner")
+	bucketFilesByRoom      = []byte("files_by_room")
+	bucketFilesUnattached  = []byte("files_unattached")
 )
 
 var allBuckets = [][]byte{
@@ -106,6 +114,7 @@ var allBuckets = [][]byte{
 	bucketHooks, bucketHooksBySecret, bucketHooksByRoom,
 	bucketInvites, bucketInvitesBySecret, bucketInvitesByUser,
 	bucketCommands, bucketCommandsByName,
+	bucketFiles, bucketFilesByOwner, bucketFilesByRoom, bucketFilesUnattached,
 }
 
 var keySchema = []byte("schema")
@@ -148,7 +157,10 @@ func Open(path string, opts Options) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
 	}
-	return &Store{db: db, commit: newCommitter(db), observe: opts.Observe}, nil
+	if opts.FilesDir == "" {
+		opts.FilesDir = filepath.Join(filepath.Dir(path), "files")
+	}
+	return &Store{db: db, commit: newCommitter(db), observe: opts.Observe, files: opts.FilesDir}, nil
 }
 
 // prepare creates the buckets that do not exist yet.

@@ -61,7 +61,17 @@ and the lists a cascade has to find:
 	invites           id -> Invite
 	invites_by_secret secret hash -> invite id
 	invites_by_user   maker id + invite id -> (empty)
+	commands          id -> Command
+	commands_by_name  folded name -> command id
+	files             id -> File
+	files_by_owner    owner id + file id -> (empty)
+	files_by_room     room id + file id -> (empty), for a room message's files
+	files_unattached  file id -> (empty), for files no message carries yet
 	meta              "schema" -> schema version, in decimal
+
+The bytes of uploaded files (blobs) are not in the file: they live in a
+directory beside it (files/ in the data directory), one file per blob
+named by its SHA-256 (files.go says how each is written durably).
 
 # Upgrades
 
@@ -99,7 +109,7 @@ vocabulary those are spread over the index, and a group commit writes one
 page for nearly every posting in it: that, not the message itself, is
 what bounds posting throughput on a long history (BenchmarkCreateMessage).
 
-The meta bucket's schema version (now 3) lets a later version recognise an
+The meta bucket's schema version (now 5) lets a later version recognise an
 older file and migrate it (see Upgrades).
 
 # Text

@@ -171,6 +171,9 @@ func createMessage(tx *bbolt.Tx, m storage.Message) error {
 	} else if tx.Bucket(bucketRooms).Get(key(c.Room)) == nil {
 		return fmt.Errorf("%w room %s", storage.ErrNotFound, c.Room)
 	}
+	if err := attachFiles(tx, &m); err != nil {
+		return err
+	}
 	return insertMessage(tx, m)
 }
 
@@ -398,6 +401,9 @@ func (s *Store) DeleteMessage(ctx context.Context, id storage.ID) error {
 			return err
 		}
 		if err := b.releaseClientID(m.Sender, m.ClientID, id); err != nil {
+			return err
+		}
+		if err := deleteFilesOf(tx, m); err != nil {
 			return err
 		}
 		return b.conv.Delete(key(id))

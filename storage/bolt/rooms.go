@@ -130,6 +130,9 @@ func (s *Store) DeleteRoom(ctx context.Context, id storage.ID) error {
 		if err := deleteConversation(tx, convKey(storage.RoomConversation(id))); err != nil {
 			return err
 		}
+		if err := deleteRoomFiles(tx, id); err != nil {
+			return err
+		}
 		return deleteHooksOf(tx, id)
 	})
 }

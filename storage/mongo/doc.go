@@ -24,8 +24,11 @@ four collections hold derived data only:
 	invites          secret_key: the unique key of the secret's hash
 	direct_partners  {user, partner}, one document each way per pair
 	invite_uses      {_id: "<invite id>:<n>"}, one per use of an invite
+	files            uploaded files (storage.File), by the same names
+	blobs.files,     the GridFS bucket "blobs": the bytes of uploaded
+	blobs.chunks     files, each named by its SHA-256 (files.go)
 	pending_deletes  {_id, kind}: a DeleteUser or DeleteRoom under way
-	makechat_meta    {_id: "schema", version: 2}
+	makechat_meta    {_id: "schema", version: 4}
 
 A name key is "=" + the name folded with strings.ToLower, so that names
 are unique without regard to case, as in the embedded store; a hash key is
@@ -55,6 +58,8 @@ such as {"$ne": null} or "profile.$.name" is only ever a string.
 	                 client_key (unique): resent posts
 	hooks            secret_key (unique), (room, _id)
 	invites          secret_key (unique), (created_by, _id)
+	commands         name_key (unique)
+	files            owner, (message, _id), room, sha256, thumb
 	direct_partners  user
 
 A unique index refusing a write gives storage.ErrDuplicate. Open creates

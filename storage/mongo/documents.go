@@ -145,6 +145,7 @@ type messageDoc struct {
 	ClientID  string        `bson:"client_id,omitempty"`
 	// Attachments are the message's cards, as documents.
 	Attachments []attachmentDoc `bson:"attachments,omitempty"`
+	Files       []fileInfoDoc   `bson:"files,omitempty"`
 	Created     time.Time       `bson:"created,omitempty"`
 	Edited      time.Time       `bson:"edited,omitempty"`
 	// Conv names the conversation (convKey); Terms are the words search
@@ -160,8 +161,8 @@ func newMessageDoc(m storage.Message) messageDoc {
 	return messageDoc{
 		ID: oid(m.ID), Text: text, Sender: oid(m.Sender), Room: oid(m.Room), Recipient: oid(m.Recipient),
 		Hook: oid(m.Hook), Username: storage.ValidUTF8(m.Username), ClientID: m.ClientID, Created: m.Created, Edited: m.Edited,
-		Attachments: mapSlice(m.Attachments, newAttachmentDoc),
-		Conv:        convKey(m.Conversation()), Terms: terms(text), ClientKey: clientKey(m),
+		Attachments: mapSlice(m.Attachments, newAttachmentDoc), Files: mapSlice(m.Files, newFileInfoDoc),
+		Conv: convKey(m.Conversation()), Terms: terms(text), ClientKey: clientKey(m),
 	}
 }
 
@@ -183,7 +184,7 @@ func (d messageDoc) model() storage.Message {
 		ID: storage.ID(d.ID), Text: d.Text, Sender: storage.ID(d.Sender), Room: storage.ID(d.Room),
 		Recipient: storage.ID(d.Recipient), Hook: storage.ID(d.Hook), Username: d.Username,
 		ClientID: d.ClientID, Created: d.Created, Edited: d.Edited,
-		Attachments: mapSlice(d.Attachments, attachmentDoc.model),
+		Attachments: mapSlice(d.Attachments, attachmentDoc.model), Files: mapSlice(d.Files, fileInfoDoc.model),
 	}
 }
 

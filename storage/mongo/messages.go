@@ -31,17 +31,23 @@ func (s *Store) CreateMessage(ctx context.Context, m storage.Message) error {
 			if err := s.addPartners(ctx, c); err != nil {
 				return err
 			}
-			_, err := s.messages.InsertOne(ctx, newMessageDoc(m))
+		}
+		if err := s.attachFiles(ctx, &m); err != nil {
 			return err
 		}
 		if _, err := s.messages.InsertOne(ctx, newMessageDoc(m)); err != nil {
+			s.detachFiles(m.ID)
 			return err
+		}
+		if c.IsDirect() {
+			return nil
 		}
 		err := s.requireRoom(ctx, m.Room)
 		if err != nil {
 			ctx, cancel := cleanupContext()
 			defer cancel()
 			_, _ = s.messages.DeleteOne(ctx, byID(m.ID))
+			_, _ = s.files.DeleteMany(ctx, bson.D{{Key: "message", Value: oid(m.ID)}})
 		}
 		return err
 	})
@@ -156,6 +162,11 @@ func (s *Store) EditMessage(ctx context.Context, id storage.ID, text string, edi
 // DeleteMessage removes a message; its terms go with it.
 func (s *Store) DeleteMessage(ctx context.Context, id storage.ID) error {
 	return s.do(ctx, "delete message", func(ctx context.Context) error {
+		// The files first: a crash between the two leaves a message to
+		// delete again, never files that nothing would find.
+		if _, err := s.files.DeleteMany(ctx, bson.D{{Key: "message", Value: oid(id)}}); err != nil {
+			return err
+		}
 		res, err := s.messages.DeleteOne(ctx, byID(id))
 		if err == nil && res.DeletedCount == 0 {
 			return storage.ErrNotFound

@@ -50,8 +50,8 @@ type Store struct {
 	// cluster), so Export reads in one snapshot session.
 	snapshot bool
 
-	users, sessions, tokens, rooms, members, messages, hooks, invites, commands *mongo.Collection
-	partners, pending, meta, inviteUses                                         *mongo.Collection
+	users, sessions, tokens, rooms, members, messages, hooks, invites, commands, files *mongo.Collection
+	partners, pending, meta, inviteUses                                                *mongo.Collection
 
 	// mu is held shared by every call and exclusively by Close, so that
 	// Close waits for the calls in flight and later calls see closed.
@@ -115,7 +115,7 @@ func Open(ctx context.Context, uri string, opts Options) (*Store, error) {
 	}{
 		{&s.users, storage.CollUsers}, {&s.sessions, storage.CollSessions}, {&s.tokens, storage.CollTokens},
 		{&s.rooms, storage.CollRooms}, {&s.members, storage.CollMembers}, {&s.messages, storage.CollMessages},
-		{&s.hooks, storage.CollHooks}, {&s.invites, storage.CollInvites}, {&s.commands, storage.CollCommands},
+		{&s.hooks, storage.CollHooks}, {&s.invites, storage.CollInvites}, {&s.commands, storage.CollCommands}, {&s.files, storage.CollFiles},
 		{&s.partners, collPartners}, {&s.pending, collPending}, {&s.meta, collMeta}, {&s.inviteUses, collInviteUses},
 	} {
 		*c.c = s.db.Collection(c.name)

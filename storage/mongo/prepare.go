@@ -17,12 +17,13 @@ import (
 // schemaVersion is the layout this code reads and writes: version 1 has
 // the derived fields and indexes of the package documentation, version 2
 // the invites collection and messages' client_key, version 3 the
-// commands collection. A database without a version (a new one, or
+// commands collection, version 4 the files collection and the blobs
+// GridFS bucket. A database without a version (a new one, or
 // the original makechat's) is brought to it by backfill; one of an older
 // version by the migrations it lacks (see migrate), each of which
 // writes the version it leaves only once it is done, so that one cut
 // short runs again at the next Open. Every step is idempotent.
-const schemaVersion = 3
+const schemaVersion = 4
 
 // migrations[i] brings a database from version i+1 to i+2.
 var migrations = []struct {
@@ -35,6 +36,9 @@ var migrations = []struct {
 	{"add invites and client message ids", (*Store).fillClientKeys},
 	// The commands collection and its index are made by createIndexes.
 	{"add custom slash commands", func(*Store, context.Context) error { return nil }},
+	// The files collection and its indexes are made by createIndexes,
+	// the blobs bucket and its indexes by GridFS at its first write.
+	{"add uploaded files", func(*Store, context.Context) error { return nil }},
 }
 
 // fillClientKeys gives every message that lacks one its client_key, which
@@ -133,6 +137,10 @@ func (s *Store) indexes() map[*mongo.Collection][]mongo.IndexModel {
 		s.invites:  {unique("secret_key", asc("secret_key")), plain("created_by_id", asc("created_by", "_id"))},
 		s.partners: {plain("user", asc("user"))},
 		s.commands: {unique("name_key", asc("name_key"))},
+		s.files: {
+			plain("owner", asc("owner")), plain("message_id", asc("message", "_id")), plain("room", asc("room")),
+			plain("sha256", asc("sha256")), plain("thumb", asc("thumb")),
+		},
 	}
 }
 

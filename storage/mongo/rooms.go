@@ -181,6 +181,9 @@ func (s *Store) deleteRoomCascade(ctx context.Context, id storage.ID) error {
 	if _, err := s.messages.DeleteMany(ctx, bson.D{{Key: "conv", Value: convKey(storage.RoomConversation(id))}}); err != nil {
 		return err
 	}
+	if _, err := s.files.DeleteMany(ctx, inRoom); err != nil {
+		return err
+	}
 	_, err := s.hooks.DeleteMany(ctx, inRoom)
 	return err
 }

@@ -69,6 +69,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 		{"Hooks", hookScenarios},
 		{"Invites", inviteScenarios},
 		{"Commands", commandScenarios},
+		{"Files", fileScenarios},
 		{"Concurrency", concurrencyScenarios},
 		{"HostileStrings", hostileScenarios()},
 		{"ExportImport", exportScenarios},
@@ -184,6 +185,12 @@ func norm[T any](v T) T {
 		x.Created = ms(x.Created)
 	case *storage.Message:
 		x.Created, x.Edited = ms(x.Created), ms(x.Edited)
+		if len(x.Files) == 0 {
+			x.Files = nil
+		}
+	case *storage.File:
+		x.Created = ms(x.Created)
+	case *storage.FileInfo:
 	case *storage.Hook:
 		x.Created = ms(x.Created)
 	case *storage.Command:
