@@ -91,12 +91,13 @@ func TestAdminRoomsMembersAndWebhooks(t *testing.T) {
 	require.Equal(t, 200, resp.StatusCode)
 	until(t, bob, hasMessage("build 42 deployed"), "the webhook's message at bob's")
 	assert.Equal(t, "ci", eval[string](t, bob, `document.querySelector('#messages .msg:last-child .author').textContent`))
-	// Whatever name a hook posts under, it says it is a hook.
+	// Whatever name a payload asks for, a hook posts as its bot.
 	resp, err = http.Post(hook, "application/json", strings.NewReader(`{"text": "I am alice", "username": "alice"}`))
 	require.NoError(t, err)
 	resp.Body.Close()
 	until(t, bob, hasMessage("I am alice"), "the impersonating post")
-	assert.Equal(t, "via hook", eval[string](t, bob, `document.querySelector('#messages .msg:last-child .tag.bot')?.textContent`))
+	assert.Equal(t, "ci", eval[string](t, bob, `document.querySelector('#messages .msg:last-child .author')?.textContent`))
+	assert.Equal(t, "Bot", eval[string](t, bob, `document.querySelector('#messages .msg:last-child .tag.bot')?.textContent`))
 	// The hooks table says who made each hook, and whether it posts.
 	until(t, admin, `[...document.querySelectorAll('#panel tr')].some(tr => tr.textContent.startsWith('ci') && tr.textContent.includes('alice') && tr.textContent.includes('posting'))`, "the hook's maker")
 }

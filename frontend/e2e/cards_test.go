@@ -231,7 +231,7 @@ func TestCards_KeyboardMenuAndSearch(t *testing.T) {
 	// the whole text, the cards' plain rendering with it).
 	step(t, ctx, chromedp.Evaluate[chromedp.Void](msgJS(gr)+`.focus()`), chromedp.KeyEvent(kb.Enter))
 	until(t, ctx, `!document.getElementById('msg-menu').hidden && document.activeElement.textContent === 'Copy text'`, "the menu of a card's message")
-	assert.Contains(t, eval[string](t, ctx, `document.getElementById('msg-menu').getAttribute('aria-label')`), "Message from Grafana")
+	assert.Contains(t, eval[string](t, ctx, `document.getElementById('msg-menu').getAttribute('aria-label')`), "Message from tools", "the hook's bot, not the payload's name")
 	step(t, ctx, chromedp.KeyEvent(kb.Escape))
 	until(t, ctx, `document.getElementById('msg-menu').hidden && document.activeElement === `+msgJS(gr), "the focus back on the message")
 

@@ -294,7 +294,7 @@ func TestMessageList_TimesDayLinesInitialsAndFormatting(t *testing.T) {
 			assert.Equal(t, "MA", eval[string](t, ctx, msg("quoted")+`.querySelector('.avatar').textContent`))
 			hook := msg("deployed 2.0")
 			assert.Equal(t, "DB", eval[string](t, ctx, hook+`.querySelector('.avatar').textContent`))
-			assert.Equal(t, "Deploy Bot", eval[string](t, ctx, hook+`.querySelector('.author').textContent`))
+			assert.Equal(t, "Deploy-Bot", eval[string](t, ctx, hook+`.querySelector('.author').textContent`), "the bot made for the hook")
 			assert.True(t, eval[bool](t, ctx, hook+`.querySelector('.tag.bot') !== null`), "a hook's post says so")
 			assert.Zero(t, eval[int](t, ctx, run+`.querySelectorAll('.avatar').length`))
 
