@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/makechat/makechat/appliance/api"
@@ -124,6 +125,10 @@ func NewChat(ctx context.Context, cfg config.Config, st storage.Store, notify ch
 		InvitesByOwners:   cfg.InvitesByOwners,
 		CheckURL:          checkURL,
 		CallCommand:       callCommand,
+		UploadMaxBytes:    cfg.UploadMaxBytes,
+		UploadQuota:       cfg.UploadQuota,
+		DiskFloor:         cfg.UploadDiskFloor,
+		FreeSpace:         freeSpace(cfg),
 	})
 	return svc, svc.Init(ctx)
 }
@@ -300,7 +305,23 @@ func (a *App) NeedsAdmin(ctx context.Context) bool {
 	return err == nil && n == 0
 }
 
-// expireSessions removes expired sessions every ten minutes.
+// freeSpace says how much room data_dir's disk has for the embedded
+// store's files; with MongoDB, files are in the database: nil.
+func freeSpace(cfg config.Config) func() (int64, error) {
+	if cfg.MongoURI != "" {
+		return nil
+	}
+	return func() (int64, error) {
+		var st syscall.Statfs_t
+		if err := syscall.Statfs(cfg.DataDir, &st); err != nil {
+			return 0, err
+		}
+		return int64(st.Bavail) * int64(st.Bsize), nil
+	}
+}
+
+// expireSessions removes expired sessions, and uploads that no message
+// took with the bytes no file uses, every ten minutes.
 func (a *App) expireSessions(ctx context.Context) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
@@ -313,6 +334,11 @@ func (a *App) expireSessions(ctx context.Context) {
 				a.log.Warn().Err(err).Msg("expire sessions")
 			} else if n > 0 {
 				a.log.Debug().Int("count", n).Msg("expired sessions removed")
+			}
+			if files, blobs, err := a.chat.SweepFiles(ctx); err != nil {
+				a.log.Warn().Err(err).Msg("sweep files")
+			} else if files+blobs > 0 {
+				a.log.Info().Int("files", files).Int("blobs", blobs).Msg("unused uploads removed")
 			}
 		}
 	}

@@ -141,12 +141,17 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/api/stream", s.route(get(public, s.stream)))
 	mux.Handle("/api/maintenance", s.route(get(admin, s.getMaintenance), put(admin, s.putMaintenance)))
 	mux.Handle("/api/directs", s.route(get(user, s.listDirects)))
+	mux.Handle("/api/uploads", s.route(post(user, s.upload)))
+	mux.Handle("/api/files/{id}", s.route(get(user, s.serveFile(false, false))))
+	mux.Handle("/api/files/{id}/thumb", s.route(get(user, s.serveFile(true, false))))
+	mux.Handle("/api/files/{id}/download/{name...}", s.route(get(user, s.serveFile(false, true))))
 	mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errRouteNotFound)
 	}))
-	// Logout takes no body; webhooks also take Slack's form-encoded posts.
+	// Logout takes no body; webhooks also take Slack's form-encoded posts,
+	// and uploads multipart bodies.
 	api := s.negotiate(mux, func(path string) bool {
-		return path == "/api/logout" || strings.HasPrefix(path, "/api/hooks/")
+		return path == "/api/logout" || path == "/api/uploads" || strings.HasPrefix(path, "/api/hooks/")
 	})
 
 	root := http.NewServeMux()

@@ -113,6 +113,8 @@ var kindStatus = map[chat.Kind]struct {
 	chat.KindBadLogin:        {http.StatusUnauthorized, "Bad login attempt"},
 	chat.KindRateLimited:     {http.StatusTooManyRequests, "Too many requests"},
 	chat.KindUnavailable:     {http.StatusBadGateway, "Bad Gateway"},
+	chat.KindTooLarge:        {http.StatusRequestEntityTooLarge, "Request body too large"},
+	chat.KindStorageFull:     {http.StatusInsufficientStorage, "Insufficient Storage"},
 }
 
 // asHTTPError turns any error into the answer to send.

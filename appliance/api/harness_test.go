@@ -69,7 +69,7 @@ func withProductionCost(o *envConfig) { o.BcryptCost = bcrypt.DefaultCost }
 
 func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
-	o := envConfig{Options: chat.Options{SessionTTL: time.Hour, BcryptCost: bcrypt.MinCost}, store: openTestStore}
+	o := envConfig{Options: chat.Options{SessionTTL: time.Hour, BcryptCost: bcrypt.MinCost, UploadMaxBytes: 1 << 20}, store: openTestStore}
 	for _, opt := range opts {
 		opt(&o)
 	}

@@ -29,6 +29,8 @@ type messageView struct {
 	// rendering: what a client that draws the cards shows as text.
 	Attachments []storage.Attachment `json:"attachments,omitempty"`
 	Lead        *string              `json:"lead,omitempty"`
+	// Files are the uploads the message carries.
+	Files []fileView `json:"files,omitempty"`
 }
 
 func optID(id storage.ID) *storage.ID {
@@ -44,7 +46,7 @@ func viewMessage(m storage.Message) messageView {
 		Room: optID(m.Room), Recipient: optID(m.Recipient),
 		Created: date(m.Created), Edited: optDate(m.Edited),
 		Hook: optID(m.Hook), Username: m.Username, ClientID: m.ClientID,
-		Attachments: m.Attachments,
+		Attachments: m.Attachments, Files: mapSlice(m.Files, viewFile),
 	}
 	if len(m.Attachments) > 0 {
 		lead, _ := slack.Lead(m.Text, m.Attachments)
@@ -92,10 +94,11 @@ func queryID(q url.Values, name string) (storage.ID, error) {
 
 func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
 	var in struct {
-		Room      idInput `json:"room"`
-		Recipient idInput `json:"recipient"`
-		Text      *string `json:"text"`
-		ClientID  *string `json:"client_id"`
+		Room      idInput   `json:"room"`
+		Recipient idInput   `json:"recipient"`
+		Text      *string   `json:"text"`
+		ClientID  *string   `json:"client_id"`
+		Files     []idInput `json:"files"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
@@ -111,7 +114,13 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, a chat.Acto
 	if err != nil {
 		return err
 	}
-	m, err := s.chat.Post(r.Context(), a, chat.NewMessage{Room: room, Recipient: recipient, Text: deref(in.Text), ClientID: deref(in.ClientID)})
+	files := make([]storage.ID, len(in.Files))
+	for i, f := range in.Files {
+		if files[i], err = f.get("files"); err != nil || files[i].IsZero() {
+			return chat.Invalid("files", "must be a list of file ids")
+		}
+	}
+	m, err := s.chat.Post(r.Context(), a, chat.NewMessage{Room: room, Recipient: recipient, Text: deref(in.Text), ClientID: deref(in.ClientID), Files: files})
 	if err != nil {
 		return err
 	}

@@ -76,6 +76,16 @@ type Options struct {
 	// returns its answer's body (appliance/outgoing does, through the
 	// outgoing policy); nil: custom commands cannot run.
 	CallCommand func(ctx context.Context, c storage.Command, form url.Values) ([]byte, error)
+
+	// Uploads: UploadMaxBytes is the largest file (0: uploads are off);
+	// UploadQuota the most one user's files may take (0: no quota;
+	// administrators have none); uploads are refused while FreeSpace
+	// (nil: not known, as with MongoDB) says less than DiskFloor bytes
+	// are free.
+	UploadMaxBytes int64
+	UploadQuota    int64
+	DiskFloor      int64
+	FreeSpace      func() (int64, error)
 }
 
 // Service applies makechat's rules over a store.
@@ -94,7 +104,14 @@ type Service struct {
 	notify   Notifier
 	// adminMu serialises changes that could remove the last administrator.
 	adminMu sync.Mutex
+	// thumbs holds a token per thumbnail being made (maxThumbnailing).
+	thumbs chan struct{}
 }
+
+// maxThumbnailing is how many thumbnails are made at once: decoding an
+// image takes memory in proportion to its pixels (up to ~200 MB for the
+// largest accepted), and the machine's cores are shared with the rest.
+const maxThumbnailing = 2
 
 // Self-registration costs a bcrypt hash: each address may try
 // registerBurst times at once, then once every registerEvery.
@@ -131,6 +148,7 @@ func New(store storage.Store, opts Options) *Service {
 		now:      opts.Now,
 		opts:     opts,
 		seq:      &sequencer{ids: ids, lines: map[storage.Conversation][]*slot{}, notify: opts.Notify},
+		thumbs:   make(chan struct{}, maxThumbnailing),
 		notify:   opts.Notify,
 	}
 }

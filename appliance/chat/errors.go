@@ -22,6 +22,8 @@ const (
 	KindBadLogin                        // wrong username or password (401)
 	KindRateLimited                     // too many failed logins (429)
 	KindUnavailable                     // a service the server called did not answer as it should (502)
+	KindTooLarge                        // an upload past a size limit or quota (413)
+	KindStorageFull                     // the server's disk is nearly full (507)
 )
 
 // Error is a domain error: what went wrong, in words fit for the user.
@@ -90,6 +92,12 @@ var (
 	ErrOwnReadMarkerOnly = &Error{Kind: KindForbidden, Msg: "Only the member itself may move its read marker."}
 	ErrOwnMuteOnly       = &Error{Kind: KindForbidden, Msg: "Only the member itself may mute or unmute a room."}
 	ErrNoSuchUserToAdd   = Invalid("user", "must name an existing user")
+
+	// Files.
+	ErrNoSuchFile = NotFound("file")
+	ErrUploadsOff = &Error{Kind: KindForbidden, Msg: "File uploads are turned off on this server."}
+	ErrEmptyFile  = Invalid("file", "must not be empty")
+	ErrDiskFull   = &Error{Kind: KindStorageFull, Msg: "The server's disk is nearly full: uploads are refused until an administrator frees space."}
 
 	// Messages.
 	ErrJoinToPost         = &Error{Kind: KindForbidden, Msg: "Join the room to post in it."}

@@ -31,6 +31,9 @@ type NewMessage struct {
 	// Attachments are cards (a command's answer posted in the room);
 	// the API does not take them from users.
 	Attachments []storage.Attachment
+	// Files are uploads of the sender's (see Upload) that the message
+	// carries; with them the text may be empty.
+	Files []storage.ID
 }
 
 func checkText(text string) error {
@@ -59,8 +62,10 @@ func checkText(text string) error {
 // have had; if it was for another conversation or another text, the
 // ClientID was reused by mistake, which is ErrClientIDReused.
 func (s *Service) Post(ctx context.Context, a Actor, n NewMessage) (storage.Message, error) {
-	if err := checkText(n.Text); err != nil {
-		return storage.Message{}, err
+	if n.Text != "" || len(n.Files) == 0 {
+		if err := checkText(n.Text); err != nil {
+			return storage.Message{}, err
+		}
 	}
 	if n.ClientID != "" {
 		if err := checkClientID(n.ClientID); err != nil {
@@ -93,10 +98,23 @@ func (s *Service) Post(ctx context.Context, a Actor, n NewMessage) (storage.Mess
 	default:
 		return storage.Message{}, Missing("room")
 	}
+	if len(n.Files) > 0 {
+		files, err := s.attachable(ctx, a, n.Files)
+		if err != nil {
+			return storage.Message{}, err
+		}
+		m.Files = files
+	}
 	if err := s.takePost(a); err != nil {
 		return storage.Message{}, err
 	}
 	stored, err := s.store1(ctx, m)
+	if len(n.Files) > 0 && errors.Is(err, storage.ErrNotFound) {
+		// A file taken by another post meanwhile, or the room deleted.
+		if _, ferr := s.attachable(ctx, a, n.Files); ferr != nil {
+			return storage.Message{}, ferr
+		}
+	}
 	if n.ClientID != "" && errors.Is(err, storage.ErrDuplicate) {
 		// Another post with this ClientID got there first.
 		return s.posted(ctx, a, n)

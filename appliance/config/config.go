@@ -50,6 +50,9 @@ type Config struct {
 	TypingPerSecond   float64       // typing_per_second, per user
 	StreamMaxLag      time.Duration // stream_max_lag: a stream this far behind is dropped
 	StreamMaxBacklog  int           // stream_max_backlog, bytes
+	UploadMaxBytes    int64         // upload_max_bytes; 0 turns uploads off
+	UploadQuota       int64         // upload_quota, bytes per user; 0 is none
+	UploadDiskFloor   int64         // upload_disk_floor, bytes free below which uploads are refused
 
 	// ConfigFile is the file that was read, "" if none.
 	ConfigFile string

@@ -72,6 +72,9 @@ func TestDefaults_MatchTheDesign(t *testing.T) {
 	assert.Equal(t, 1.0, c.TypingPerSecond)
 	assert.Equal(t, 5*time.Second, c.StreamMaxLag)
 	assert.Equal(t, 4<<20, c.StreamMaxBacklog)
+	assert.Equal(t, int64(25<<20), c.UploadMaxBytes)
+	assert.Equal(t, int64(1<<30), c.UploadQuota)
+	assert.Equal(t, int64(1<<30), c.UploadDiskFloor)
 	assert.Equal(t, "admins", c.RoomCreation)
 	assert.Equal(t, "admins", c.BotCreation)
 	assert.Empty(t, c.OutgoingAllow)
@@ -296,7 +299,11 @@ func TestLoad_BadValueNamesKeyAndSource(t *testing.T) {
 		{"typing_per_second", "1e9", "from 0"},
 		{"stream_max_lag", "5", "not a duration"},
 		{"stream_max_lag", "10ms", "from 1s to 5m"},
-		{"stream_max_backlog", "1GiB", "not a size"},
+		{"stream_max_backlog", "1GiB", "from 64KiB to 256MiB"},
+		{"stream_max_backlog", "1TiB", "not a size"},
+		{"upload_max_bytes", "lots", "not a size"},
+		{"upload_quota", "-1", "not a size"},
+		{"upload_disk_floor", "1.5GiB", "not a size"},
 		{"stream_max_backlog", "1KiB", "from 64KiB"},
 		{"log_format", "xml", "not one of json, console"},
 	}
@@ -382,6 +389,9 @@ func TestLoad_GoodValuesAreAccepted(t *testing.T) {
 		{"max_connections", "AUTO", func(t *testing.T, c Config) { assert.Equal(t, -1, c.MaxConnections) }},
 		{"max_connections", "5000", func(t *testing.T, c Config) { assert.Equal(t, 5000, c.MaxConnections) }},
 		{"max_streams_per_user", "0", func(t *testing.T, c Config) { assert.Zero(t, c.MaxStreamsPerUser) }},
+		{"upload_max_bytes", "2GiB", func(t *testing.T, c Config) { assert.Equal(t, int64(2<<30), c.UploadMaxBytes) }},
+		{"upload_max_bytes", "0", func(t *testing.T, c Config) { assert.Zero(t, c.UploadMaxBytes) }},
+		{"upload_quota", "512MiB", func(t *testing.T, c Config) { assert.Equal(t, int64(512<<20), c.UploadQuota) }},
 		{"posts_per_second", "0.5", func(t *testing.T, c Config) { assert.Equal(t, 0.5, c.PostsPerSecond) }},
 		{"posts_per_second", "0", func(t *testing.T, c Config) { assert.Zero(t, c.PostsPerSecond) }},
 		{"post_burst", "200", func(t *testing.T, c Config) { assert.Equal(t, 200, c.PostBurst) }},

@@ -194,6 +194,24 @@ func options(env lookupFunc) []Option {
 			set:     setStreamMaxBacklog,
 		},
 		{
+			Key:     "upload_max_bytes",
+			Default: "25MiB",
+			Help:    "Largest file one upload may be; bytes, or with KiB, MiB or GiB. A larger one is refused with 413 as it streams in, and nothing of it is kept. 0 turns uploads off.",
+			set:     func(c *Config, v string) error { return setBytes(&c.UploadMaxBytes, v) },
+		},
+		{
+			Key:     "upload_quota",
+			Default: "1GiB",
+			Help:    "Most that one user's files may take together; past it, uploads are refused with 413. Administrators are exempt; 0 is no quota.",
+			set:     func(c *Config, v string) error { return setBytes(&c.UploadQuota, v) },
+		},
+		{
+			Key:     "upload_disk_floor",
+			Default: "1GiB",
+			Help:    "Free space that data_dir's disk keeps: while less is free, uploads are refused with 507 (the embedded store only; with MongoDB the files are in its database). 0 is no floor.",
+			set:     func(c *Config, v string) error { return setBytes(&c.UploadDiskFloor, v) },
+		},
+		{
 			Key:  "web_custom_dir",
 			Help: "Directory whose files override the embedded web app's files of the same path.",
 			set:  func(c *Config, v string) error { c.WebCustomDir = v; return nil },

@@ -346,14 +346,24 @@ func setStreamMaxBacklog(c *Config, v string) error {
 	return nil
 }
 
-// parseSize reads a byte count, bare or with a KiB or MiB suffix.
+// setBytes reads a byte count for an upload limit.
+func setBytes(dst *int64, v string) error {
+	n, err := parseSize(v)
+	if err != nil {
+		return err
+	}
+	*dst = n
+	return nil
+}
+
+// parseSize reads a byte count, bare or with a KiB, MiB or GiB suffix.
 func parseSize(v string) (int64, error) {
 	mult := int64(1)
 	num := v
 	for _, u := range []struct {
 		suffix string
 		mult   int64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"K", 1 << 10}, {"M", 1 << 20}} {
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}} {
 		if strings.HasSuffix(v, u.suffix) {
 			num, mult = strings.TrimSpace(strings.TrimSuffix(v, u.suffix)), u.mult
 			break
@@ -361,7 +371,7 @@ func parseSize(v string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(num, 10, 64)
 	if err != nil || n < 0 || n > 1<<40 {
-		return 0, errors.New("not a size such as 1048576, 512KiB or 1MiB")
+		return 0, errors.New("not a size such as 1048576, 512KiB, 1MiB or 2GiB")
 	}
 	return n * mult, nil
 }

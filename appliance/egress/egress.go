@@ -1,5 +1,5 @@
 // Package egress makes the server's own outgoing HTTP requests (outgoing
-// webhooks, slash commands, later link previews) without letting a URL
+// webhooks, slash commands, link previews) without letting a URL
 // that a user typed reach inside: the loopback, private, link-local,
 // CGNAT, multicast and reserved addresses of the server's own network.
 //
@@ -7,9 +7,10 @@
 // resolves its host itself and checks every address before dialling one
 // of them, so a name that resolves to an inside address (or that changes
 // its answer between a check and the dial, DNS rebinding) is refused at
-// the dial; redirects are followed only to http and https URLs, a few
-// times, and each is dialled through the same check. Requests have a time
-// limit, and Read bounds what a response may make the server hold.
+// the dial; redirects are followed only to http and https URLs without a
+// user name or password, a few times (Policy.MaxRedirects), and each is
+// dialled through the same check. Requests have a time limit, and Read
+// bounds what a response may make the server hold.
 //
 // Administrators may allow listed hosts and ranges inside (an on-premise
 // Jenkins): Policy.Allow.
@@ -30,9 +31,9 @@ import (
 
 // Defaults of a Policy left at zero.
 const (
-	DefaultTimeout  = 10 * time.Second
-	DefaultMaxBytes = 1 << 20
-	maxRedirects    = 5
+	DefaultTimeout      = 10 * time.Second
+	DefaultMaxBytes     = 1 << 20
+	DefaultMaxRedirects = 5
 )
 
 // Policy says where a Client may go.
@@ -47,6 +48,9 @@ type Policy struct {
 	// MaxBytes bounds what Read takes of a response body; 0 is
 	// DefaultMaxBytes.
 	MaxBytes int64
+	// MaxRedirects is the most redirects a request follows; 0 is
+	// DefaultMaxRedirects and a negative value follows none.
+	MaxRedirects int
 	// Resolver resolves host names; nil is net.DefaultResolver.
 	Resolver Resolver
 }
@@ -97,14 +101,27 @@ func New(p Policy) (*Client, error) {
 		ResponseHeaderTimeout:  timeout,
 		MaxResponseHeaderBytes: 64 << 10,
 	}
-	c.http = &http.Client{Transport: transport, Timeout: timeout, CheckRedirect: checkRedirect}
+	maxRedirects := p.MaxRedirects
+	switch {
+	case maxRedirects == 0:
+		maxRedirects = DefaultMaxRedirects
+	case maxRedirects < 0:
+		maxRedirects = 0
+	}
+	c.http = &http.Client{Transport: transport, Timeout: timeout, CheckRedirect: checkRedirect(maxRedirects)}
 	return c, nil
+}
+
+// MaxBytes returns the most that Read takes of a response body, for a
+// caller that reads a body as a stream and stops there itself.
+func (c *Client) MaxBytes() int64 {
+	return c.maxBytes
 }
 
 // Do sends req (an http or https URL) under the policy. Its errors that
 // come from the policy wrap ErrRefused.
 func (c *Client) Do(req *http.Request) (*http.Response, error) {
-	if err := checkURL(req.URL); err != nil {
+	if err := CheckURL(req.URL); err != nil {
 		return nil, err
 	}
 	return c.http.Do(req)
@@ -132,14 +149,17 @@ func (c *Client) Check(ctx context.Context, rawURL string) error {
 	if err != nil {
 		return fmt.Errorf("%w: not a URL", ErrRefused)
 	}
-	if err := checkURL(u); err != nil {
+	if err := CheckURL(u); err != nil {
 		return err
 	}
 	_, err = c.addresses(ctx, u.Hostname())
 	return err
 }
 
-func checkURL(u *url.URL) error {
+// CheckURL says whether u has the form of a URL a Client may call: http
+// or https, with a host and without a user name or password. It looks at
+// the URL alone; where its host leads is checked at each dial.
+func CheckURL(u *url.URL) error {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return fmt.Errorf("%w: only http and https URLs may be called", ErrRefused)
 	}
@@ -152,11 +172,16 @@ func checkURL(u *url.URL) error {
 	return nil
 }
 
-func checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) >= maxRedirects {
-		return fmt.Errorf("%w: more than %d redirects", ErrRefused, maxRedirects)
+// checkRedirect returns the http.Client's CheckRedirect for a client
+// that follows at most limit redirects; via holds the requests already
+// made, so the nth redirect comes with n of them.
+func checkRedirect(limit int) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if len(via) > limit {
+			return fmt.Errorf("%w: more than %d redirects", ErrRefused, limit)
+		}
+		return CheckURL(req.URL)
 	}
-	return checkURL(req.URL)
 }
 
 // dial resolves addr's host, checks every address it has, and dials the

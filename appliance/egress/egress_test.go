@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -173,4 +174,97 @@ func TestNew_RefusesAnAllowEntryItCannotRead(t *testing.T) {
 	}
 	_, err := New(Policy{Allow: []string{" 10.0.0.5 ", "10.1.0.0/16", "jenkins.internal", "fd00::/8", ""}})
 	require.NoError(t, err)
+}
+
+// chain is a server on the loopback where /hops/n redirects to
+// /hops/n-1 and /hops/0 answers "end": a request to /hops/n follows n
+// redirects.
+func chain(t *testing.T) (base string) {
+	t.Helper()
+	srv, _ := receiver(t, func(w http.ResponseWriter, r *http.Request) {
+		var n int
+		if _, err := fmt.Sscanf(r.URL.Path, "/hops/%d", &n); err != nil || n <= 0 {
+			fmt.Fprint(w, "end")
+			return
+		}
+		http.Redirect(w, r, fmt.Sprintf("/hops/%d", n-1), http.StatusFound)
+	})
+	return srv.URL
+}
+
+func TestDo_FollowsAtMostMaxRedirects(t *testing.T) {
+	base := chain(t)
+	for _, tc := range []struct {
+		name         string
+		maxRedirects int
+		followed     int // the longest chain that is followed
+	}{
+		{"zero is the default", 0, DefaultMaxRedirects},
+		{"three", 3, 3},
+		{"one", 1, 1},
+		{"negative follows none", -1, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := client(t, Policy{Allow: []string{"127.0.0.1"}, MaxRedirects: tc.maxRedirects})
+			body, err := get(t, c, fmt.Sprintf("%s/hops/%d", base, tc.followed))
+			require.NoError(t, err)
+			assert.Equal(t, "end", body)
+			_, err = get(t, c, fmt.Sprintf("%s/hops/%d", base, tc.followed+1))
+			require.ErrorIs(t, err, ErrRefused)
+			assert.ErrorContains(t, err, "redirects")
+		})
+	}
+}
+
+func TestDo_ARedirectToAURLWithCredentialsIsRefused(t *testing.T) {
+	var mu sync.Mutex
+	var paths []string
+	var port string
+	srv, port := receiver(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		paths = append(paths, r.URL.Path)
+		mu.Unlock()
+		if r.URL.Path == "/login" {
+			http.Redirect(w, r, "http://user:secret@127.0.0.1:"+port+"/inside", http.StatusFound)
+			return
+		}
+		fmt.Fprint(w, "inside")
+	})
+	c := client(t, Policy{Allow: []string{"127.0.0.1"}})
+	_, err := get(t, c, srv.URL+"/login")
+	require.ErrorIs(t, err, ErrRefused)
+	assert.ErrorContains(t, err, "user name or password")
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []string{"/login"}, paths, "the redirect's target is never asked")
+}
+
+func TestCheckURL_RefusesCredentialsAndOtherSchemes(t *testing.T) {
+	for _, tc := range []struct {
+		url string
+		ok  bool
+	}{
+		{"https://example.com/a?b=c", true},
+		{"http://example.com:8080/", true},
+		{"https://user@example.com/", false},
+		{"https://user:pw@example.com/", false},
+		{"https://:pw@example.com/", false},
+		{"https://@example.com/", false},
+		{"javascript:alert(1)", false},
+		{"data:text/html,hi", false},
+		{"https:///path", false},
+	} {
+		u, err := url.Parse(tc.url)
+		require.NoError(t, err, tc.url)
+		if tc.ok {
+			assert.NoError(t, CheckURL(u), tc.url)
+		} else {
+			assert.ErrorIs(t, CheckURL(u), ErrRefused, tc.url)
+		}
+	}
+}
+
+func TestMaxBytes_IsThePolicysLimitOrTheDefault(t *testing.T) {
+	assert.Equal(t, int64(DefaultMaxBytes), client(t, Policy{}).MaxBytes())
+	assert.Equal(t, int64(4096), client(t, Policy{MaxBytes: 4096}).MaxBytes())
 }
