@@ -7,7 +7,10 @@
 // written last:
 //
 //	users.jsonl  sessions.jsonl  tokens.jsonl  rooms.jsonl
-//	members.jsonl  messages.jsonl  hooks.jsonl  manifest.json
+//	members.jsonl  messages.jsonl  hooks.jsonl  invites.jsonl
+//	commands.jsonl  files.jsonl  blobs/<sha256>...  manifest.json
+//
+// The blobs are the bytes of the uploaded files (blobs.go).
 //
 // Each line is one document with the original makechat field names (the
 // storage models' JSON): ids as Extended JSON {"$oid": "..."}, times as
@@ -99,7 +102,7 @@ import (
 // stays readable (see formatCollections).
 const (
 	Format        = "makechat-backup"
-	FormatVersion = 3
+	FormatVersion = 4
 	manifestFile  = "manifest.json"
 	// filePrefix and fileSuffix frame the names ToDir gives backups.
 	filePrefix = "makechat-backup-"
@@ -113,11 +116,13 @@ const (
 )
 
 // formatCollections lists the collections of each format version, in
-// order: version 1 (makechat 1) had no invites, version 2 no commands.
+// order: version 1 (makechat 1) had no invites, version 2 no commands,
+// version 3 no files (nor their bytes, which version 4 adds: blobs.go).
 var formatCollections = map[int][]string{
 	1: {storage.CollUsers, storage.CollSessions, storage.CollTokens, storage.CollRooms, storage.CollMembers, storage.CollMessages, storage.CollHooks},
 	2: {storage.CollUsers, storage.CollSessions, storage.CollTokens, storage.CollRooms, storage.CollMembers, storage.CollMessages, storage.CollHooks, storage.CollInvites},
-	3: storage.Collections,
+	3: {storage.CollUsers, storage.CollSessions, storage.CollTokens, storage.CollRooms, storage.CollMembers, storage.CollMessages, storage.CollHooks, storage.CollInvites, storage.CollCommands},
+	4: storage.Collections,
 }
 
 // ErrCorrupt is wrapped by the errors of a backup file that is damaged,
@@ -136,6 +141,8 @@ type Manifest struct {
 	Source        string       `json:"source"`
 	Created       time.Time    `json:"created"`
 	Collections   []Collection `json:"collections"`
+	// Blobs describes the files' bytes (format 4 on).
+	Blobs *Blobs `json:"blobs,omitempty"`
 
 	// Legacy lists the first records (at most 100) that today's rules
 	// refuse but an older makechat allowed, which a restore keeps;
@@ -188,9 +195,16 @@ func Write(ctx context.Context, st storage.Store, w io.Writer, info Info) (Manif
 		return flate.NewWriter(w, flate.BestSpeed)
 	})
 	cw := &collectionWriter{zip: zw, created: m.Created}
-	err := st.Export(ctx, func(r storage.Record) error { return cw.write(r) })
+	blobs := blobNames{}
+	err := st.Export(ctx, func(r storage.Record) error {
+		blobs.note(r)
+		return cw.write(r)
+	})
 	if err == nil {
 		err = cw.finish()
+	}
+	if err == nil {
+		m.Blobs, err = writeBlobs(ctx, zw, st, blobs, m.Created)
 	}
 	if err != nil {
 		return Manifest{}, err

@@ -48,7 +48,9 @@ func openStore(t *testing.T) storage.Store {
 }
 
 // fill puts users, a room with members, n messages in it, a direct
-// message, a session, a token and a hook into st.
+// message, a session, a token, hooks, a command and files (a message of
+// an image with its thumbnail and a PDF, and an upload no message
+// carries: see fileBytes) into st.
 func fill(t *testing.T, st storage.Store, ids *storage.IDGen, n int) {
 	t.Helper()
 	ctx := context.Background()
@@ -77,12 +79,51 @@ func fill(t *testing.T, st storage.Store, ids *storage.IDGen, n int) {
 		recs = recs[k:]
 	}
 	require.NoError(t, st.CreateMessage(ctx, storage.Message{ID: ids.New(), Sender: alice.ID, Recipient: bob.ID, Text: "psst", ClientID: "web-psst-1", Created: now}))
+	blob := func(data string) storage.Blob {
+		b, err := st.PutBlob(ctx, strings.NewReader(data), 1<<20)
+		require.NoError(t, err)
+		return b
+	}
+	photo, thumb, doc, loose := blob(fileBytes["photo.png"]), blob(fileBytes["thumb"]), blob(fileBytes["report.pdf"]), blob(fileBytes["loose.txt"])
+	files := []storage.File{
+		{FileInfo: storage.FileInfo{ID: ids.New(), Name: "photo.png", Size: photo.Size, ContentType: "image/png", SHA256: photo.SHA256, Width: 40, Height: 30, ThumbWidth: 40, ThumbHeight: 30},
+			Thumb: thumb.SHA256, ThumbType: "image/jpeg", Owner: bob.ID, Created: now},
+		{FileInfo: storage.FileInfo{ID: ids.New(), Name: "report.pdf", Size: doc.Size, ContentType: "application/pdf", SHA256: doc.SHA256}, Owner: bob.ID, Created: now},
+		{FileInfo: storage.FileInfo{ID: ids.New(), Name: "loose.txt", Size: loose.Size, ContentType: "text/plain; charset=utf-8", SHA256: loose.SHA256}, Owner: bob.ID, Created: now},
+	}
+	for _, f := range files {
+		require.NoError(t, st.CreateFile(ctx, f))
+	}
+	require.NoError(t, st.CreateMessage(ctx, storage.Message{ID: ids.New(), Sender: bob.ID, Room: room.ID, Created: now,
+		Files: []storage.FileInfo{files[0].FileInfo, files[1].FileInfo}}))
 	require.NoError(t, st.CreateMessage(ctx, storage.Message{ID: ids.New(), Sender: alice.ID, Room: room.ID, Text: "**Build 7**", Hook: ids.New(), Username: "ci", Created: now,
 		Attachments: []storage.Attachment{{Color: "#a30200", Title: "Build 7", TitleLink: "https://ci.example.com/7", Text: "<b>failed</b>",
 			Fields: []storage.Field{{Title: "stage", Value: "test", Short: true}}, Footer: "CI", TS: 1764770400}}}))
 }
 
 // dump is everything st exports, encoded, for comparing two stores.
+// fileBytes are the bytes of fill's files.
+var fileBytes = map[string]string{"photo.png": "\x89PNG photo", "thumb": "a thumbnail", "report.pdf": "%PDF-1.4 report", "loose.txt": "not sent yet"}
+
+// blobName is the name of a blob of data.
+func blobName(data string) string {
+	sum := sha256.Sum256([]byte(data))
+	return hex.EncodeToString(sum[:])
+}
+
+// requireFileBytes checks that st holds the bytes of every file fill made.
+func requireFileBytes(t *testing.T, st storage.Store) {
+	t.Helper()
+	for name, data := range fileBytes {
+		r, err := st.OpenBlob(context.Background(), blobName(data))
+		require.NoError(t, err, name)
+		got, err := io.ReadAll(r)
+		r.Close()
+		require.NoError(t, err)
+		require.Equal(t, data, string(got), name)
+	}
+}
+
 func dump(t *testing.T, st storage.Store) []string {
 	t.Helper()
 	var out []string
@@ -101,7 +142,9 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	path, m, err := ToDir(context.Background(), src, dir, info)
 	require.NoError(t, err)
 	assert.Regexp(t, `makechat-backup-\d{8}T\d{6}\.\d{3}Z\.zip$`, path)
-	assert.Equal(t, 5002, m.Count(storage.CollMessages)) // 5000, a direct message and a hook's card
+	assert.Equal(t, 5003, m.Count(storage.CollMessages)) // 5000, a direct message, a hook's card and files
+	assert.Equal(t, 3, m.Count(storage.CollFiles))
+	assert.Equal(t, &Blobs{Count: 4, Bytes: int64(len(fileBytes["photo.png"]) + len(fileBytes["thumb"]) + len(fileBytes["report.pdf"]) + len(fileBytes["loose.txt"]))}, m.Blobs)
 	assert.Equal(t, 2, m.Count(storage.CollMembers))
 
 	verified, err := Verify(path)
@@ -114,8 +157,9 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, m.Total(), restored.Total())
 	assert.Empty(t, restored.Legacy, "a store of today's makechat holds nothing legacy")
-	assert.Equal(t, Progress{Collection: storage.CollCommands, Done: m.Total(), Total: m.Total()}, last)
+	assert.Equal(t, Progress{Collection: storage.CollFiles, Done: m.Total(), Total: m.Total()}, last)
 	assert.Equal(t, dump(t, src), dump(t, dst))
+	requireFileBytes(t, dst)
 
 	u, err := dst.UserByName(context.Background(), "ALICE")
 	require.NoError(t, err)

@@ -86,8 +86,10 @@ func verify(ctx context.Context, zr *zip.Reader, path string) (Manifest, error) 
 		return Manifest{}, fmt.Errorf("backup %s: %w", path, err)
 	}
 	unique := newUniques()
+	needed := blobNames{}
 	for _, c := range m.Collections {
 		err := eachRecord(zr, c, func(r record) error {
+			needed.note(r.Record)
 			if bad := unique.check(c.File, r); bad != "" {
 				return &RecordError{Finding{File: c.File, Line: r.line, ID: r.ID(), What: bad}}
 			}
@@ -100,6 +102,11 @@ func verify(ctx context.Context, zr *zip.Reader, path string) (Manifest, error) 
 			return ctx.Err()
 		})
 		if err != nil {
+			return Manifest{}, fmt.Errorf("backup %s: %w", path, err)
+		}
+	}
+	if m.FormatVersion >= 4 {
+		if err := verifyBlobs(ctx, zr, m, needed); err != nil {
 			return Manifest{}, fmt.Errorf("backup %s: %w", path, err)
 		}
 	}
@@ -362,6 +369,11 @@ func Restore(ctx context.Context, st storage.Store, path string, opts RestoreOpt
 		}
 		if err != nil {
 			return m, fmt.Errorf("restore %s: %w", c.Name, err)
+		}
+	}
+	if m.FormatVersion >= 4 {
+		if err := restoreBlobs(ctx, &zr.Reader, st); err != nil {
+			return m, err
 		}
 	}
 	return m, nil

@@ -49,6 +49,7 @@ func TestBackupCrossesBackends_BoltToMongoToBolt(t *testing.T) {
 			_, err = Restore(ctx, m, fromBolt, RestoreOptions{})
 			require.NoError(t, err)
 			assert.Equal(t, want, sortedDump(t, m), "bolt -> mongo")
+			requireFileBytes(t, m)
 			u, err := m.UserByName(ctx, "ALICE")
 			require.NoError(t, err, "the restored indexes find users without regard to case")
 			assert.Equal(t, aBcryptHash, u.PasswordHash)
@@ -60,6 +61,7 @@ func TestBackupCrossesBackends_BoltToMongoToBolt(t *testing.T) {
 			_, err = Restore(ctx, back, fromMongo, RestoreOptions{})
 			require.NoError(t, err)
 			assert.Equal(t, want, sortedDump(t, back), "bolt -> mongo -> bolt")
+			requireFileBytes(t, back)
 			rooms, err := back.Rooms(ctx)
 			require.NoError(t, err)
 			require.Len(t, rooms, 1)
@@ -153,7 +155,7 @@ func TestRestore_TheV1FixtureBackupRestoresIntoBothStores(t *testing.T) {
 	assert.Zero(t, m.LegacyCount, "v1 wrote nothing today's rules refuse")
 	counts, err := intoBolt.Counts(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, map[string]int{"users": 2, "sessions": 2, "tokens": 1, "rooms": 3, "members": 5, "messages": 36, "hooks": 1, "invites": 0, "commands": 0}, counts)
+	assert.Equal(t, map[string]int{"users": 2, "sessions": 2, "tokens": 1, "rooms": 3, "members": 5, "messages": 36, "hooks": 1, "invites": 0, "commands": 0, "files": 0}, counts)
 
 	for _, srv := range mongotest.Servers(t) {
 		t.Run(srv.Name, func(t *testing.T) {

@@ -141,7 +141,17 @@ func check(coll string, line []byte) (rec storage.Record, legacy []string, bad s
 		case !v.Room.IsZero() && !v.Recipient.IsZero():
 			c.fail("the message has both a room and a recipient")
 		}
-		c.hidden("text", storage.CheckMessageText(v.Text))
+		if v.Text != "" || len(v.Files) == 0 {
+			c.hidden("text", storage.CheckMessageText(v.Text))
+		}
+		if len(v.Files) > storage.MaxFilesPerMessage {
+			c.fail(fmt.Sprintf("the message carries %d files, at most %d", len(v.Files), storage.MaxFilesPerMessage))
+		}
+		for i, f := range v.Files {
+			if f.ID.IsZero() || !storage.IsBlobName(f.SHA256) {
+				c.fail(fmt.Sprintf("files[%d] has no id or no SHA-256", i))
+			}
+		}
 		if v.ClientID != "" {
 			c.field("client_id", v.ClientID, storage.CheckClientID(v.ClientID))
 		}
@@ -159,6 +169,11 @@ func check(coll string, line []byte) (rec storage.Record, legacy []string, bad s
 		if !v.Bot.IsZero() {
 			c.ref("bot", v.Bot)
 		}
+		c.hidden("created", storage.CheckCreated(v.Created))
+	case storage.File:
+		c.ref("owner", v.Owner)
+		c.field("name", v.Name, storage.CheckFileName(v.Name))
+		c.hidden("file", storage.CheckFile(v))
 		c.hidden("created", storage.CheckCreated(v.Created))
 	case storage.Command:
 		c.field("name", v.Name, storage.CheckCommandName(v.Name))

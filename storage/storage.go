@@ -413,7 +413,7 @@ const (
 
 // Collections lists every collection in the order Export visits them and
 // a restore writes them: an object comes after those it refers to.
-var Collections = []string{CollUsers, CollSessions, CollTokens, CollRooms, CollMembers, CollMessages, CollHooks, CollInvites, CollCommands}
+var Collections = []string{CollUsers, CollSessions, CollTokens, CollRooms, CollMembers, CollMessages, CollHooks, CollInvites, CollCommands, CollFiles}
 
 // Observer is told of every operation a store runs: its name (such as
 // "create user"), how long it took, and the error the caller gets (nil
@@ -423,7 +423,8 @@ type Observer func(op string, took time.Duration, err error)
 
 // Record is one object with its collection, as Export produces and Import
 // takes it. Value is the model value of that collection: a User, Session,
-// Token, Room, Member, Message, Hook, Invite or Command (not a pointer).
+// Token, Room, Member, Message, Hook, Invite, Command or File (not a
+// pointer).
 type Record struct {
 	Collection string
 	Value      any
@@ -453,6 +454,8 @@ func DecodeRecord(coll string, data []byte) (Record, error) {
 		v, err = decodeAs[Hook](data)
 	case CollCommands:
 		v, err = decodeAs[Command](data)
+	case CollFiles:
+		v, err = decodeAs[File](data)
 	default:
 		return Record{}, fmt.Errorf("unknown collection %q", coll)
 	}
@@ -485,6 +488,8 @@ func (r Record) ID() ID {
 	case Invite:
 		return v.ID
 	case Command:
+		return v.ID
+	case File:
 		return v.ID
 	}
 	return NilID

@@ -233,6 +233,43 @@ func CheckMessageText(s string) error {
 	return nil
 }
 
+// CheckFileName checks an upload's display name: 1 to 255 characters of
+// valid UTF-8 without control characters (appliance/chat cleans names so).
+func CheckFileName(s string) error {
+	if s == "" {
+		return errors.New("is empty")
+	}
+	if !utf8.ValidString(s) {
+		return errors.New("is not valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(s); n > 255 {
+		return fmt.Errorf("is %d characters, at most 255", n)
+	}
+	if i := strings.IndexFunc(s, unicode.IsControl); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(s[i:])
+		return fmt.Errorf("contains the control character %U", r)
+	}
+	return nil
+}
+
+// CheckFile checks the parts of a file's record that the stores and
+// the server rely on: the names of its blobs, its sizes, its type.
+func CheckFile(f File) error {
+	switch {
+	case !IsBlobName(f.SHA256):
+		return errors.New("sha256 is not a SHA-256 in hex")
+	case f.Thumb != "" && !IsBlobName(f.Thumb):
+		return errors.New("thumb is not a SHA-256 in hex")
+	case f.Size < 0 || f.Width < 0 || f.Height < 0 || f.ThumbWidth < 0 || f.ThumbHeight < 0:
+		return errors.New("a size is negative")
+	case f.ContentType == "" || len(f.ContentType) > 255 || strings.IndexFunc(f.ContentType, unicode.IsControl) >= 0:
+		return errors.New("content_type is empty, too long or has control characters")
+	case f.Thumb != "" && f.ThumbType == "":
+		return errors.New("thumb has no thumb_type")
+	}
+	return nil
+}
+
 // CheckTopic checks a room's topic: up to 250 characters of valid UTF-8
 // on one line (no control characters). The empty topic is no topic.
 func CheckTopic(s string) error {

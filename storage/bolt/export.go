@@ -22,6 +22,7 @@ var collectionBuckets = map[string][]byte{
 	storage.CollHooks:    bucketHooks,
 	storage.CollInvites:  bucketInvites,
 	storage.CollCommands: bucketCommands,
+	storage.CollFiles:    bucketFiles,
 }
 
 // Export calls fn with every record, collection by collection, inside one
@@ -141,6 +142,8 @@ func importRecord(tx *bbolt.Tx, r storage.Record) error {
 		err = insertInvite(tx, v)
 	case storage.Command:
 		err = insertCommand(tx, v)
+	case storage.File:
+		err = insertFile(tx, v)
 	default:
 		return fmt.Errorf("import: %T is not a record of %q", r.Value, r.Collection)
 	}

@@ -131,8 +131,18 @@ func (s *Store) export(ctx context.Context, fn func(storage.Record) error) error
 	if err != nil {
 		return err
 	}
-	return each(ctx, s.commands, bson.D{}, func(d commandDoc) error {
+	err = each(ctx, s.commands, bson.D{}, func(d commandDoc) error {
 		return fn(storage.Record{Collection: storage.CollCommands, Value: d.model()})
+	})
+	if err != nil {
+		return err
+	}
+	return each(ctx, s.files, bson.D{}, func(d fileDoc) error {
+		// The files of a room deleted meanwhile went with it.
+		if !d.Room.IsZero() && !exported[d.Room] {
+			return nil
+		}
+		return fn(storage.Record{Collection: storage.CollFiles, Value: d.model()})
 	})
 }
 
@@ -228,6 +238,8 @@ func (s *Store) importDoc(ctx context.Context, r storage.Record) (*mongo.Collect
 		return s.invites, newInviteDoc(v), nil
 	case storage.Command:
 		return s.commands, newCommandDoc(v), nil
+	case storage.File:
+		return s.files, newFileDoc(v), nil
 	}
 	return nil, nil, fmt.Errorf("%T is not a record of %q", r.Value, r.Collection)
 }
@@ -238,6 +250,7 @@ func (s *Store) modelCollections() map[string]*mongo.Collection {
 		storage.CollUsers: s.users, storage.CollSessions: s.sessions, storage.CollTokens: s.tokens,
 		storage.CollRooms: s.rooms, storage.CollMembers: s.members, storage.CollMessages: s.messages,
 		storage.CollHooks: s.hooks, storage.CollInvites: s.invites, storage.CollCommands: s.commands,
+		storage.CollFiles: s.files,
 	}
 }
 
