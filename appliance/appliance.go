@@ -27,6 +27,7 @@ import (
 	"github.com/makechat/makechat/appliance/maintenance"
 	"github.com/makechat/makechat/appliance/metrics"
 	"github.com/makechat/makechat/appliance/outgoing"
+	"github.com/makechat/makechat/appliance/preview"
 	webfs "github.com/makechat/makechat/embed"
 	"github.com/makechat/makechat/storage"
 	"github.com/makechat/makechat/storage/bolt"
@@ -109,8 +110,13 @@ func OpenStore(cfg config.Config, o StoreOptions) (storage.Store, error) {
 func NewChat(ctx context.Context, cfg config.Config, st storage.Store, notify chat.Notifier, out *outgoing.Sender) (*chat.Service, error) {
 	var checkURL func(context.Context, string) error
 	var callCommand func(context.Context, storage.Command, url.Values) ([]byte, error)
+	var linkPreview func(context.Context, string) (storage.LinkPreview, error)
 	if out != nil {
 		checkURL, callCommand = out.Check, out.CallCommand
+		var err error
+		if linkPreview, err = linkPreviews(cfg); err != nil {
+			return nil, err
+		}
 	}
 	svc := chat.New(st, chat.Options{
 		SessionTTL:        cfg.SessionTTL,
@@ -129,6 +135,7 @@ func NewChat(ctx context.Context, cfg config.Config, st storage.Store, notify ch
 		UploadQuota:       cfg.UploadQuota,
 		DiskFloor:         cfg.UploadDiskFloor,
 		FreeSpace:         freeSpace(cfg),
+		LinkPreview:       linkPreview,
 	})
 	return svc, svc.Init(ctx)
 }
@@ -229,6 +236,7 @@ func (a *App) Handler() http.Handler {
 // with the URL users open once the server accepts connections.
 func (a *App) Run(ctx context.Context, ready func(url string)) error {
 	defer a.store.Close()
+	defer a.chat.Wait() // link previews being fetched, before the store closes
 	defer a.outgoing.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -303,6 +311,24 @@ func (a *App) Run(ctx context.Context, ready func(url string)) error {
 func (a *App) NeedsAdmin(ctx context.Context) bool {
 	n, err := a.store.CountAdmins(ctx)
 	return err == nil && n == 0
+}
+
+// linkPreviews is the fetcher of link previews (nil when link_previews
+// is off): appliance/preview over a client of the outgoing policy with
+// the previews' own limits (5 s, 1 MB, 3 redirects).
+func linkPreviews(cfg config.Config) (func(context.Context, string) (storage.LinkPreview, error), error) {
+	if !cfg.LinkPreviews {
+		return nil, nil
+	}
+	client, err := egress.New(preview.Policy(egress.Policy{Allow: cfg.OutgoingAllow}))
+	if err != nil {
+		return nil, err
+	}
+	f := preview.New(client, preview.Options{})
+	return func(ctx context.Context, link string) (storage.LinkPreview, error) {
+		p, err := f.Fetch(ctx, link)
+		return storage.LinkPreview{URL: p.URL, Title: p.Title, Description: p.Description, Image: p.Image, SiteName: p.SiteName}, err
+	}, nil
 }
 
 // freeSpace says how much room data_dir's disk has for the embedded

@@ -147,6 +147,9 @@ func check(coll string, line []byte) (rec storage.Record, legacy []string, bad s
 		if len(v.Files) > storage.MaxFilesPerMessage {
 			c.fail(fmt.Sprintf("the message carries %d files, at most %d", len(v.Files), storage.MaxFilesPerMessage))
 		}
+		if p := v.Preview; p != nil && (p.URL != "" && !storage.IsWebLink(p.URL) || p.Image != "" && !storage.IsWebLink(p.Image)) {
+			c.fail("preview has a url or image that is not a web link")
+		}
 		for i, f := range v.Files {
 			if f.ID.IsZero() || !storage.IsBlobName(f.SHA256) {
 				c.fail(fmt.Sprintf("files[%d] has no id or no SHA-256", i))

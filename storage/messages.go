@@ -31,10 +31,27 @@ type Message struct {
 	Attachments []Attachment `json:"attachments,omitempty"`
 	// Files are the uploads the message carries (see File), at most
 	// MaxFilesPerMessage.
-	Files   []FileInfo `json:"files,omitempty"`
-	Created time.Time  `json:"created"`
+	Files []FileInfo `json:"files,omitempty"`
+	// Preview is what the page at the text's first link says of itself,
+	// once the server has fetched it (see SetPreview).
+	Preview *LinkPreview `json:"preview,omitempty"`
+	Created time.Time    `json:"created"`
 	// Edited is when the text was last changed; zero if never.
 	Edited time.Time `json:"edited"`
+}
+
+// LinkPreview is a page's own title, description, image and site name
+// (its OpenGraph or Twitter card tags), shown under the message that
+// links to it.
+type LinkPreview struct {
+	URL         string `json:"url"`
+	Title       string `json:"title,omitempty"`
+	Description string `json:"description,omitempty"`
+	Image       string `json:"image,omitempty"`
+	SiteName    string `json:"site_name,omitempty"`
+	// Removed says the sender took the preview off its message: none is
+	// shown, and none is fetched again.
+	Removed bool `json:"removed,omitempty"`
 }
 
 // Conversation names a stream of messages: a room, or the direct

@@ -307,6 +307,11 @@ type Store interface {
 	// and returns it.
 	EditMessage(ctx context.Context, id ID, text string, edited time.Time) (Message, error)
 	DeleteMessage(ctx context.Context, id ID) error
+	// SetPreview sets a message's link preview and returns the message.
+	// With onlyFirst it does so only if the message has none yet (not
+	// even a removed one), and set says whether it did; ErrNotFound if
+	// there is no such message.
+	SetPreview(ctx context.Context, id ID, p LinkPreview, onlyFirst bool) (m Message, set bool, err error)
 	// DirectPartners lists the users that user has exchanged direct
 	// messages with, in no particular order.
 	DirectPartners(ctx context.Context, user ID) ([]ID, error)

@@ -138,6 +138,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/api/members/{id}", s.route(patch(user, s.updateMember), del(user, s.removeMember)))
 	mux.Handle("/api/messages", s.route(get(user, s.listMessages), post(user, s.postMessage)))
 	mux.Handle("/api/messages/{id}", s.route(patch(user, s.editMessage), del(user, s.deleteMessage)))
+	mux.Handle("/api/messages/{id}/preview", s.route(del(user, s.removePreview)))
 	mux.Handle("/api/stream", s.route(get(public, s.stream)))
 	mux.Handle("/api/maintenance", s.route(get(admin, s.getMaintenance), put(admin, s.putMaintenance)))
 	mux.Handle("/api/directs", s.route(get(user, s.listDirects)))

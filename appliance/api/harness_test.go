@@ -22,6 +22,7 @@ import (
 	"github.com/makechat/makechat/appliance/hub"
 	"github.com/makechat/makechat/appliance/maintenance"
 	"github.com/makechat/makechat/appliance/outgoing"
+	"github.com/makechat/makechat/appliance/preview"
 	"github.com/makechat/makechat/storage"
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
@@ -59,6 +60,8 @@ type envConfig struct {
 	store func(testing.TB) storage.Store
 	// outgoingAllow is the egress policy's allow list (outgoing_allow).
 	outgoingAllow []string
+	// previews turns link previews on, fetched as the server does.
+	previews bool
 }
 
 type envOption func(*envConfig)
@@ -87,6 +90,15 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		h.Publish(api.HubEvent(e))
 	}
 	o.CheckURL, o.CallCommand = out.Check, out.CallCommand
+	if o.previews {
+		pc, err := egress.New(preview.Policy(egress.Policy{Allow: o.outgoingAllow}))
+		require.NoError(t, err)
+		f := preview.New(pc, preview.Options{})
+		o.LinkPreview = func(ctx context.Context, link string) (storage.LinkPreview, error) {
+			p, err := f.Fetch(ctx, link)
+			return storage.LinkPreview{URL: p.URL, Title: p.Title, Description: p.Description, Image: p.Image, SiteName: p.SiteName}, err
+		}
+	}
 	svc := chat.New(st, o.Options)
 	require.NoError(t, svc.Init(context.Background()))
 	out.Start(svc)
@@ -101,6 +113,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Cleanup(func() {
 		srv.Close()
 		out.Close()
+		svc.Wait()
 		st.Close()
 	})
 	e := &env{t: t, srv: srv, store: st, chat: svc, api: a, maint: maint}

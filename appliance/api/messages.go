@@ -31,6 +31,8 @@ type messageView struct {
 	Lead        *string              `json:"lead,omitempty"`
 	// Files are the uploads the message carries.
 	Files []fileView `json:"files,omitempty"`
+	// Preview is its first link's preview (not one its sender removed).
+	Preview *storage.LinkPreview `json:"preview,omitempty"`
 }
 
 func optID(id storage.ID) *storage.ID {
@@ -47,6 +49,9 @@ func viewMessage(m storage.Message) messageView {
 		Created: date(m.Created), Edited: optDate(m.Edited),
 		Hook: optID(m.Hook), Username: m.Username, ClientID: m.ClientID,
 		Attachments: m.Attachments, Files: mapSlice(m.Files, viewFile),
+	}
+	if m.Preview != nil && !m.Preview.Removed {
+		v.Preview = m.Preview
 	}
 	if len(m.Attachments) > 0 {
 		lead, _ := slack.Lead(m.Text, m.Attachments)
@@ -125,6 +130,20 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, a chat.Acto
 		return err
 	}
 	writeJSON(w, http.StatusCreated, viewMessage(m))
+	return nil
+}
+
+// removePreview takes the link preview off one's message.
+func (s *Server) removePreview(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
+	id, err := storage.ParseID(r.PathValue("id"))
+	if err != nil {
+		return chat.ErrNoSuchMessage
+	}
+	m, err := s.chat.RemovePreview(r.Context(), a, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewMessage(m))
 	return nil
 }
 

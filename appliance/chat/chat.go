@@ -86,6 +86,10 @@ type Options struct {
 	UploadQuota    int64
 	DiskFloor      int64
 	FreeSpace      func() (int64, error)
+
+	// LinkPreview fetches the preview of a link (appliance/preview,
+	// through the outgoing policy); nil turns link previews off.
+	LinkPreview func(ctx context.Context, url string) (storage.LinkPreview, error)
 }
 
 // Service applies makechat's rules over a store.
@@ -106,6 +110,8 @@ type Service struct {
 	adminMu sync.Mutex
 	// thumbs holds a token per thumbnail being made (maxThumbnailing).
 	thumbs chan struct{}
+	// background counts the link previews being fetched (see Wait).
+	background sync.WaitGroup
 }
 
 // maxThumbnailing is how many thumbnails are made at once: decoding an

@@ -109,6 +109,9 @@ func (s *Service) Post(ctx context.Context, a Actor, n NewMessage) (storage.Mess
 		return storage.Message{}, err
 	}
 	stored, err := s.store1(ctx, m)
+	if err == nil {
+		s.previewLater(stored)
+	}
 	if len(n.Files) > 0 && errors.Is(err, storage.ErrNotFound) {
 		// A file taken by another post meanwhile, or the room deleted.
 		if _, ferr := s.attachable(ctx, a, n.Files); ferr != nil {

@@ -53,6 +53,7 @@ type Config struct {
 	UploadMaxBytes    int64         // upload_max_bytes; 0 turns uploads off
 	UploadQuota       int64         // upload_quota, bytes per user; 0 is none
 	UploadDiskFloor   int64         // upload_disk_floor, bytes free below which uploads are refused
+	LinkPreviews      bool          // link_previews
 
 	// ConfigFile is the file that was read, "" if none.
 	ConfigFile string

@@ -75,6 +75,7 @@ func TestDefaults_MatchTheDesign(t *testing.T) {
 	assert.Equal(t, int64(25<<20), c.UploadMaxBytes)
 	assert.Equal(t, int64(1<<30), c.UploadQuota)
 	assert.Equal(t, int64(1<<30), c.UploadDiskFloor)
+	assert.True(t, c.LinkPreviews)
 	assert.Equal(t, "admins", c.RoomCreation)
 	assert.Equal(t, "admins", c.BotCreation)
 	assert.Empty(t, c.OutgoingAllow)
@@ -302,6 +303,7 @@ func TestLoad_BadValueNamesKeyAndSource(t *testing.T) {
 		{"stream_max_backlog", "1GiB", "from 64KiB to 256MiB"},
 		{"stream_max_backlog", "1TiB", "not a size"},
 		{"upload_max_bytes", "lots", "not a size"},
+		{"link_previews", "sometimes", "true"},
 		{"upload_quota", "-1", "not a size"},
 		{"upload_disk_floor", "1.5GiB", "not a size"},
 		{"stream_max_backlog", "1KiB", "from 64KiB"},

@@ -212,6 +212,15 @@ func options(env lookupFunc) []Option {
 			set:     func(c *Config, v string) error { return setBytes(&c.UploadDiskFloor, v) },
 		},
 		{
+			Key:     "link_previews",
+			Default: "true",
+			Help:    "Fetch the title, description and image of the first link in each message and show them under it (through the outgoing request policy: outgoing_allow applies; true/false).",
+			set: func(c *Config, v string) (err error) {
+				c.LinkPreviews, err = parseBool(v)
+				return err
+			},
+		},
+		{
 			Key:  "web_custom_dir",
 			Help: "Directory whose files override the embedded web app's files of the same path.",
 			set:  func(c *Config, v string) error { c.WebCustomDir = v; return nil },

@@ -386,6 +386,25 @@ func (s *Store) EditMessage(ctx context.Context, id storage.ID, text string, edi
 	return out, err
 }
 
+// SetPreview rewrites the message with its preview.
+func (s *Store) SetPreview(ctx context.Context, id storage.ID, p storage.LinkPreview, onlyFirst bool) (out storage.Message, set bool, err error) {
+	err = s.update(ctx, "set preview", func(tx *bbolt.Tx) error {
+		b := writeMessageBuckets(tx)
+		m, conv, err := b.find(id)
+		if err != nil {
+			return err
+		}
+		out, set = m, false
+		if onlyFirst && m.Preview != nil {
+			return nil
+		}
+		m.Preview = &p
+		out, set = m, true
+		return put(b.messages, messageKey(conv, id), m)
+	})
+	return out, set, err
+}
+
 // DeleteMessage removes a message and its search postings.
 func (s *Store) DeleteMessage(ctx context.Context, id storage.ID) error {
 	return s.update(ctx, "delete message", func(tx *bbolt.Tx) error {

@@ -146,6 +146,7 @@ type messageDoc struct {
 	// Attachments are the message's cards, as documents.
 	Attachments []attachmentDoc `bson:"attachments,omitempty"`
 	Files       []fileInfoDoc   `bson:"files,omitempty"`
+	Preview     *previewDoc     `bson:"preview,omitempty"`
 	Created     time.Time       `bson:"created,omitempty"`
 	Edited      time.Time       `bson:"edited,omitempty"`
 	// Conv names the conversation (convKey); Terms are the words search
@@ -162,7 +163,8 @@ func newMessageDoc(m storage.Message) messageDoc {
 		ID: oid(m.ID), Text: text, Sender: oid(m.Sender), Room: oid(m.Room), Recipient: oid(m.Recipient),
 		Hook: oid(m.Hook), Username: storage.ValidUTF8(m.Username), ClientID: m.ClientID, Created: m.Created, Edited: m.Edited,
 		Attachments: mapSlice(m.Attachments, newAttachmentDoc), Files: mapSlice(m.Files, newFileInfoDoc),
-		Conv: convKey(m.Conversation()), Terms: terms(text), ClientKey: clientKey(m),
+		Preview: optPreviewDoc(m.Preview),
+		Conv:    convKey(m.Conversation()), Terms: terms(text), ClientKey: clientKey(m),
 	}
 }
 
@@ -185,7 +187,38 @@ func (d messageDoc) model() storage.Message {
 		Recipient: storage.ID(d.Recipient), Hook: storage.ID(d.Hook), Username: d.Username,
 		ClientID: d.ClientID, Created: d.Created, Edited: d.Edited,
 		Attachments: mapSlice(d.Attachments, attachmentDoc.model), Files: mapSlice(d.Files, fileInfoDoc.model),
+		Preview: d.Preview.model(),
 	}
+}
+
+// previewDoc is a message's link preview, under the same field names.
+type previewDoc struct {
+	URL         string `bson:"url"`
+	Title       string `bson:"title,omitempty"`
+	Description string `bson:"description,omitempty"`
+	Image       string `bson:"image,omitempty"`
+	SiteName    string `bson:"site_name,omitempty"`
+	Removed     bool   `bson:"removed,omitempty"`
+}
+
+func newPreviewDoc(p storage.LinkPreview) previewDoc {
+	v := storage.ValidUTF8
+	return previewDoc{URL: v(p.URL), Title: v(p.Title), Description: v(p.Description), Image: v(p.Image), SiteName: v(p.SiteName), Removed: p.Removed}
+}
+
+func optPreviewDoc(p *storage.LinkPreview) *previewDoc {
+	if p == nil {
+		return nil
+	}
+	d := newPreviewDoc(*p)
+	return &d
+}
+
+func (d *previewDoc) model() *storage.LinkPreview {
+	if d == nil {
+		return nil
+	}
+	return &storage.LinkPreview{URL: d.URL, Title: d.Title, Description: d.Description, Image: d.Image, SiteName: d.SiteName, Removed: d.Removed}
 }
 
 // attachmentDoc is a message's card (storage.Attachment) as MongoDB

@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -157,6 +158,25 @@ func (s *Store) EditMessage(ctx context.Context, id storage.ID, text string, edi
 		return err
 	})
 	return m, err
+}
+
+// SetPreview sets the preview, with onlyFirst only where there is none.
+func (s *Store) SetPreview(ctx context.Context, id storage.ID, p storage.LinkPreview, onlyFirst bool) (m storage.Message, set bool, err error) {
+	err = s.do(ctx, "set preview", func(ctx context.Context) error {
+		filter := byID(id)
+		if onlyFirst {
+			filter = append(filter, bson.E{Key: "preview", Value: bson.D{{Key: "$exists", Value: false}}})
+		}
+		d, err := updateOne[messageDoc](ctx, s.messages, filter, bson.D{{Key: "preview", Value: newPreviewDoc(p)}})
+		if errors.Is(err, storage.ErrNotFound) && onlyFirst {
+			d, err = findOne[messageDoc](ctx, s.messages, byID(id))
+			m = d.model()
+			return err
+		}
+		m, set = d.model(), err == nil
+		return err
+	})
+	return m, set, err
 }
 
 // DeleteMessage removes a message; its terms go with it.

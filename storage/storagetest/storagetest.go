@@ -70,6 +70,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 		{"Invites", inviteScenarios},
 		{"Commands", commandScenarios},
 		{"Files", fileScenarios},
+		{"Previews", previewScenarios},
 		{"Concurrency", concurrencyScenarios},
 		{"HostileStrings", hostileScenarios()},
 		{"ExportImport", exportScenarios},
