@@ -13,8 +13,10 @@ import (
 // These benchmarks time whole HTTP round trips over loopback against a
 // real server and bbolt file, and report percentiles beside the mean.
 
+func sortDurations(d []time.Duration) { sort.Slice(d, func(i, j int) bool { return d[i] < d[j] }) }
+
 func reportLatency(b *testing.B, d []time.Duration) {
-	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	sortDurations(d)
 	b.ReportMetric(float64(d[len(d)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(d[len(d)*99/100].Microseconds()), "p99-µs")
 }
