@@ -96,6 +96,9 @@ func fill(t *testing.T, st storage.Store, ids *storage.IDGen, n int) {
 	}
 	require.NoError(t, st.CreateMessage(ctx, storage.Message{ID: ids.New(), Sender: bob.ID, Room: room.ID, Created: now,
 		Files: []storage.FileInfo{files[0].FileInfo, files[1].FileInfo}}))
+	avatar := blob(fileBytes["avatar"]).SHA256
+	_, err := st.UpdateUser(ctx, bob.ID, storage.UserPatch{Avatar: &avatar})
+	require.NoError(t, err)
 	require.NoError(t, st.CreateMessage(ctx, storage.Message{ID: ids.New(), Sender: alice.ID, Room: room.ID, Text: "**Build 7**", Hook: ids.New(), Username: "ci", Created: now,
 		Attachments: []storage.Attachment{{Color: "#a30200", Title: "Build 7", TitleLink: "https://ci.example.com/7", Text: "<b>failed</b>",
 			Fields: []storage.Field{{Title: "stage", Value: "test", Short: true}}, Footer: "CI", TS: 1764770400}}}))
@@ -103,7 +106,7 @@ func fill(t *testing.T, st storage.Store, ids *storage.IDGen, n int) {
 
 // dump is everything st exports, encoded, for comparing two stores.
 // fileBytes are the bytes of fill's files.
-var fileBytes = map[string]string{"photo.png": "\x89PNG photo", "thumb": "a thumbnail", "report.pdf": "%PDF-1.4 report", "loose.txt": "not sent yet"}
+var fileBytes = map[string]string{"photo.png": "\x89PNG photo", "thumb": "a thumbnail", "report.pdf": "%PDF-1.4 report", "loose.txt": "not sent yet", "avatar": "bob's face"}
 
 // blobName is the name of a blob of data.
 func blobName(data string) string {
@@ -144,7 +147,11 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	assert.Regexp(t, `makechat-backup-\d{8}T\d{6}\.\d{3}Z\.zip$`, path)
 	assert.Equal(t, 5003, m.Count(storage.CollMessages)) // 5000, a direct message, a hook's card and files
 	assert.Equal(t, 3, m.Count(storage.CollFiles))
-	assert.Equal(t, &Blobs{Count: 4, Bytes: int64(len(fileBytes["photo.png"]) + len(fileBytes["thumb"]) + len(fileBytes["report.pdf"]) + len(fileBytes["loose.txt"]))}, m.Blobs)
+	var all int64
+	for _, data := range fileBytes {
+		all += int64(len(data))
+	}
+	assert.Equal(t, &Blobs{Count: len(fileBytes), Bytes: all}, m.Blobs, "the files' and the avatar's")
 	assert.Equal(t, 2, m.Count(storage.CollMembers))
 
 	verified, err := Verify(path)

@@ -40,10 +40,15 @@ type Blobs struct {
 type blobNames map[string]bool
 
 func (b blobNames) note(r storage.Record) {
-	if f, ok := r.Value.(storage.File); ok {
-		b[f.SHA256] = true
-		if f.Thumb != "" {
-			b[f.Thumb] = true
+	switch v := r.Value.(type) {
+	case storage.File:
+		b[v.SHA256] = true
+		if v.Thumb != "" {
+			b[v.Thumb] = true
+		}
+	case storage.User:
+		if v.Avatar != "" {
+			b[v.Avatar] = true
 		}
 	}
 }
@@ -159,7 +164,7 @@ func verifyBlobs(ctx context.Context, zr *zip.Reader, m Manifest, needed blobNam
 	}
 	for name := range needed {
 		if !have[name] {
-			return fmt.Errorf("%w: files.jsonl names the bytes %s, which the archive neither holds nor lists as missing", ErrCorrupt, name)
+			return fmt.Errorf("%w: a file or avatar names the bytes %s, which the archive neither holds nor lists as missing", ErrCorrupt, name)
 		}
 	}
 	return nil

@@ -107,6 +107,9 @@ func check(coll string, line []byte) (rec storage.Record, legacy []string, bad s
 			c.field("email", v.Email, storage.CheckEmail(v.Email))
 			c.hidden("password", storage.CheckPasswordHash(v.PasswordHash))
 		}
+		if v.Avatar != "" && !storage.IsBlobName(v.Avatar) {
+			c.fail("avatar is not a SHA-256 in hex")
+		}
 		c.hidden("created", storage.CheckCreated(v.Created))
 	case storage.Session:
 		c.ref("user", v.User)

@@ -62,6 +62,9 @@ type User struct {
 	// person; zero if the operator made it).
 	IsBot bool `json:"is_bot,omitempty"`
 	Owner ID   `json:"owner,omitzero"`
+	// Avatar is the blob of the user's picture (a square image the
+	// server made), "" for none; a blob it names is in use.
+	Avatar string `json:"avatar,omitempty"`
 }
 
 // UserPatch names the fields of a user to change; nil fields stay as they are.
@@ -70,6 +73,7 @@ type UserPatch struct {
 	PasswordHash *string
 	IsSuperuser  *bool
 	IsDisabled   *bool
+	Avatar       *string // "" removes it
 }
 
 // Session is a browser login. Only a hash of the cookie value is stored.
@@ -363,7 +367,8 @@ type Store interface {
 	// that name (or it is not one: see IsBlobName).
 	OpenBlob(ctx context.Context, sha256 string) (BlobReader, error)
 	// DeleteUnusedBlobs removes the blobs that no file names (as its
-	// bytes or its thumbnail) and that were stored before before, with
+	// bytes or its thumbnail) and no user has as its avatar, and that
+	// were stored before before, with
 	// what interrupted writes left, and returns how many it removed.
 	// Blobs are stored before the file that names them: before must give
 	// uploads in flight the time to finish.

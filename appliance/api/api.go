@@ -143,6 +143,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/api/maintenance", s.route(get(admin, s.getMaintenance), put(admin, s.putMaintenance)))
 	mux.Handle("/api/directs", s.route(get(user, s.listDirects)))
 	mux.Handle("/api/uploads", s.route(post(user, s.upload)))
+	mux.Handle("/api/me/avatar", s.route(put(user, s.setAvatar), del(user, s.removeAvatar)))
+	mux.Handle("/api/users/{id}/avatar", s.route(get(user, s.serveAvatar)))
 	mux.Handle("/api/files/{id}", s.route(get(user, s.serveFile(false, false))))
 	mux.Handle("/api/files/{id}/thumb", s.route(get(user, s.serveFile(true, false))))
 	mux.Handle("/api/files/{id}/download/{name...}", s.route(get(user, s.serveFile(false, true))))
@@ -152,7 +154,7 @@ func (s *Server) Handler() http.Handler {
 	// Logout takes no body; webhooks also take Slack's form-encoded posts,
 	// and uploads multipart bodies.
 	api := s.negotiate(mux, func(path string) bool {
-		return path == "/api/logout" || path == "/api/uploads" || strings.HasPrefix(path, "/api/hooks/")
+		return path == "/api/logout" || path == "/api/uploads" || path == "/api/me/avatar" || strings.HasPrefix(path, "/api/hooks/")
 	})
 
 	root := http.NewServeMux()

@@ -12,6 +12,7 @@ type directView struct {
 	User     storage.ID `json:"user"`
 	Username string     `json:"username"`
 	IsBot    bool       `json:"is_bot,omitempty"`
+	Avatar   string     `json:"avatar,omitempty"`
 }
 
 // listDirects answers GET /api/directs: the users the caller has direct
@@ -40,7 +41,7 @@ func (s *Server) listDirects(w http.ResponseWriter, r *http.Request, a chat.Acto
 	out := make([]directView, 0, len(ids))
 	for _, id := range ids {
 		if n := names[id]; n.Username != "" { // a deleted user's conversation is gone
-			out = append(out, directView{id, n.Username, n.IsBot})
+			out = append(out, directView{id, n.Username, n.IsBot, avatarURL(id, n.Avatar)})
 		}
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -52,37 +52,41 @@ const uploadSlack = 64 << 10
 // upload takes a multipart/form-data body whose part "file" is the file,
 // streamed to the store as it arrives.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
-	r.Body = http.MaxBytesReader(w, r.Body, s.chat.UploadMaxBytes()+uploadSlack)
+	name, body, err := filePart(w, r, s.chat.UploadMaxBytes())
+	if err != nil {
+		return err
+	}
+	f, err := s.chat.Upload(r.Context(), a, name, body)
+	if err := body.failed(err); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, viewFile(f.FileInfo))
+	return nil
+}
+
+// filePart finds the part named "file" of a multipart/form-data body of
+// at most max bytes (with uploadSlack for the rest), skipping others, and
+// returns its file name and a reader of it.
+func filePart(w http.ResponseWriter, r *http.Request, max int64) (string, *uploadBody, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, max+uploadSlack)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return chat.Invalid("file", "must be sent as multipart/form-data, in a part named 'file'")
+		return "", nil, chat.Invalid("file", "must be sent as multipart/form-data, in a part named 'file'")
 	}
-	body := &uploadBody{rc: http.NewResponseController(w)}
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			return chat.Missing("file")
+			return "", nil, chat.Missing("file")
 		}
 		if err != nil {
-			return errUploadRead(err)
+			return "", nil, errUploadRead(err)
 		}
-		if part.FormName() != "file" {
-			if _, err := io.Copy(io.Discard, io.LimitReader(part, uploadSlack)); err != nil {
-				return errUploadRead(err)
-			}
-			continue
+		if part.FormName() == "file" {
+			return part.FileName(), &uploadBody{rc: http.NewResponseController(w), r: part}, nil
 		}
-		body.r = part
-		f, err := s.chat.Upload(r.Context(), a, part.FileName(), body)
-		if body.err != nil && !errors.Is(body.err, io.EOF) {
-			// The client's body failed, not the store: say what it did.
-			return errUploadRead(body.err)
+		if _, err := io.Copy(io.Discard, io.LimitReader(part, uploadSlack)); err != nil {
+			return "", nil, errUploadRead(err)
 		}
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusCreated, viewFile(f.FileInfo))
-		return nil
 	}
 }
 
@@ -97,6 +101,15 @@ type uploadBody struct {
 	rc  *http.ResponseController
 	r   io.Reader
 	err error
+}
+
+// failed is the error of an upload that err ended: the client's, if its
+// body failed (not the store), else err.
+func (b *uploadBody) failed(err error) error {
+	if b.err != nil && !errors.Is(b.err, io.EOF) {
+		return errUploadRead(b.err)
+	}
+	return err
 }
 
 func (b *uploadBody) Read(p []byte) (int, error) {
@@ -139,20 +152,86 @@ func (s *Server) serveFile(thumb, download bool) handlerFunc {
 		if thumb {
 			ctype, etag = f.ThumbType, f.Thumb
 		}
-		h := w.Header()
-		h.Set("Content-Type", ctype)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-		h.Set("Cross-Origin-Resource-Policy", "same-origin")
-		// A file never changes under its id.
-		h.Set("Cache-Control", "private, max-age=31536000, immutable")
-		h.Set("ETag", `"`+etag+`"`)
-		disposition := "attachment"
-		if !download && media.Inline(ctype) {
-			disposition = "inline"
-		}
-		h.Set("Content-Disposition", mime.FormatMediaType(disposition, map[string]string{"filename": f.Name}))
-		http.ServeContent(w, r, "", f.Created, body)
+		sendBlob(w, r, body, blobHeaders{ctype: ctype, etag: etag, name: f.Name, download: download, modified: f.Created})
 		return nil
 	}
+}
+
+// blobHeaders say how sendBlob serves stored bytes.
+type blobHeaders struct {
+	ctype, etag, name string
+	download          bool
+	modified          time.Time
+}
+
+// sendBlob serves stored bytes with the headers that keep a hostile file
+// harmless: the sniffed type, nosniff, a sandboxing CSP, and attachment
+// for all but the images a browser shows safely; Range and ETags.
+func sendBlob(w http.ResponseWriter, r *http.Request, body io.ReadSeeker, h blobHeaders) {
+	hd := w.Header()
+	hd.Set("Content-Type", h.ctype)
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	hd.Set("Cross-Origin-Resource-Policy", "same-origin")
+	// Stored bytes never change under their id (or, for an avatar,
+	// under the URL versioned by its bytes).
+	hd.Set("Cache-Control", "private, max-age=31536000, immutable")
+	hd.Set("ETag", `"`+h.etag+`"`)
+	disposition := "attachment"
+	if !h.download && media.Inline(h.ctype) {
+		disposition = "inline"
+	}
+	hd.Set("Content-Disposition", mime.FormatMediaType(disposition, map[string]string{"filename": h.name}))
+	http.ServeContent(w, r, "", h.modified, body)
+}
+
+// avatarURL is where a user's avatar is served, versioned by its bytes
+// so that a new one is not hidden by a cached old one; "" for none.
+func avatarURL(user storage.ID, avatar string) string {
+	if avatar == "" {
+		return ""
+	}
+	return "/api/users/" + user.Hex() + "/avatar?v=" + avatar[:12]
+}
+
+// setAvatar makes the caller's avatar from the image in the part "file".
+func (s *Server) setAvatar(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
+	_, body, err := filePart(w, r, chat.MaxAvatarBytes)
+	if err != nil {
+		return err
+	}
+	u, err := s.chat.SetAvatar(r.Context(), a, body)
+	if err := body.failed(err); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewUser(u))
+	return nil
+}
+
+func (s *Server) removeAvatar(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
+	if err := s.chat.RemoveAvatar(r.Context(), a); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// serveAvatar serves a user's avatar to any user.
+func (s *Server) serveAvatar(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
+	id, err := storage.ParseID(r.PathValue("id"))
+	if err != nil {
+		return chat.ErrNoSuchAvatar
+	}
+	u, body, err := s.chat.OpenAvatar(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	var head [512]byte
+	n, _ := io.ReadFull(body, head[:])
+	if _, err := body.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	sendBlob(w, r, body, blobHeaders{ctype: media.Sniff(head[:n]), etag: u.Avatar, name: u.Username + "-avatar", modified: u.Created})
+	return nil
 }

@@ -302,3 +302,49 @@ func TestFiles_TheSweepRemovesUploadsNoMessageTook(t *testing.T) {
 	got := e.do(request{method: "GET", path: "/api/files/" + kept, token: e.userToken})
 	assert.Equal(t, "kept", got.body)
 }
+
+func TestAvatars_AUserSetsAndRemovesItsPictureAndEveryoneSeesIt(t *testing.T) {
+	e := newEnv(t)
+	room := e.joined("general")
+	_, other := e.tokenOf("other")
+	put := func(token, name string, data []byte) response {
+		body, ctype := multipartBody(t, "file", name, data, nil)
+		return e.do(request{method: "PUT", path: "/api/me/avatar", token: token, body: body, headers: map[string]string{"Content-Type": ctype}})
+	}
+	r := put(e.userToken, "me.png", pngOf(t, 600, 400))
+	require.Equal(t, 200, r.status, r.body)
+	var me struct {
+		ID     map[string]string `json:"_id"`
+		Avatar string            `json:"avatar"`
+	}
+	r.json(t, &me)
+	require.Regexp(t, `^/api/users/`+me.ID["$oid"]+`/avatar\?v=[0-9a-f]{12}$`, me.Avatar)
+	assert.Contains(t, e.do(request{method: "GET", path: "/api/me", token: e.userToken}).body, `"avatar": "`+me.Avatar+`"`)
+	assert.Contains(t, e.do(request{method: "GET", path: "/api/members?room=" + room, token: e.adminToken}).body, `"avatar": "`+me.Avatar+`"`)
+	assert.Contains(t, e.do(request{method: "GET", path: "/api/people?q=test", token: other}).body, `"avatar": "`+me.Avatar+`"`)
+
+	got := e.do(request{method: "GET", path: me.Avatar, token: other})
+	require.Equal(t, 200, got.status, got.body)
+	cfg, _, err := image.DecodeConfig(strings.NewReader(got.body))
+	require.NoError(t, err)
+	assert.Equal(t, 256, cfg.Width, "a square the server made")
+	assert.Equal(t, 256, cfg.Height)
+	assert.True(t, strings.HasPrefix(got.header.Get("Content-Type"), "image/"))
+	assert.True(t, strings.HasPrefix(got.header.Get("Content-Disposition"), "inline"))
+
+	// Not an image, too large, nothing: refused, the avatar kept.
+	r = put(e.userToken, "evil.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`))
+	assert.Equal(t, `{"title": "Invalid parameter", "description": "The 'file' parameter must be a PNG, JPEG, GIF or WebP image."}`, r.body)
+	r = put(e.userToken, "broken.png", pngOf(t, 40, 40)[:60])
+	assert.Equal(t, `{"title": "Invalid parameter", "description": "The 'file' parameter could not be read as an image."}`, r.body)
+	r = e.do(request{method: "PUT", path: "/api/me/avatar", token: e.userToken, body: `{}`})
+	assert.Equal(t, 400, r.status)
+	assert.Contains(t, e.do(request{method: "GET", path: "/api/me", token: e.userToken}).body, `"avatar": "`+me.Avatar+`"`)
+
+	// Removed: gone for everyone; a user without one has none to serve.
+	require.Equal(t, 204, e.do(request{method: "DELETE", path: "/api/me/avatar", token: e.userToken}).status)
+	assert.NotContains(t, e.do(request{method: "GET", path: "/api/me", token: e.userToken}).body, `"avatar"`)
+	assert.Equal(t, `{"title": "Not found", "description": "No such avatar."}`, e.do(request{method: "GET", path: me.Avatar, token: other}).body)
+	assert.Equal(t, 404, e.do(request{method: "GET", path: "/api/users/nope/avatar", token: other}).status)
+	assert.Equal(t, 401, e.do(request{method: "GET", path: me.Avatar}).status, "for users only")
+}

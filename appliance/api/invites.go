@@ -135,6 +135,7 @@ type personView struct {
 	ID       storage.ID `json:"_id"`
 	Username string     `json:"username"`
 	IsBot    bool       `json:"is_bot,omitempty"`
+	Avatar   string     `json:"avatar,omitempty"`
 }
 
 func (s *Server) people(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
@@ -147,7 +148,9 @@ func (s *Server) people(w http.ResponseWriter, r *http.Request, a chat.Actor) er
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, mapSlice(us, func(u storage.User) personView { return personView{u.ID, u.Username, u.IsBot} }))
+	writeJSON(w, http.StatusOK, mapSlice(us, func(u storage.User) personView {
+		return personView{u.ID, u.Username, u.IsBot, avatarURL(u.ID, u.Avatar)}
+	}))
 	return nil
 }
 

@@ -18,6 +18,7 @@ type memberView struct {
 	Created  date        `json:"created"`
 	Username string      `json:"username,omitempty"`
 	IsBot    bool        `json:"is_bot,omitempty"`
+	Avatar   string      `json:"avatar,omitempty"`
 	LastRead *storage.ID `json:"last_read,omitempty"`
 	// Muted is shown to the member itself only (which rooms bore it is
 	// nobody else's business), and only when true.
@@ -57,7 +58,8 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request, a chat.Acto
 		if ms[i].Profile == a.User.ID {
 			views[i] = viewOwnMember(ms[i])
 		}
-		views[i].Username, views[i].IsBot = names[views[i].Profile].Username, names[views[i].Profile].IsBot
+		n := names[views[i].Profile]
+		views[i].Username, views[i].IsBot, views[i].Avatar = n.Username, n.IsBot, avatarURL(views[i].Profile, n.Avatar)
 	}
 	w.Header().Set("X-Total-Count", strconv.Itoa(len(views)))
 	writeJSON(w, http.StatusOK, views)

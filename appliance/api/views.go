@@ -17,10 +17,12 @@ type userView struct {
 	// IsBot and Owner appear for bots only.
 	IsBot bool        `json:"is_bot,omitempty"`
 	Owner *storage.ID `json:"owner,omitempty"`
+	// Avatar is where the user's avatar is, if it has one.
+	Avatar string `json:"avatar,omitempty"`
 }
 
 func viewUser(u storage.User) userView {
-	v := userView{u.ID, u.Username, u.Email, u.IsSuperuser, u.IsDisabled, date(u.Created), u.IsBot, nil}
+	v := userView{u.ID, u.Username, u.Email, u.IsSuperuser, u.IsDisabled, date(u.Created), u.IsBot, nil, avatarURL(u.ID, u.Avatar)}
 	if u.IsBot {
 		v.Owner = optID(u.Owner)
 	}

@@ -205,14 +205,15 @@ func (s *Service) Usernames(ctx context.Context, ids []storage.ID) (map[storage.
 		if err != nil {
 			return nil, storeErr(err, "user")
 		}
-		names[id] = Name{Username: u.Username, IsBot: u.IsBot}
+		names[id] = Name{Username: u.Username, IsBot: u.IsBot, Avatar: u.Avatar}
 	}
 	return names, nil
 }
 
-// Name is how a user is shown beside what it wrote: its username, and
-// whether it is a bot.
+// Name is how a user is shown beside what it wrote: its username,
+// whether it is a bot, and its avatar.
 type Name struct {
 	Username string
 	IsBot    bool
+	Avatar   string // the blob of its avatar, "" for none
 }

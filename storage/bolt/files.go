@@ -127,7 +127,7 @@ func (s *Store) OpenBlob(ctx context.Context, sha string) (r storage.BlobReader,
 func (s *Store) DeleteUnusedBlobs(ctx context.Context, before time.Time) (removed int, err error) {
 	used := map[string]bool{}
 	err = s.view(ctx, "delete unused blobs", func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketFiles).ForEach(func(k, data []byte) error {
+		err := tx.Bucket(bucketFiles).ForEach(func(k, data []byte) error {
 			var f struct {
 				SHA256 string `json:"sha256"`
 				Thumb  string `json:"thumb"`
@@ -136,6 +136,19 @@ func (s *Store) DeleteUnusedBlobs(ctx context.Context, before time.Time) (remove
 				return fmt.Errorf("decode file %x: %w", k, err)
 			}
 			used[f.SHA256], used[f.Thumb] = true, true
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketUsers).ForEach(func(k, data []byte) error {
+			var u struct {
+				Avatar string `json:"avatar"`
+			}
+			if err := json.Unmarshal(data, &u); err != nil {
+				return fmt.Errorf("decode user %x: %w", k, err)
+			}
+			used[u.Avatar] = true
 			return nil
 		})
 	})

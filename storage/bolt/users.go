@@ -145,6 +145,9 @@ func (s *Store) UpdateUser(ctx context.Context, id storage.ID, p storage.UserPat
 		if p.IsDisabled != nil {
 			u.IsDisabled = *p.IsDisabled
 		}
+		if p.Avatar != nil {
+			u.Avatar = *p.Avatar
+		}
 		out = u
 		return put(users, key(id), u)
 	})

@@ -25,6 +25,7 @@ type userDoc struct {
 	EmailKey     string        `bson:"email_key"`
 	IsBot        bool          `bson:"is_bot,omitempty"`
 	Owner        bson.ObjectID `bson:"owner,omitempty"`
+	Avatar       string        `bson:"avatar,omitempty"`
 }
 
 func newUserDoc(u storage.User) userDoc {
@@ -32,13 +33,14 @@ func newUserDoc(u storage.User) userDoc {
 		ID: oid(u.ID), Username: storage.ValidUTF8(u.Username), Email: storage.ValidUTF8(u.Email), PasswordHash: storage.ValidUTF8(u.PasswordHash),
 		IsSuperuser: u.IsSuperuser, IsDisabled: u.IsDisabled, Created: u.Created,
 		UsernameKey: nameKey(u.Username, u.ID), EmailKey: nameKey(u.Email, u.ID), IsBot: u.IsBot, Owner: oid(u.Owner),
+		Avatar: u.Avatar,
 	}
 }
 
 func (d userDoc) model() storage.User {
 	return storage.User{
 		ID: storage.ID(d.ID), Username: d.Username, Email: d.Email, PasswordHash: d.PasswordHash,
-		IsSuperuser: d.IsSuperuser, IsDisabled: d.IsDisabled, Created: d.Created, IsBot: d.IsBot, Owner: storage.ID(d.Owner),
+		IsSuperuser: d.IsSuperuser, IsDisabled: d.IsDisabled, Created: d.Created, IsBot: d.IsBot, Owner: storage.ID(d.Owner), Avatar: d.Avatar,
 	}
 }
 

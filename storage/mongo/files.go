@@ -171,6 +171,12 @@ func (s *Store) DeleteUnusedBlobs(ctx context.Context, before time.Time) (remove
 				if used > 0 {
 					continue
 				}
+				if used, err = s.users.CountDocuments(ctx, bson.D{{Key: "avatar", Value: d.Filename}}, options.Count().SetLimit(1)); err != nil {
+					return err
+				}
+				if used > 0 {
+					continue
+				}
 			}
 			if err := bucket.Delete(ctx, d.ID); err != nil && !errors.Is(err, mongo.ErrFileNotFound) {
 				return err

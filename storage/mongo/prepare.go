@@ -123,7 +123,7 @@ func (s *Store) indexes() map[*mongo.Collection][]mongo.IndexModel {
 		return mongo.IndexModel{Keys: keys, Options: options.Index().SetName(name)}
 	}
 	return map[*mongo.Collection][]mongo.IndexModel{
-		s.users:    {unique("username_key", asc("username_key")), unique("email_key", asc("email_key"))},
+		s.users:    {unique("username_key", asc("username_key")), unique("email_key", asc("email_key")), plain("avatar", asc("avatar"))},
 		s.sessions: {unique("key_hash", asc("key_hash")), plain("user", asc("user")), plain("expires", asc("expires"))},
 		s.tokens:   {unique("hash_key", asc("hash_key")), plain("user_id", asc("user", "_id"))},
 		s.rooms:    {unique("name_key", asc("name_key"))},

@@ -122,6 +122,9 @@ func (s *Store) UpdateUser(ctx context.Context, id storage.ID, p storage.UserPat
 		if p.IsDisabled != nil {
 			set = append(set, bson.E{Key: "is_disabled", Value: *p.IsDisabled})
 		}
+		if p.Avatar != nil {
+			set = append(set, bson.E{Key: "avatar", Value: *p.Avatar})
+		}
 		d, err := updateOne[userDoc](ctx, s.users, byID(id), set)
 		u = d.model()
 		return err

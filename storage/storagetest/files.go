@@ -153,6 +153,28 @@ var fileScenarios = []scenario{
 		_, err = e.s.OpenBlob(e.ctx(), used.SHA256)
 		require.ErrorIs(e, err, storage.ErrNotFound)
 	}},
+	{"A user's avatar is a blob in use until the user drops it", func(e *env) {
+		alice := e.newUser("alice")
+		pic := e.putBlob([]byte("a square picture"))
+		avatar := pic.SHA256
+		u, err := e.s.UpdateUser(e.ctx(), alice.ID, storage.UserPatch{Avatar: &avatar})
+		require.NoError(e, err)
+		require.Equal(e, avatar, u.Avatar)
+		got, err := e.s.User(e.ctx(), alice.ID)
+		require.NoError(e, err)
+		require.Equal(e, avatar, got.Avatar)
+		removed, err := e.s.DeleteUnusedBlobs(e.ctx(), future())
+		require.NoError(e, err)
+		require.Zero(e, removed)
+		require.Equal(e, "a square picture", string(e.readBlob(avatar)))
+		none := ""
+		u, err = e.s.UpdateUser(e.ctx(), alice.ID, storage.UserPatch{Avatar: &none})
+		require.NoError(e, err)
+		require.Empty(e, u.Avatar)
+		removed, err = e.s.DeleteUnusedBlobs(e.ctx(), future())
+		require.NoError(e, err)
+		require.Equal(e, 1, removed)
+	}},
 	{"CreateFile stores every field; File finds it; FilesSize adds up an owner's", func(e *env) {
 		alice, bob := e.newUser("alice"), e.newUser("bob")
 		f := storage.File{
