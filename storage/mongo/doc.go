@@ -48,7 +48,7 @@ such as {"$ne": null} or "profile.$.name" is only ever a string.
 
 # Indexes
 
-	users            username_key (unique), email_key (unique)
+	users            username_key (unique), email_key (unique), avatar
 	sessions         key_hash (unique), user, expires
 	tokens           hash_key (unique), (user, _id)
 	rooms            name_key (unique)

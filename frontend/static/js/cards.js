@@ -1,7 +1,8 @@
 // Rich posts: the cards a hook or a command's answer posts with a message
 // (Slack's attachments: a coloured bar, pretext, author, linked title,
 // text, fields in a grid, images as links, footer and time), and the BOT
-// tag beside bots' names. Everything is built from text nodes; links are
+// tag beside bots' names; and the files a message carries, which
+// files.js draws. Everything is built from text nodes; links are
 // http, https or mailto only, and images are never loaded (the page's CSP
 // forbids other sites, and a picture would tell its sender who read it).
 
@@ -61,6 +62,37 @@ function card(a) {
 export function cardsOf(m) {
   const as = m.raw?.attachments;
   return Array.isArray(as) && as.length ? el('div', {className: 'cards'}, as.flatMap(card)) : null;
+}
+
+// ---------- files ----------
+//
+// files.js draws the files a message carries. It is loaded the first
+// time a message with files is drawn: until it is there, the message
+// shows its files' names as links (which still download them), and then
+// those are replaced, inside settle (messages.js keeps the view still).
+
+let files = null;         // files.js, once loaded
+let loading = null;
+const loadFiles = () => loading ||= import('./files.js').then(mod => { files = mod; }, (e) => { loading = null; throw e; });
+
+// filesOf draws the files of message m, or returns null if it has none.
+export function filesOf(m, settle = (change) => change()) {
+  const list = m.raw?.files;
+  if (!Array.isArray(list) || !list.length) return null;
+  if (files) return files.filesOf(list);
+  const spot = el('div', {className: 'files'}, list.map(f => el('a', {href: f.download_url, download: f.name, dir: 'auto'}, f.name)));
+  loadFiles().then(() => {
+    if (!spot.isConnected) return;
+    const drawn = files.filesOf(list);
+    // In the message list, a message's links are in the tab order only
+    // while the focus is in it (messages.js); the new ones too.
+    const li = spot.closest('#messages > .msg');
+    if (li && !li.classList.contains('failed') && !li.contains(document.activeElement)) {
+      for (const a of drawn.querySelectorAll('a, button')) a.tabIndex = -1;
+    }
+    settle(() => spot.replaceWith(drawn));
+  }, () => { /* offline: the names stay links */ });
+  return spot;
 }
 
 // textOf is what to show of a message's text above its cards: the

@@ -15,7 +15,9 @@
 //   messages.js  the message list: drawing, keyboard, editing, deleting
 //   cards.js     a message's cards (hooks' attachments), the BOT tag
 //   msgmenu.js   a message's menu: long-press, Shift+F10; copy, edit, delete
-//   composer.js  the message box: its keys, @- and /-completion
+//   composer.js  the message box: its keys, @- and /-completion; attaching
+//   attach.js    the tray of files to send: uploads, progress (loaded on first use)
+//   files.js     files in messages: thumbnails, cards, the viewer (loaded on first use)
 //   slash.js     slash commands: their list, running one, its note
 //   outbox.js    sending: queued, in order, never lost or doubled
 //   keys.js      keyboard shortcuts, roving focus in the sidebar

@@ -3,6 +3,9 @@
 // edits one's last message, PageUp and PageDown scroll the list), and
 // completion: of usernames after "@", of commands after a leading "/"
 // (slash.js runs those, and words their answers, instead of posting).
+// Files come by the paperclip, a drop on the conversation or a paste;
+// attach.js, loaded then, uploads them into the tray, and a message goes
+// with the tray's files (its text may then be empty).
 
 import {el} from './render.js';
 import {grow} from './ui.js';
@@ -20,13 +23,16 @@ $('composer').addEventListener('submit', (e) => {
   // an extra line); what is inside is sent as typed. A leading space
   // still makes a text that starts with "/" a message, not a command.
   const text = input.value.trim();
-  if (!text || !S.cur) return;
+  const attached = tray ? tray.count() : 0;
+  if ((!text && !attached) || !S.cur) return;
   hideComplete();
-  const message = submitted(S.cur, input.value, text);
+  // A command runs at once; a message waits for its files to be in.
+  if (attached && !isCommand(input.value) && !tray.ready()) return;
+  const message = text ? submitted(S.cur, input.value, text) : '';
   if (message === null) return;
   input.value = '';
   grow(input);
-  send(S.cur, message);
+  send(S.cur, message, attached ? tray.take() : []);
 });
 
 // An Enter whose keydown was handled (it sent, picked, or chose) must
@@ -147,3 +153,75 @@ function completeKey(e) {
   e.preventDefault();
   return true;
 }
+
+// ---------- attaching files ----------
+
+let tray = null;          // attach.js, once loaded
+
+// attach hands files to the tray, loading it (and files.js) the first time.
+async function attach(files, how) {
+  if (!files.length || !S.cur || $('composer').hidden) return;
+  try {
+    tray ||= await import('./attach.js');
+  } catch {
+    $('composer-error').textContent = 'Attaching files needs the connection to the server: try again when it is back.';
+    $('composer-error').hidden = false;
+    return;
+  }
+  tray.add(files, how);
+}
+
+$('attach').addEventListener('click', () => $('attach-input').click());
+// The focus goes to the text, so that Enter then sends (on the
+// paperclip, it would pick again).
+$('attach-input').addEventListener('change', (e) => {
+  attach([...e.target.files]);
+  e.target.value = '';
+  input.focus();
+});
+
+// A paste of files (a screenshot, a copied picture or file) attaches
+// them. A paste that also has plain text (cells from a spreadsheet, which
+// come with a picture of themselves) is text.
+input.addEventListener('paste', (e) => {
+  const data = e.clipboardData;
+  const files = data ? [...data.files] : [];
+  if (!files.length || [...data.types].includes('text/plain')) return;
+  e.preventDefault();
+  attach(files, {pasted: true});
+});
+
+// Files dragged over the conversation show the drop zone (app.css); a
+// drop attaches them. Anywhere else in the page a drop of files is
+// refused, rather than the browser leaving the chat to show the file.
+const room = $('room');
+const dragsFiles = (e) => e.dataTransfer && [...e.dataTransfer.types].includes('Files');
+let over = 0;             // dragenters not yet left: the drag crosses children
+function dropZone(on) {
+  if (on) room.dataset.drop = '';
+  else delete room.dataset.drop;
+}
+room.addEventListener('dragenter', (e) => {
+  if (!dragsFiles(e) || $('composer').hidden || !S.cur) return;
+  e.preventDefault();
+  over++;
+  dropZone(true);
+});
+room.addEventListener('dragleave', () => {
+  if (over > 0 && --over === 0) dropZone(false);
+});
+room.addEventListener('drop', (e) => {
+  if (!dragsFiles(e) || !('drop' in room.dataset)) return;
+  e.preventDefault();
+  over = 0;
+  dropZone(false);
+  attach([...e.dataTransfer.files]);
+});
+for (const type of ['dragover', 'drop']) {
+  window.addEventListener(type, (e) => {
+    if (!dragsFiles(e)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = type === 'dragover' && 'drop' in room.dataset ? 'copy' : 'none';
+  });
+}
+window.addEventListener('dragend', () => { over = 0; dropZone(false); });

@@ -13,8 +13,8 @@
 import * as api from './api.js';
 import {renderText, mentions, el} from './render.js';
 import {dialog, relTime, clock, fullTime, dayLabel, grow, initials, colourClass} from './ui.js';
-import {S, $, PAGE, norm, author} from './state.js';
-import {cardsOf, textOf, senderTag} from './cards.js';
+import {S, $, PAGE, norm, author, gist} from './state.js';
+import {cardsOf, filesOf, textOf, senderTag} from './cards.js';
 
 export const MAX_DOM = 600; // messages kept in the view before old ones go
 const GROUP_MS = 5 * 60 * 1000;
@@ -85,9 +85,11 @@ function msgNode(m, prev, line) {
       ta.setSelectionRange(d.start, d.end);
     });
   } else {
-    // A message with cards shows them, and of its text only what the cards do not say.
+    // A message with cards shows them, and of its text only what the
+    // cards do not say; one with files shows them (and no empty text).
     const text = textOf(m);
-    li.append(...[text && el('div', {className: 'body', dir: 'auto'}, renderText(text, S.me.username)), cardsOf(m)].filter(Boolean));
+    li.append(...[text && el('div', {className: 'body', dir: 'auto'}, renderText(text, S.me.username)), cardsOf(m),
+      filesOf(m, keepView)].filter(Boolean));
     if (m.edited) li.append(el('span', {className: 'edited', dataset: {when: m.edited.toISOString()}}, '(edited)'));
   }
   if (m.failed) li.append(el('span', {className: 'error inline'}, m.failed + ' ',
@@ -334,7 +336,7 @@ export function replaceMessage(raw) {
 // removeMessage asks, then deletes; the focus goes to the next message
 // (or the one before), as the one it was on is gone.
 export function removeMessage(m) {
-  const d = dialog({title: 'Delete this message?', body: el('p', {className: 'quote', dir: 'auto'}, m.text.slice(0, 300)),
+  const d = dialog({title: 'Delete this message?', body: el('p', {className: 'quote', dir: 'auto'}, gist(m).slice(0, 300)),
     ok: 'Delete', cancel: 'Keep it', onOk: async () => {
       await api.del('/api/messages/' + m.id);
       const all = [...$('messages').querySelectorAll(':scope > .msg')];

@@ -10,7 +10,7 @@
 
 import {el, mentions} from './render.js';
 import {dialog, field} from './ui.js';
-import {S, $, author, convName, openConv} from './state.js';
+import {S, $, author, gist, convName, openConv} from './state.js';
 import {isMuted} from './rooms.js';
 
 const LEVEL = 'makechat.notify';          // 'all' | 'mentions' | 'none'
@@ -44,7 +44,7 @@ export function wanted(c, m) {
 export function notify(c, m) {
   if (!supported() || Notification.permission !== 'granted' || !wanted(c, m)) return;
   const n = new Notification(c.kind === 'room' ? `${author(m)} in ${convName(c)}` : author(m),
-    {body: m.text.slice(0, 200), tag: c.kind + c.id});
+    {body: gist(m).slice(0, 200), tag: c.kind + c.id});
   n.onclick = () => { window.focus(); openConv(c.kind, c.id); n.close(); };
 }
 

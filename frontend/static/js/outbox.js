@@ -9,12 +9,16 @@
 // browser comes online; the same client id makes the repeat harmless when
 // the first answer was lost. Another refusal (left the room, too long)
 // marks the message failed, with the server's reason, a Retry and a
-// Discard.
+// Discard. A message's files (attach.js) are uploaded before it is
+// queued: the outbox keeps them, as the server described them, and posts
+// their ids with the text, so that a message with files waits for the
+// connection like any other.
 //
 // How the message list (messages.js, conv.js, live.js) takes part:
 //   - A message on its way is in S.msgs as {id: '~…', cid, text, sender,
-//     created, pending: true} or with failed: the server's reason. Its id
-//     sorts after every stored message's, so it stays at the end.
+//     created, raw: {files} or null, pending: true} or with failed: the
+//     server's reason. Its id sorts after every stored message's, so it
+//     stays at the end.
 //   - pendingFor(conv) lists those of a conversation; showPending() adds
 //     them to the open one (chat.js calls it after each opening).
 //   - settle(raw) puts a stored message in the place of its pending line.
@@ -35,7 +39,7 @@ const MAX_WAIT = 30000;     // ms between attempts, at most
 const POST_TIMEOUT = 30000; // a post with no answer by then is tried again
 
 let user = '';              // whose outbox is loaded
-let queue = [];             // {cid, kind, to, text, at, failed}, oldest first
+let queue = [];             // {cid, kind, to, text, files, at, failed}, oldest first
 let known = new Set();      // client ids this tab has loaded or made (see save)
 const views = new Map();    // client id -> its pending line's message
 let viewSeq = 0;
@@ -57,7 +61,8 @@ function newId() {
 function read() {
   try {
     const list = JSON.parse(localStorage.getItem(storeKey()) || '[]');
-    return Array.isArray(list) ? list.filter(e => e && typeof e.cid === 'string' && typeof e.text === 'string') : [];
+    return Array.isArray(list) ? list.filter(e => e && typeof e.cid === 'string' && typeof e.text === 'string')
+      .map(e => ({...e, files: Array.isArray(e.files) ? e.files.filter(f => f && typeof f === 'object') : []})) : [];
   } catch {
     return [];
   }
@@ -67,7 +72,7 @@ function read() {
 // same key: what it queued that this tab has never seen is kept.
 function save() {
   const others = read().filter(e => !known.has(e.cid));
-  const all = [...others, ...queue.map(({cid, kind, to, text, at, failed}) => ({cid, kind, to, text, at, failed}))]
+  const all = [...others, ...queue.map(({cid, kind, to, text, files, at, failed}) => ({cid, kind, to, text, files, at, failed}))]
     .sort((a, b) => a.at - b.at);
   try {
     if (all.length) localStorage.setItem(storeKey(), JSON.stringify(all));
@@ -92,7 +97,8 @@ function viewOf(e) {
   let v = views.get(e.cid);
   if (!v) {
     v = {id: '~' + String(++viewSeq).padStart(8, '0'), cid: e.cid, text: e.text, sender: user,
-      created: new Date(e.at), edited: null, hookName: '', raw: null, pending: !e.failed, failed: e.failed || ''};
+      created: new Date(e.at), edited: null, hookName: '', raw: e.files?.length ? {files: e.files} : null,
+      pending: !e.failed, failed: e.failed || ''};
     views.set(e.cid, v);
   }
   return v;
@@ -122,10 +128,11 @@ export function showPending() {
   if (stick) scrollToBottom();
 }
 
-// send queues a message to conv and shows it at once.
-export function send(conv, text) {
+// send queues a message to conv, with the files (uploaded already, as
+// the server described them), and shows it at once.
+export function send(conv, text, files = []) {
   ensure();
-  const e = {cid: newId(), kind: conv.kind, to: conv.id, text, at: Date.now(), failed: ''};
+  const e = {cid: newId(), kind: conv.kind, to: conv.id, text, files, at: Date.now(), failed: ''};
   queue.push(e);
   known.add(e.cid);
   save();
@@ -210,6 +217,7 @@ function discard(cid) {
 
 async function post(e) {
   const body = {[e.kind === 'room' ? 'room' : 'recipient']: e.to, text: e.text, client_id: e.cid};
+  if (e.files?.length) body.files = e.files.map(f => api.oid(f._id));
   try {
     const res = await fetch('/api/messages', {method: 'POST', credentials: 'same-origin', signal: AbortSignal.timeout(POST_TIMEOUT),
       headers: {'Content-Type': 'application/json', Accept: 'application/json'}, body: JSON.stringify(body)});

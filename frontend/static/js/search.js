@@ -5,8 +5,8 @@
 import * as api from './api.js';
 import {renderText, el} from './render.js';
 import {clock, dayLabel, fullTime} from './ui.js';
-import {S, $, convOf, convName, norm, author, openConv} from './state.js';
-import {senderTag} from './cards.js';
+import {S, $, convOf, convName, norm, author, gist, openConv} from './state.js';
+import {senderTag, filesOf} from './cards.js';
 
 $('search').addEventListener('submit', async (e) => {
   e.preventDefault();
@@ -26,10 +26,10 @@ $('search').addEventListener('submit', async (e) => {
       const where = convName(c);
       return el('li', {className: 'msg result'},
         el('div', {className: 'msg-head'}, el('span', {className: 'author', dir: 'auto'}, author(m)), senderTag(m), ' in ',
-          el('button', {type: 'button', className: 'link-button', 'aria-label': `Open in ${where}: ${m.text.slice(0, 80)}`,
+          el('button', {type: 'button', className: 'link-button', 'aria-label': `Open in ${where}: ${gist(m).slice(0, 80)}`,
             onclick: () => openConv(c.kind, c.id, true, m.id)}, where), ' ',
           el('time', {dateTime: m.created.toISOString(), title: fullTime(m.created)}, dayLabel(m.created) + ', ' + clock(m.created))),
-        el('div', {className: 'body', dir: 'auto'}, renderText(m.text, S.me.username)));
+        m.text ? el('div', {className: 'body', dir: 'auto'}, renderText(m.text, S.me.username)) : null, filesOf(m));
     }));
   } catch (ex) {
     list.replaceChildren(el('li', {className: 'error'}, ex.message));

@@ -49,6 +49,10 @@ export function norm(m) {
     edited: m.edited ? when(m.edited) : null, hookName: m.hook ? m.username : '', raw: m};
 }
 
+// gist is what a message says, in a line: its text, or for a message of
+// files only, their names.
+export const gist = (m) => m.text || (m.raw?.files || []).map(f => f.name).join(', ');
+
 export function author(m) {
   if (m.hookName) return m.hookName;
   return S.names.get(m.sender) || 'former member';
