@@ -61,7 +61,7 @@ func (s *Store) putBlob(r io.Reader, max int64) (storage.Blob, error) {
 		}
 	}()
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(r, max+1))
+	n, err := io.Copy(io.MultiWriter(&writeback{f: f}, h), io.LimitReader(r, max+1))
 	switch {
 	case err != nil:
 		return storage.Blob{}, err
@@ -94,6 +94,26 @@ func (s *Store) putBlob(r io.Reader, max int64) (storage.Blob, error) {
 		return storage.Blob{}, err
 	}
 	return b, syncDir(s.files)
+}
+
+// writebackChunk is how many bytes of a blob are written before the
+// kernel is asked to start writing them to disk (startWriteback).
+const writebackChunk = 1 << 20
+
+// writeback writes to f, starting each chunk's writeback once written.
+type writeback struct {
+	f           *os.File
+	off, queued int64 // bytes written; of those, handed to writeback
+}
+
+func (w *writeback) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	w.off += int64(n)
+	if w.off-w.queued >= writebackChunk {
+		startWriteback(w.f, w.queued, w.off-w.queued)
+		w.queued = w.off
+	}
+	return n, err
 }
 
 // syncDir makes a directory's entries (a rename into it) durable.
