@@ -21,7 +21,12 @@ import (
 
 // toolPayloads are the tools' own payloads (appliance/slack/testdata)
 // that the card tests post to a hook.
-var toolPayloads = []string{"alertmanager", "grafana", "uptime-kuma", "github-actions", "sentry", "mattermost"}
+var toolPayloads = []string{"alertmanager", "grafana", "uptime-kuma", "github-actions", "sentry", "mattermost",
+	"alertmanager-real-firing", "alertmanager-real-resolved", "gitea", "action-slack", "jenkins", "rich-text"}
+
+// cardOnly are the payloads of toolPayloads that the card tests check
+// only for what every one must show: a card with a colour bar and text.
+var cardOnly = []string{"alertmanager-real-firing", "alertmanager-real-resolved", "gitea", "action-slack", "jenkins", "rich-text"}
 
 // hostilePayload puts markup and script in every field of a card.
 const hostilePayload = `{"text": "<script>alert(1)</script> and <img src=x onerror=alert(1)>",
@@ -181,6 +186,14 @@ func TestCards_ToolsPayloadsShowAsCardsAtBothSizes(t *testing.T) {
 			assert.Equal(t, "https://ci.example.com/pipelines/77", eval[string](t, ctx, cardJS(mm, 0)+`.querySelector('.att-title a').getAttribute('href')`))
 			assert.Equal(t, "rgb(255, 128, 0)", eval[string](t, ctx, `getComputedStyle(`+cardJS(mm, 0)+`).borderLeftColor`))
 			assert.False(t, eval[bool](t, ctx, cardJS(mm, 0)+`.querySelector('.att-links') !== null`), "javascript: and data: images are not links")
+
+			// The other tools' payloads: each shows a card with its text.
+			for _, name := range cardOnly {
+				id := ids[name]
+				assert.True(t, eval[bool](t, ctx, cardJS(id, 0)+` !== undefined && `+cardJS(id, 0)+`.textContent.trim() !== ''`), name+": a card with text")
+				assert.NotEqual(t, "0px", eval[string](t, ctx, `getComputedStyle(`+cardJS(id, 0)+`).borderLeftWidth`), name+": a colour bar")
+			}
+			assert.Equal(t, "rgb(46, 184, 134)", eval[string](t, ctx, `getComputedStyle(`+cardJS(ids["jenkins"], 0)+`).borderLeftColor`), "Jenkins' good is green")
 
 			// A text cut by the server in the cards' rendering: the
 			// payload's text is still told from it.
