@@ -237,7 +237,7 @@ func (s *Store) FilesSize(ctx context.Context, owner storage.ID) (total int64, e
 	err = s.do(ctx, "files size", func(ctx context.Context) error {
 		docs, err := findAll[fileDoc](ctx, s.files, bson.D{{Key: "owner", Value: oid(owner)}}, options.Find().SetProjection(bson.D{{Key: "size", Value: 1}}))
 		for _, d := range docs {
-			total += d.Size
+			total += d.Info.Size
 		}
 		return err
 	})
@@ -283,36 +283,26 @@ func (s *Store) detachFiles(msg storage.ID) {
 
 // fileDoc is a files document.
 type fileDoc struct {
-	ID          bson.ObjectID `bson:"_id"`
-	Name        string        `bson:"name"`
-	Size        int64         `bson:"size"`
-	ContentType string        `bson:"content_type"`
-	SHA256      string        `bson:"sha256"`
-	Width       int           `bson:"width,omitempty"`
-	Height      int           `bson:"height,omitempty"`
-	ThumbWidth  int           `bson:"thumb_width,omitempty"`
-	ThumbHeight int           `bson:"thumb_height,omitempty"`
-	Thumb       string        `bson:"thumb,omitempty"`
-	ThumbType   string        `bson:"thumb_type,omitempty"`
-	Owner       bson.ObjectID `bson:"owner"`
-	Created     time.Time     `bson:"created,omitempty"`
-	Message     bson.ObjectID `bson:"message,omitempty"`
-	Room        bson.ObjectID `bson:"room,omitempty"`
+	Info      fileInfoDoc   `bson:",inline"`
+	Thumb     string        `bson:"thumb,omitempty"`
+	ThumbType string        `bson:"thumb_type,omitempty"`
+	Owner     bson.ObjectID `bson:"owner"`
+	Created   time.Time     `bson:"created,omitempty"`
+	Message   bson.ObjectID `bson:"message,omitempty"`
+	Room      bson.ObjectID `bson:"room,omitempty"`
 }
 
 func newFileDoc(f storage.File) fileDoc {
 	return fileDoc{
-		ID: oid(f.ID), Name: storage.ValidUTF8(f.Name), Size: f.Size, ContentType: f.ContentType, SHA256: f.SHA256,
-		Width: f.Width, Height: f.Height, ThumbWidth: f.ThumbWidth, ThumbHeight: f.ThumbHeight, Thumb: f.Thumb, ThumbType: f.ThumbType,
+		Info: newFileInfoDoc(f.FileInfo), Thumb: f.Thumb, ThumbType: f.ThumbType,
 		Owner: oid(f.Owner), Created: f.Created, Message: oid(f.Message), Room: oid(f.Room),
 	}
 }
 
 func (d fileDoc) model() storage.File {
 	return storage.File{
-		FileInfo: storage.FileInfo{ID: storage.ID(d.ID), Name: d.Name, Size: d.Size, ContentType: d.ContentType, SHA256: d.SHA256,
-			Width: d.Width, Height: d.Height, ThumbWidth: d.ThumbWidth, ThumbHeight: d.ThumbHeight},
-		Thumb: d.Thumb, ThumbType: d.ThumbType, Owner: storage.ID(d.Owner), Created: d.Created, Message: storage.ID(d.Message), Room: storage.ID(d.Room),
+		FileInfo: d.Info.model(), Thumb: d.Thumb, ThumbType: d.ThumbType,
+		Owner: storage.ID(d.Owner), Created: d.Created, Message: storage.ID(d.Message), Room: storage.ID(d.Room),
 	}
 }
 
