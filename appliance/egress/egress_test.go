@@ -16,23 +16,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/makechat/makechat/appliance/egress/egresstest"
 )
-
-// names is a resolver of a few names the test makes up; every other
-// name does not resolve.
-type names map[string][]string
-
-func (n names) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
-	list, ok := n[host]
-	if !ok {
-		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-	}
-	var out []netip.Addr
-	for _, s := range list {
-		out = append(out, netip.MustParseAddr(s))
-	}
-	return out, nil
-}
 
 func client(t *testing.T, p Policy) *Client {
 	t.Helper()
@@ -83,12 +69,12 @@ func TestInside_NamesEveryAddressAnOutsiderMustNotReach(t *testing.T) {
 func TestDo_RefusesTheLoopbackUnlessAllowed(t *testing.T) {
 	_, port := receiver(t, nil)
 	for _, u := range []string{"http://127.0.0.1:" + port + "/", "http://[::ffff:127.0.0.1]:" + port + "/", "http://localhost.test:" + port + "/"} {
-		_, err := get(t, client(t, Policy{Resolver: names{"localhost.test": {"127.0.0.1"}}}), u)
+		_, err := get(t, client(t, Policy{Resolver: egresstest.Names{"localhost.test": {"127.0.0.1"}}}), u)
 		require.ErrorIs(t, err, ErrRefused, u)
 		assert.Contains(t, err.Error(), "outgoing_allow")
 	}
 	for _, allow := range []string{"127.0.0.1", "127.0.0.0/8", "localhost.test", "LOCALHOST.test."} {
-		body, err := get(t, client(t, Policy{Allow: []string{allow}, Resolver: names{"localhost.test": {"127.0.0.1"}}}), "http://localhost.test:"+port+"/")
+		body, err := get(t, client(t, Policy{Allow: []string{allow}, Resolver: egresstest.Names{"localhost.test": {"127.0.0.1"}}}), "http://localhost.test:"+port+"/")
 		require.NoError(t, err, allow)
 		assert.Equal(t, "hello", body)
 	}
@@ -96,7 +82,7 @@ func TestDo_RefusesTheLoopbackUnlessAllowed(t *testing.T) {
 
 func TestDo_ANameWithOneInsideAddressAmongOutsideOnesIsRefused(t *testing.T) {
 	_, port := receiver(t, nil)
-	c := client(t, Policy{Resolver: names{"mixed.test": {"93.184.215.14", "127.0.0.1"}}})
+	c := client(t, Policy{Resolver: egresstest.Names{"mixed.test": {"93.184.215.14", "127.0.0.1"}}})
 	_, err := get(t, c, "http://mixed.test:"+port+"/")
 	require.ErrorIs(t, err, ErrRefused)
 	require.ErrorIs(t, c.Check(context.Background(), "http://mixed.test:"+port+"/"), ErrRefused)
@@ -122,7 +108,7 @@ func TestDo_RedirectsAreCheckedAgain(t *testing.T) {
 	})
 	u, _ := url.Parse(srv.URL)
 	base := "http://hooks.test:" + u.Port()
-	c := client(t, Policy{Allow: []string{"hooks.test"}, Resolver: names{"hooks.test": {"127.0.0.1"}}})
+	c := client(t, Policy{Allow: []string{"hooks.test"}, Resolver: egresstest.Names{"hooks.test": {"127.0.0.1"}}})
 	for _, path := range []string{"/inside", "/file", "/loop"} {
 		_, err := get(t, c, base+path)
 		require.ErrorIs(t, err, ErrRefused, path)

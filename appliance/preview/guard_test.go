@@ -10,6 +10,8 @@ import (
 	"github.com/makechat/makechat/appliance/egress"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/makechat/makechat/appliance/egress/egresstest"
 )
 
 func TestFetch_TheLoopbackIsRefusedUnlessAllowed(t *testing.T) {
@@ -23,7 +25,7 @@ func TestFetch_ANameThatResolvesInsideIsRefused(t *testing.T) {
 	for _, addrs := range [][]string{{"127.0.0.1"}, {"10.0.0.1"}, {"93.184.215.14", "127.0.0.1"}, {"::1"}} {
 		t.Run(strings.Join(addrs, ","), func(t *testing.T) {
 			s := newSite(t, page(article))
-			f := fetcher(t, egress.Policy{Resolver: names{"news.example.test": addrs}}, Options{})
+			f := fetcher(t, egress.Policy{Resolver: egresstest.Names{"news.example.test": addrs}}, Options{})
 			_, err := f.Fetch(context.Background(), "http://news.example.test:"+s.port()+"/")
 			require.ErrorIs(t, err, egress.ErrRefused)
 			assert.Equal(t, 0, s.requests(""))
@@ -72,7 +74,7 @@ func TestFetch_RefusesARedirectInside(t *testing.T) {
 			// The page's name, and only it, is allowed inside.
 			f := fetcher(t, egress.Policy{
 				Allow:    []string{"pages.test"},
-				Resolver: names{"pages.test": {"127.0.0.1"}, "inside.test": {"127.0.0.1"}},
+				Resolver: egresstest.Names{"pages.test": {"127.0.0.1"}, "inside.test": {"127.0.0.1"}},
 			}, Options{})
 			_, err := f.Fetch(context.Background(), "http://pages.test:"+port+"/go")
 			require.ErrorIs(t, err, egress.ErrRefused)

@@ -1,12 +1,9 @@
 package preview
 
 import (
-	"context"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"net/url"
 	"sync"
 	"testing"
@@ -15,22 +12,6 @@ import (
 	"github.com/makechat/makechat/appliance/egress"
 	"github.com/stretchr/testify/require"
 )
-
-// names is a resolver of a few names the test makes up; every other name
-// does not resolve.
-type names map[string][]string
-
-func (n names) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
-	list, ok := n[host]
-	if !ok {
-		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-	}
-	var out []netip.Addr
-	for _, s := range list {
-		out = append(out, netip.MustParseAddr(s))
-	}
-	return out, nil
-}
 
 // site is a server on the loopback that counts the requests it gets, by
 // path, and keeps the headers of the last one.
