@@ -57,6 +57,7 @@ type Store struct {
 	commit  *committer
 	observe storage.Observer // nil: none
 	files   string           // the blobs' directory
+	dirs    dirSyncer        // fsyncs the blobs' directories in rounds
 
 	// mu is held shared by every call and exclusively by Close, so that
 	// Close waits for the calls in flight (including their batched

@@ -83,27 +83,45 @@ func (s *Store) putBlob(r io.Reader, max int64) (storage.Blob, error) {
 		return b, os.Chtimes(dest, now, now)
 	}
 	dir := filepath.Dir(dest)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	made, err := mkdir(dir)
+	if err != nil {
 		return storage.Blob{}, err
 	}
 	if err := os.Rename(f.Name(), dest); err != nil {
 		return storage.Blob{}, err
 	}
 	kept = true
-	if err := syncDir(dir); err != nil {
-		return storage.Blob{}, err
+	if made {
+		if err := s.dirs.sync(s.files); err != nil {
+			return storage.Blob{}, err
+		}
 	}
-	return b, syncDir(s.files)
+	return b, s.dirs.sync(dir)
+}
+
+// mkdir makes dir if it is not there and says whether it made it (its
+// parent's entry then needs an fsync too).
+func mkdir(dir string) (bool, error) {
+	err := os.Mkdir(dir, 0o700)
+	if errors.Is(err, fs.ErrExist) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // writebackChunk is how many bytes of a blob are written before the
 // kernel is asked to start writing them to disk (startWriteback).
-const writebackChunk = 1 << 20
+const writebackChunk = 256 << 10
 
-// writeback writes to f, starting each chunk's writeback once written.
+// writeback writes to f, starting each chunk's writeback once written
+// and then waiting for the chunk before it to reach the disk: so the
+// final fsync has little left, and one upload never has more than two
+// chunks queued at the disk, where the store's commits (which share the
+// disk and its journal) would wait behind them.
 type writeback struct {
 	f           *os.File
 	off, queued int64 // bytes written; of those, handed to writeback
+	prev        int64 // where the chunk before the last one queued starts
 }
 
 func (w *writeback) Write(p []byte) (int, error) {
@@ -111,19 +129,12 @@ func (w *writeback) Write(p []byte) (int, error) {
 	w.off += int64(n)
 	if w.off-w.queued >= writebackChunk {
 		startWriteback(w.f, w.queued, w.off-w.queued)
-		w.queued = w.off
+		if w.queued > 0 {
+			waitWriteback(w.f, w.prev, w.queued-w.prev)
+		}
+		w.prev, w.queued = w.queued, w.off
 	}
 	return n, err
-}
-
-// syncDir makes a directory's entries (a rename into it) durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // OpenBlob opens the blob's file.

@@ -4,6 +4,8 @@ package bolt
 
 import "os"
 
-// startWriteback does nothing where sync_file_range is not available:
-// the blob's final fsync writes all of it.
+// startWriteback and waitWriteback do nothing where sync_file_range is
+// not available: the blob's final fsync writes all of it.
 func startWriteback(*os.File, int64, int64) {}
+
+func waitWriteback(*os.File, int64, int64) {}
