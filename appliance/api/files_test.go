@@ -307,6 +307,7 @@ func TestAvatars_AUserSetsAndRemovesItsPictureAndEveryoneSeesIt(t *testing.T) {
 	e := newEnv(t)
 	room := e.joined("general")
 	_, other := e.tokenOf("other")
+	watcher := e.dial(other, "") // shares no room with the user: sees it anyway
 	put := func(token, name string, data []byte) response {
 		body, ctype := multipartBody(t, "file", name, data, nil)
 		return e.do(request{method: "PUT", path: "/api/me/avatar", token: token, body: body, headers: map[string]string{"Content-Type": ctype}})
@@ -319,6 +320,8 @@ func TestAvatars_AUserSetsAndRemovesItsPictureAndEveryoneSeesIt(t *testing.T) {
 	}
 	r.json(t, &me)
 	require.Regexp(t, `^/api/users/`+me.ID["$oid"]+`/avatar\?v=[0-9a-f]{12}$`, me.Avatar)
+	ev := watcher.nextOf("user.updated")
+	assert.JSONEq(t, `{"_id": {"$oid": "`+me.ID["$oid"]+`"}, "username": "test_user", "avatar": "`+me.Avatar+`"}`, string(ev.Data), "other streams learn of it live, without an email")
 	assert.Contains(t, e.do(request{method: "GET", path: "/api/me", token: e.userToken}).body, `"avatar": "`+me.Avatar+`"`)
 	assert.Contains(t, e.do(request{method: "GET", path: "/api/members?room=" + room, token: e.adminToken}).body, `"avatar": "`+me.Avatar+`"`)
 	assert.Contains(t, e.do(request{method: "GET", path: "/api/people?q=test", token: other}).body, `"avatar": "`+me.Avatar+`"`)
@@ -343,6 +346,8 @@ func TestAvatars_AUserSetsAndRemovesItsPictureAndEveryoneSeesIt(t *testing.T) {
 
 	// Removed: gone for everyone; a user without one has none to serve.
 	require.Equal(t, 204, e.do(request{method: "DELETE", path: "/api/me/avatar", token: e.userToken}).status)
+	ev = watcher.nextOf("user.updated")
+	assert.JSONEq(t, `{"_id": {"$oid": "`+me.ID["$oid"]+`"}, "username": "test_user"}`, string(ev.Data))
 	assert.NotContains(t, e.do(request{method: "GET", path: "/api/me", token: e.userToken}).body, `"avatar"`)
 	assert.Equal(t, `{"title": "Not found", "description": "No such avatar."}`, e.do(request{method: "GET", path: me.Avatar, token: other}).body)
 	assert.Equal(t, 404, e.do(request{method: "GET", path: "/api/users/nope/avatar", token: other}).status)

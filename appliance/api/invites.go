@@ -138,6 +138,10 @@ type personView struct {
 	Avatar   string     `json:"avatar,omitempty"`
 }
 
+func viewPerson(u storage.User) personView {
+	return personView{u.ID, u.Username, u.IsBot, avatarURL(u.ID, u.Avatar)}
+}
+
 func (s *Server) people(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
 	q := r.URL.Query()
 	limit, err := intParam(q, "limit", 20, 1, 50)
@@ -148,9 +152,7 @@ func (s *Server) people(w http.ResponseWriter, r *http.Request, a chat.Actor) er
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, mapSlice(us, func(u storage.User) personView {
-		return personView{u.ID, u.Username, u.IsBot, avatarURL(u.ID, u.Avatar)}
-	}))
+	writeJSON(w, http.StatusOK, mapSlice(us, viewPerson))
 	return nil
 }
 

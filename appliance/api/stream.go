@@ -78,6 +78,8 @@ func HubEvent(e chat.Event) hub.Event {
 		case chat.EventMemberRemoved:
 			he.Leave = ms
 		}
+	case e.User != nil:
+		he.Data = encodeFrame(e.Name, viewPerson(*e.User))
 	case e.Typing != nil:
 		he.Data = encodeFrame(e.Name, typingView{Room: optID(e.Typing.Room), Recipient: optID(e.Typing.Recipient), User: e.Typing.User, Username: e.Typing.Username})
 		he.SkipUser = e.SkipUser

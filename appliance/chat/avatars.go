@@ -67,7 +67,11 @@ func (s *Service) SetAvatar(ctx context.Context, a Actor, body io.Reader) (stora
 		return storage.User{}, storeErr(err, "file")
 	}
 	u, err := s.store.UpdateUser(ctx, a.User.ID, storage.UserPatch{Avatar: &b.SHA256})
-	return u, storeErr(err, "user")
+	if err != nil {
+		return storage.User{}, storeErr(err, "user")
+	}
+	s.notify(Event{Name: EventUserUpdated, User: &u, Everyone: true})
+	return u, nil
 }
 
 // RemoveAvatar takes the actor's avatar away.
@@ -76,8 +80,12 @@ func (s *Service) RemoveAvatar(ctx context.Context, a Actor) error {
 		return ErrUnauthenticated
 	}
 	none := ""
-	_, err := s.store.UpdateUser(ctx, a.User.ID, storage.UserPatch{Avatar: &none})
-	return storeErr(err, "user")
+	u, err := s.store.UpdateUser(ctx, a.User.ID, storage.UserPatch{Avatar: &none})
+	if err != nil {
+		return storeErr(err, "user")
+	}
+	s.notify(Event{Name: EventUserUpdated, User: &u, Everyone: true})
+	return nil
 }
 
 // OpenAvatar opens a user's avatar, for any user to see; a user without

@@ -18,16 +18,18 @@ const (
 	EventMemberUpdated  = "member.updated"
 	EventMemberRemoved  = "member.removed"
 	EventTyping         = "typing"
+	EventUserUpdated    = "user.updated"
 )
 
 // Event is something that happened, with who may learn of it. Exactly one
-// of Message, Room, Member and Typing is set.
+// of Message, Room, Member, Typing and User is set.
 type Event struct {
 	Name    string
 	Message *storage.Message
 	Room    *storage.Room
 	Member  *storage.Member
 	Typing  *Typing
+	User    *storage.User // what everyone may see of a user changed (its avatar)
 
 	// Audience: the members of Room's room (ToRoom), the users in ToUsers,
 	// everyone, and/or the administrators.

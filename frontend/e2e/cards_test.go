@@ -308,7 +308,7 @@ func TestCards_BotsCarryTheBotTag(t *testing.T) {
 			click(t, ctx, chromedp.ID("new-dm"))
 			until(t, ctx, `document.querySelector('#dialog [role=combobox]') !== null`, "the people picker")
 			step(t, ctx, typeInto(`#dialog [role=combobox]`, "deploy"))
-			until(t, ctx, `[...document.querySelectorAll('#dialog [role=option]')].some(o => o.textContent === 'deploybotBot')`, "the bot in the picker, tagged")
+			until(t, ctx, `[...document.querySelectorAll('#dialog [role=option]')].some(o => o.querySelector('.name').textContent === 'deploybot' && o.querySelector('.tag.bot')?.textContent === 'Bot')`, "the bot in the picker, tagged")
 			axeScan(t, ctx, "the people picker with a bot, "+size.name)
 			click(t, ctx, chromedp.ID("dialog-cancel"))
 			until(t, ctx, `!document.getElementById('dialog').open`, "the picker closed")

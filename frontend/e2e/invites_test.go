@@ -162,9 +162,9 @@ func TestMembers_ARoomOwnerAddsSomeoneByKeyboardAndMakesALink(t *testing.T) {
 	step(t, ctx, chromedp.KeyEvent(kb.Enter))
 	until(t, ctx, `document.activeElement.getAttribute('role') === 'combobox'`, "the people picker")
 	step(t, ctx, chromedp.KeyEvent("car"))
-	until(t, ctx, `[...document.querySelectorAll('#dialog-body [role=option]')].map(o => o.textContent).join() === 'carla,carol' && document.querySelector('#dialog-body .picker-status').textContent === '2 matches'`, "both matches")
+	until(t, ctx, `[...document.querySelectorAll('#dialog-body [role=option]')].map(o => o.querySelector('.name').textContent).join() === 'carla,carol' && document.querySelector('#dialog-body .picker-status').textContent === '2 matches'`, "both matches")
 	step(t, ctx, chromedp.KeyEvent(kb.ArrowDown))
-	assert.Equal(t, "carol", eval[string](t, ctx, `document.getElementById(document.activeElement.getAttribute('aria-activedescendant')).textContent`))
+	assert.Equal(t, "carol", eval[string](t, ctx, `document.getElementById(document.activeElement.getAttribute('aria-activedescendant')).querySelector('.name').textContent`))
 	assert.Equal(t, "true", eval[string](t, ctx, `document.activeElement.getAttribute('aria-expanded')`))
 	step(t, ctx, chromedp.KeyEvent(kb.Enter))
 	until(t, ctx, `document.querySelector('#dialog-body .note')?.textContent === 'carol is now a member of general.'`, "carol added")
@@ -173,7 +173,7 @@ func TestMembers_ARoomOwnerAddsSomeoneByKeyboardAndMakesALink(t *testing.T) {
 	until(t, ctx, `document.getElementById('members-button').textContent === '3 members'`, "the header's count, live")
 	// Members are not offered again.
 	step(t, ctx, chromedp.KeyEvent("car"))
-	until(t, ctx, `[...document.querySelectorAll('#dialog-body [role=option]')].map(o => o.textContent).join() === 'carla'`, "only carla left")
+	until(t, ctx, `[...document.querySelectorAll('#dialog-body [role=option]')].map(o => o.querySelector('.name').textContent).join() === 'carla'`, "only carla left")
 	// Esc closes the list, Esc again the dialog; the focus goes back.
 	step(t, ctx, chromedp.KeyEvent(kb.Escape))
 	until(t, ctx, `document.activeElement.getAttribute('aria-expanded') === 'false' && `+dialogOpen, "the list closed")
@@ -199,9 +199,9 @@ func TestNewMessage_ThePickerStartsADirectConversation(t *testing.T) {
 	until(t, ctx, dialogOpen+` && document.activeElement.getAttribute('role') === 'combobox'`, "the picker")
 	// Before typing, the first people are offered; never oneself.
 	until(t, ctx, `document.querySelectorAll('#dialog-body [role=option]').length === 3`, "everyone else")
-	assert.NotContains(t, eval[[]string](t, ctx, `[...document.querySelectorAll('#dialog-body [role=option]')].map(o => o.textContent)`), "alice")
+	assert.NotContains(t, eval[[]string](t, ctx, `[...document.querySelectorAll('#dialog-body [role=option]')].map(o => o.querySelector('.name').textContent)`), "alice")
 	step(t, ctx, chromedp.KeyEvent("carol"))
-	until(t, ctx, `[...document.querySelectorAll('#dialog-body [role=option]')].map(o => o.textContent).join() === 'carol'`, "carol alone")
+	until(t, ctx, `[...document.querySelectorAll('#dialog-body [role=option]')].map(o => o.querySelector('.name').textContent).join() === 'carol'`, "carol alone")
 	step(t, ctx, chromedp.KeyEvent(kb.Enter))
 	until(t, ctx, `!`+dialogOpen+` && document.getElementById('room-title').textContent === '@carol' && document.activeElement.id === 'composer-input'`, "the conversation with carol")
 	assert.True(t, eval[bool](t, ctx, `[...document.querySelectorAll('#directs .name')].some(n => n.textContent === 'carol')`), "listed under direct messages")

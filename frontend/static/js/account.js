@@ -1,12 +1,13 @@
 // The account menu at the foot of the sidebar: the user's name and
-// coloured initials on a menu button (menu.js) whose items open the
-// account (password and sessions), the API tokens and the notification
+// avatar on a menu button (menu.js) whose items open the account (the
+// avatar, password and sessions), the API tokens and the notification
 // settings (notify.js), choose the theme, lead to the admin
 // (administrators only) and log out (session.js's).
 
 import * as api from './api.js';
 import {el} from './render.js';
-import {dialog, field, initials, colourClass} from './ui.js';
+import {dialog, field} from './ui.js';
+import {avatar, learnAvatar} from './avatars.js';
 import {$} from './state.js';
 import {menuButton} from './menu.js';
 import {notifySettings} from './notify.js';
@@ -21,9 +22,9 @@ let me = null; // the account, as /api/me answered
 // showMe puts the user (/api/me's answer) on the menu button.
 export function showMe(account) {
   me = account;
+  learnAvatar(oid(me._id), me.avatar);
   $('me-name').textContent = me.username;
-  $('me-avatar').textContent = initials(me.username);
-  $('me-avatar').className = 'avatar ' + colourClass(me.username);
+  $('me-avatar').replaceWith(Object.assign(avatar(oid(me._id), me.username), {id: 'me-avatar'}));
   $('me-button').setAttribute('aria-label', `${me.username}: account menu`);
   $('admin-link').hidden = !me.is_superuser;
 }
@@ -53,9 +54,11 @@ $('tokens').addEventListener('click', async () => {
   dialog({title: 'Your API tokens', body: el('div', {}, el('p', {className: 'muted'}, 'Tokens let bots and scripts act as you.'), list, name, make, shown)});
 });
 
-// The account: who one is, one's own password, and the sessions one is
+// The account: who one is, one's avatar (myavatar.js, loaded when the
+// dialog first opens), one's own password, and the sessions one is
 // logged in with, each of which can be ended from here.
 $('account').addEventListener('click', async () => {
+  const {avatarSection} = await import('./myavatar.js');
   const sessions = el('ul', {className: 'pick', 'aria-label': 'Your sessions'});
   const fill = async () => {
     const ss = await api.get('/api/sessions');
@@ -86,6 +89,7 @@ $('account').addEventListener('click', async () => {
     el('dl', {className: 'profile'}, el('dt', {}, 'Username'), el('dd', {}, me.username),
       el('dt', {}, 'Email'), el('dd', {}, me.email || '—'),
       el('dt', {}, 'Role'), el('dd', {}, me.is_superuser ? 'administrator' : 'user')),
+    el('h3', {}, 'Avatar'), avatarSection(me, (avatarURL) => { me = {...me, avatar: avatarURL}; }),
     el('h3', {}, 'Password'), cur, next, again, change, note,
     el('h3', {}, 'Where you are logged in'), sessions)});
 });

@@ -1,6 +1,7 @@
-// The HTTP API, as the web app uses it: JSON in and out, errors as
-// ApiError carrying the server's {title, description}. A 401 on any call
-// but a login means the session is over: onUnauthorized is called, once.
+// The HTTP API, as the web app uses it: JSON in and out (or FormData in,
+// for a file), errors as ApiError carrying the server's {title,
+// description}. A 401 on any call but a login means the session is over:
+// onUnauthorized is called, once.
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -18,7 +19,9 @@ export function onUnauthorized(fn) { unauthorized = fn; }
 // request calls the API; it resolves to {data, headers}.
 export async function request(method, path, body, {quiet401 = false} = {}) {
   const init = {method, headers: {Accept: 'application/json'}, credentials: 'same-origin'};
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    init.body = body; // multipart, its boundary set by the browser
+  } else if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }

@@ -1,14 +1,16 @@
 // Rich posts: the cards a hook or a command's answer posts with a message
 // (Slack's attachments: a coloured bar, pretext, author, linked title,
 // text, fields in a grid, images as links, footer and time), and the BOT
-// tag beside bots' names; and the files a message carries, which
-// files.js draws. Everything is built from text nodes; links are
-// http, https or mailto only, and images are never loaded (the page's CSP
-// forbids other sites, and a picture would tell its sender who read it).
+// tag beside bots' names; and the files a message carries and the
+// preview of its link, which files.js and previews.js draw. Everything is
+// built from text nodes; links are http, https or mailto only, and images
+// of other sites are never loaded (the page's CSP forbids them, and a
+// picture would tell its sender who read it).
 
 import * as api from './api.js';
 import {renderText, el} from './render.js';
 import {S, $} from './state.js';
+import {learnAvatar} from './avatars.js';
 
 const COLOR = /^#[0-9a-f]{6}$/i;
 
@@ -64,35 +66,55 @@ export function cardsOf(m) {
   return Array.isArray(as) && as.length ? el('div', {className: 'cards'}, as.flatMap(card)) : null;
 }
 
-// ---------- files ----------
+// ---------- files and link previews ----------
 //
-// files.js draws the files a message carries. It is loaded the first
-// time a message with files is drawn: until it is there, the message
-// shows its files' names as links (which still download them), and then
-// those are replaced, inside settle (messages.js keeps the view still).
+// files.js draws the files a message carries, previews.js its link's
+// preview. Each is loaded the first time a message needs it: until then
+// the message shows its files' names as links (which still download
+// them) and an empty place for its preview, replaced inside settle
+// (messages.js keeps the view still).
 
-let files = null;         // files.js, once loaded
-let loading = null;
-const loadFiles = () => loading ||= import('./files.js').then(mod => { files = mod; }, (e) => { loading = null; throw e; });
+// lazy is a module loaded on first use (again after a failure).
+function lazy(load) {
+  let mod = null;
+  let loading = null;
+  return {get: () => mod, load: () => loading ||= load().then(m => { mod = m; }, (e) => { loading = null; throw e; })};
+}
+const files = lazy(() => import('./files.js'));
+const previews = lazy(() => import('./previews.js'));
 
-// filesOf draws the files of message m, or returns null if it has none.
-export function filesOf(m, settle = (change) => change()) {
-  const list = m.raw?.files;
-  if (!Array.isArray(list) || !list.length) return null;
-  if (files) return files.filesOf(list);
-  const spot = el('div', {className: 'files'}, list.map(f => el('a', {href: f.download_url, download: f.name, dir: 'auto'}, f.name)));
-  loadFiles().then(() => {
+// late puts in spot what draw() makes once mod is loaded. A message's
+// links and buttons are in the tab order only while the focus is in it
+// (messages.js): the new ones too.
+function late(spot, mod, draw, settle) {
+  mod.load().then(() => {
     if (!spot.isConnected) return;
-    const drawn = files.filesOf(list);
-    // In the message list, a message's links are in the tab order only
-    // while the focus is in it (messages.js); the new ones too.
+    const drawn = draw(mod.get());
     const li = spot.closest('#messages > .msg');
     if (li && !li.classList.contains('failed') && !li.contains(document.activeElement)) {
       for (const a of drawn.querySelectorAll('a, button')) a.tabIndex = -1;
     }
     settle(() => spot.replaceWith(drawn));
-  }, () => { /* offline: the names stay links */ });
+  }, () => { /* offline: what stands in stays */ });
   return spot;
+}
+
+// filesOf draws the files of message m, or returns null if it has none.
+export function filesOf(m, settle = (change) => change()) {
+  const list = m.raw?.files;
+  if (!Array.isArray(list) || !list.length) return null;
+  if (files.get()) return files.get().filesOf(list);
+  return late(el('div', {className: 'files'}, list.map(f => el('a', {href: f.download_url, download: f.name, dir: 'auto'}, f.name))),
+    files, (mod) => mod.filesOf(list), settle);
+}
+
+// previewOf draws the link preview of message m, or returns null if it
+// has none; remove, if given, takes it off (its sender's button).
+export function previewOf(m, remove, settle = (change) => change()) {
+  const p = m.raw?.preview;
+  if (!p || typeof p !== 'object') return null;
+  if (previews.get()) return previews.get().previewOf(p, remove);
+  return late(el('div', {className: 'preview-spot'}), previews, (mod) => mod.previewOf(p, remove), settle);
 }
 
 // textOf is what to show of a message's text above its cards: the
@@ -115,17 +137,23 @@ function isBot(id, name) {
   if (!S.bots.has(id) && name) {
     S.bots.set(id, null);
     api.get('/api/people?limit=1&q=' + encodeURIComponent(name)).then(ps => {
-      const bot = api.oid(ps[0]?._id) === id && ps[0].is_bot === true;
+      const found = api.oid(ps[0]?._id) === id;
+      const bot = found && ps[0].is_bot === true;
       S.bots.set(id, bot);
+      if (found) learnAvatar(id, ps[0].avatar);
       if (bot) retag(id);
     }, () => S.bots.delete(id));
   }
   return S.bots.get(id) === true;
 }
 
-// learnBots notes who is a bot in a list of people (/api/people's).
-export function learnBots(people) {
-  for (const p of people) S.bots.set(api.oid(p._id), p.is_bot === true);
+// learnPeople notes who is a bot in a list of people (/api/people's),
+// and their avatars.
+export function learnPeople(people) {
+  for (const p of people) {
+    S.bots.set(api.oid(p._id), p.is_bot === true);
+    learnAvatar(api.oid(p._id), p.avatar);
+  }
 }
 
 export const botTag = () => el('span', {className: 'tag bot', title: 'A bot: an account that posts through the API, not a person'}, 'Bot');

@@ -14,6 +14,8 @@
 //   conv.js      opening a conversation, older history, the read marker
 //   messages.js  the message list: drawing, keyboard, editing, deleting
 //   cards.js     a message's cards (hooks' attachments), the BOT tag
+//   previews.js  a message's link preview (loaded on first use)
+//   avatars.js   people's pictures, or their initials on a colour
 //   msgmenu.js   a message's menu: long-press, Shift+F10; copy, edit, delete
 //   composer.js  the message box: its keys, @- and /-completion; attaching
 //   attach.js    the tray of files to send: uploads, progress (loaded on first use)
@@ -26,6 +28,7 @@
 //   search.js    search results
 //   notify.js    desktop notifications: level, offer, permission
 //   account.js   the account menu: profile, tokens, notifications, theme
+//   myavatar.js  uploading and removing one's avatar (loaded on first use)
 //   menu.js      menu buttons (the account menu's keyboard and pointer)
 //   roomsettings.js  the room header's mute and settings buttons
 //

@@ -11,6 +11,7 @@ import {showEmpty, refreshEmpty} from './firstrun.js';
 import {mergeMessages, renderAll, atBottom, scrollToBottom, appendMessage, replaceMessage, dropMessage} from './messages.js';
 import {markRead} from './conv.js';
 import {typing, clearTyper} from './typing.js';
+import {learnAvatar} from './avatars.js';
 import {notify} from './notify.js';
 
 const {oid} = api;
@@ -96,6 +97,7 @@ export function onEvent(ev) {
     case 'room.created': case 'room.updated': case 'room.deleted': return roomChanged(ev.event, d);
     case 'member.added': case 'member.removed': case 'member.updated': return memberChanged(ev.event, d);
     case 'typing': return typing(d);
+    case 'user.updated': return learnAvatar(oid(d._id), d.avatar);
   }
 }
 

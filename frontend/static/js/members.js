@@ -12,6 +12,7 @@ import {loadMembers, startDirect} from './rooms.js';
 import {peoplePicker} from './people.js';
 import {linkView} from './invites.js';
 import {botTag} from './cards.js';
+import {avatar} from './avatars.js';
 
 const {oid} = api;
 
@@ -30,7 +31,7 @@ $('members-button').addEventListener('click', async () => {
   const body = el('div', {}, tools,
     el('ul', {className: 'pick', 'aria-label': 'Members'}, ms.map(m => el('li', {},
       // The member list does not say who is a bot: those seen are tagged.
-      el('span', {className: 'name', dir: 'auto'}, m.username), S.bots.get(oid(m.profile)) ? botTag() : null, el('span', {className: 'muted'}, m.role),
+      avatar(oid(m.profile), m.username, 'small'), el('span', {className: 'name', dir: 'auto'}, m.username), S.bots.get(oid(m.profile)) ? botTag() : null, el('span', {className: 'muted'}, m.role),
       oid(m.profile) !== S.me.id ? el('button', {type: 'button', onclick: () => {
         h.close();
         startDirect(oid(m.profile), m.username);

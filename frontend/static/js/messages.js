@@ -1,9 +1,9 @@
-// The message list of the open conversation: drawing it (coloured
-// initials and one header per run of a sender's messages, day lines, the
-// "new" divider), keeping the view still while it changes, moving through
-// it by keyboard, and editing and deleting messages in it. Opening a
-// conversation and loading its history is conv.js's; the message menu
-// (long-press, Shift+F10) is msgmenu.js's.
+// The message list of the open conversation: drawing it (avatars and one
+// header per run of a sender's messages, day lines, the "new" divider),
+// keeping the view still while it changes, moving through it by
+// keyboard, and editing and deleting messages in it (and their link
+// previews). Opening a conversation and loading its history is conv.js's;
+// the message menu (long-press, Shift+F10) is msgmenu.js's.
 //
 // The list is one Tab stop: one message has tabindex 0 (the newest, or the
 // one last focused); ↑/↓, Home and End move between messages. Links and
@@ -12,9 +12,10 @@
 
 import * as api from './api.js';
 import {renderText, mentions, el} from './render.js';
-import {dialog, relTime, clock, fullTime, dayLabel, grow, initials, colourClass} from './ui.js';
+import {dialog, relTime, clock, fullTime, dayLabel, grow} from './ui.js';
 import {S, $, PAGE, norm, author, gist} from './state.js';
-import {cardsOf, filesOf, textOf, senderTag} from './cards.js';
+import {cardsOf, filesOf, previewOf, textOf, senderTag} from './cards.js';
+import {avatar} from './avatars.js';
 
 export const MAX_DOM = 600; // messages kept in the view before old ones go
 const GROUP_MS = 5 * 60 * 1000;
@@ -66,7 +67,7 @@ function msgNode(m, prev, line) {
   const name = author(m);
   const iso = m.created.toISOString();
   li.append(cont ? el('time', {className: 'side-time', dateTime: iso, 'aria-hidden': 'true'}, clock(m.created))
-    : el('span', {className: 'avatar ' + colourClass(name), 'aria-hidden': 'true'}, initials(name)));
+    : avatar(m.hookName ? '' : m.sender, name));
   // A bot's post says so, and a webhook's, which may take any name, says
   // it came through a hook: neither may pass for a person (cards.js).
   li.append(el('div', {className: cont ? 'msg-head visually-hidden' : 'msg-head'},
@@ -86,10 +87,12 @@ function msgNode(m, prev, line) {
     });
   } else {
     // A message with cards shows them, and of its text only what the
-    // cards do not say; one with files shows them (and no empty text).
+    // cards do not say; one with files shows them (and no empty text);
+    // one whose link the server previewed, the preview, which its sender
+    // may remove.
     const text = textOf(m);
     li.append(...[text && el('div', {className: 'body', dir: 'auto'}, renderText(text, S.me.username)), cardsOf(m),
-      filesOf(m, keepView)].filter(Boolean));
+      filesOf(m, keepView), previewOf(m, mayRemovePreview(m) && (() => removePreview(m)), keepView)].filter(Boolean));
     if (m.edited) li.append(el('span', {className: 'edited', dataset: {when: m.edited.toISOString()}}, '(edited)'));
   }
   if (m.failed) li.append(el('span', {className: 'error inline'}, m.failed + ' ',
@@ -322,6 +325,25 @@ async function editKey(e, m) {
       $('composer-error').textContent = ex.message;
       $('composer-error').hidden = false;
     }
+  }
+}
+
+// mayRemovePreview says whether the user may take m's link preview off:
+// its sender alone, once it is stored.
+export const mayRemovePreview = (m) => Boolean(m.raw?.preview) && m.sender === S.me.id && !m.hookName && !m.pending && !m.failed;
+
+// removePreview takes m's link preview off, here at once and, through
+// the server's message.updated, in every browser. A focus that was in
+// the message (on the preview's remove button) stays on the message.
+export async function removePreview(m) {
+  const li = msgLi(m.id);
+  const inside = li && li !== document.activeElement && li.contains(document.activeElement);
+  try {
+    replaceMessage(await api.del(`/api/messages/${m.id}/preview`));
+    if (inside) msgLi(m.id)?.focus({preventScroll: true});
+  } catch (ex) {
+    $('composer-error').textContent = ex.message;
+    $('composer-error').hidden = false;
   }
 }
 

@@ -6,11 +6,12 @@
 // messages: the sidebar's "New message" is here.
 
 import * as api from './api.js';
-import {el, icon} from './render.js';
+import {el} from './render.js';
 import {dialog, count} from './ui.js';
 import {S, $} from './state.js';
 import {startDirect} from './rooms.js';
-import {learnBots, botTag} from './cards.js';
+import {learnPeople, botTag} from './cards.js';
+import {avatar} from './avatars.js';
 
 const {oid} = api;
 const DEBOUNCE_MS = 150;
@@ -33,7 +34,7 @@ export function peoplePicker({label, skip = () => false, onPick}) {
   function render() {
     list.replaceChildren(...found.map((p, i) => el('li', {role: 'option', id: `${listId}-${i}`, 'aria-selected': String(i === active),
       onmousedown: (e) => e.preventDefault(), onclick: () => choose(i)},
-    icon('user'), el('span', {className: 'name', dir: 'auto'}, p.username), p.bot ? botTag() : null)));
+    avatar(p.id, p.username, 'small'), el('span', {className: 'name', dir: 'auto'}, p.username), p.bot ? botTag() : null)));
     list.hidden = !found.length;
     input.setAttribute('aria-expanded', String(found.length > 0));
     if (active >= 0) {
@@ -52,7 +53,7 @@ export function peoplePicker({label, skip = () => false, onPick}) {
       if (mine !== asked) return; // a later search is on its way
       // The person chosen with the arrows stays chosen if still there.
       const was = found[active]?.id;
-      learnBots(people);
+      learnPeople(people);
       found = people.map(p => ({id: oid(p._id), username: p.username, bot: p.is_bot === true})).filter(p => !skip(p.id));
       active = found.length ? Math.max(0, found.findIndex(p => p.id === was)) : -1;
       status.textContent = found.length ? (q ? count(found.length, 'match', 'matches') : '')

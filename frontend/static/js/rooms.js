@@ -9,6 +9,7 @@ import {el, icon} from './render.js';
 import {dialog, field, count} from './ui.js';
 import {S, $, byName, convName, openConv} from './state.js';
 import {botTag} from './cards.js';
+import {avatar, learnAvatar} from './avatars.js';
 
 const {oid} = api;
 
@@ -41,6 +42,7 @@ export async function loadDirects(prefetched) {
     const id = oid(d.user);
     S.names.set(id, d.username);
     S.bots.set(id, d.is_bot === true);
+    learnAvatar(id, d.avatar);
     const known = S.directs.get(id);
     if (!known) S.directs.set(id, {username: d.username, unread: 0, mentions: 0});
     else known.username = d.username; // a partner first seen in an event is named "…"
@@ -67,7 +69,7 @@ function convButton(kind, id, name, unread, ment, extraIcon, muted = false) {
         closeDrawer();
         if (drawer) $('room-title').focus();
       }},
-    icon(extraIcon), el('span', {className: 'name', dir: 'auto'}, name), kind === 'dm' && S.bots.get(id) ? botTag() : null,
+    kind === 'dm' ? avatar(id, name, 'small') : icon(extraIcon), el('span', {className: 'name', dir: 'auto'}, name), kind === 'dm' && S.bots.get(id) ? botTag() : null,
     bold && kind === 'room' ? el('span', {className: 'visually-hidden unread-count'}, `${n(unread)} unread`) : null,
     muted ? icon('bell-off', 'Muted') : null,
     ment ? el('span', {className: 'badge mention-badge'}, n(ment), el('span', {className: 'visually-hidden'},
@@ -90,7 +92,7 @@ export function renderSidebar() {
   if (sig !== lastSidebar) {
     lastSidebar = sig;
     $('rooms').replaceChildren(...rooms.map(r => convButton('room', r.id, r.name, r.unread, r.mentions, r.is_open ? 'hash' : 'lock', r.muted)));
-    $('directs').replaceChildren(...ds.map(([id, d]) => convButton('dm', id, d.username, d.unread, d.mentions, 'user')));
+    $('directs').replaceChildren(...ds.map(([id, d]) => convButton('dm', id, d.username, d.unread, d.mentions)));
     if (refocus) $('sidebar').querySelector(refocus)?.focus();
   }
   const unread = rooms.reduce((n, r) => n + (r.muted ? r.mentions : r.unread), 0) + ds.reduce((n, [, d]) => n + d.unread, 0);
@@ -142,6 +144,7 @@ export async function loadMembers(room) {
     for (const m of ms) {
       S.names.set(oid(m.profile), m.username);
       S.bots.set(oid(m.profile), m.is_bot === true); // the server says so: no need to ask
+      learnAvatar(oid(m.profile), m.avatar);
       if (oid(m.profile) === S.me.id) {
         S.mine.set(room, {id: oid(m._id), role: m.role, last_read: oid(m.last_read)});
       }

@@ -6,7 +6,7 @@ import * as api from './api.js';
 import {renderText, el} from './render.js';
 import {clock, dayLabel, fullTime} from './ui.js';
 import {S, $, convOf, convName, norm, author, gist, openConv} from './state.js';
-import {senderTag, filesOf} from './cards.js';
+import {senderTag, filesOf, previewOf} from './cards.js';
 
 $('search').addEventListener('submit', async (e) => {
   e.preventDefault();
@@ -29,7 +29,7 @@ $('search').addEventListener('submit', async (e) => {
           el('button', {type: 'button', className: 'link-button', 'aria-label': `Open in ${where}: ${gist(m).slice(0, 80)}`,
             onclick: () => openConv(c.kind, c.id, true, m.id)}, where), ' ',
           el('time', {dateTime: m.created.toISOString(), title: fullTime(m.created)}, dayLabel(m.created) + ', ' + clock(m.created))),
-        m.text ? el('div', {className: 'body', dir: 'auto'}, renderText(m.text, S.me.username)) : null, filesOf(m));
+        m.text ? el('div', {className: 'body', dir: 'auto'}, renderText(m.text, S.me.username)) : null, filesOf(m), previewOf(m));
     }));
   } catch (ex) {
     list.replaceChildren(el('li', {className: 'error'}, ex.message));

@@ -6,6 +6,7 @@
 import * as api from './api.js';
 import {S, $} from './state.js';
 import {forgetSidebar} from './rooms.js';
+import {forgetAvatars} from './avatars.js';
 
 const TITLES = {login: 'Log in · makechat', register: 'Create an account · makechat', accept: 'Join makechat'};
 
@@ -56,6 +57,7 @@ export function sessionOver(msg = 'Your session has expired. Please log in again
   S.msgs = [];
   for (const m of [S.rooms, S.directs, S.names, S.bots, S.mine]) m.clear();
   forgetSidebar();
+  forgetAvatars();
   $('messages').replaceChildren();
   history.replaceState({}, '', '/login');
   showAuth('login', msg);

@@ -103,20 +103,6 @@ export function count(n, one, many = one + 's') {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-// initials are a name's coloured initials: "bob" B, "mary_ann" MA.
-export function initials(name) {
-  const parts = name.split(/[-_.\s]+/).filter(Boolean);
-  return (parts.length > 1 ? parts[0][0] + parts[1][0] : name.slice(0, 1)).toUpperCase();
-}
-
-// colourClass gives a name one of eight colours (app.css: .avatar.c0…c7),
-// always the same one.
-export function colourClass(name) {
-  let h = 0;
-  for (const c of name) h = (h * 31 + c.codePointAt(0)) >>> 0;
-  return 'c' + (h % 8);
-}
-
 // clock is a time of day in the browser's locale and zone ("14:05",
 // "2:05 PM"); fullTime is a date and time in full, for a title or a menu.
 export const clock = (d) => d.toLocaleTimeString([], {hour: 'numeric', minute: '2-digit'});
