@@ -3,9 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"mime/multipart"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -26,16 +24,7 @@ func (w *world) putAvatar(token, name string, data []byte) (int, string) {
 	_, err = part.Write(data)
 	require.NoError(w.t, err)
 	require.NoError(w.t, mw.Close())
-	req, err := http.NewRequest("PUT", w.url+"/api/me/avatar", &buf)
-	require.NoError(w.t, err)
-	req.Header.Set("X-Auth-Token", token)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(w.t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(w.t, err)
-	return resp.StatusCode, string(b)
+	return w.send(token, "PUT", "/api/me/avatar", mw.FormDataContentType(), &buf)
 }
 
 // avatarOf is the avatar URL of the user of token, as /api/me gives it

@@ -185,17 +185,23 @@ func (w *world) restartOn(addr string) {
 // call is one API request with a token; it returns the status and body.
 func (w *world) call(token, method, path string, body any) (int, string) {
 	w.t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		require.NoError(w.t, err)
-		r = strings.NewReader(string(b))
+	if body == nil {
+		return w.send(token, method, path, "", nil)
 	}
-	req, err := http.NewRequest(method, w.url+path, r)
+	b, err := json.Marshal(body)
+	require.NoError(w.t, err)
+	return w.send(token, method, path, "application/json", strings.NewReader(string(b)))
+}
+
+// send is one API request with a token and a body of type ctype (none
+// when ""); it returns the status and body.
+func (w *world) send(token, method, path, ctype string, body io.Reader) (int, string) {
+	w.t.Helper()
+	req, err := http.NewRequest(method, w.url+path, body)
 	require.NoError(w.t, err)
 	req.Header.Set("X-Auth-Token", token)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(w.t, err)
