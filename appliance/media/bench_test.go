@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"image"
 	"image/jpeg"
+	"io"
 	"math/rand/v2"
 	"runtime"
 	"runtime/metrics"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/makechat/makechat/appliance/media/internal/jpegscale"
 )
 
 // photoLike returns a w×h image of smooth gradients with grain, which JPEG
@@ -78,7 +81,8 @@ func (s *heapSampler) Peak() uint64 {
 	return max(s.peak, now[0].Value.Uint64())
 }
 
-// BenchmarkThumbnail12MP times a 400-pixel thumbnail of a 4000×3000 JPEG
+// BenchmarkThumbnail12MP times previews of a 4000×3000 JPEG (the 400 px
+// thumbnail and the avatar decode it at 1/8, the 800 px thumbnail at 1/4)
 // and reports, besides ms/op and the bytes allocated per op (B/op, the
 // total over the op's life, freed or not), peak-MB: the most the heap grew
 // above its level at the start of an op (after a forced collection), at
@@ -88,48 +92,73 @@ func (s *heapSampler) Peak() uint64 {
 func BenchmarkThumbnail12MP(b *testing.B) {
 	jpg := encodeJPEG(b, photoLike(4000, 3000))
 	b.Logf("source: 4000×3000 JPEG of %.1f MB", float64(len(jpg))/1e6)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(jpg)))
+	for _, tc := range []struct {
+		name          string
+		preview       func(io.Reader) (Thumb, error)
+		width, height int
+	}{
+		{"400px", func(r io.Reader) (Thumb, error) { return Thumbnail(r, 400, nil) }, 400, 300},
+		{"800px", func(r io.Reader) (Thumb, error) { return Thumbnail(r, 800, nil) }, 800, 600},
+		{"avatar256", func(r io.Reader) (Thumb, error) { return Avatar(r, 256, nil) }, 256, 256},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(jpg)))
+			var peak uint64
+			var elapsed time.Duration
+			for b.Loop() {
+				b.StopTimer()
+				runtime.GC()
+				base := []metrics.Sample{{Name: heapObjects}}
+				metrics.Read(base)
+				sampler := startHeapSampler()
+				start := time.Now()
+				b.StartTimer()
 
-	var peak uint64
-	var elapsed time.Duration
-	for b.Loop() {
-		b.StopTimer()
-		runtime.GC()
-		base := []metrics.Sample{{Name: heapObjects}}
-		metrics.Read(base)
-		sampler := startHeapSampler()
-		start := time.Now()
-		b.StartTimer()
+				thumb, err := tc.preview(bytes.NewReader(jpg))
 
-		thumb, err := Thumbnail(bytes.NewReader(jpg), 400, nil)
-
-		b.StopTimer()
-		elapsed += time.Since(start)
-		peak = max(peak, sampler.Peak()-base[0].Value.Uint64())
-		if err != nil {
-			b.Fatal(err)
-		}
-		if thumb.Width != 400 || thumb.Height != 300 {
-			b.Fatalf("thumbnail is %d×%d, want 400×300", thumb.Width, thumb.Height)
-		}
-		b.StartTimer()
+				b.StopTimer()
+				elapsed += time.Since(start)
+				peak = max(peak, sampler.Peak()-base[0].Value.Uint64())
+				if err != nil {
+					b.Fatal(err)
+				}
+				if thumb.Width != tc.width || thumb.Height != tc.height {
+					b.Fatalf("preview is %d×%d, want %d×%d", thumb.Width, thumb.Height, tc.width, tc.height)
+				}
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(elapsed.Milliseconds())/float64(b.N), "ms/op")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-MB")
+		})
 	}
-	b.ReportMetric(float64(elapsed.Milliseconds())/float64(b.N), "ms/op")
-	b.ReportMetric(float64(peak)/(1<<20), "peak-MB")
 }
 
-// BenchmarkDecodeJPEG12MP times image/jpeg alone on the same photo, the
-// floor under BenchmarkThumbnail12MP: the difference is what this package
-// adds.
+// BenchmarkDecodeJPEG12MP times the decoders alone on the same photo:
+// image/jpeg at full size, which previews of a JPEG used before the scaled
+// decoder and still use for CMYK, and jpegscale at each scale. The
+// difference from BenchmarkThumbnail12MP is what the rest of a preview
+// costs.
 func BenchmarkDecodeJPEG12MP(b *testing.B) {
 	jpg := encodeJPEG(b, photoLike(4000, 3000))
-	b.ReportAllocs()
-	b.SetBytes(int64(len(jpg)))
-	for b.Loop() {
-		if _, err := jpeg.Decode(bytes.NewReader(jpg)); err != nil {
-			b.Fatal(err)
-		}
+	for _, tc := range []struct {
+		name   string
+		decode func(io.Reader) (image.Image, error)
+	}{
+		{"image-jpeg", jpeg.Decode},
+		{"scaled-1of2", func(r io.Reader) (image.Image, error) { return jpegscale.DecodeScaled(r, 2, 12_000_000) }},
+		{"scaled-1of4", func(r io.Reader) (image.Image, error) { return jpegscale.DecodeScaled(r, 4, 12_000_000) }},
+		{"scaled-1of8", func(r io.Reader) (image.Image, error) { return jpegscale.DecodeScaled(r, 8, 12_000_000) }},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(jpg)))
+			for b.Loop() {
+				if _, err := tc.decode(bytes.NewReader(jpg)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/op")
+		})
 	}
-	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/op")
 }

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"image"
+	"image/jpeg"
 	"math/rand/v2"
 	"os"
 	"testing"
 
+	"github.com/makechat/makechat/appliance/media/internal/jpegscale"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -99,6 +102,43 @@ func FuzzProbe(f *testing.F) {
 		if err == nil {
 			assert.True(t, thumb.Width <= 16 && thumb.Height <= 16, "%d×%d", thumb.Width, thumb.Height)
 			assert.NotEmpty(t, thumb.Data)
+		}
+	})
+}
+
+// FuzzDecodeScaled feeds the scaled JPEG decoder directly, at each scale,
+// with the pixel limit of the other fuzz tests and through the scan limit
+// of header.decode: whatever the bytes, it returns an error or an image of
+// the size the frame header gives, divided by the scale and rounded up,
+// and it never decodes what image/jpeg's header reader refuses.
+func FuzzDecodeScaled(f *testing.F) {
+	f.Add(encodeJPEG(f, quadrants(24, 16)), uint8(0))
+	f.Add(encodeJPEG(f, image.NewGray(image.Rect(0, 0, 17, 9))), uint8(1))
+	f.Add(progressiveJPEG(16, 3), uint8(2))
+	// Small crops of the test pictures, as the fuzzer mutates a seed the
+	// faster the fewer its bytes.
+	for _, name := range []string{
+		"crop.444.progressive.jpeg", "crop.422.jpeg", "crop.420.progressive.jpeg", "crop.gray.progressive.jpeg",
+	} {
+		data, err := os.ReadFile("internal/jpegscale/testdata/" + name)
+		require.NoError(f, err)
+		f.Add(data, uint8(len(name)))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, scale uint8) {
+		denom := 2 << (scale % 3)
+		img, err := jpegscale.DecodeScaled(&scanLimiter{r: bytes.NewReader(data)}, denom, 1<<20)
+		if err != nil {
+			return
+		}
+		cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
+		require.NoError(t, err, "the header of what decodes")
+		want := image.Rect(0, 0, (cfg.Width+denom-1)/denom, (cfg.Height+denom-1)/denom)
+		assert.Equal(t, want, img.Bounds())
+		assert.LessOrEqual(t, cfg.Width*cfg.Height, 1<<20)
+		switch img.(type) {
+		case *image.Gray, *image.YCbCr, *image.RGBA:
+		default:
+			t.Errorf("decodes to a %T", img)
 		}
 	})
 }

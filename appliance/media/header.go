@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"fmt"
 	"image"
+	"image/color"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
 	"io"
 
+	"github.com/makechat/makechat/appliance/media/internal/jpegscale"
 	"golang.org/x/image/draw"
 	"golang.org/x/image/webp"
 )
@@ -69,7 +71,10 @@ type header struct {
 	info  Info
 	// stored is the size of the pixels as encoded, before orientation.
 	stored image.Point
-	src    *source
+	// scalable is whether the image is a JPEG that jpegscale can decode
+	// at a reduced size: any but CMYK and YCbCrK.
+	scalable bool
+	src      *source
 	// body yields the whole file again from its first byte: the bytes the
 	// header reader consumed, then the rest.
 	body io.Reader
@@ -113,6 +118,7 @@ func readHeader(r io.Reader, opts *Options) (header, error) {
 		body:   io.MultiReader(&consumed, br),
 	}
 	if c.format == "jpeg" {
+		h.scalable = cfg.ColorModel != color.CMYKModel
 		h.info.Orientation = jpegOrientation(consumed.Bytes())
 		if h.info.Orientation >= 5 {
 			h.info.Width, h.info.Height = cfg.Height, cfg.Width
@@ -127,17 +133,29 @@ func readHeader(r io.Reader, opts *Options) (header, error) {
 }
 
 // decode decodes the pixels of an image whose header was read, and checks
-// that they are the size the header announced.
-func (h header) decode() (image.Image, error) {
+// that they are the size the header announced. A JPEG is decoded scaled
+// down in the DCT by as much as still leaves at least need pixels on each
+// axis (see jpegScale); any other image at its full size.
+func (h header) decode(need image.Point) (image.Image, error) {
 	body := h.body
+	size := h.stored
+	decode := h.codec.decode
 	if h.codec.format == "jpeg" {
 		body = &scanLimiter{r: body}
+		if denom := jpegScale(h.stored, need); denom > 1 && h.scalable {
+			size = image.Pt((size.X+denom-1)/denom, (size.Y+denom-1)/denom)
+			decode = func(r io.Reader) (image.Image, error) {
+				// The header's own size is the most the decoder may
+				// allocate for, whatever the stream says further on.
+				return jpegscale.DecodeScaled(r, denom, h.stored.X*h.stored.Y)
+			}
+		}
 	}
-	img, err := h.codec.decode(body)
+	img, err := decode(body)
 	if err != nil {
 		return nil, h.src.failed(h.codec.format, "data", err)
 	}
-	if img.Bounds().Size() == h.stored {
+	if img.Bounds().Size() == size {
 		return img, nil
 	}
 	// A GIF's first frame may cover only part of its canvas: draw it in
@@ -148,5 +166,5 @@ func (h header) decode() (image.Image, error) {
 		draw.Draw(canvas, img.Bounds(), img, img.Bounds().Min, draw.Src)
 		return canvas, nil
 	}
-	return nil, fmt.Errorf("%w: %s decodes to %v, its header says %v", ErrCorrupt, h.codec.format, img.Bounds().Size(), h.stored)
+	return nil, fmt.Errorf("%w: %s decodes to %v, its header says %v", ErrCorrupt, h.codec.format, img.Bounds().Size(), size)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"image"
 	"io"
 	"strings"
 )
@@ -110,6 +111,20 @@ func tiffOrientation(tiff []byte) int {
 			return 1
 		}
 		return int(value)
+	}
+	return 1
+}
+
+// jpegScale returns the largest of 8, 4 and 2 by which a JPEG of the given
+// size can be divided in the DCT (jpegscale rounds each side up) and still
+// have at least need pixels on each axis, or 1 when none can: so the
+// scaling that follows, box averaging then Catmull-Rom, always starts from
+// at least the preview's size and keeps its quality.
+func jpegScale(stored, need image.Point) int {
+	for _, denom := range []int{8, 4, 2} {
+		if (stored.X+denom-1)/denom >= need.X && (stored.Y+denom-1)/denom >= need.Y {
+			return denom
+		}
 	}
 	return 1
 }

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"image"
 	"image/jpeg"
 	"io"
+	"math"
+	"os"
 	"testing"
 	"testing/iotest"
 
@@ -29,29 +32,38 @@ var displayedQuarters = map[uint16][4]string{
 }
 
 func TestThumbnail_AppliesEveryExifOrientation(t *testing.T) {
-	stored := encodeJPEG(t, quadrants(64, 32))
-	for _, order := range []binary.AppendByteOrder{binary.LittleEndian, binary.BigEndian} {
-		for orientation, want := range displayedQuarters {
-			t.Run(fmt.Sprintf("%v/%d", order, orientation), func(t *testing.T) {
-				jpg := withExif(stored, exifTIFF(order, orientation))
-				wantW, wantH := 48, 24
-				if orientation >= 5 {
-					wantW, wantH = 24, 48
-				}
+	for _, size := range []struct {
+		name                  string
+		storedW, storedH      int
+		maxSide, wantW, wantH int
+	}{
+		{"decoded whole", 64, 32, 48, 48, 24},
+		{"decoded at a quarter", 256, 128, 64, 64, 32},
+	} {
+		stored := encodeJPEG(t, quadrants(size.storedW, size.storedH))
+		for _, order := range []binary.AppendByteOrder{binary.LittleEndian, binary.BigEndian} {
+			for orientation, want := range displayedQuarters {
+				t.Run(fmt.Sprintf("%s/%v/%d", size.name, order, orientation), func(t *testing.T) {
+					jpg := withExif(stored, exifTIFF(order, orientation))
+					storedW, storedH, wantW, wantH := size.storedW, size.storedH, size.wantW, size.wantH
+					if orientation >= 5 {
+						storedW, storedH, wantW, wantH = storedH, storedW, wantH, wantW
+					}
 
-				info, err := Probe(bytes.NewReader(jpg), nil)
-				require.NoError(t, err)
-				assert.Equal(t, int(orientation), info.Orientation)
-				assert.Equal(t, [2]int{wantW * 4 / 3, wantH * 4 / 3}, [2]int{info.Width, info.Height}, "probe gives the displayed size")
+					info, err := Probe(bytes.NewReader(jpg), nil)
+					require.NoError(t, err)
+					assert.Equal(t, int(orientation), info.Orientation)
+					assert.Equal(t, [2]int{storedW, storedH}, [2]int{info.Width, info.Height}, "probe gives the displayed size")
 
-				thumb, err := Thumbnail(bytes.NewReader(jpg), 48, nil)
-				require.NoError(t, err)
-				assert.Equal(t, [2]int{wantW, wantH}, [2]int{thumb.Width, thumb.Height})
-				out, err := jpeg.Decode(bytes.NewReader(thumb.Data))
-				require.NoError(t, err)
-				assert.Equal(t, [2]int{wantW, wantH}, [2]int{out.Bounds().Dx(), out.Bounds().Dy()})
-				assert.Equal(t, want, cornerColours(out))
-			})
+					thumb, err := Thumbnail(bytes.NewReader(jpg), size.maxSide, nil)
+					require.NoError(t, err)
+					assert.Equal(t, [2]int{wantW, wantH}, [2]int{thumb.Width, thumb.Height})
+					out, err := jpeg.Decode(bytes.NewReader(thumb.Data))
+					require.NoError(t, err)
+					assert.Equal(t, [2]int{wantW, wantH}, [2]int{out.Bounds().Dx(), out.Bounds().Dy()})
+					assert.Equal(t, want, cornerColours(out))
+				})
+			}
 		}
 	}
 }
@@ -189,4 +201,95 @@ func TestThumbnail_RefusesAJPEGOfTooManyScans(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestJpegScale_IsTheLargestThatStillHoldsThePreview(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		stored, need image.Point
+		want         int
+	}{
+		{"12 MP photo, 800 px thumbnail", image.Pt(4000, 3000), image.Pt(800, 600), 4},
+		{"12 MP photo, 400 px thumbnail", image.Pt(4000, 3000), image.Pt(400, 300), 8},
+		{"12 MP photo, 256 px avatar", image.Pt(4000, 3000), image.Pt(256, 256), 8},
+		{"portrait avatar: the short side decides", image.Pt(1000, 3000), image.Pt(256, 256), 2},
+		{"sides rounded up: 1599 halves to 800", image.Pt(1599, 1000), image.Pt(800, 500), 2},
+		{"1598 halves to 799", image.Pt(1598, 999), image.Pt(800, 500), 1},
+		{"exactly 8 times", image.Pt(6400, 4800), image.Pt(800, 600), 8},
+		{"smaller than the preview", image.Pt(100, 50), image.Pt(100, 50), 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, jpegScale(tc.stored, tc.need))
+		})
+	}
+}
+
+func TestThumbnail_OfAScaledDecodeLooksLikeOneOfTheFullImage(t *testing.T) {
+	for _, name := range []string{"picture.444.progressive.jpeg", "picture.420.jpeg", "picture.gray.jpeg"} {
+		data, err := os.ReadFile("internal/jpegscale/testdata/" + name)
+		require.NoError(t, err)
+		full, err := jpeg.Decode(bytes.NewReader(data))
+		require.NoError(t, err)
+		// The picture is 1001×667: these decode at 1/2, 1/4 and 1/8.
+		for _, maxSide := range []int{400, 200, 100} {
+			t.Run(fmt.Sprintf("%s/%d", name, maxSide), func(t *testing.T) {
+				h, err := readHeader(bytes.NewReader(data), nil)
+				require.NoError(t, err)
+				w, ht := fit(h.stored.X, h.stored.Y, maxSide)
+				img, err := h.decode(image.Pt(w, ht))
+				require.NoError(t, err)
+				require.Less(t, img.Bounds().Dx(), 1001, "decoded scaled down")
+				// Against the same thumbnail made from the full decode, on
+				// the left half, of gradients and a disc: the stripes and
+				// checks of the right are finer than the thumbnail can
+				// show, and every filter aliases them differently (25 dB
+				// over the whole). The worst here is the disc's edge in
+				// 4:2:0 at 100 px (32 dB), whose chroma a scaled decode
+				// keeps at half the resolution the full decode gives the
+				// box average; 30 dB, the mark of a good lossy encoding,
+				// is what the thumbnail must reach.
+				left := image.Rect(0, 0, w/2, ht)
+				want := resize(full, full.Bounds(), w, ht).SubImage(left).(*image.RGBA)
+				got := resize(img, img.Bounds(), w, ht).SubImage(left).(*image.RGBA)
+				psnr := rgbPSNR(want, got)
+				t.Logf("PSNR %.1f dB", psnr)
+				assert.GreaterOrEqual(t, psnr, 30.0)
+			})
+		}
+	}
+}
+
+// rgbPSNR returns the peak signal-to-noise ratio of got against want over
+// their red, green and blue samples, in dB.
+func rgbPSNR(want, got *image.RGBA) float64 {
+	var sum float64
+	for y := range want.Rect.Dy() {
+		for x := range want.Rect.Dx() {
+			w := want.Pix[want.PixOffset(want.Rect.Min.X+x, want.Rect.Min.Y+y):]
+			g := got.Pix[got.PixOffset(got.Rect.Min.X+x, got.Rect.Min.Y+y):]
+			for c := range 3 {
+				diff := float64(w[c]) - float64(g[c])
+				sum += diff * diff
+			}
+		}
+	}
+	return 10 * math.Log10(255*255*float64(3*want.Rect.Dx()*want.Rect.Dy())/sum)
+}
+
+func TestThumbnail_DecodesACMYKJPEGWholeWithImageJPEG(t *testing.T) {
+	// jpegscale refuses four components, so the header sends a CMYK JPEG
+	// to image/jpeg at its full size, however small the preview.
+	data, err := os.ReadFile("testdata/video-001.cmyk.jpeg")
+	require.NoError(t, err)
+	h, err := readHeader(bytes.NewReader(data), nil)
+	require.NoError(t, err)
+	assert.False(t, h.scalable)
+	img, err := h.decode(image.Pt(32, 22))
+	require.NoError(t, err)
+	assert.IsType(t, &image.CMYK{}, img)
+
+	thumb, err := Thumbnail(bytes.NewReader(data), 32, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "image/jpeg", thumb.ContentType)
+	assert.Equal(t, [2]int{32, 22}, [2]int{thumb.Width, thumb.Height})
 }

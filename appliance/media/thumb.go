@@ -24,13 +24,15 @@ type Thumb struct {
 // applied, and only the first frame of an animated GIF is used. The preview
 // is a JPEG, or a PNG when it has any transparency.
 //
-// The header is checked against opts' MaxPixels before decoding. Besides
-// the decoded image, memory is a few times the preview's size.
+// The header is checked against opts' MaxPixels before decoding. A JPEG
+// is decoded at 1/8, 1/4 or 1/2 of its size where that still holds the
+// preview, which spares most of the decoding work and memory of a photo.
+// Besides the decoded image, memory is a few times the preview's size.
 func Thumbnail(r io.Reader, maxSide int, opts *Options) (Thumb, error) {
 	if maxSide < 1 {
 		return Thumb{}, fmt.Errorf("media: thumbnail size %d is not positive", maxSide)
 	}
-	h, img, err := decode(r, opts)
+	h, err := readHeader(r, opts)
 	if err != nil {
 		return Thumb{}, err
 	}
@@ -38,6 +40,10 @@ func Thumbnail(r io.Reader, maxSide int, opts *Options) (Thumb, error) {
 	// preview's pixels rather than the photo's. Turning keeps the longest
 	// side, so the stored size fits the same way.
 	w, ht := fit(h.stored.X, h.stored.Y, maxSide)
+	img, err := h.decode(image.Pt(w, ht))
+	if err != nil {
+		return Thumb{}, err
+	}
 	preview := orient(resize(img, img.Bounds(), w, ht), h.info.Orientation)
 	return encode(preview, opts.quality())
 }
@@ -49,27 +55,22 @@ func Avatar(r io.Reader, side int, opts *Options) (Thumb, error) {
 	if side < 1 {
 		return Thumb{}, fmt.Errorf("media: avatar size %d is not positive", side)
 	}
-	h, img, err := decode(r, opts)
+	h, err := readHeader(r, opts)
 	if err != nil {
 		return Thumb{}, err
 	}
 	// The centred square of the stored pixels, turned, is the centred
-	// square of the displayed image.
+	// square of the displayed image. A JPEG may decode smaller than
+	// stored, but its square is still at least side pixels.
+	img, err := h.decode(image.Pt(side, side))
+	if err != nil {
+		return Thumb{}, err
+	}
 	b := img.Bounds()
 	s := min(b.Dx(), b.Dy())
 	square := image.Rect(0, 0, s, s).Add(b.Min).Add(image.Pt((b.Dx()-s)/2, (b.Dy()-s)/2))
 	preview := orient(resize(img, square, side, side), h.info.Orientation)
 	return encode(preview, opts.quality())
-}
-
-// decode reads and checks an image's header, then decodes its pixels.
-func decode(r io.Reader, opts *Options) (header, image.Image, error) {
-	h, err := readHeader(r, opts)
-	if err != nil {
-		return h, nil, err
-	}
-	img, err := h.decode()
-	return h, img, err
 }
 
 // encode encodes a preview as a JPEG when it is opaque and as a PNG
