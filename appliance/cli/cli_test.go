@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"os/exec"
@@ -399,6 +400,23 @@ func TestServe_AnAcknowledgedWriteSurvivesKill9(t *testing.T) {
 		require.Equal(t, 201, code, body)
 		ids = append(ids, body[strings.Index(body, `"$oid": "`)+9:][:24])
 	}
+	// A file, uploaded and sent with a message.
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	part, err := mw.CreateFormFile("file", "minutes.txt")
+	require.NoError(t, err)
+	_, _ = part.Write([]byte("the minutes of the meeting\n"))
+	require.NoError(t, mw.Close())
+	req, err := http.NewRequest("POST", srv.url+"/api/uploads", &buf)
+	require.NoError(t, err)
+	req.Header.Set("X-Auth-Token", token)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	code, body, err := send(req)
+	require.NoError(t, err)
+	require.Equal(t, 201, code, body)
+	file := body[strings.Index(body, `"$oid": "`)+9:][:24]
+	code, body = srv.post(t, "/api/messages", token, `{"room": "`+ids[0]+`", "text": "", "files": ["`+file+`"]}`)
+	require.Equal(t, 201, code, body)
 	r := s.run("user", "create", "-u", "late", "-p", "late_pass", "-e", "late@example.com")
 	require.Equal(t, 0, r.code, r.stderr)
 	// SIGKILL right after the last 2xx: no chance to flush anything.
@@ -410,7 +428,10 @@ func TestServe_AnAcknowledgedWriteSurvivesKill9(t *testing.T) {
 		code, body := srv.get(t, "/api/rooms/"+id, token)
 		assert.Equal(t, 200, code, body)
 	}
-	code, _ := srv.post(t, "/api/login", "", `{"username": "late", "password": "late_pass"}`)
+	code, body = srv.get(t, "/api/files/"+file, token)
+	assert.Equal(t, 200, code)
+	assert.Equal(t, "the minutes of the meeting\n", body)
+	code, _ = srv.post(t, "/api/login", "", `{"username": "late", "password": "late_pass"}`)
 	assert.Equal(t, 200, code)
 }
 

@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -61,7 +62,13 @@ func (s *Store) putBlob(r io.Reader, max int64) (storage.Blob, error) {
 		}
 	}()
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(&writeback{f: f}, h), io.LimitReader(r, max+1))
+	// Bodies arrive in small reads (a multipart part gives 4 KiB at a
+	// time): gathered into chunks, they cost one write each.
+	w := bufio.NewWriterSize(&writeback{f: f}, writebackChunk)
+	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(r, max+1))
+	if err == nil {
+		err = w.Flush()
+	}
 	switch {
 	case err != nil:
 		return storage.Blob{}, err
