@@ -437,40 +437,43 @@ func TestFiles_AnUploadTheServerRefusesShowsItsReasonAndNothingIsPosted(t *testi
 	}
 }
 
-func TestFiles_AnUploadedHTMLPageNeverRunsItsScript(t *testing.T) {
+func TestFiles_AnUploadedHTMLPageOrSVGNeverRunsItsScript(t *testing.T) {
 	w := newWorld(t, nil)
-	page1 := writeFile(t, t.TempDir(), "evil.html", `<!doctype html><html><head><title>evil</title></head><body>
+	dir := t.TempDir()
+	page1 := writeFile(t, dir, "evil.html", `<!doctype html><html><head><title>evil</title></head><body>
 <script>document.title = 'pwned'; localStorage.setItem('pwned', '1'); try { window.top.pwned = 1; window.opener.pwned = 1; } catch (e) {}</script>
 </body></html>`)
+	svg := writeFile(t, dir, "evil.svg", `<svg xmlns="http://www.w3.org/2000/svg" onload="localStorage.setItem('pwned', 'svg')"><title>evil</title>
+<script>document.title = 'pwned'; localStorage.setItem('pwned', '1'); try { window.top.pwned = 1; } catch (e) {}</script></svg>`)
 	ctx := browser(t, 1280, 800)
 	w.login(t, ctx, "alice", "alice-password")
 	inGeneral(t, ctx)
-	attachFiles(t, ctx, page1)
-	until(t, ctx, `document.querySelector('.tray .upload.done') !== null`, "the page uploaded")
+	attachFiles(t, ctx, page1, svg)
+	until(t, ctx, `document.querySelectorAll('.tray .upload.done').length === 2`, "the page and the picture uploaded")
 	step(t, ctx, typeInto("#composer-input", "Do not open\r"))
-	until(t, ctx, stored+` && `+lastMsg+`.querySelector('.file-card .file-name')?.textContent === 'evil.html'`, "the card")
+	until(t, ctx, stored+` && `+lastMsg+`.querySelectorAll('.file-card').length === 2`, "two cards: an SVG is no picture to show")
 	msgs := roomFiles(t, w)
-	require.Len(t, msgs[0].Files, 1)
-	f := msgs[0].Files[0]
-
-	// Its address, opened in a tab of its own, is a download (refused
-	// here): no page of it loads, and its script runs nowhere.
-	for _, u := range []string{f.URL, f.DownloadURL} {
-		tab, cancel := chromedp.NewContext(ctx)
-		_, err := chromedp.CallBrowser(tab, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{Behavior: cdpbrowser.SetDownloadBehaviorBehaviorDeny})
+	require.Len(t, msgs[0].Files, 2)
+	for _, f := range msgs[0].Files {
+		// Its address, opened in a tab of its own, is a download (refused
+		// here): no page of it loads, and its script runs nowhere.
+		for _, u := range []string{f.URL, f.DownloadURL} {
+			tab, cancel := chromedp.NewContext(ctx)
+			_, err := chromedp.CallBrowser(tab, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{Behavior: cdpbrowser.SetDownloadBehaviorBehaviorDeny})
+			require.NoError(t, err)
+			res, err := chromedp.Call(tab, page.Navigate, page.NavigateParams{URL: w.url + u})
+			require.NoError(t, err)
+			assert.NotEmpty(t, res.ErrorText, "%s: a download, not a page", u)
+			assert.NotEqual(t, "pwned", eval[string](t, tab, `document.title`), u)
+			assert.Equal(t, "about:blank", eval[string](t, tab, `location.href`), "%s: no page of the file", u)
+			cancel()
+		}
+		cd, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`fetch(`+jsString(f.URL)+`).then(r => [r.headers.get('Content-Disposition'), r.headers.get('Content-Security-Policy'), r.headers.get('X-Content-Type-Options')])`, chromedp.EvalAwaitPromise))
 		require.NoError(t, err)
-		res, err := chromedp.Call(tab, page.Navigate, page.NavigateParams{URL: w.url + u})
-		require.NoError(t, err)
-		assert.NotEmpty(t, res.ErrorText, "%s: a download, not a page", u)
-		assert.NotEqual(t, "pwned", eval[string](t, tab, `document.title`), u)
-		assert.Equal(t, "about:blank", eval[string](t, tab, `location.href`), "%s: no page of the file", u)
-		cancel()
+		assert.True(t, strings.HasPrefix(cd[0], "attachment"), "%s: %s", f.Name, cd[0])
+		assert.Contains(t, cd[1], "sandbox")
+		assert.Equal(t, "nosniff", cd[2])
 	}
-	cd, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`fetch(`+jsString(f.URL)+`).then(r => [r.headers.get('Content-Disposition'), r.headers.get('Content-Security-Policy'), r.headers.get('X-Content-Type-Options')])`, chromedp.EvalAwaitPromise))
-	require.NoError(t, err)
-	assert.True(t, strings.HasPrefix(cd[0], "attachment"), cd[0])
-	assert.Contains(t, cd[1], "sandbox")
-	assert.Equal(t, "nosniff", cd[2])
 	assert.Nil(t, eval[any](t, ctx, `localStorage.getItem('pwned')`))
 	assert.Nil(t, eval[any](t, ctx, `window.pwned ?? null`))
 	assert.NotEqual(t, "pwned", eval[string](t, ctx, `document.title`))
