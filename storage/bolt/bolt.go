@@ -58,6 +58,7 @@ type Store struct {
 	observe storage.Observer // nil: none
 	files   string           // the blobs' directory
 	dirs    dirSyncer        // fsyncs the blobs' directories in rounds
+	known   sync.Map         // directories of blobs whose own entry is durable
 
 	// mu is held shared by every call and exclusively by Close, so that
 	// Close waits for the calls in flight (including their batched

@@ -90,30 +90,25 @@ func (s *Store) putBlob(r io.Reader, max int64) (storage.Blob, error) {
 		return b, os.Chtimes(dest, now, now)
 	}
 	dir := filepath.Dir(dest)
-	made, err := mkdir(dir)
-	if err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return storage.Blob{}, err
 	}
 	if err := os.Rename(f.Name(), dest); err != nil {
 		return storage.Blob{}, err
 	}
 	kept = true
-	if made {
-		if err := s.dirs.sync(s.files); err != nil {
-			return storage.Blob{}, err
+	// The first blob of a directory in this process also syncs the
+	// directories above it, whose entries may be new (made by this upload
+	// or by one still on its way to that sync).
+	for _, d := range []string{s.files, dir} {
+		if _, known := s.known.Load(d); !known {
+			if err := s.dirs.sync(filepath.Dir(d)); err != nil {
+				return storage.Blob{}, err
+			}
+			s.known.Store(d, true)
 		}
 	}
 	return b, s.dirs.sync(dir)
-}
-
-// mkdir makes dir if it is not there and says whether it made it (its
-// parent's entry then needs an fsync too).
-func mkdir(dir string) (bool, error) {
-	err := os.Mkdir(dir, 0o700)
-	if errors.Is(err, fs.ErrExist) {
-		return false, nil
-	}
-	return err == nil, err
 }
 
 // writebackChunk is how many bytes of a blob are written before the
