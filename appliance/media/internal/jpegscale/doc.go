@@ -6,7 +6,8 @@
 // the one entry point.
 //
 // The code is the decoder half of the standard library's image/jpeg as of
-// Go 1.26.8 (reader.go, scan.go and huffman.go, under the BSD licence in
+// Go 1.26.8 (reader.go, with its marker parsers split out into
+// markers.go, scan.go and huffman.go, under the BSD licence in
 // LICENSE beside them), with these changes:
 //
 //   - Blocks are reconstructed by the reduced IDCTs of idct.go, into an
