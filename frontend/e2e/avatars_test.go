@@ -72,11 +72,7 @@ func TestAvatars_UploadedFromTheAccountMenuShowBesideTheNameAndRemovingOneBrings
 			w.post(w.bobToken, "Your turn, alice ("+sz.name+")")
 			said := "Avatars at the size " + sz.name
 			w.post(w.adminToken, said)
-			alice, bob := browser(t, sz.w, sz.h), browser(t, sz.w, sz.h)
-			w.login(t, alice, "alice", "alice-password")
-			w.login(t, bob, "bob", "bob-password")
-			inGeneral(t, alice)
-			inGeneral(t, bob)
+			alice, bob, _ := w.aliceAndBob(t, sz.w, sz.h)
 			msg := msgWithText(said)
 			until(t, bob, hasInitials(msg, "A"), "alice's initials at bob's")
 			me := `document.querySelector('.me')`

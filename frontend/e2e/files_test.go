@@ -57,6 +57,17 @@ func writeFile(t *testing.T, dir, name, data string) string {
 // inGeneral waits until the browser shows the room general, live, with
 // its history (all of it: the rooms of these tests are short), and
 // returns how many messages it shows.
+// aliceAndBob opens a browser of width×height for each of alice and bob,
+// logged in and live in general; seen is what inGeneral gave at bob's.
+func (w *world) aliceAndBob(t *testing.T, width, height int) (alice, bob context.Context, seen int) {
+	t.Helper()
+	alice, bob = browser(t, width, height), browser(t, width, height)
+	w.login(t, alice, "alice", "alice-password")
+	w.login(t, bob, "bob", "bob-password")
+	inGeneral(t, alice)
+	return alice, bob, inGeneral(t, bob)
+}
+
 func inGeneral(t *testing.T, ctx context.Context) int {
 	t.Helper()
 	until(t, ctx, `document.getElementById('room-title').textContent === 'general' && document.body.dataset.conn === 'live' &&
@@ -153,11 +164,7 @@ func TestFiles_AnAttachedImageUploadsWithProgressAndShowsLiveAsAThumbnail(t *tes
 	picture, size := writePNG(t, t.TempDir(), "chart.png", 1200, 600)
 	for i, sz := range bothSizes {
 		t.Run(sz.name, func(t *testing.T) {
-			alice, bob := browser(t, sz.w, sz.h), browser(t, sz.w, sz.h)
-			w.login(t, alice, "alice", "alice-password")
-			w.login(t, bob, "bob", "bob-password")
-			inGeneral(t, alice)
-			seen := inGeneral(t, bob)
+			alice, bob, seen := w.aliceAndBob(t, sz.w, sz.h)
 			before := len(roomFiles(t, w))
 
 			// The upload is held in the browser: it shows in the tray, and
@@ -330,11 +337,7 @@ func TestFiles_APDFShowsAsACardThatDownloads(t *testing.T) {
 	require.NoError(t, err)
 	for _, sz := range bothSizes {
 		t.Run(sz.name, func(t *testing.T) {
-			alice, bob := browser(t, sz.w, sz.h), browser(t, sz.w, sz.h)
-			w.login(t, alice, "alice", "alice-password")
-			w.login(t, bob, "bob", "bob-password")
-			inGeneral(t, alice)
-			seen := inGeneral(t, bob)
+			alice, bob, seen := w.aliceAndBob(t, sz.w, sz.h)
 
 			attachFiles(t, alice, pdf)
 			until(t, alice, `document.querySelector('.tray .upload.done') !== null`, "the PDF uploaded")

@@ -123,11 +123,7 @@ func TestPreviews_ALinkShowsItsPreviewLiveWithoutItsImageAndOnlyItsSenderMayRemo
 		t.Run(sz.name, func(t *testing.T) {
 			// Bob speaks first: alice's message then has its own header.
 			w.post(w.bobToken, "Any news, alice? ("+sz.name+")")
-			alice, bob := browser(t, sz.w, sz.h), browser(t, sz.w, sz.h)
-			w.login(t, alice, "alice", "alice-password")
-			w.login(t, bob, "bob", "bob-password")
-			inGeneral(t, alice)
-			inGeneral(t, bob)
+			alice, bob, _ := w.aliceAndBob(t, sz.w, sz.h)
 
 			// Alice posts a link; the preview reaches Bob live, after the
 			// post: the site's name, the title linking to the page, the
