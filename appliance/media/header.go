@@ -143,7 +143,7 @@ func (h header) decode(need image.Point) (image.Image, error) {
 	if h.codec.format == "jpeg" {
 		body = &scanLimiter{r: body}
 		if denom := jpegScale(h.stored, need); denom > 1 && h.scalable {
-			size = image.Pt((size.X+denom-1)/denom, (size.Y+denom-1)/denom)
+			size = scaledSize(size, denom)
 			decode = func(r io.Reader) (image.Image, error) {
 				// The header's own size is the most the decoder may
 				// allocate for, whatever the stream says further on.

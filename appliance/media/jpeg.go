@@ -122,11 +122,17 @@ func tiffOrientation(tiff []byte) int {
 // at least the preview's size and keeps its quality.
 func jpegScale(stored, need image.Point) int {
 	for _, denom := range []int{8, 4, 2} {
-		if (stored.X+denom-1)/denom >= need.X && (stored.Y+denom-1)/denom >= need.Y {
+		if s := scaledSize(stored, denom); s.X >= need.X && s.Y >= need.Y {
 			return denom
 		}
 	}
 	return 1
+}
+
+// scaledSize is the size jpegscale decodes an image of size stored to at
+// 1/denom: each side divided, rounded up.
+func scaledSize(stored image.Point, denom int) image.Point {
+	return image.Pt((stored.X+denom-1)/denom, (stored.Y+denom-1)/denom)
 }
 
 // maxScans is the most scans a JPEG may have. Encoders write one
