@@ -66,7 +66,13 @@ func (s *Service) SetAvatar(ctx context.Context, a Actor, body io.Reader) (stora
 	if err != nil {
 		return storage.User{}, storeErr(err, "file")
 	}
-	u, err := s.store.UpdateUser(ctx, a.User.ID, storage.UserPatch{Avatar: &b.SHA256})
+	return s.setAvatar(ctx, a.User.ID, b.SHA256)
+}
+
+// setAvatar stores user id's avatar (the blob named sha, or none for "")
+// and tells everyone.
+func (s *Service) setAvatar(ctx context.Context, id storage.ID, sha string) (storage.User, error) {
+	u, err := s.store.UpdateUser(ctx, id, storage.UserPatch{Avatar: &sha})
 	if err != nil {
 		return storage.User{}, storeErr(err, "user")
 	}
@@ -79,13 +85,8 @@ func (s *Service) RemoveAvatar(ctx context.Context, a Actor) error {
 	if a.User.ID.IsZero() {
 		return ErrUnauthenticated
 	}
-	none := ""
-	u, err := s.store.UpdateUser(ctx, a.User.ID, storage.UserPatch{Avatar: &none})
-	if err != nil {
-		return storeErr(err, "user")
-	}
-	s.notify(Event{Name: EventUserUpdated, User: &u, Everyone: true})
-	return nil
+	_, err := s.setAvatar(ctx, a.User.ID, "")
+	return err
 }
 
 // OpenAvatar opens a user's avatar, for any user to see; a user without
