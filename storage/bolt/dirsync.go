@@ -1,8 +1,9 @@
 package bolt
 
 import (
-	"os"
 	"sync"
+
+	"github.com/makechat/makechat/storage/durable"
 )
 
 // dirSyncer makes renames durable by fsyncing their directories, several
@@ -54,18 +55,8 @@ func (d *dirSyncer) run() {
 		}
 		d.mu.Unlock()
 		for dir := range r.dirs {
-			r.dirs[dir] = syncDir(dir)
+			r.dirs[dir] = durable.SyncDir(dir)
 		}
 		close(r.done)
 	}
-}
-
-// syncDir makes a directory's entries (a rename into it) durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
