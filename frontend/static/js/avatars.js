@@ -1,6 +1,7 @@
 // Avatars beside people's names: a user's uploaded picture (its URL
 // comes with the member, direct and people lists and /api/me, and live
-// with user.updated; messages do not carry it), else initials on a colour made from the user's id.
+// with user.updated; messages do not carry it), else initials on a
+// colour made from the user's id.
 // Decorative, as the name is beside it: a box hidden from screen readers
 // with the initials, and the picture (alt "") over them; one that fails
 // to load leaves the initials showing. learnAvatar notes a URL and
