@@ -19,11 +19,16 @@ four collections hold derived data only:
 	tokens           hash_key: the unique key of the hash
 	rooms            name_key: the folded unique key
 	messages         conv: the conversation; terms: the search words;
-	                 client_key: the unique key of the sender's client id
+	                 client_key: the unique key of the sender's client id;
+	                 reactions_seq: the change its reactions are at
 	hooks            secret_key: the unique key of the secret's hash
 	invites          secret_key: the unique key of the secret's hash
 	direct_partners  {user, partner}, one document each way per pair
 	invite_uses      {_id: "<invite id>:<n>"}, one per use of an invite
+	message_reactions {_id: "<message id>:<n>", conv, seq, at, reactions}:
+	                 the numbered changes of a message's reactions, and
+	                 {_id: "<message id>!lease"} while one is copied
+	                 into the message (reactions.go)
 	files            uploaded files (storage.File), by the same names
 	blobs.files,     the GridFS bucket "blobs": the bytes of uploaded
 	blobs.chunks     files, each named by its SHA-256 (files.go)
@@ -61,6 +66,7 @@ such as {"$ne": null} or "profile.$.name" is only ever a string.
 	commands         name_key (unique)
 	files            owner, (message, _id), room, sha256, thumb
 	direct_partners  user
+	message_reactions conv
 
 A unique index refusing a write gives storage.ErrDuplicate. Open creates
 the indexes that are missing, and only those.
@@ -98,6 +104,10 @@ nothing that changes behaviour:
     answer ErrNotFound.
   - UpdateUser, UpdateRoom, SetMemberRole, EditMessage and SetReadMarker
     change one document with one findAndModify ($max for the read marker).
+  - AddReaction and RemoveReaction number their changes with unique
+    _ids in message_reactions, as UseInvite numbers uses, so that none is
+    lost even where single-document updates are not atomic (FerretDB);
+    reactions.go describes the steps.
 
 Two Stores, in one process or several (a server and the command line, or
 several servers), may share one database: nothing is cached, and every

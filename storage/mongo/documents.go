@@ -149,6 +149,7 @@ type messageDoc struct {
 	Attachments []attachmentDoc `bson:"attachments,omitempty"`
 	Files       []fileInfoDoc   `bson:"files,omitempty"`
 	Preview     *previewDoc     `bson:"preview,omitempty"`
+	Reactions   []reactionDoc   `bson:"reactions,omitempty"`
 	Created     time.Time       `bson:"created,omitempty"`
 	Edited      time.Time       `bson:"edited,omitempty"`
 	// Conv names the conversation (convKey); Terms are the words search
@@ -157,6 +158,9 @@ type messageDoc struct {
 	Conv      string   `bson:"conv"`
 	Terms     []string `bson:"terms"`
 	ClientKey string   `bson:"client_key"`
+	// ReactionsSeq is the number of the change of reactions that
+	// Reactions holds (see reactions.go); 0 for none.
+	ReactionsSeq int64 `bson:"reactions_seq,omitempty"`
 }
 
 func newMessageDoc(m storage.Message) messageDoc {
@@ -165,8 +169,8 @@ func newMessageDoc(m storage.Message) messageDoc {
 		ID: oid(m.ID), Text: text, Sender: oid(m.Sender), Room: oid(m.Room), Recipient: oid(m.Recipient),
 		Hook: oid(m.Hook), Username: storage.ValidUTF8(m.Username), ClientID: m.ClientID, Created: m.Created, Edited: m.Edited,
 		Attachments: mapSlice(m.Attachments, newAttachmentDoc), Files: mapSlice(m.Files, newFileInfoDoc),
-		Preview: optPreviewDoc(m.Preview),
-		Conv:    convKey(m.Conversation()), Terms: terms(text), ClientKey: clientKey(m),
+		Preview: optPreviewDoc(m.Preview), Reactions: mapSlice(m.Reactions, newReactionDoc),
+		Conv: convKey(m.Conversation()), Terms: terms(text), ClientKey: clientKey(m),
 	}
 }
 
@@ -189,7 +193,7 @@ func (d messageDoc) model() storage.Message {
 		Recipient: storage.ID(d.Recipient), Hook: storage.ID(d.Hook), Username: d.Username,
 		ClientID: d.ClientID, Created: d.Created, Edited: d.Edited,
 		Attachments: mapSlice(d.Attachments, attachmentDoc.model), Files: mapSlice(d.Files, fileInfoDoc.model),
-		Preview: d.Preview.model(),
+		Preview: d.Preview.model(), Reactions: mapSlice(d.Reactions, reactionDoc.model),
 	}
 }
 

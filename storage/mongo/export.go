@@ -281,7 +281,7 @@ func (s *Store) Counts(ctx context.Context) (map[string]int, error) {
 // hidden from readers (as during a DeleteRoom) until it is deleted too.
 func (s *Store) Clear(ctx context.Context) error {
 	return s.do(ctx, "clear", func(ctx context.Context) error {
-		for _, c := range []*mongo.Collection{s.rooms, s.users, s.hooks, s.invites, s.inviteUses, s.commands, s.messages, s.files, s.partners, s.members, s.tokens, s.sessions, s.pending} {
+		for _, c := range []*mongo.Collection{s.rooms, s.users, s.hooks, s.invites, s.inviteUses, s.commands, s.messages, s.reactions, s.files, s.partners, s.members, s.tokens, s.sessions, s.pending} {
 			if _, err := c.DeleteMany(ctx, bson.D{}); err != nil {
 				return fmt.Errorf("%s: %w", c.Name(), err)
 			}

@@ -179,7 +179,7 @@ func (s *Store) SetPreview(ctx context.Context, id storage.ID, p storage.LinkPre
 	return m, set, err
 }
 
-// DeleteMessage removes a message; its terms go with it.
+// DeleteMessage removes a message; its terms and reactions go with it.
 func (s *Store) DeleteMessage(ctx context.Context, id storage.ID) error {
 	return s.do(ctx, "delete message", func(ctx context.Context) error {
 		// The files first: a crash between the two leaves a message to
@@ -191,6 +191,12 @@ func (s *Store) DeleteMessage(ctx context.Context, id storage.ID) error {
 		if err == nil && res.DeletedCount == 0 {
 			return storage.ErrNotFound
 		}
+		if err != nil {
+			return err
+		}
+		// The changes of its reactions after it: one that lands after
+		// this finds no message and deletes them (reactingMessage).
+		_, err = s.reactions.DeleteMany(ctx, allReactionsOf(id))
 		return err
 	})
 }

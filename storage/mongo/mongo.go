@@ -51,7 +51,11 @@ type Store struct {
 	snapshot bool
 
 	users, sessions, tokens, rooms, members, messages, hooks, invites, commands, files *mongo.Collection
-	partners, pending, meta, inviteUses                                                *mongo.Collection
+	partners, pending, meta, inviteUses, reactions                                     *mongo.Collection
+
+	// reacting makes the reaction changes of each message one at a time
+	// in this process (see reactions.go).
+	reacting messageLocks
 
 	// mu is held shared by every call and exclusively by Close, so that
 	// Close waits for the calls in flight and later calls see closed.
@@ -70,6 +74,9 @@ const (
 	collInviteUses = "invite_uses"
 	collPending    = "pending_deletes"
 	collMeta       = "makechat_meta"
+	// collReactions holds the numbered changes of messages' reactions
+	// (see AddReaction).
+	collReactions = "message_reactions"
 )
 
 // Open connects to the MongoDB that uri names, in the database the URI's
@@ -117,6 +124,7 @@ func Open(ctx context.Context, uri string, opts Options) (*Store, error) {
 		{&s.rooms, storage.CollRooms}, {&s.members, storage.CollMembers}, {&s.messages, storage.CollMessages},
 		{&s.hooks, storage.CollHooks}, {&s.invites, storage.CollInvites}, {&s.commands, storage.CollCommands}, {&s.files, storage.CollFiles},
 		{&s.partners, collPartners}, {&s.pending, collPending}, {&s.meta, collMeta}, {&s.inviteUses, collInviteUses},
+		{&s.reactions, collReactions},
 	} {
 		*c.c = s.db.Collection(c.name)
 	}
