@@ -78,7 +78,13 @@ func fill(t *testing.T, st storage.Store, ids *storage.IDGen, n int) {
 		require.NoError(t, st.Import(ctx, recs[:k]))
 		recs = recs[k:]
 	}
-	require.NoError(t, st.CreateMessage(ctx, storage.Message{ID: ids.New(), Sender: alice.ID, Recipient: bob.ID, Text: "psst", ClientID: "web-psst-1", Created: now}))
+	psst := storage.Message{ID: ids.New(), Sender: alice.ID, Recipient: bob.ID, Text: "psst", ClientID: "web-psst-1", Created: now}
+	require.NoError(t, st.CreateMessage(ctx, psst))
+	for _, r := range []storage.Reaction{{Emoji: "👍🏽", User: bob.ID, Username: "bob", At: now}, {Emoji: "🏴󠁧󠁢󠁳󠁣󠁴󠁿", User: alice.ID, Username: "alice", At: now}} {
+		_, added, err := st.AddReaction(ctx, psst.ID, r)
+		require.NoError(t, err)
+		require.True(t, added)
+	}
 	blob := func(data string) storage.Blob {
 		b, err := st.PutBlob(ctx, strings.NewReader(data), 1<<20)
 		require.NoError(t, err)

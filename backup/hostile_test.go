@@ -140,7 +140,7 @@ func TestRestore_RefusesAHostileRecordNamingItAndLeavesTheStoreAlone(t *testing.
 		want  string // the error is exactly "backup FILE: " and this
 	}{
 		{"a 10 MB message among others", manyMessages(51, 12, map[string]any{"text": strings.Repeat("a", 10<<20)}),
-			"messages.jsonl line 12 (_id 5f0000000000000000100012): the record is longer than 524288 bytes, the limit for messages"},
+			"messages.jsonl line 12 (_id 5f0000000000000000100012): the record is longer than 4194304 bytes, the limit for messages"},
 		{"a message of 10,001 characters", msg(map[string]any{"text": strings.Repeat("é", 10_001)}),
 			"messages.jsonl line 1 (_id " + idMessage + "): text is 10001 characters, at most 10000"},
 		{"an empty message", msg(map[string]any{"text": ""}),
@@ -271,7 +271,7 @@ func TestRestore_RefusesSizesNoBackupHasBeforeReadingAFile(t *testing.T) {
 			m.Collections[5] = m2.Collections[5]
 			f[5] = big[5]
 			return f
-		}, "its manifest says messages.jsonl holds 1 records in 10485935 bytes, which no backup can (a messages record takes 1 to 524288 bytes)"},
+		}, "its manifest says messages.jsonl holds 1 records in 10485935 bytes, which no backup can (a messages record takes 1 to 4194304 bytes)"},
 		{"a manifest that declares more records than bytes", func(m *Manifest, f [][2]string) [][2]string {
 			m.Collections[0].Count = 1000
 			return f

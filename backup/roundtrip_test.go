@@ -75,6 +75,15 @@ func TestBackupCrossesBackends_BoltToMongoToBolt(t *testing.T) {
 				psst, err := st.MessageByClientID(ctx, alice.ID, "web-psst-1")
 				require.NoError(t, err, "the client id index was rebuilt on the way")
 				assert.Equal(t, "psst", psst.Text)
+				var reactions []string
+				for _, r := range psst.Reactions {
+					reactions = append(reactions, r.Emoji+" "+r.Username)
+				}
+				assert.Equal(t, []string{"👍🏽 bob", "🏴󠁧󠁢󠁳󠁣󠁴󠁿 alice"}, reactions, "the reactions came along")
+				// And they change on from there.
+				_, removed, err := st.RemoveReaction(ctx, psst.ID, "👍🏽", psst.Recipient)
+				require.NoError(t, err)
+				assert.True(t, removed)
 			}
 		})
 	}

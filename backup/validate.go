@@ -27,8 +27,10 @@ const (
 	// maxMessageRecord bounds messages: 10,000 characters of text take at
 	// most 120,000 bytes escaped, the name a hook posts under 1,440, the
 	// cards storage.MaxAttachmentBytes (256 KiB), the ids and times a few
-	// hundred.
-	maxMessageRecord = 512 << 10
+	// hundred, and each of storage.MaxReactions reactions under 2.5 KiB
+	// (an emoji of 64 bytes and a username of 150 characters escaped,
+	// a user id and a time).
+	maxMessageRecord = 4 << 20
 	// maxRoomRecord bounds rooms, which list their members' ids (36 bytes
 	// each): 4 MiB holds over 110,000 members, ten times the connections
 	// one small server carries.
@@ -165,6 +167,7 @@ func check(coll string, line []byte) (rec storage.Record, legacy []string, bad s
 			c.field("username", v.Username, storage.CheckName(v.Username))
 		}
 		c.hidden("attachments", storage.CheckAttachments(v.Attachments))
+		c.hidden("reactions", storage.CheckReactions(v.Reactions))
 		c.hidden("created", storage.CheckCreated(v.Created))
 	case storage.Hook:
 		c.ref("room", v.Room)

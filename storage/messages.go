@@ -35,7 +35,10 @@ type Message struct {
 	// Preview is what the page at the text's first link says of itself,
 	// once the server has fetched it (see SetPreview).
 	Preview *LinkPreview `json:"preview,omitempty"`
-	Created time.Time    `json:"created"`
+	// Reactions are the emoji users put on the message, in the order
+	// they were added (see Reaction and AddReaction).
+	Reactions []Reaction `json:"reactions,omitempty"`
+	Created   time.Time  `json:"created"`
 	// Edited is when the text was last changed; zero if never.
 	Edited time.Time `json:"edited"`
 }

@@ -207,7 +207,7 @@ type Page struct {
 // memberships and the invites it made (its messages and files stay);
 // deleting a room removes its members, messages, their files and its
 // hooks (an invite naming it keeps the id, and accepting it skips a room
-// that is gone); deleting a message removes its files.
+// that is gone); deleting a message removes its files and reactions.
 type Store interface {
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
@@ -316,6 +316,20 @@ type Store interface {
 	// even a removed one), and set says whether it did; ErrNotFound if
 	// there is no such message.
 	SetPreview(ctx context.Context, id ID, p LinkPreview, onlyFirst bool) (m Message, set bool, err error)
+	// AddReaction adds r, its user's reaction with its emoji, at the end
+	// of a message's Reactions, and returns the message as stored; added
+	// is false, and nothing is written, if that user has already
+	// reacted with that emoji. A reaction past a limit gives
+	// ErrTooManyEmoji, ErrTooManyReactions or ErrReactionsFull (see
+	// WithReaction) and writes nothing. It is atomic: of many users
+	// reacting at once, none is lost and no limit is passed.
+	// ErrNotFound if there is no such message.
+	AddReaction(ctx context.Context, id ID, r Reaction) (m Message, added bool, err error)
+	// RemoveReaction removes user's reaction with emoji from a message
+	// and returns the message as stored; removed is false, and nothing
+	// is written, if there was none. ErrNotFound if there is no such
+	// message.
+	RemoveReaction(ctx context.Context, id ID, emoji string, user ID) (m Message, removed bool, err error)
 	// DirectPartners lists the users that user has exchanged direct
 	// messages with, in no particular order.
 	DirectPartners(ctx context.Context, user ID) ([]ID, error)

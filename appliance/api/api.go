@@ -139,6 +139,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/api/messages", s.route(get(user, s.listMessages), post(user, s.postMessage)))
 	mux.Handle("/api/messages/{id}", s.route(patch(user, s.editMessage), del(user, s.deleteMessage)))
 	mux.Handle("/api/messages/{id}/preview", s.route(del(user, s.removePreview)))
+	mux.Handle("/api/messages/{id}/reactions/{emoji...}", s.route(put(user, s.react), del(user, s.unreact)))
 	mux.Handle("/api/stream", s.route(get(public, s.stream)))
 	mux.Handle("/api/maintenance", s.route(get(admin, s.getMaintenance), put(admin, s.putMaintenance)))
 	mux.Handle("/api/directs", s.route(get(user, s.listDirects)))
@@ -151,10 +152,11 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errRouteNotFound)
 	}))
-	// Logout takes no body; webhooks also take Slack's form-encoded posts,
-	// and uploads multipart bodies.
+	// Logout and reactions take no body; webhooks also take Slack's
+	// form-encoded posts, and uploads multipart bodies.
 	api := s.negotiate(mux, func(path string) bool {
-		return path == "/api/logout" || path == "/api/uploads" || path == "/api/me/avatar" || strings.HasPrefix(path, "/api/hooks/")
+		return path == "/api/logout" || path == "/api/uploads" || path == "/api/me/avatar" || strings.HasPrefix(path, "/api/hooks/") ||
+			strings.HasPrefix(path, "/api/messages/") && strings.Contains(path, "/reactions/")
 	})
 
 	root := http.NewServeMux()

@@ -33,6 +33,8 @@ type messageView struct {
 	Files []fileView `json:"files,omitempty"`
 	// Preview is its first link's preview (not one its sender removed).
 	Preview *storage.LinkPreview `json:"preview,omitempty"`
+	// Reactions are its emoji, each with who put it on.
+	Reactions []reactionView `json:"reactions,omitempty"`
 }
 
 func optID(id storage.ID) *storage.ID {
@@ -49,6 +51,7 @@ func viewMessage(m storage.Message) messageView {
 		Created: date(m.Created), Edited: optDate(m.Edited),
 		Hook: optID(m.Hook), Username: m.Username, ClientID: m.ClientID,
 		Attachments: m.Attachments, Files: mapSlice(m.Files, viewFile),
+		Reactions: viewReactions(m.Reactions),
 	}
 	if m.Preview != nil && !m.Preview.Removed {
 		v.Preview = m.Preview

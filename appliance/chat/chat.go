@@ -101,6 +101,7 @@ type Service struct {
 	devices  *auth.Devices
 	posts    *rate.Limiter // per user
 	typing   *rate.Limiter // per user
+	reacts   *rate.Limiter // per user
 	register *rate.Limiter // per address
 	now      func() time.Time
 	opts     Options
@@ -108,6 +109,8 @@ type Service struct {
 	notify   Notifier
 	// adminMu serialises changes that could remove the last administrator.
 	adminMu sync.Mutex
+	// reacting serialises the reaction changes of each message.
+	reacting messageLocks
 	// thumbs holds a token per thumbnail being made (maxThumbnailing).
 	thumbs chan struct{}
 	// background counts the link previews being fetched (see Wait).
@@ -150,6 +153,7 @@ func New(store storage.Store, opts Options) *Service {
 		devices:  auth.NewDevices(opts.SecretKey, opts.Now),
 		posts:    rate.New(opts.PostsPerSecond, opts.PostBurst, opts.Now),
 		typing:   rate.New(opts.TypingPerSecond, typingBurst, opts.Now),
+		reacts:   rate.New(reactionBurst/reactionWindow.Seconds(), reactionBurst, opts.Now),
 		register: rate.New(1/registerEvery.Seconds(), registerBurst, opts.Now),
 		now:      opts.Now,
 		opts:     opts,

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/makechat/makechat/storage"
 )
 
 // Kind classifies a domain error; the API turns each kind into one HTTP
@@ -116,6 +118,12 @@ var (
 	ErrQueryTooLong       = Invalid("q", "must be at most 1000 bytes of text")
 	ErrClientIDReused     = &Error{Kind: KindConflict, Field: "client_id", Msg: "This client_id was used for another message; use a new one for each message."}
 
+	// Reactions.
+	ErrNotAnEmoji       = Invalid("emoji", "must be exactly one emoji")
+	ErrTooManyEmoji     = &Error{Kind: KindInvalid, Field: "emoji", Msg: fmt.Sprintf("This message already has %d different emoji; react with one of those.", storage.MaxReactionEmoji)}
+	ErrTooManyReactions = &Error{Kind: KindInvalid, Field: "emoji", Msg: fmt.Sprintf("You already have %d reactions on this message; remove one first.", storage.MaxUserReactions)}
+	ErrReactionsFull    = &Error{Kind: KindInvalid, Field: "emoji", Msg: fmt.Sprintf("This message already has %d reactions, as many as a message may have.", storage.MaxReactions)}
+
 	// Webhooks: a hook whose maker may no longer write in its room
 	// (demoted to guest, or gone from the room) is mute.
 	ErrHookMakerCannotPost = &Error{Kind: KindForbidden, Msg: "The maker of this webhook may no longer post in its room."}
@@ -154,6 +162,7 @@ var (
 	ErrTooManyRegistrations = &Error{Kind: KindRateLimited, Msg: "Too many registrations from your address; try again later."}
 	ErrPostingTooFast       = &Error{Kind: KindRateLimited, Msg: "You are posting too fast; try again in a moment."}
 	ErrTypingTooOften       = &Error{Kind: KindRateLimited, Msg: "Typing too often."}
+	ErrReactingTooFast      = &Error{Kind: KindRateLimited, Msg: "You are changing reactions too fast; try again in a moment."}
 )
 
 // Errors that name what is taken.

@@ -30,6 +30,11 @@ four collections hold derived data only:
 	pending_deletes  {_id, kind}: a DeleteUser or DeleteRoom under way
 	makechat_meta    {_id: "schema", version: 4}
 
+Messages' reactions (storage.Reaction) are kept apart from them, one
+document per user and emoji in message_reactions, {_id: "<message
+id>/<user id>/<emoji>", message, conv, emoji, user, username, at, seq},
+and attached to the messages as they are read (reactions.go).
+
 A name key is "=" + the name folded with strings.ToLower, so that names
 are unique without regard to case, as in the embedded store; a hash key is
 "=" + the hash. An empty name or hash gets "#" + the document's id
@@ -61,6 +66,8 @@ such as {"$ne": null} or "profile.$.name" is only ever a string.
 	commands         name_key (unique)
 	files            owner, (message, _id), room, sha256, thumb
 	direct_partners  user
+	message_reactions (message, at, seq): a page's reactions, in order;
+	                 conv: a deleted room's
 
 A unique index refusing a write gives storage.ErrDuplicate. Open creates
 the indexes that are missing, and only those.
@@ -98,6 +105,10 @@ nothing that changes behaviour:
     answer ErrNotFound.
   - UpdateUser, UpdateRoom, SetMemberRole, EditMessage and SetReadMarker
     change one document with one findAndModify ($max for the read marker).
+  - AddReaction and RemoveReaction insert and delete one reaction by its
+    unique _id, so that none is lost even where single-document updates
+    are not atomic (FerretDB); the limits are checked after the insert,
+    which is taken back if it passed one (reactions.go).
 
 Two Stores, in one process or several (a server and the command line, or
 several servers), may share one database: nothing is cached, and every

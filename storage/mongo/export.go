@@ -99,11 +99,21 @@ func (s *Store) export(ctx context.Context, fn func(storage.Record) error) error
 			return err
 		}
 	}
+	reactions, err := s.walkReactions(ctx)
+	if err != nil {
+		return err
+	}
+	defer reactions.close()
 	err = each(ctx, s.messages, bson.D{}, func(d messageDoc) error {
 		if !d.Room.IsZero() && !exported[d.Room] {
 			return nil
 		}
-		return fn(storage.Record{Collection: storage.CollMessages, Value: d.model()})
+		m := d.model()
+		var err error
+		if m.Reactions, err = reactions.of(ctx, d.ID); err != nil {
+			return err
+		}
+		return fn(storage.Record{Collection: storage.CollMessages, Value: m})
 	})
 	if err != nil {
 		return err
@@ -226,7 +236,11 @@ func (s *Store) importDoc(ctx context.Context, r storage.Record) (*mongo.Collect
 				return nil, nil, err
 			}
 		}
-		return s.messages, newMessageDoc(v), nil
+		d := newMessageDoc(v)
+		if err := s.importReactions(ctx, v, d.Conv); err != nil {
+			return nil, nil, err
+		}
+		return s.messages, d, nil
 	case storage.Hook:
 		return s.hooks, newHookDoc(v), nil
 	case storage.Invite:
@@ -281,7 +295,7 @@ func (s *Store) Counts(ctx context.Context) (map[string]int, error) {
 // hidden from readers (as during a DeleteRoom) until it is deleted too.
 func (s *Store) Clear(ctx context.Context) error {
 	return s.do(ctx, "clear", func(ctx context.Context) error {
-		for _, c := range []*mongo.Collection{s.rooms, s.users, s.hooks, s.invites, s.inviteUses, s.commands, s.messages, s.files, s.partners, s.members, s.tokens, s.sessions, s.pending} {
+		for _, c := range []*mongo.Collection{s.rooms, s.users, s.hooks, s.invites, s.inviteUses, s.commands, s.messages, s.reactions, s.files, s.partners, s.members, s.tokens, s.sessions, s.pending} {
 			if _, err := c.DeleteMany(ctx, bson.D{}); err != nil {
 				return fmt.Errorf("%s: %w", c.Name(), err)
 			}

@@ -36,7 +36,11 @@ func (s *Store) CreateMessage(ctx context.Context, m storage.Message) error {
 		if err := s.attachFiles(ctx, &m); err != nil {
 			return err
 		}
-		if _, err := s.messages.InsertOne(ctx, newMessageDoc(m)); err != nil {
+		d := newMessageDoc(m)
+		if err := s.importReactions(ctx, m, d.Conv); err != nil {
+			return err
+		}
+		if _, err := s.messages.InsertOne(ctx, d); err != nil {
 			s.detachFiles(m.ID)
 			return err
 		}
@@ -70,8 +74,8 @@ func (s *Store) addPartners(ctx context.Context, c storage.Conversation) error {
 func (s *Store) Message(ctx context.Context, id storage.ID) (storage.Message, error) {
 	var m storage.Message
 	err := s.do(ctx, "get message", func(ctx context.Context) error {
-		d, err := findOne[messageDoc](ctx, s.messages, byID(id))
-		m = d.model()
+		var err error
+		m, err = s.messageWithReactions(ctx, id)
 		return err
 	})
 	return m, err
@@ -87,7 +91,10 @@ func (s *Store) MessageByClientID(ctx context.Context, sender storage.ID, client
 		}
 		key := clientKey(storage.Message{Sender: sender, ClientID: clientID})
 		d, err := findOne[messageDoc](ctx, s.messages, bson.D{{Key: "client_key", Value: key}})
-		m = d.model()
+		if err != nil {
+			return err
+		}
+		m, err = s.withReactions(ctx, d)
 		return err
 	})
 	return m, err
@@ -118,8 +125,11 @@ func (s *Store) Messages(ctx context.Context, c storage.Conversation, q storage.
 	var out []storage.Message
 	err := s.do(ctx, "list messages", func(ctx context.Context) error {
 		docs, err := findAll[messageDoc](ctx, s.messages, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: order}}).SetLimit(int64(limit)))
+		if err != nil {
+			return err
+		}
 		out = models(docs, messageDoc.model)
-		return err
+		return s.attachReactions(ctx, out)
 	})
 	if err != nil {
 		return nil, err
@@ -154,7 +164,10 @@ func (s *Store) EditMessage(ctx context.Context, id storage.ID, text string, edi
 		text := storage.ValidUTF8(text)
 		set := bson.D{{Key: "text", Value: text}, {Key: "terms", Value: terms(text)}, {Key: "edited", Value: edited}}
 		d, err := updateOne[messageDoc](ctx, s.messages, byID(id), set)
-		m = d.model()
+		if err != nil {
+			return err
+		}
+		m, err = s.withReactions(ctx, d)
 		return err
 	})
 	return m, err
@@ -169,17 +182,20 @@ func (s *Store) SetPreview(ctx context.Context, id storage.ID, p storage.LinkPre
 		}
 		d, err := updateOne[messageDoc](ctx, s.messages, filter, bson.D{{Key: "preview", Value: newPreviewDoc(p)}})
 		if errors.Is(err, storage.ErrNotFound) && onlyFirst {
-			d, err = findOne[messageDoc](ctx, s.messages, byID(id))
-			m = d.model()
+			m, err = s.messageWithReactions(ctx, id)
 			return err
 		}
-		m, set = d.model(), err == nil
+		if err != nil {
+			return err
+		}
+		set = true
+		m, err = s.withReactions(ctx, d)
 		return err
 	})
 	return m, set, err
 }
 
-// DeleteMessage removes a message; its terms go with it.
+// DeleteMessage removes a message; its terms and reactions go with it.
 func (s *Store) DeleteMessage(ctx context.Context, id storage.ID) error {
 	return s.do(ctx, "delete message", func(ctx context.Context) error {
 		// The files first: a crash between the two leaves a message to
@@ -191,6 +207,12 @@ func (s *Store) DeleteMessage(ctx context.Context, id storage.ID) error {
 		if err == nil && res.DeletedCount == 0 {
 			return storage.ErrNotFound
 		}
+		if err != nil {
+			return err
+		}
+		// The changes of its reactions after it: one that lands after
+		// this finds no message and deletes them (reactingMessage).
+		_, err = s.reactions.DeleteMany(ctx, allReactionsOf(id))
 		return err
 	})
 }
@@ -263,8 +285,11 @@ func (s *Store) SearchMessages(ctx context.Context, q storage.SearchQuery) ([]st
 			filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$lt", Value: oid(q.Before)}}})
 		}
 		docs, err := findAll[messageDoc](ctx, s.messages, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(limit)))
+		if err != nil {
+			return err
+		}
 		out = models(docs, messageDoc.model)
-		return err
+		return s.attachReactions(ctx, out)
 	})
 	if err != nil {
 		return nil, err

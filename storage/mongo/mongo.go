@@ -51,7 +51,7 @@ type Store struct {
 	snapshot bool
 
 	users, sessions, tokens, rooms, members, messages, hooks, invites, commands, files *mongo.Collection
-	partners, pending, meta, inviteUses                                                *mongo.Collection
+	partners, pending, meta, inviteUses, reactions                                     *mongo.Collection
 
 	// mu is held shared by every call and exclusively by Close, so that
 	// Close waits for the calls in flight and later calls see closed.
@@ -70,6 +70,8 @@ const (
 	collInviteUses = "invite_uses"
 	collPending    = "pending_deletes"
 	collMeta       = "makechat_meta"
+	// collReactions holds the reactions to messages (see reactions.go).
+	collReactions = "message_reactions"
 )
 
 // Open connects to the MongoDB that uri names, in the database the URI's
@@ -117,6 +119,7 @@ func Open(ctx context.Context, uri string, opts Options) (*Store, error) {
 		{&s.rooms, storage.CollRooms}, {&s.members, storage.CollMembers}, {&s.messages, storage.CollMessages},
 		{&s.hooks, storage.CollHooks}, {&s.invites, storage.CollInvites}, {&s.commands, storage.CollCommands}, {&s.files, storage.CollFiles},
 		{&s.partners, collPartners}, {&s.pending, collPending}, {&s.meta, collMeta}, {&s.inviteUses, collInviteUses},
+		{&s.reactions, collReactions},
 	} {
 		*c.c = s.db.Collection(c.name)
 	}

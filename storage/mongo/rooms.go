@@ -178,7 +178,11 @@ func (s *Store) deleteRoomCascade(ctx context.Context, id storage.ID) error {
 	if _, err := s.members.DeleteMany(ctx, inRoom); err != nil {
 		return err
 	}
-	if _, err := s.messages.DeleteMany(ctx, bson.D{{Key: "conv", Value: convKey(storage.RoomConversation(id))}}); err != nil {
+	conv := bson.D{{Key: "conv", Value: convKey(storage.RoomConversation(id))}}
+	if _, err := s.messages.DeleteMany(ctx, conv); err != nil {
+		return err
+	}
+	if _, err := s.reactions.DeleteMany(ctx, conv); err != nil {
 		return err
 	}
 	if _, err := s.files.DeleteMany(ctx, inRoom); err != nil {

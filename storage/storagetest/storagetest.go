@@ -36,6 +36,7 @@ package storagetest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -71,6 +72,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 		{"Commands", commandScenarios},
 		{"Files", fileScenarios},
 		{"Previews", previewScenarios},
+		{"Reactions", reactionScenarios},
 		{"Concurrency", concurrencyScenarios},
 		{"HostileStrings", hostileScenarios()},
 		{"ExportImport", exportScenarios},
@@ -189,6 +191,14 @@ func norm[T any](v T) T {
 		if len(x.Files) == 0 {
 			x.Files = nil
 		}
+		if len(x.Reactions) == 0 {
+			x.Reactions = nil
+		} else {
+			x.Reactions = slices.Clone(x.Reactions)
+			for i := range x.Reactions {
+				x.Reactions[i].At = ms(x.Reactions[i].At)
+			}
+		}
 	case *storage.File:
 		x.Created = ms(x.Created)
 	case *storage.FileInfo:
@@ -262,6 +272,7 @@ var storeScenarios = []scenario{
 		h := e.newHook(r, u, "ci")
 		conv := storage.RoomConversation(r.ID)
 		search := storage.SearchQuery{Terms: []string{"hello"}, Conversations: []storage.Conversation{conv}}
+		rx := storage.Reaction{Emoji: "👍", User: u.ID}
 		require.NoError(e, e.s.Close())
 		ctx, id := e.ctx(), e.ids.New()
 		for name, call := range map[string]func() error{
@@ -305,6 +316,8 @@ var storeScenarios = []scenario{
 			"CountMessagesAfter":    func() error { _, err := e.s.CountMessagesAfter(ctx, conv, storage.NilID, 0); return err },
 			"EditMessage":           func() error { _, err := e.s.EditMessage(ctx, msg.ID, "x", time.Now()); return err },
 			"DeleteMessage":         func() error { return e.s.DeleteMessage(ctx, msg.ID) },
+			"AddReaction":           func() error { _, _, err := e.s.AddReaction(ctx, msg.ID, rx); return err },
+			"RemoveReaction":        func() error { _, _, err := e.s.RemoveReaction(ctx, msg.ID, rx.Emoji, u.ID); return err },
 			"DirectPartners":        func() error { _, err := e.s.DirectPartners(ctx, u.ID); return err },
 			"LastMessageID":         func() error { _, err := e.s.LastMessageID(ctx); return err },
 			"SearchMessages":        func() error { _, err := e.s.SearchMessages(ctx, search); return err },

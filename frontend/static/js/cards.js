@@ -1,11 +1,12 @@
 // Rich posts: the cards a hook or a command's answer posts with a message
 // (Slack's attachments: a coloured bar, pretext, author, linked title,
 // text, fields in a grid, images as links, footer and time), and the BOT
-// tag beside bots' names; and the files a message carries and the
-// preview of its link, which files.js and previews.js draw. Everything is
-// built from text nodes; links are http, https or mailto only, and images
-// of other sites are never loaded (the page's CSP forbids them, and a
-// picture would tell its sender who read it).
+// tag beside bots' names; and the files a message carries, the preview
+// of its link and its reactions, which files.js, previews.js and
+// reactions.js draw (reactions.js also has the reaction picker).
+// Everything is built from text nodes; links are http, https or mailto
+// only, and images of other sites are never loaded (the page's CSP
+// forbids them, and a picture would tell its sender who read it).
 
 import * as api from './api.js';
 import {renderText, el} from './render.js';
@@ -66,13 +67,14 @@ export function cardsOf(m) {
   return Array.isArray(as) && as.length ? el('div', {className: 'cards'}, as.flatMap(card)) : null;
 }
 
-// ---------- files and link previews ----------
+// ---------- files, link previews and reactions ----------
 //
 // files.js draws the files a message carries, previews.js its link's
-// preview. Each is loaded the first time a message needs it: until then
-// the message shows its files' names as links (which still download
-// them) and an empty place for its preview, replaced inside settle
-// (messages.js keeps the view still).
+// preview, reactions.js its reactions. Each is loaded the first time a
+// message needs it: until then the message shows its files' names as
+// links (which still download them) and an empty place for its preview
+// or reactions, replaced inside settle (messages.js keeps the view
+// still).
 
 // lazy is a module loaded on first use (again after a failure).
 function lazy(load) {
@@ -82,6 +84,7 @@ function lazy(load) {
 }
 const files = lazy(() => import('./files.js'));
 const previews = lazy(() => import('./previews.js'));
+const reactions = lazy(() => import('./reactions.js'));
 
 // late puts in spot what draw() makes once mod is loaded. A message's
 // links and buttons are in the tab order only while the focus is in it
@@ -115,6 +118,21 @@ export function previewOf(m, remove, settle = (change) => change()) {
   if (!p || typeof p !== 'object') return null;
   if (previews.get()) return previews.get().previewOf(p, remove);
   return late(el('div', {className: 'preview-spot'}), previews, (mod) => mod.previewOf(p, remove), settle);
+}
+
+// reactionsOf draws the reactions of message m, or returns null if it
+// has none.
+export function reactionsOf(m, settle = (change) => change()) {
+  const list = m.raw?.reactions;
+  if (!Array.isArray(list) || !list.length) return null;
+  if (reactions.get()) return reactions.get().reactionsOf(m);
+  return late(el('div', {className: 'reactions-spot'}), reactions, (mod) => mod.reactionsOf(m), settle);
+}
+
+// react opens the reaction picker for message id; from (a button, or
+// the message) has the focus again when it closes.
+export function react(id, from) {
+  reactions.load().then(() => reactions.get().openPicker(id, from), () => { /* offline: nothing opens */ });
 }
 
 // textOf is what to show of a message's text above its cards: the

@@ -15,8 +15,9 @@
 //   messages.js  the message list: drawing, keyboard, editing, deleting
 //   cards.js     a message's cards (hooks' attachments), the BOT tag
 //   previews.js  a message's link preview (loaded on first use)
+//   reactions.js a message's reactions and the reaction picker (loaded on first use)
 //   avatars.js   people's pictures, or their initials on a colour
-//   msgmenu.js   a message's menu: long-press, Shift+F10; copy, edit, delete
+//   msgmenu.js   a message's menu: long-press, Shift+F10; copy, react, edit, delete
 //   composer.js  the message box: its keys, @- and /-completion; attaching
 //   attach.js    the tray of files to send: uploads, progress (loaded on first use)
 //   files.js     files in messages: thumbnails, cards, the viewer (loaded on first use)

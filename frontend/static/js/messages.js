@@ -3,7 +3,8 @@
 // keeping the view still while it changes, moving through it by
 // keyboard, and editing and deleting messages in it (and their link
 // previews). Opening a conversation and loading its history is conv.js's;
-// the message menu (long-press, Shift+F10) is msgmenu.js's.
+// the message menu (long-press, Shift+F10) is msgmenu.js's; reactions
+// and their picker are reactions.js's (through cards.js).
 //
 // The list is one Tab stop: one message has tabindex 0 (the newest, or the
 // one last focused); ↑/↓, Home and End move between messages. Links and
@@ -11,10 +12,10 @@
 // that Tab goes from a message to its actions and then out of the list.
 
 import * as api from './api.js';
-import {renderText, mentions, el} from './render.js';
+import {renderText, mentions, el, icon} from './render.js';
 import {dialog, relTime, clock, fullTime, dayLabel, grow} from './ui.js';
 import {S, $, PAGE, norm, author, gist} from './state.js';
-import {cardsOf, filesOf, previewOf, textOf, senderTag} from './cards.js';
+import {cardsOf, filesOf, previewOf, reactionsOf, react, textOf, senderTag} from './cards.js';
 import {avatar} from './avatars.js';
 
 export const MAX_DOM = 600; // messages kept in the view before old ones go
@@ -45,6 +46,14 @@ export function mergeMessages(list) {
 }
 
 export const msgLi = (id) => id ? $('messages').querySelector(`:scope > .msg[data-id="${CSS.escape(id)}"]`) : null;
+
+// refocus gives the focus to the button of message id whose data-key is
+// key (a reaction, an action), as drawn now, or else to the message.
+export function refocus(id, key) {
+  const li = msgLi(id);
+  const x = key && li?.querySelector(`[data-key="${CSS.escape(key)}"]`);
+  (x || li)?.focus({preventScroll: true});
+}
 
 // mayDelete says whether the user may delete m: their own, or as an
 // administrator or the room's owner.
@@ -95,12 +104,18 @@ function msgNode(m, prev, line) {
       filesOf(m, keepView), previewOf(m, mayRemovePreview(m) && (() => removePreview(m)), keepView)].filter(Boolean));
     if (m.edited) li.append(el('span', {className: 'edited', dataset: {when: m.edited.toISOString()}}, '(edited)'));
   }
+  const stored = !m.pending && !m.failed;
+  const reactions = stored && reactionsOf(m, keepView);
+  if (reactions) li.append(reactions);
   if (m.failed) li.append(el('span', {className: 'error inline'}, m.failed + ' ',
     el('button', {type: 'button', className: 'link-button', onclick: () => retry(m)}, 'Retry')));
-  if (!m.pending && !m.failed && mayDelete(m) && editing !== m.id) {
+  // Anyone who reads a stored message may react to it.
+  if (stored && editing !== m.id) {
     li.append(el('div', {className: 'actions'},
+      el('button', {type: 'button', className: 'icon-button', 'aria-label': 'Add reaction', title: 'Add reaction',
+        dataset: {key: 'react'}, onclick: (e) => react(m.id, e.currentTarget)}, icon('react')),
       mine ? el('button', {type: 'button', onclick: () => startEdit(m.id)}, 'Edit') : null,
-      el('button', {type: 'button', onclick: () => removeMessage(m)}, 'Delete')));
+      mayDelete(m) ? el('button', {type: 'button', onclick: () => removeMessage(m)}, 'Delete') : null));
   }
   // A failed message's Retry stays in the tab order: it wants attention.
   if (!m.failed) for (const x of li.querySelectorAll('a, button')) x.tabIndex = -1;
@@ -146,17 +161,20 @@ function renderHistoryState() {
 // keepView runs a change of the list without moving what the user sees:
 // at the bottom it stays at the bottom; otherwise the first message in
 // view stays where it is (older or newer pages, redraws above or below).
-// A message that had the focus has it again.
+// A message that had the focus, or one of whose buttons had it, has it
+// again (the edit box restores its own).
 function keepView(change) {
   const sc = $('scroller');
-  const focused = document.activeElement?.matches('#messages > .msg') ? document.activeElement.dataset.id : '';
+  const f = document.activeElement;
+  const inMsg = f?.closest('#messages > .msg');
+  const focused = inMsg && !f.matches('.edit-input') ? {id: inMsg.dataset.id, key: f.dataset.key || ''} : null;
   const bottom = atBottom();
   const top = sc.getBoundingClientRect().top;
   const anchor = bottom ? null : [...$('messages').children].find(n => n.dataset.id && n.getBoundingClientRect().bottom > top);
   const was = anchor ? anchor.getBoundingClientRect().top : 0;
   const fromBottom = sc.scrollHeight - sc.scrollTop;
   change();
-  if (focused && document.activeElement === document.body) msgLi(focused)?.focus({preventScroll: true});
+  if (focused && document.activeElement === document.body) refocus(focused.id, focused.key);
   const now = anchor && msgLi(anchor.dataset.id);
   if (bottom) sc.scrollTop = sc.scrollHeight;
   else if (now) sc.scrollTop += now.getBoundingClientRect().top - was;

@@ -1,15 +1,17 @@
-// The message menu: copy a message's text, edit or delete one's own,
-// remove the link preview of one's own, and its full date and time. A
-// long press on a message opens it (a finger held still for half a
-// second: phones have no hover for the actions), as do Enter, Shift+F10
-// and the context-menu key on a focused message; F2 edits one's own
-// message. In the menu ↑/↓, Home and End move, Esc or Tab close it and
-// give the focus back to the message.
+// The message menu: copy a message's text, add a reaction to it, edit or
+// delete one's own, remove the link preview of one's own, and its full
+// date and time. A long press on a message opens it (a finger held still
+// for half a second: phones have no hover for the actions), as do Enter,
+// Shift+F10 and the context-menu key on a focused message; F2 edits
+// one's own message. In the menu ↑/↓, Home and End move, Esc or Tab
+// close it and give the focus back to the message. The toast beside it
+// (say) tells what happened: a copy, a reaction refused, who reacted.
 
 import {el} from './render.js';
 import {fullTime} from './ui.js';
 import {S, $, author} from './state.js';
 import {msgLi, focusMessage, startEdit, removeMessage, mayDelete, mayRemovePreview, removePreview} from './messages.js';
+import {react} from './cards.js';
 
 const HOLD_MS = 500;
 const SLOP = 10;          // px a finger may move while it holds
@@ -37,6 +39,7 @@ function openMenu(li, at) {
   menu.replaceChildren(...[
     el('p', {className: 'menu-label', 'aria-hidden': 'true'}, author(m), ' · ', el('time', {dateTime: m.created.toISOString()}, when)),
     item('Copy text', () => copy(m.text)),
+    stored && item('Add reaction', () => react(m.id, li)),
     stored && m.sender === S.me.id && !m.hookName && item('Edit', () => startEdit(m.id)),
     mayRemovePreview(m) && item('Remove preview', () => removePreview(m)),
     stored && mayDelete(m) && item('Delete', () => removeMessage(m)),
@@ -74,9 +77,14 @@ function outside(e) {
 async function copy(text) {
   let said = 'Copied.';
   try { await navigator.clipboard.writeText(text); } catch { said = 'The browser did not allow copying.'; }
-  toast.textContent = said;
+  say(said);
+}
+
+// say shows a short line in the toast for ms milliseconds.
+export function say(text, ms = 2500) {
+  toast.textContent = text;
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => { toast.textContent = ''; }, 2500);
+  toastTimer = setTimeout(() => { toast.textContent = ''; }, ms);
 }
 
 document.addEventListener('keyup', () => { keyDown = false; }, true);
