@@ -38,6 +38,14 @@ type Message struct {
 	// Reactions are the emoji users put on the message, in the order
 	// they were added (see Reaction and AddReaction).
 	Reactions []Reaction `json:"reactions,omitempty"`
+	// Thread is the root of the thread the message replies to; zero for
+	// a message of the conversation itself (see Threads). InRoom marks a
+	// reply also shown in the conversation ("also send to the room").
+	Thread ID   `json:"thread,omitzero"`
+	InRoom bool `json:"in_room,omitempty"`
+	// Replies sums up the replies to a thread's root; nil for a message
+	// without replies. The store keeps it; it is not written by callers.
+	Replies *ThreadSummary `json:"replies,omitempty"`
 	Created   time.Time  `json:"created"`
 	// Edited is when the text was last changed; zero if never.
 	Edited time.Time `json:"edited"`
@@ -91,9 +99,16 @@ func (m Message) Conversation() Conversation {
 // with Before, the Limit messages just before it; with After, the Limit
 // messages just after it. Before and After may name messages that no
 // longer exist: they are positions, not lookups.
+//
+// Which messages: those of the conversation itself and the replies shown
+// in it too (InRoom), unless Thread names a root, which selects that
+// thread's replies (in the root's conversation), or AllReplies is set,
+// which adds every reply (a client catching up on everything).
 type MessageQuery struct {
 	Before, After ID
 	Limit         int // DefaultLimit if <= 0
+	Thread        ID
+	AllReplies    bool
 }
 
 // DefaultLimit is how many messages Messages and SearchMessages return

@@ -103,6 +103,7 @@ var (
 	bucketFilesByOwner     = []byte("files_by_owner")
 	bucketFilesByRoom      = []byte("files_by_room")
 	bucketFilesUnattached  = []byte("files_unattached")
+	bucketThreadReplies    = []byte("thread_replies")
 )
 
 var allBuckets = [][]byte{
@@ -112,7 +113,7 @@ var allBuckets = [][]byte{
 	bucketTokens, bucketTokensByHash, bucketTokensByUser,
 	bucketRooms, bucketRoomsByName,
 	bucketMembers, bucketMembersByRoom, bucketMembersByUser,
-	bucketMessages, bucketMessageConv, bucketMessagesByClient, bucketDirectPartners, bucketSearch,
+	bucketMessages, bucketMessageConv, bucketMessagesByClient, bucketDirectPartners, bucketSearch, bucketThreadReplies,
 	bucketHooks, bucketHooksBySecret, bucketHooksByRoom,
 	bucketInvites, bucketInvitesBySecret, bucketInvitesByUser,
 	bucketCommands, bucketCommandsByName,

@@ -135,6 +135,12 @@ func importRecord(tx *bbolt.Tx, r storage.Record) error {
 	case storage.Member:
 		err = insertMember(tx, v)
 	case storage.Message:
+		// A reply whose root is not in the copy (deleted while a
+		// MongoDB export ran) comes back as a message of its
+		// conversation rather than not at all.
+		if v.IsReply() && tx.Bucket(bucketMessageConv).Get(key(v.Thread)) == nil {
+			v.Thread, v.InRoom = storage.NilID, false
+		}
 		err = insertMessage(tx, v)
 	case storage.Hook:
 		err = insertHook(tx, v)

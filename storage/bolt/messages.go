@@ -191,6 +191,14 @@ func insertMessage(tx *bbolt.Tx, m storage.Message) error {
 		}
 	}
 	conv := convKey(c)
+	// A root's summary is the store's own: it counts the replies as they
+	// come (a restore brings them after their root).
+	m.Replies = nil
+	if m.IsReply() {
+		if err := b.addReply(tx, m, conv); err != nil {
+			return err
+		}
+	}
 	if err := put(b.messages, messageKey(conv, m.ID), m); err != nil {
 		return err
 	}
@@ -287,10 +295,17 @@ func (s *Store) Messages(ctx context.Context, c storage.Conversation, q storage.
 	limit := storage.LimitOr(q.Limit)
 	prefix := convKey(c)
 	var out []storage.Message
-	err := s.view(ctx, "list messages", func(tx *bbolt.Tx) error {
+	err := s.view(ctx, "list messages", func(tx *bbolt.Tx) (err error) {
+		if !q.Thread.IsZero() {
+			out, err = threadMessages(tx, prefix, q, limit)
+			return err
+		}
 		out = make([]storage.Message, 0, min(limit, storage.DefaultLimit))
 		cur := tx.Bucket(bucketMessages).Cursor()
 		add := func(k, data []byte) error {
+			if ok, err := shown(q, k, data); !ok || err != nil {
+				return err
+			}
 			m, err := decodeMessage(k, data)
 			out = append(out, m)
 			return err
@@ -345,12 +360,18 @@ func (s *Store) CountMessagesAfter(ctx context.Context, c storage.Conversation, 
 	err := s.view(ctx, "count messages", func(tx *bbolt.Tx) error {
 		n = 0
 		cur := tx.Bucket(bucketMessages).Cursor()
-		k, _ := cur.Seek(messageKey(prefix, after))
+		k, data := cur.Seek(messageKey(prefix, after))
 		if k != nil && messageID(k) == after {
-			k, _ = cur.Next()
+			k, data = cur.Next()
 		}
-		for ; k != nil && bytes.HasPrefix(k, prefix) && (limit <= 0 || n < limit); k, _ = cur.Next() {
-			n++
+		for ; k != nil && bytes.HasPrefix(k, prefix) && (limit <= 0 || n < limit); k, data = cur.Next() {
+			ok, err := shown(storage.MessageQuery{}, k, data)
+			if err != nil {
+				return err
+			}
+			if ok {
+				n++
+			}
 		}
 		return nil
 	})
@@ -405,7 +426,8 @@ func (s *Store) SetPreview(ctx context.Context, id storage.ID, p storage.LinkPre
 	return out, set, err
 }
 
-// DeleteMessage removes a message and its search postings.
+// DeleteMessage removes a message and its search postings; a reply
+// leaves its root's summary, and a root takes its replies with it.
 func (s *Store) DeleteMessage(ctx context.Context, id storage.ID) error {
 	return s.update(ctx, "delete message", func(tx *bbolt.Tx) error {
 		b := writeMessageBuckets(tx)
@@ -413,20 +435,43 @@ func (s *Store) DeleteMessage(ctx context.Context, id storage.ID) error {
 		if err != nil {
 			return err
 		}
-		if err := unindexTerms(b.search, messageTerms(m.Text), id); err != nil {
-			return err
+		if m.IsReply() {
+			if err := b.dropReply(tx, m, conv); err != nil {
+				return err
+			}
+		} else if m.Replies != nil {
+			for _, r := range replyIDs(tx, conv, id) {
+				reply, _, err := b.find(r)
+				if err == nil {
+					err = b.deleteOne(tx, reply, conv)
+				}
+				if err != nil {
+					return err
+				}
+				if err := tx.Bucket(bucketThreadReplies).Delete(messageKey(threadKey(conv, id), r)); err != nil {
+					return err
+				}
+			}
 		}
-		if err := b.messages.Delete(messageKey(conv, id)); err != nil {
-			return err
-		}
-		if err := b.releaseClientID(m.Sender, m.ClientID, id); err != nil {
-			return err
-		}
-		if err := deleteFilesOf(tx, m); err != nil {
-			return err
-		}
-		return b.conv.Delete(key(id))
+		return b.deleteOne(tx, m, conv)
 	})
+}
+
+// deleteOne removes m, at conv, with its postings, client id and files.
+func (b messageBuckets) deleteOne(tx *bbolt.Tx, m storage.Message, conv []byte) error {
+	if err := unindexTerms(b.search, messageTerms(m.Text), m.ID); err != nil {
+		return err
+	}
+	if err := b.messages.Delete(messageKey(conv, m.ID)); err != nil {
+		return err
+	}
+	if err := b.releaseClientID(m.Sender, m.ClientID, m.ID); err != nil {
+		return err
+	}
+	if err := deleteFilesOf(tx, m); err != nil {
+		return err
+	}
+	return b.conv.Delete(key(m.ID))
 }
 
 // deleteConversation removes every message of the conversation whose key
@@ -458,7 +503,7 @@ func deleteConversation(tx *bbolt.Tx, prefix []byte) error {
 			gone = append(gone, doomed{bytes.Clone(k), messageTerms(m.Text), storage.ID(m.Sender), m.ClientID})
 		}
 		if len(gone) == 0 {
-			return nil
+			return deleteRange(tx.Bucket(bucketThreadReplies), prefix)
 		}
 		for _, d := range gone {
 			id := messageID(d.key)

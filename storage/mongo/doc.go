@@ -30,6 +30,10 @@ four collections hold derived data only:
 	pending_deletes  {_id, kind}: a DeleteUser or DeleteRoom under way
 	makechat_meta    {_id: "schema", version: 4}
 
+A reply's document names its root in thread, and in_room when it is
+shown in the conversation too; a root's summary of replies is summed up
+as it is read (threads.go).
+
 Messages' reactions (storage.Reaction) are kept apart from them, one
 document per user and emoji in message_reactions, {_id: "<message
 id>/<user id>/<emoji>", message, conv, emoji, user, username, at, seq},
@@ -60,7 +64,8 @@ such as {"$ne": null} or "profile.$.name" is only ever a string.
 	members          (room, profile) (unique), (profile, _id)
 	messages         (conv, _id): history pages and counts;
 	                 (terms, _id desc), multikey: search;
-	                 client_key (unique): resent posts
+	                 client_key (unique): resent posts;
+	                 (thread, _id): a thread's replies and summary
 	hooks            secret_key (unique), (room, _id)
 	invites          secret_key (unique), (created_by, _id)
 	commands         name_key (unique)

@@ -149,6 +149,8 @@ type messageDoc struct {
 	Attachments []attachmentDoc `bson:"attachments,omitempty"`
 	Files       []fileInfoDoc   `bson:"files,omitempty"`
 	Preview     *previewDoc     `bson:"preview,omitempty"`
+	Thread      bson.ObjectID   `bson:"thread,omitempty"`
+	InRoom      bool            `bson:"in_room,omitempty"`
 	Created     time.Time       `bson:"created,omitempty"`
 	Edited      time.Time       `bson:"edited,omitempty"`
 	// Conv names the conversation (convKey); Terms are the words search
@@ -165,7 +167,7 @@ func newMessageDoc(m storage.Message) messageDoc {
 		ID: oid(m.ID), Text: text, Sender: oid(m.Sender), Room: oid(m.Room), Recipient: oid(m.Recipient),
 		Hook: oid(m.Hook), Username: storage.ValidUTF8(m.Username), ClientID: m.ClientID, Created: m.Created, Edited: m.Edited,
 		Attachments: mapSlice(m.Attachments, newAttachmentDoc), Files: mapSlice(m.Files, newFileInfoDoc),
-		Preview: optPreviewDoc(m.Preview),
+		Preview: optPreviewDoc(m.Preview), Thread: oid(m.Thread), InRoom: m.InRoom,
 		Conv:    convKey(m.Conversation()), Terms: terms(text), ClientKey: clientKey(m),
 	}
 }
@@ -189,7 +191,7 @@ func (d messageDoc) model() storage.Message {
 		Recipient: storage.ID(d.Recipient), Hook: storage.ID(d.Hook), Username: d.Username,
 		ClientID: d.ClientID, Created: d.Created, Edited: d.Edited,
 		Attachments: mapSlice(d.Attachments, attachmentDoc.model), Files: mapSlice(d.Files, fileInfoDoc.model),
-		Preview: d.Preview.model(),
+		Preview: d.Preview.model(), Thread: storage.ID(d.Thread), InRoom: d.InRoom,
 	}
 }
 

@@ -188,6 +188,7 @@ func (s *Store) Import(ctx context.Context, recs []storage.Record) error {
 		var (
 			batch []any
 			coll  *mongo.Collection
+			roots = map[storage.ID]bool{}
 		)
 		flush := func() error {
 			if len(batch) == 0 {
@@ -201,6 +202,9 @@ func (s *Store) Import(ctx context.Context, recs []storage.Record) error {
 			return nil
 		}
 		for _, r := range recs {
+			if m, ok := r.Value.(storage.Message); ok {
+				r.Value = s.orphanReply(ctx, m, roots)
+			}
 			c, doc, err := s.importDoc(ctx, r)
 			if err != nil {
 				return err
@@ -215,6 +219,25 @@ func (s *Store) Import(ctx context.Context, recs []storage.Record) error {
 		}
 		return flush()
 	})
+}
+
+// orphanReply is m, or, if m is a reply whose root is neither among the
+// roots imported so far in this call nor stored, m as a message of its
+// conversation (a root deleted while a MongoDB export ran), rather than a
+// reply nothing shows.
+func (s *Store) orphanReply(ctx context.Context, m storage.Message, roots map[storage.ID]bool) storage.Message {
+	if !m.IsReply() {
+		roots[m.ID] = true
+		return m
+	}
+	if roots[m.Thread] {
+		return m
+	}
+	if ok, err := exists(ctx, s.messages, m.Thread); err != nil || ok {
+		return m
+	}
+	m.Thread, m.InRoom = storage.NilID, false
+	return m
 }
 
 // importDoc returns the collection and document of one record.

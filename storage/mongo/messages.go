@@ -36,6 +36,11 @@ func (s *Store) CreateMessage(ctx context.Context, m storage.Message) error {
 		if err := s.attachFiles(ctx, &m); err != nil {
 			return err
 		}
+		if m.IsReply() {
+			if err := s.checkRoot(ctx, m); err != nil {
+				return err
+			}
+		}
 		d := newMessageDoc(m)
 		if err := s.importReactions(ctx, m, d.Conv); err != nil {
 			return err
@@ -44,10 +49,15 @@ func (s *Store) CreateMessage(ctx context.Context, m storage.Message) error {
 			s.detachFiles(m.ID)
 			return err
 		}
-		if c.IsDirect() {
-			return nil
+		// After the write as well: a DeleteRoom or a DeleteMessage of
+		// the root that ran meanwhile may have missed it.
+		var err error
+		if m.IsReply() {
+			err = s.checkRoot(ctx, m)
 		}
-		err := s.requireRoom(ctx, m.Room)
+		if err == nil && !c.IsDirect() {
+			err = s.requireRoom(ctx, m.Room)
+		}
 		if err != nil {
 			ctx, cancel := cleanupContext()
 			defer cancel()
@@ -106,7 +116,7 @@ func (s *Store) MessageByClientID(ctx context.Context, sender storage.ID, client
 // Limit just after it (and before Before, if both are set).
 func (s *Store) Messages(ctx context.Context, c storage.Conversation, q storage.MessageQuery) ([]storage.Message, error) {
 	limit := storage.LimitOr(q.Limit)
-	filter := bson.D{{Key: "conv", Value: convKey(c)}}
+	filter := append(bson.D{{Key: "conv", Value: convKey(c)}}, shownFilter(q)...)
 	idRange := bson.D{}
 	if !q.After.IsZero() {
 		idRange = append(idRange, bson.E{Key: "$gt", Value: oid(q.After)})
@@ -129,7 +139,7 @@ func (s *Store) Messages(ctx context.Context, c storage.Conversation, q storage.
 			return err
 		}
 		out = models(docs, messageDoc.model)
-		return s.attachReactions(ctx, out)
+		return s.complete(ctx, out)
 	})
 	if err != nil {
 		return nil, err
@@ -146,6 +156,7 @@ func (s *Store) CountMessagesAfter(ctx context.Context, c storage.Conversation, 
 	var n int64
 	err := s.do(ctx, "count messages", func(ctx context.Context) (err error) {
 		filter := bson.D{{Key: "conv", Value: convKey(c)}, {Key: "_id", Value: bson.D{{Key: "$gt", Value: oid(after)}}}}
+		filter = append(filter, shownFilter(storage.MessageQuery{})...)
 		opts := options.Count()
 		if limit > 0 {
 			opts.SetLimit(int64(limit))
@@ -195,7 +206,8 @@ func (s *Store) SetPreview(ctx context.Context, id storage.ID, p storage.LinkPre
 	return m, set, err
 }
 
-// DeleteMessage removes a message; its terms and reactions go with it.
+// DeleteMessage removes a message; its terms, reactions and replies go
+// with it.
 func (s *Store) DeleteMessage(ctx context.Context, id storage.ID) error {
 	return s.do(ctx, "delete message", func(ctx context.Context) error {
 		// The files first: a crash between the two leaves a message to
@@ -210,10 +222,12 @@ func (s *Store) DeleteMessage(ctx context.Context, id storage.ID) error {
 		if err != nil {
 			return err
 		}
-		// The changes of its reactions after it: one that lands after
-		// this finds no message and deletes them (reactingMessage).
-		_, err = s.reactions.DeleteMany(ctx, allReactionsOf(id))
-		return err
+		// Its reactions and replies after it: a reaction or reply that
+		// lands after this finds no message and takes itself back.
+		if _, err = s.reactions.DeleteMany(ctx, allReactionsOf(id)); err != nil {
+			return err
+		}
+		return s.deleteReplies(ctx, id)
 	})
 }
 
@@ -289,7 +303,7 @@ func (s *Store) SearchMessages(ctx context.Context, q storage.SearchQuery) ([]st
 			return err
 		}
 		out = models(docs, messageDoc.model)
-		return s.attachReactions(ctx, out)
+		return s.complete(ctx, out)
 	})
 	if err != nil {
 		return nil, err

@@ -132,6 +132,7 @@ func (s *Store) indexes() map[*mongo.Collection][]mongo.IndexModel {
 			plain("conv_id", asc("conv", "_id")),
 			plain("terms_id", bson.D{{Key: "terms", Value: 1}, {Key: "_id", Value: -1}}),
 			unique("client_key", asc("client_key")),
+			plain("thread_id", asc("thread", "_id")),
 		},
 		s.hooks:     {unique("secret_key", asc("secret_key")), plain("room_id", asc("room", "_id"))},
 		s.invites:   {unique("secret_key", asc("secret_key")), plain("created_by_id", asc("created_by", "_id"))},

@@ -144,11 +144,20 @@ func (s *Store) messageWithReactions(ctx context.Context, id storage.ID) (storag
 	return s.withReactions(ctx, d)
 }
 
-// withReactions is d's message with its reactions.
+// withReactions is d's message with its reactions and replies.
 func (s *Store) withReactions(ctx context.Context, d messageDoc) (storage.Message, error) {
 	ms := []storage.Message{d.model()}
-	err := s.attachReactions(ctx, ms)
+	err := s.complete(ctx, ms)
 	return ms[0], err
+}
+
+// complete adds to ms what is kept apart from their documents: their
+// reactions and, for roots, the summary of their replies.
+func (s *Store) complete(ctx context.Context, ms []storage.Message) error {
+	if err := s.attachReactions(ctx, ms); err != nil {
+		return err
+	}
+	return s.attachThreads(ctx, ms)
 }
 
 // attachReactions sets the Reactions of ms with one query.

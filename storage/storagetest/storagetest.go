@@ -73,6 +73,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 		{"Files", fileScenarios},
 		{"Previews", previewScenarios},
 		{"Reactions", reactionScenarios},
+		{"Threads", threadScenarios},
 		{"Concurrency", concurrencyScenarios},
 		{"HostileStrings", hostileScenarios()},
 		{"ExportImport", exportScenarios},
