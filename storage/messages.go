@@ -46,7 +46,7 @@ type Message struct {
 	// Replies sums up the replies to a thread's root; nil for a message
 	// without replies. The store keeps it; it is not written by callers.
 	Replies *ThreadSummary `json:"replies,omitempty"`
-	Created   time.Time  `json:"created"`
+	Created time.Time      `json:"created"`
 	// Edited is when the text was last changed; zero if never.
 	Edited time.Time `json:"edited"`
 }

@@ -168,7 +168,7 @@ func newMessageDoc(m storage.Message) messageDoc {
 		Hook: oid(m.Hook), Username: storage.ValidUTF8(m.Username), ClientID: m.ClientID, Created: m.Created, Edited: m.Edited,
 		Attachments: mapSlice(m.Attachments, newAttachmentDoc), Files: mapSlice(m.Files, newFileInfoDoc),
 		Preview: optPreviewDoc(m.Preview), Thread: oid(m.Thread), InRoom: m.InRoom,
-		Conv:    convKey(m.Conversation()), Terms: terms(text), ClientKey: clientKey(m),
+		Conv: convKey(m.Conversation()), Terms: terms(text), ClientKey: clientKey(m),
 	}
 }
 
