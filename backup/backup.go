@@ -102,7 +102,7 @@ import (
 // stays readable (see formatCollections).
 const (
 	Format        = "makechat-backup"
-	FormatVersion = 4
+	FormatVersion = 5
 	manifestFile  = "manifest.json"
 	// filePrefix and fileSuffix frame the names ToDir gives backups.
 	filePrefix = "makechat-backup-"
@@ -117,12 +117,14 @@ const (
 
 // formatCollections lists the collections of each format version, in
 // order: version 1 (makechat 1) had no invites, version 2 no commands,
-// version 3 no files (nor their bytes, which version 4 adds: blobs.go).
+// version 3 no files (nor their bytes, which version 4 adds: blobs.go),
+// version 4 no read states (threads followed, direct conversations read).
 var formatCollections = map[int][]string{
 	1: {storage.CollUsers, storage.CollSessions, storage.CollTokens, storage.CollRooms, storage.CollMembers, storage.CollMessages, storage.CollHooks},
 	2: {storage.CollUsers, storage.CollSessions, storage.CollTokens, storage.CollRooms, storage.CollMembers, storage.CollMessages, storage.CollHooks, storage.CollInvites},
 	3: {storage.CollUsers, storage.CollSessions, storage.CollTokens, storage.CollRooms, storage.CollMembers, storage.CollMessages, storage.CollHooks, storage.CollInvites, storage.CollCommands},
-	4: storage.Collections,
+	4: {storage.CollUsers, storage.CollSessions, storage.CollTokens, storage.CollRooms, storage.CollMembers, storage.CollMessages, storage.CollHooks, storage.CollInvites, storage.CollCommands, storage.CollFiles},
+	5: storage.Collections,
 }
 
 // ErrCorrupt is wrapped by the errors of a backup file that is damaged,

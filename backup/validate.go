@@ -179,6 +179,11 @@ func check(coll string, line []byte) (rec storage.Record, legacy []string, bad s
 			c.ref("bot", v.Bot)
 		}
 		c.hidden("created", storage.CheckCreated(v.Created))
+	case storage.ReadState:
+		c.ref("user", v.User)
+		if err := storage.CheckReadKey(v.Key()); err != nil {
+			c.fail("the read state " + err.Error())
+		}
 	case storage.File:
 		c.ref("owner", v.Owner)
 		c.field("name", v.Name, storage.CheckFileName(v.Name))
@@ -370,6 +375,8 @@ func (u *uniques) check(file string, r record) string {
 		keys = append(keys, struct{ kind, value string }{"room and profile", v.Room.Hex() + v.Profile.Hex()})
 	case storage.Hook:
 		keys = append(keys, struct{ kind, value string }{"secret_hash", v.SecretHash})
+	case storage.ReadState:
+		keys = append(keys, struct{ kind, value string }{"user with thread or peer", v.User.Hex() + v.Thread.Hex() + v.Peer.Hex()})
 	case storage.Invite:
 		keys = append(keys, struct{ kind, value string }{"secret_hash", v.SecretHash})
 	}

@@ -330,6 +330,15 @@ type Store interface {
 	// is written, if there was none. ErrNotFound if there is no such
 	// message.
 	RemoveReaction(ctx context.Context, id ID, emoji string, user ID) (m Message, removed bool, err error)
+	// ChangeReadState applies c to the ReadState k names, making it (with
+	// a new id) if there is none, in one atomic step, and returns it as
+	// stored. ErrNotFound if k's user does not exist.
+	ChangeReadState(ctx context.Context, k ReadKey, c ReadChange) (ReadState, error)
+	// ReadStates lists a user's ReadStates, in no particular order.
+	ReadStates(ctx context.Context, user ID) ([]ReadState, error)
+	// CountReplies counts the replies of a thread in conversation c newer
+	// than after, stopping at limit (limit <= 0 counts them all).
+	CountReplies(ctx context.Context, c Conversation, root, after ID, limit int) (int, error)
 	// DirectPartners lists the users that user has exchanged direct
 	// messages with, in no particular order.
 	DirectPartners(ctx context.Context, user ID) ([]ID, error)
@@ -433,11 +442,13 @@ const (
 	CollInvites  = "invites"
 	CollCommands = "commands"
 	CollFiles    = "files"
+	// CollReadStates holds ReadStates (threads and direct conversations).
+	CollReadStates = "read_states"
 )
 
 // Collections lists every collection in the order Export visits them and
 // a restore writes them: an object comes after those it refers to.
-var Collections = []string{CollUsers, CollSessions, CollTokens, CollRooms, CollMembers, CollMessages, CollHooks, CollInvites, CollCommands, CollFiles}
+var Collections = []string{CollUsers, CollSessions, CollTokens, CollRooms, CollMembers, CollMessages, CollHooks, CollInvites, CollCommands, CollFiles, CollReadStates}
 
 // Observer is told of every operation a store runs: its name (such as
 // "create user"), how long it took, and the error the caller gets (nil
@@ -480,6 +491,8 @@ func DecodeRecord(coll string, data []byte) (Record, error) {
 		v, err = decodeAs[Command](data)
 	case CollFiles:
 		v, err = decodeAs[File](data)
+	case CollReadStates:
+		v, err = decodeAs[ReadState](data)
 	default:
 		return Record{}, fmt.Errorf("unknown collection %q", coll)
 	}
@@ -514,6 +527,8 @@ func (r Record) ID() ID {
 	case Command:
 		return v.ID
 	case File:
+		return v.ID
+	case ReadState:
 		return v.ID
 	}
 	return NilID

@@ -113,6 +113,7 @@ var (
 	ErrTextBlank          = Invalid("text", "must not be blank")
 	ErrRoomAndRecipient   = Invalid("recipient", "cannot be given together with 'room'")
 	ErrRecipientSelf      = Invalid("recipient", "must be another user")
+	ErrThreadElsewhere    = Invalid("thread", "is a message of another conversation")
 	ErrNoSuchRecipient    = Invalid("recipient", "must name an existing user")
 	ErrWithSelf           = Invalid("with", "must be another user")
 	ErrQueryTooLong       = Invalid("q", "must be at most 1000 bytes of text")

@@ -34,6 +34,11 @@ type NewMessage struct {
 	// Files are uploads of the sender's (see Upload) that the message
 	// carries; with them the text may be empty.
 	Files []storage.ID
+	// Thread makes the message a reply in the thread of that message
+	// (see threads.go); Room and Recipient may then be left out. InRoom
+	// also shows the reply in the conversation.
+	Thread storage.ID
+	InRoom bool
 }
 
 func checkText(text string) error {
@@ -71,11 +76,20 @@ func (s *Service) Post(ctx context.Context, a Actor, n NewMessage) (storage.Mess
 		if err := checkClientID(n.ClientID); err != nil {
 			return storage.Message{}, err
 		}
+	}
+	if !n.Thread.IsZero() {
+		root, err := s.replyTarget(ctx, a, &n)
+		if err != nil {
+			return storage.Message{}, err
+		}
+		n.Thread = root
+	}
+	if n.ClientID != "" {
 		if m, err := s.posted(ctx, a, n); !errors.Is(err, storage.ErrNotFound) {
 			return m, err
 		}
 	}
-	m := storage.Message{Text: n.Text, Sender: a.User.ID, ClientID: n.ClientID, Attachments: n.Attachments}
+	m := storage.Message{Text: n.Text, Sender: a.User.ID, ClientID: n.ClientID, Attachments: n.Attachments, Thread: n.Thread, InRoom: n.InRoom && !n.Thread.IsZero()}
 	switch {
 	case !n.Room.IsZero() && !n.Recipient.IsZero():
 		return storage.Message{}, ErrRoomAndRecipient
@@ -135,7 +149,7 @@ func (s *Service) posted(ctx context.Context, a Actor, n NewMessage) (storage.Me
 		return storage.Message{}, storage.ErrNotFound
 	case err != nil:
 		return storage.Message{}, storeErr(err, "message")
-	case m.Room != n.Room || m.Recipient != n.Recipient || m.Text != n.Text && m.Edited.IsZero():
+	case m.Room != n.Room || m.Recipient != n.Recipient || m.Thread != n.Thread || m.Text != n.Text && m.Edited.IsZero():
 		return storage.Message{}, ErrClientIDReused
 	}
 	return m, nil
@@ -164,6 +178,9 @@ func (s *Service) store1(ctx context.Context, m storage.Message) (storage.Messag
 		s.seq.finish(conv, slot)
 		if m.ClientID != "" && errors.Is(err, storage.ErrDuplicate) {
 			return storage.Message{}, err // for Post, which finds the first
+		}
+		if m.IsReply() && errors.Is(err, storage.ErrNotFound) {
+			return storage.Message{}, ErrNoSuchMessage // the root, deleted meanwhile
 		}
 		return storage.Message{}, storeErr(err, "room")
 	}
@@ -222,9 +239,13 @@ func (s *Service) mayRead(ctx context.Context, a Actor, room storage.ID) error {
 
 // HistoryQuery selects messages of a room or of the actor's direct
 // conversation With another user.
+//
+// With Thread, the replies of that message's thread (or, if it is a
+// reply, of its root's), whatever Room and With say.
 type HistoryQuery struct {
 	Room   storage.ID
 	With   storage.ID
+	Thread storage.ID
 	Before storage.ID
 	After  storage.ID
 	Limit  int
@@ -234,6 +255,12 @@ type HistoryQuery struct {
 func (s *Service) History(ctx context.Context, a Actor, q HistoryQuery) ([]storage.Message, error) {
 	var conv storage.Conversation
 	switch {
+	case !q.Thread.IsZero():
+		root, err := s.threadRoot(ctx, a, q.Thread)
+		if err != nil {
+			return nil, err
+		}
+		conv, q.Thread = root.Conversation(), root.ID
 	case !q.Room.IsZero():
 		if err := s.mayRead(ctx, a, q.Room); err != nil {
 			return nil, err
@@ -250,7 +277,7 @@ func (s *Service) History(ctx context.Context, a Actor, q HistoryQuery) ([]stora
 	if q.Limit <= 0 {
 		q.Limit = DefaultLimit
 	}
-	msgs, err := s.store.Messages(ctx, conv, storage.MessageQuery{Before: q.Before, After: q.After, Limit: q.Limit})
+	msgs, err := s.store.Messages(ctx, conv, storage.MessageQuery{Before: q.Before, After: q.After, Limit: q.Limit, Thread: q.Thread})
 	return msgs, storeErr(err, "message")
 }
 
@@ -381,7 +408,7 @@ func (s *Service) Replay(ctx context.Context, a Actor, since storage.ID, perConv
 	}
 	out := map[storage.Conversation][]storage.Message{}
 	for _, c := range convs {
-		msgs, err := s.store.Messages(ctx, c, storage.MessageQuery{After: since, Limit: perConv})
+		msgs, err := s.store.Messages(ctx, c, storage.MessageQuery{After: since, Limit: perConv, AllReplies: true})
 		if err != nil {
 			return nil, storeErr(err, "message")
 		}

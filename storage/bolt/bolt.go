@@ -104,6 +104,8 @@ var (
 	bucketFilesByRoom      = []byte("files_by_room")
 	bucketFilesUnattached  = []byte("files_unattached")
 	bucketThreadReplies    = []byte("thread_replies")
+	bucketReadStates       = []byte("read_states")
+	bucketReadStatesByKey  = []byte("read_states_by_key")
 )
 
 var allBuckets = [][]byte{
@@ -118,6 +120,7 @@ var allBuckets = [][]byte{
 	bucketInvites, bucketInvitesBySecret, bucketInvitesByUser,
 	bucketCommands, bucketCommandsByName,
 	bucketFiles, bucketFilesByOwner, bucketFilesByRoom, bucketFilesUnattached,
+	bucketReadStates, bucketReadStatesByKey,
 }
 
 var keySchema = []byte("schema")

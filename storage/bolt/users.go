@@ -181,6 +181,9 @@ func (s *Store) DeleteUser(ctx context.Context, id storage.ID) error {
 		if err := deleteInvitesOf(tx, id); err != nil {
 			return err
 		}
+		if err := deleteReadStatesOf(tx, id); err != nil {
+			return err
+		}
 		return deleteMembershipsOf(tx, id)
 	})
 }

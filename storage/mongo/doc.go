@@ -39,6 +39,10 @@ document per user and emoji in message_reactions, {_id: "<message
 id>/<user id>/<emoji>", message, conv, emoji, user, username, at, seq},
 and attached to the messages as they are read (reactions.go).
 
+Read states (storage.ReadState: threads followed, direct conversations
+read) are documents of read_states with the model's fields and key,
+"<user id>t<root id>" or "<user id>d<peer id>" (readstates.go).
+
 A name key is "=" + the name folded with strings.ToLower, so that names
 are unique without regard to case, as in the embedded store; a hash key is
 "=" + the hash. An empty name or hash gets "#" + the document's id
@@ -73,6 +77,7 @@ such as {"$ne": null} or "profile.$.name" is only ever a string.
 	direct_partners  user
 	message_reactions (message, at, seq): a page's reactions, in order;
 	                 conv: a deleted room's
+	read_states      key (unique), user
 
 A unique index refusing a write gives storage.ErrDuplicate. Open creates
 the indexes that are missing, and only those.

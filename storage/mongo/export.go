@@ -147,12 +147,21 @@ func (s *Store) export(ctx context.Context, fn func(storage.Record) error) error
 	if err != nil {
 		return err
 	}
-	return each(ctx, s.files, bson.D{}, func(d fileDoc) error {
+	err = each(ctx, s.files, bson.D{}, func(d fileDoc) error {
 		// The files of a room deleted meanwhile went with it.
 		if !d.Room.IsZero() && !exported[d.Room] {
 			return nil
 		}
 		return fn(storage.Record{Collection: storage.CollFiles, Value: d.model()})
+	})
+	if err != nil {
+		return err
+	}
+	return each(ctx, s.readStates, bson.D{}, func(d readStateDoc) error {
+		if !users[d.User] {
+			return nil
+		}
+		return fn(storage.Record{Collection: storage.CollReadStates, Value: d.model()})
 	})
 }
 
@@ -277,6 +286,8 @@ func (s *Store) importDoc(ctx context.Context, r storage.Record) (*mongo.Collect
 		return s.commands, newCommandDoc(v), nil
 	case storage.File:
 		return s.files, newFileDoc(v), nil
+	case storage.ReadState:
+		return s.readStates, newReadStateDoc(v), nil
 	}
 	return nil, nil, fmt.Errorf("%T is not a record of %q", r.Value, r.Collection)
 }
@@ -287,7 +298,7 @@ func (s *Store) modelCollections() map[string]*mongo.Collection {
 		storage.CollUsers: s.users, storage.CollSessions: s.sessions, storage.CollTokens: s.tokens,
 		storage.CollRooms: s.rooms, storage.CollMembers: s.members, storage.CollMessages: s.messages,
 		storage.CollHooks: s.hooks, storage.CollInvites: s.invites, storage.CollCommands: s.commands,
-		storage.CollFiles: s.files,
+		storage.CollFiles: s.files, storage.CollReadStates: s.readStates,
 	}
 }
 
@@ -318,7 +329,7 @@ func (s *Store) Counts(ctx context.Context) (map[string]int, error) {
 // hidden from readers (as during a DeleteRoom) until it is deleted too.
 func (s *Store) Clear(ctx context.Context) error {
 	return s.do(ctx, "clear", func(ctx context.Context) error {
-		for _, c := range []*mongo.Collection{s.rooms, s.users, s.hooks, s.invites, s.inviteUses, s.commands, s.messages, s.reactions, s.files, s.partners, s.members, s.tokens, s.sessions, s.pending} {
+		for _, c := range []*mongo.Collection{s.rooms, s.users, s.hooks, s.invites, s.inviteUses, s.commands, s.messages, s.reactions, s.readStates, s.files, s.partners, s.members, s.tokens, s.sessions, s.pending} {
 			if _, err := c.DeleteMany(ctx, bson.D{}); err != nil {
 				return fmt.Errorf("%s: %w", c.Name(), err)
 			}

@@ -74,6 +74,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 		{"Previews", previewScenarios},
 		{"Reactions", reactionScenarios},
 		{"Threads", threadScenarios},
+		{"ReadStates", readStateScenarios},
 		{"Concurrency", concurrencyScenarios},
 		{"HostileStrings", hostileScenarios()},
 		{"ExportImport", exportScenarios},
