@@ -106,8 +106,8 @@ func OpenStore(cfg config.Config, o StoreOptions) (storage.Store, error) {
 // NewChat builds the domain service over a store; notify receives its
 // events (nil for none, as on the command line), and out, if not nil,
 // makes its outgoing calls (hooks, commands) and says which URLs they may
-// call.
-func NewChat(ctx context.Context, cfg config.Config, st storage.Store, notify chat.Notifier, out *outgoing.Sender) (*chat.Service, error) {
+// call; log, if not nil, hears of failures no request answers for.
+func NewChat(ctx context.Context, cfg config.Config, st storage.Store, notify chat.Notifier, out *outgoing.Sender, log *zerolog.Logger) (*chat.Service, error) {
 	var checkURL func(context.Context, string) error
 	var callCommand func(context.Context, storage.Command, url.Values) ([]byte, error)
 	var linkPreview func(context.Context, string) (storage.LinkPreview, error)
@@ -118,7 +118,12 @@ func NewChat(ctx context.Context, cfg config.Config, st storage.Store, notify ch
 			return nil, err
 		}
 	}
+	var warn func(string, error)
+	if log != nil {
+		warn = func(what string, err error) { log.Warn().Err(err).Msg(what) }
+	}
 	svc := chat.New(st, chat.Options{
+		Warn:              warn,
 		SessionTTL:        cfg.SessionTTL,
 		AllowRegistration: cfg.AllowRegistration,
 		Notify:            notify,
@@ -179,7 +184,7 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 			out.Message(*e.Message)
 		}
 		h.Publish(api.HubEvent(e))
-	}, out)
+	}, out, &log)
 	if err != nil {
 		st.Close()
 		return nil, err

@@ -35,6 +35,12 @@ type messageView struct {
 	Preview *storage.LinkPreview `json:"preview,omitempty"`
 	// Reactions are its emoji, each with who put it on.
 	Reactions []reactionView `json:"reactions,omitempty"`
+	// Thread is the root of the thread a reply belongs to, InRoom says
+	// it is also shown in its conversation, and Replies sums up a root's
+	// replies.
+	Thread  *storage.ID `json:"thread,omitempty"`
+	InRoom  bool        `json:"in_room,omitempty"`
+	Replies *replyView  `json:"replies,omitempty"`
 }
 
 func optID(id storage.ID) *storage.ID {
@@ -52,6 +58,7 @@ func viewMessage(m storage.Message) messageView {
 		Hook: optID(m.Hook), Username: m.Username, ClientID: m.ClientID,
 		Attachments: m.Attachments, Files: mapSlice(m.Files, viewFile),
 		Reactions: viewReactions(m.Reactions),
+		Thread:    optID(m.Thread), InRoom: m.InRoom, Replies: optReplies(m.Replies),
 	}
 	if m.Preview != nil && !m.Preview.Removed {
 		v.Preview = m.Preview
@@ -107,6 +114,8 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, a chat.Acto
 		Text      *string   `json:"text"`
 		ClientID  *string   `json:"client_id"`
 		Files     []idInput `json:"files"`
+		Thread    idInput   `json:"thread"`
+		InRoom    *bool     `json:"in_room"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
@@ -128,7 +137,12 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, a chat.Acto
 			return chat.Invalid("files", "must be a list of file ids")
 		}
 	}
-	m, err := s.chat.Post(r.Context(), a, chat.NewMessage{Room: room, Recipient: recipient, Text: deref(in.Text), ClientID: deref(in.ClientID), Files: files})
+	thread, err := in.Thread.get("thread")
+	if err != nil {
+		return err
+	}
+	n := chat.NewMessage{Room: room, Recipient: recipient, Text: deref(in.Text), ClientID: deref(in.ClientID), Files: files, Thread: thread, InRoom: deref(in.InRoom)}
+	m, err := s.chat.Post(r.Context(), a, n)
 	if err != nil {
 		return err
 	}
@@ -151,7 +165,7 @@ func (s *Server) removePreview(w http.ResponseWriter, r *http.Request, a chat.Ac
 }
 
 // listMessages serves a room's history (?room=), a direct conversation
-// (?with=), or a search (?q=).
+// (?with=), a thread's replies (?thread=), or a search (?q=).
 func (s *Server) listMessages(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
 	q := r.URL.Query()
 	limit, err := intParam(q, "limit", defaultLimit, 1, maxLimit)
@@ -186,7 +200,11 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request, a chat.Act
 	if err != nil {
 		return err
 	}
-	msgs, err := s.chat.History(r.Context(), a, chat.HistoryQuery{Room: room, With: with, Before: before, After: after, Limit: limit})
+	thread, err := queryID(q, "thread")
+	if err != nil {
+		return err
+	}
+	msgs, err := s.chat.History(r.Context(), a, chat.HistoryQuery{Room: room, With: with, Thread: thread, Before: before, After: after, Limit: limit})
 	if err != nil {
 		return err
 	}

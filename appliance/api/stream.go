@@ -80,6 +80,8 @@ func HubEvent(e chat.Event) hub.Event {
 		}
 	case e.User != nil:
 		he.Data = encodeFrame(e.Name, viewPerson(*e.User))
+	case e.Thread != nil:
+		he.Data = encodeFrame(e.Name, viewThread(*e.Thread))
 	case e.Typing != nil:
 		he.Data = encodeFrame(e.Name, typingView{Room: optID(e.Typing.Room), Recipient: optID(e.Typing.Recipient), User: e.Typing.User, Username: e.Typing.Username})
 		he.SkipUser = e.SkipUser

@@ -90,6 +90,10 @@ type Options struct {
 	// LinkPreview fetches the preview of a link (appliance/preview,
 	// through the outgoing policy); nil turns link previews off.
 	LinkPreview func(ctx context.Context, url string) (storage.LinkPreview, error)
+
+	// Warn is told of a failure that its request does not answer for,
+	// such as following a thread after the reply is stored (nil: none).
+	Warn func(what string, err error)
 }
 
 // Service applies makechat's rules over a store.
@@ -111,6 +115,8 @@ type Service struct {
 	adminMu sync.Mutex
 	// reacting serialises the reaction changes of each message.
 	reacting messageLocks
+	// follows remembers who has a state in which thread (follows.go).
+	follows followCache
 	// thumbs holds a token per thumbnail being made (maxThumbnailing).
 	thumbs chan struct{}
 	// background counts the link previews being fetched (see Wait).

@@ -77,12 +77,13 @@ func (s *Service) Post(ctx context.Context, a Actor, n NewMessage) (storage.Mess
 			return storage.Message{}, err
 		}
 	}
+	var root storage.Message
 	if !n.Thread.IsZero() {
-		root, err := s.replyTarget(ctx, a, &n)
-		if err != nil {
+		var err error
+		if root, err = s.replyTarget(ctx, a, &n); err != nil {
 			return storage.Message{}, err
 		}
-		n.Thread = root
+		n.Thread = root.ID
 	}
 	if n.ClientID != "" {
 		if m, err := s.posted(ctx, a, n); !errors.Is(err, storage.ErrNotFound) {
@@ -125,6 +126,11 @@ func (s *Service) Post(ctx context.Context, a Actor, n NewMessage) (storage.Mess
 	stored, err := s.store1(ctx, m)
 	if err == nil {
 		s.previewLater(stored)
+		if stored.IsReply() {
+			if ferr := s.followReply(ctx, root, stored); ferr != nil && s.opts.Warn != nil {
+				s.opts.Warn("following thread "+root.ID.Hex(), ferr)
+			}
+		}
 	}
 	if len(n.Files) > 0 && errors.Is(err, storage.ErrNotFound) {
 		// A file taken by another post meanwhile, or the room deleted.
@@ -338,16 +344,25 @@ func (s *Service) readableMessage(ctx context.Context, a Actor, id storage.ID) (
 	if err != nil {
 		return storage.Message{}, storeErr(err, "message")
 	}
-	if m.Room.IsZero() {
-		if m.Sender != a.User.ID && m.Recipient != a.User.ID && !a.IsAdmin() {
-			return storage.Message{}, ErrNoSuchMessage
-		}
-		return m, nil
-	}
-	if err := s.mayRead(ctx, a, m.Room); err != nil {
-		return storage.Message{}, ErrNoSuchMessage
+	if err := s.mayReadMessage(ctx, a, m); err != nil {
+		return storage.Message{}, err
 	}
 	return m, nil
+}
+
+// mayReadMessage checks that the actor may read m: a direct message's
+// two users and the administrators, or whoever may read m's room.
+func (s *Service) mayReadMessage(ctx context.Context, a Actor, m storage.Message) error {
+	if m.Room.IsZero() {
+		if m.Sender != a.User.ID && m.Recipient != a.User.ID && !a.IsAdmin() {
+			return ErrNoSuchMessage
+		}
+		return nil
+	}
+	if err := s.mayRead(ctx, a, m.Room); err != nil {
+		return ErrNoSuchMessage
+	}
+	return nil
 }
 
 // Readable lists the conversations the actor follows: its rooms and its

@@ -26,11 +26,11 @@ func (s *Service) threadRoot(ctx context.Context, a Actor, id storage.ID) (stora
 }
 
 // replyTarget sets n's conversation to its thread root's, which it must
-// match if given, and returns the root's id.
-func (s *Service) replyTarget(ctx context.Context, a Actor, n *NewMessage) (storage.ID, error) {
+// match if given, and returns the root.
+func (s *Service) replyTarget(ctx context.Context, a Actor, n *NewMessage) (storage.Message, error) {
 	root, err := s.threadRoot(ctx, a, n.Thread)
 	if err != nil {
-		return storage.ID{}, err
+		return storage.Message{}, err
 	}
 	room, recipient := root.Room, storage.ID{}
 	if room.IsZero() {
@@ -41,12 +41,12 @@ func (s *Service) replyTarget(ctx context.Context, a Actor, n *NewMessage) (stor
 		case root.Recipient:
 			recipient = root.Sender
 		default:
-			return storage.ID{}, ErrNoSuchMessage
+			return storage.Message{}, ErrNoSuchMessage
 		}
 	}
 	if !n.Room.IsZero() && n.Room != room || !n.Recipient.IsZero() && n.Recipient != recipient {
-		return storage.ID{}, ErrThreadElsewhere
+		return storage.Message{}, ErrThreadElsewhere
 	}
 	n.Room, n.Recipient = room, recipient
-	return root.ID, nil
+	return root, nil
 }

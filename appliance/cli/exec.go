@@ -42,7 +42,7 @@ func execOp(ctx context.Context, env Env, cfg config.Config, op string, args, re
 		return err
 	}
 	defer st.Close()
-	svc, err := appliance.NewChat(ctx, cfg, st, nil, nil)
+	svc, err := appliance.NewChat(ctx, cfg, st, nil, nil, nil)
 	if err != nil {
 		return err
 	}

@@ -131,7 +131,7 @@ func (w *world) offline(f func(ctx context.Context, svc *chat.Service)) {
 	st, err := appliance.OpenStore(w.cfg, appliance.StoreOptions{LockWait: 5 * time.Second})
 	require.NoError(w.t, err)
 	defer st.Close()
-	svc, err := appliance.NewChat(context.Background(), w.cfg, st, nil, nil)
+	svc, err := appliance.NewChat(context.Background(), w.cfg, st, nil, nil, nil)
 	require.NoError(w.t, err)
 	f(context.Background(), svc)
 }
