@@ -155,12 +155,10 @@ func lastReply(t Thread) string {
 	return t.Root.ID.Hex()
 }
 
-// threadOf is root seen with read state r.
+// threadOf is root seen with read state r. (It counts even when root
+// shows no replies: a root read before its first reply does not.)
 func (s *Service) threadOf(ctx context.Context, root storage.Message, r storage.ReadState) (Thread, error) {
 	t := Thread{Root: root, Following: r.Following, LastRead: r.LastRead}
-	if root.Replies == nil {
-		return t, nil
-	}
 	n, err := s.store.CountReplies(ctx, root.Conversation(), root.ID, r.LastRead, maxUnread)
 	if err != nil {
 		return t, storeErr(err, "thread")
