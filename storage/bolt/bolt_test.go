@@ -85,7 +85,7 @@ func TestOpen_RefusesANewerSchemaInOneLineAndLeavesTheFileAlone(t *testing.T) {
 
 	_, err = bolt.Open(path, bolt.Options{})
 	require.ErrorIs(t, err, storage.ErrNewerSchema)
-	assert.Contains(t, err.Error(), "schema version 99; this one reads up to 5")
+	assert.Contains(t, err.Error(), "schema version 99; this one reads up to 6")
 	assert.NotContains(t, err.Error(), "\n")
 	assert.Equal(t, "99", schemaOf(t, path), "a refused file is not touched")
 
@@ -119,7 +119,7 @@ func TestOpen_MigratesTheV1Fixture(t *testing.T) {
 	s, err := bolt.Open(path, bolt.Options{Log: func(msg string) { log = append(log, msg) }})
 	require.NoError(t, err)
 	defer s.Close()
-	require.Len(t, log, 8, "four migrations, each logged as it starts and ends")
+	require.Len(t, log, 10, "five migrations, each logged as it starts and ends")
 	assert.Contains(t, log[0], "migrating the store from schema version 1 to 2")
 	assert.Contains(t, log[1], "migrated the store to schema version 2")
 	assert.Contains(t, log[2], "migrating the store from schema version 2 to 3: add invites and client message ids")
@@ -128,6 +128,8 @@ func TestOpen_MigratesTheV1Fixture(t *testing.T) {
 	assert.Contains(t, log[5], "migrated the store to schema version 4")
 	assert.Contains(t, log[6], "migrating the store from schema version 4 to 5: add uploaded files")
 	assert.Contains(t, log[7], "migrated the store to schema version 5")
+	assert.Contains(t, log[8], "migrating the store from schema version 5 to 6: add reactions, threads and read states")
+	assert.Contains(t, log[9], "migrated the store to schema version 6")
 
 	ctx := t.Context()
 	counts, err := s.Counts(ctx)
@@ -142,7 +144,7 @@ func TestOpen_MigratesTheV1Fixture(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, n)
 	require.NoError(t, s.Close())
-	assert.Equal(t, "5", schemaOf(t, path))
+	assert.Equal(t, "6", schemaOf(t, path))
 
 	// A second open has nothing to migrate.
 	log = nil

@@ -17,7 +17,7 @@ import (
 // schemaVersion is the layout this code reads and writes: a file of an
 // older version is brought to it by the migrations below as Open opens
 // it, and a file of a newer one is refused.
-const schemaVersion = 5
+const schemaVersion = 6
 
 // A migration brings a file from version to-1 to version to. Each runs
 // in one transaction together with the version it leaves in meta, so a
@@ -40,6 +40,9 @@ var migrations = []migration{
 	{3, "add invites and client message ids", func(*bbolt.Tx) error { return nil }},
 	{4, "add custom slash commands", func(*bbolt.Tx) error { return nil }},
 	{5, "add uploaded files", func(*bbolt.Tx) error { return nil }},
+	// Reactions live in messages, which an older makechat would rewrite
+	// without them; replies would show in its histories.
+	{6, "add reactions, threads and read states", func(*bbolt.Tx) error { return nil }},
 }
 
 // migrate brings the file to schemaVersion: a new file is created at it,

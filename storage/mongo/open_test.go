@@ -206,7 +206,7 @@ func TestOpen_ADatabaseOfANewerMakechatIsRefusedInOneLine(t *testing.T) {
 
 	_, err = mongo.Open(context.Background(), uri, mongo.Options{})
 	require.ErrorIs(t, err, storage.ErrNewerSchema)
-	require.Contains(t, err.Error(), "schema version 99; this one reads up to 4")
+	require.Contains(t, err.Error(), "schema version 99; this one reads up to 5")
 	require.NotContains(t, err.Error(), "\n")
 }
 
@@ -254,12 +254,12 @@ func TestOpen_AVersion1DatabaseIsMigratedAndLogged(t *testing.T) {
 	require.NoError(t, err)
 	defer st.Close()
 	require.Equal(t, []string{"migrating the database from schema version 1 to 2: add invites and client message ids", "migrating the database from schema version 2 to 3: add custom slash commands",
-		"migrating the database from schema version 3 to 4: add uploaded files"}, log)
+		"migrating the database from schema version 3 to 4: add uploaded files", "migrating the database from schema version 4 to 5: add reactions, threads and read states"}, log)
 	var meta struct {
 		Version int `bson:"version"`
 	}
 	require.NoError(t, db.Collection("makechat_meta").FindOne(ctx, bson.D{{Key: "_id", Value: "schema"}}).Decode(&meta))
-	require.Equal(t, 4, meta.Version)
+	require.Equal(t, 5, meta.Version)
 	for _, id := range msgs {
 		var d struct {
 			ClientKey string `bson:"client_key"`

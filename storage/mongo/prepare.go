@@ -18,12 +18,13 @@ import (
 // the derived fields and indexes of the package documentation, version 2
 // the invites collection and messages' client_key, version 3 the
 // commands collection, version 4 the files collection and the blobs
-// GridFS bucket. A database without a version (a new one, or
+// GridFS bucket, version 5 message_reactions, read_states and replies'
+// thread index. A database without a version (a new one, or
 // the original makechat's) is brought to it by backfill; one of an older
 // version by the migrations it lacks (see migrate), each of which
 // writes the version it leaves only once it is done, so that one cut
 // short runs again at the next Open. Every step is idempotent.
-const schemaVersion = 4
+const schemaVersion = 5
 
 // migrations[i] brings a database from version i+1 to i+2.
 var migrations = []struct {
@@ -39,6 +40,10 @@ var migrations = []struct {
 	// The files collection and its indexes are made by createIndexes,
 	// the blobs bucket and its indexes by GridFS at its first write.
 	{"add uploaded files", func(*Store, context.Context) error { return nil }},
+	// The collections and indexes are made by createIndexes; the version
+	// says that a makechat that knows no threads must not serve this
+	// database (it would show replies in histories).
+	{"add reactions, threads and read states", func(*Store, context.Context) error { return nil }},
 }
 
 // fillClientKeys gives every message that lacks one its client_key, which
