@@ -123,7 +123,16 @@ func check(coll string, line []byte) (rec storage.Record, legacy []string, bad s
 		c.hidden("hash", storage.CheckTokenHash(v.Hash))
 		c.hidden("created", storage.CheckCreated(v.Created))
 	case storage.Room:
-		c.field("name", v.Name, storage.CheckName(v.Name))
+		if v.IsGroup() {
+			if err := storage.CheckGroup(v.Group); err != nil {
+				c.fail("group " + err.Error())
+			}
+			if v.Name != "" {
+				c.fail("a group conversation has a name")
+			}
+		} else {
+			c.field("name", v.Name, storage.CheckName(v.Name))
+		}
 		if v.Topic != "" {
 			c.field("topic", v.Topic, storage.CheckTopic(v.Topic))
 		}
@@ -368,7 +377,11 @@ func (u *uniques) check(file string, r record) string {
 			keys = append(keys, struct{ kind, value string }{"hash", v.Hash})
 		}
 	case storage.Room:
-		keys = append(keys, struct{ kind, value string }{"name", strings.ToLower(v.Name)})
+		if v.IsGroup() {
+			keys = append(keys, struct{ kind, value string }{"group", storage.GroupKey(v.Group)})
+		} else {
+			keys = append(keys, struct{ kind, value string }{"name", strings.ToLower(v.Name)})
+		}
 	case storage.Command:
 		keys = append(keys, struct{ kind, value string }{"name", strings.ToLower(v.Name)})
 	case storage.Member:

@@ -111,6 +111,9 @@ type Room struct {
 	// Topic is one line saying what the room is for ("" for none).
 	Topic   string    `json:"topic,omitempty"`
 	Created time.Time `json:"created"`
+	// Group, for a group conversation (see groups.go), is its users in
+	// id order; such a room has no name.
+	Group []ID `json:"group,omitempty"`
 }
 
 // Invite is a link that lets whoever holds it make an account, with open
@@ -330,6 +333,13 @@ type Store interface {
 	// is written, if there was none. ErrNotFound if there is no such
 	// message.
 	RemoveReaction(ctx context.Context, id ID, emoji string, user ID) (m Message, removed bool, err error)
+	// CreateGroup stores a group conversation r (its Group set, see
+	// groups.go) with members, one per user of the group, atomically.
+	// ErrDuplicate if those users have one already (or r's id is
+	// taken): nothing is written.
+	CreateGroup(ctx context.Context, r Room, members []Member) error
+	// GroupRoom finds the group conversation of users (in any order).
+	GroupRoom(ctx context.Context, users []ID) (Room, error)
 	// ChangeReadState applies c to the ReadState k names, making it (with
 	// a new id) if there is none, in one atomic step, and returns it as
 	// stored. ErrNotFound if k's user does not exist.

@@ -106,6 +106,7 @@ var (
 	bucketThreadReplies    = []byte("thread_replies")
 	bucketReadStates       = []byte("read_states")
 	bucketReadStatesByKey  = []byte("read_states_by_key")
+	bucketRoomsByGroup     = []byte("rooms_by_group")
 )
 
 var allBuckets = [][]byte{
@@ -113,7 +114,7 @@ var allBuckets = [][]byte{
 	bucketUsers, bucketUsersByName, bucketUsersByEmail,
 	bucketSessions, bucketSessionsByUser, bucketSessionsByExp,
 	bucketTokens, bucketTokensByHash, bucketTokensByUser,
-	bucketRooms, bucketRoomsByName,
+	bucketRooms, bucketRoomsByName, bucketRoomsByGroup,
 	bucketMembers, bucketMembersByRoom, bucketMembersByUser,
 	bucketMessages, bucketMessageConv, bucketMessagesByClient, bucketDirectPartners, bucketSearch, bucketThreadReplies,
 	bucketHooks, bucketHooksBySecret, bucketHooksByRoom,

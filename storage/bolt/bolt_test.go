@@ -128,7 +128,7 @@ func TestOpen_MigratesTheV1Fixture(t *testing.T) {
 	assert.Contains(t, log[5], "migrated the store to schema version 4")
 	assert.Contains(t, log[6], "migrating the store from schema version 4 to 5: add uploaded files")
 	assert.Contains(t, log[7], "migrated the store to schema version 5")
-	assert.Contains(t, log[8], "migrating the store from schema version 5 to 6: add reactions, threads and read states")
+	assert.Contains(t, log[8], "migrating the store from schema version 5 to 6: add reactions, threads, read states and group conversations")
 	assert.Contains(t, log[9], "migrated the store to schema version 6")
 
 	ctx := t.Context()

@@ -42,7 +42,7 @@ var migrations = []migration{
 	{5, "add uploaded files", func(*bbolt.Tx) error { return nil }},
 	// Reactions live in messages, which an older makechat would rewrite
 	// without them; replies would show in its histories.
-	{6, "add reactions, threads and read states", func(*bbolt.Tx) error { return nil }},
+	{6, "add reactions, threads, read states and group conversations", func(*bbolt.Tx) error { return nil }},
 }
 
 // migrate brings the file to schemaVersion: a new file is created at it,

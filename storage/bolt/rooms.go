@@ -38,6 +38,9 @@ func insertRoom(tx *bbolt.Tx, r storage.Room) error {
 	if err := claim(tx.Bucket(bucketRoomsByName), nameKey(r.Name), r.ID, "room name"); err != nil {
 		return err
 	}
+	if err := claim(tx.Bucket(bucketRoomsByGroup), groupKey(r), r.ID, "group of users"); err != nil {
+		return err
+	}
 	return insert(tx.Bucket(bucketRooms), r.ID, r)
 }
 
@@ -107,6 +110,9 @@ func (s *Store) DeleteRoom(ctx context.Context, id storage.ID) error {
 			return err
 		}
 		if err := release(tx.Bucket(bucketRoomsByName), nameKey(r.Name), id); err != nil {
+			return err
+		}
+		if err := release(tx.Bucket(bucketRoomsByGroup), groupKey(r), id); err != nil {
 			return err
 		}
 		members := tx.Bucket(bucketMembers)

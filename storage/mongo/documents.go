@@ -95,6 +95,10 @@ type roomDoc struct {
 	Topic     string          `bson:"topic,omitempty"`
 	Created   time.Time       `bson:"created,omitempty"`
 	NameKey   string          `bson:"name_key"`
+	// Group is a group conversation's users, GroupKey their unique key
+	// ("#" + the id for a room that is no group).
+	Group    []bson.ObjectID `bson:"group,omitempty"`
+	GroupKey string          `bson:"group_key"`
 }
 
 func newRoomDoc(r storage.Room) roomDoc {
@@ -105,7 +109,16 @@ func newRoomDoc(r storage.Room) roomDoc {
 	return roomDoc{
 		ID: oid(r.ID), Name: storage.ValidUTF8(r.Name), Members: members, IsOpen: r.IsOpen, IsVisible: r.IsVisible,
 		Topic: storage.ValidUTF8(r.Topic), Created: r.Created, NameKey: nameKey(r.Name, r.ID),
+		Group: mapSlice(r.Group, oid), GroupKey: groupKey(r.Group, r.ID),
 	}
+}
+
+// groupKey is the group_key of a room with the users group.
+func groupKey(group []storage.ID, id storage.ID) string {
+	if len(group) == 0 {
+		return "#" + id.Hex()
+	}
+	return "=" + storage.GroupKey(group)
 }
 
 // model is the room as stored; Room and Rooms reconcile its Members with
@@ -115,7 +128,8 @@ func (d roomDoc) model() storage.Room {
 	for i, id := range d.Members {
 		members[i] = storage.ID(id)
 	}
-	return storage.Room{ID: storage.ID(d.ID), Name: d.Name, Members: members, IsOpen: d.IsOpen, IsVisible: d.IsVisible, Topic: d.Topic, Created: d.Created}
+	return storage.Room{ID: storage.ID(d.ID), Name: d.Name, Members: members, IsOpen: d.IsOpen, IsVisible: d.IsVisible, Topic: d.Topic, Created: d.Created,
+		Group: mapSlice(d.Group, func(id bson.ObjectID) storage.ID { return storage.ID(id) })}
 }
 
 type memberDoc struct {

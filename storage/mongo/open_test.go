@@ -254,7 +254,7 @@ func TestOpen_AVersion1DatabaseIsMigratedAndLogged(t *testing.T) {
 	require.NoError(t, err)
 	defer st.Close()
 	require.Equal(t, []string{"migrating the database from schema version 1 to 2: add invites and client message ids", "migrating the database from schema version 2 to 3: add custom slash commands",
-		"migrating the database from schema version 3 to 4: add uploaded files", "migrating the database from schema version 4 to 5: add reactions, threads and read states"}, log)
+		"migrating the database from schema version 3 to 4: add uploaded files", "migrating the database from schema version 4 to 5: add reactions, threads, read states and group conversations"}, log)
 	var meta struct {
 		Version int `bson:"version"`
 	}

@@ -40,10 +40,11 @@ var migrations = []struct {
 	// The files collection and its indexes are made by createIndexes,
 	// the blobs bucket and its indexes by GridFS at its first write.
 	{"add uploaded files", func(*Store, context.Context) error { return nil }},
-	// The collections and indexes are made by createIndexes; the version
-	// says that a makechat that knows no threads must not serve this
-	// database (it would show replies in histories).
-	{"add reactions, threads and read states", func(*Store, context.Context) error { return nil }},
+	// The collections and indexes are made by createIndexes; rooms get
+	// the group_key their new unique index needs. The version says that
+	// a makechat that knows no threads must not serve this database (it
+	// would show replies in histories).
+	{"add reactions, threads, read states and group conversations", (*Store).fillGroupKeys},
 }
 
 // fillClientKeys gives every message that lacks one its client_key, which
@@ -51,6 +52,14 @@ var migrations = []struct {
 func (s *Store) fillClientKeys(ctx context.Context) error {
 	return fill(ctx, s.messages, bson.D{{Key: "client_key", Value: bson.D{{Key: "$exists", Value: false}}}}, func(d messageDoc) bson.D {
 		return bson.D{{Key: "client_key", Value: clientKey(d.model())}}
+	})
+}
+
+// fillGroupKeys gives every room that lacks one its group_key, which the
+// unique index on it needs.
+func (s *Store) fillGroupKeys(ctx context.Context) error {
+	return fill(ctx, s.rooms, bson.D{{Key: "group_key", Value: bson.D{{Key: "$exists", Value: false}}}}, func(d roomDoc) bson.D {
+		return bson.D{{Key: "group_key", Value: groupKey(d.model().Group, storage.ID(d.ID))}}
 	})
 }
 
@@ -131,7 +140,7 @@ func (s *Store) indexes() map[*mongo.Collection][]mongo.IndexModel {
 		s.users:    {unique("username_key", asc("username_key")), unique("email_key", asc("email_key")), plain("avatar", asc("avatar"))},
 		s.sessions: {unique("key_hash", asc("key_hash")), plain("user", asc("user")), plain("expires", asc("expires"))},
 		s.tokens:   {unique("hash_key", asc("hash_key")), plain("user_id", asc("user", "_id"))},
-		s.rooms:    {unique("name_key", asc("name_key"))},
+		s.rooms:    {unique("name_key", asc("name_key")), unique("group_key", asc("group_key"))},
 		s.members:  {unique("room_profile", asc("room", "profile")), plain("profile_id", asc("profile", "_id"))},
 		s.messages: {
 			plain("conv_id", asc("conv", "_id")),
@@ -212,6 +221,7 @@ func (s *Store) backfill(ctx context.Context) error {
 				return set
 			})
 		},
+		func() error { return s.fillGroupKeys(ctx) },
 		func() error {
 			return fill(ctx, s.tokens, missing("hash_key"), func(d tokenDoc) bson.D {
 				return bson.D{{Key: "hash_key", Value: hashKey(d.Hash, storage.ID(d.ID))}}

@@ -75,6 +75,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 		{"Reactions", reactionScenarios},
 		{"Threads", threadScenarios},
 		{"ReadStates", readStateScenarios},
+		{"Groups", groupScenarios},
 		{"Concurrency", concurrencyScenarios},
 		{"HostileStrings", hostileScenarios()},
 		{"ExportImport", exportScenarios},
