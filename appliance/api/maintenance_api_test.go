@@ -94,8 +94,8 @@ func TestDirects_ListsTheCallersPartners(t *testing.T) {
 	})
 	r := e.do(request{method: "POST", path: "/api/messages", token: e.userToken, body: `{"recipient": "` + e.admin.ID.Hex() + `", "text": "hi"}`})
 	require.Equal(t, 201, r.status, r.body)
-	assert.Equal(t, `[{"user": {"$oid": "`+e.admin.ID.Hex()+`"}, "username": "admin"}]`,
+	assert.Equal(t, `[{"user": {"$oid": "`+e.admin.ID.Hex()+`"}, "username": "admin", "last_read": null, "unread": 0, "mentions": 0}]`,
 		e.do(request{method: "GET", path: "/api/directs", token: e.userToken}).body)
-	assert.Equal(t, `[{"user": {"$oid": "`+e.user.ID.Hex()+`"}, "username": "test_user"}]`,
+	assert.Equal(t, `[{"user": {"$oid": "`+e.user.ID.Hex()+`"}, "username": "test_user", "last_read": null, "unread": 1, "mentions": 0}]`,
 		e.do(request{method: "GET", path: "/api/directs", token: e.adminToken}).body)
 }

@@ -43,6 +43,8 @@ type roomView struct {
 	Unread    *int         `json:"unread,omitempty"`
 	Mentions  *int         `json:"mentions,omitempty"`
 	Muted     bool         `json:"muted,omitempty"`
+	// Group is a group conversation's users (see "Group conversations").
+	Group []storage.ID `json:"group,omitempty"`
 }
 
 func viewRoom(r storage.Room) roomView {
@@ -50,7 +52,7 @@ func viewRoom(r storage.Room) roomView {
 	if members == nil {
 		members = []storage.ID{}
 	}
-	return roomView{ID: r.ID, Name: r.Name, Members: members, IsOpen: r.IsOpen, IsVisible: r.IsVisible, Topic: r.Topic, Created: date(r.Created)}
+	return roomView{ID: r.ID, Name: r.Name, Members: members, IsOpen: r.IsOpen, IsVisible: r.IsVisible, Topic: r.Topic, Created: date(r.Created), Group: r.Group}
 }
 
 // tokenView never carries the value, except once, when the token is made.

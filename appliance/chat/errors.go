@@ -84,6 +84,7 @@ var (
 	ErrUnauthenticated = &Error{Kind: KindUnauthenticated, Msg: "Please provide an auth token or login."}
 	ErrBadLogin        = &Error{Kind: KindBadLogin, Msg: "Invalid username or password."}
 	ErrOwnerRequired   = &Error{Kind: KindForbidden, Msg: "Room owner or admin required."}
+	ErrGroupFixed      = &Error{Kind: KindForbidden, Msg: "A group conversation's members and settings are fixed: start a new one with other people."}
 	ErrRegistrationOff = &Error{Kind: KindForbidden, Msg: "Registration is disabled on this server."}
 
 	// Rooms and members.
@@ -114,6 +115,9 @@ var (
 	ErrRoomAndRecipient   = Invalid("recipient", "cannot be given together with 'room'")
 	ErrRecipientSelf      = Invalid("recipient", "must be another user")
 	ErrThreadElsewhere    = Invalid("thread", "is a message of another conversation")
+	ErrGroupSize          = Invalid("users", "must name 2 to 7 other users (3 to 8 with you)")
+	ErrGroupRepeats       = Invalid("users", "must not name a user twice, nor yourself")
+	ErrGroupUser          = Invalid("users", "must name existing users whose accounts are not disabled")
 	ErrNoSuchRecipient    = Invalid("recipient", "must name an existing user")
 	ErrWithSelf           = Invalid("with", "must be another user")
 	ErrQueryTooLong       = Invalid("q", "must be at most 1000 bytes of text")

@@ -31,6 +31,7 @@ type Event struct {
 	Typing  *Typing
 	User    *storage.User // what everyone may see of a user changed (its avatar)
 	Thread  *Thread       // a user's state in a thread (to that user)
+	Direct  *Direct       // a user's read state with a partner (to that user)
 
 	// Audience: the members of Room's room (ToRoom), the users in ToUsers,
 	// everyone, and/or the administrators.

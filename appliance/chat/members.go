@@ -57,6 +57,9 @@ func (s *Service) AddMember(ctx context.Context, a Actor, room, user storage.ID,
 	if err != nil {
 		return storage.Member{}, err
 	}
+	if r.IsGroup() {
+		return storage.Member{}, ErrGroupFixed
+	}
 	join := user.IsZero() || user == a.User.ID
 	if join {
 		user = a.User.ID
@@ -166,6 +169,8 @@ func (s *Service) RemoveMember(ctx context.Context, a Actor, id storage.ID) (sto
 		if err := s.mayManage(ctx, a, m.Room); err != nil {
 			return storage.Member{}, err
 		}
+	} else if r, err := s.store.Room(ctx, m.Room); err == nil && r.IsGroup() {
+		return storage.Member{}, ErrGroupFixed
 	}
 	if err := s.store.DeleteMember(ctx, id); err != nil {
 		return storage.Member{}, storeErr(err, "member")

@@ -461,26 +461,45 @@ func (s *Service) Unread(ctx context.Context, a Actor, rooms []storage.Room) (ma
 		if !ok {
 			continue
 		}
-		conv := storage.RoomConversation(r.ID)
-		n, err := s.store.CountMessagesAfter(ctx, conv, m.LastRead, maxUnread)
+		u, err := s.unreadIn(ctx, a, storage.RoomConversation(r.ID), m.LastRead, mention)
 		if err != nil {
-			return nil, storeErr(err, "message")
+			return nil, err
 		}
-		u := Unread{Count: n, Muted: m.Muted}
-		if n > 0 {
-			msgs, err := s.store.Messages(ctx, conv, storage.MessageQuery{After: m.LastRead, Limit: maxMentionRun})
-			if err != nil {
-				return nil, storeErr(err, "message")
-			}
-			for _, msg := range msgs {
-				if msg.Sender != a.User.ID && mentions(msg.Text, mention) {
-					u.Mentions++
-				}
-			}
-		}
+		u.Muted = m.Muted
 		out[r.ID] = u
 	}
 	return out, nil
+}
+
+// unreadIn counts the messages others wrote in conv after lastRead, and
+// those among them that mention the actor. The actor's own messages are
+// not unread to it: they are left out of the count when there are at
+// most maxMentionRun, which are read anyway for the mentions (past that,
+// the count is of every message, which is what "999+" needs).
+func (s *Service) unreadIn(ctx context.Context, a Actor, conv storage.Conversation, lastRead storage.ID, mention string) (Unread, error) {
+	n, err := s.store.CountMessagesAfter(ctx, conv, lastRead, maxUnread)
+	if err != nil {
+		return Unread{}, storeErr(err, "message")
+	}
+	u := Unread{Count: n}
+	if n == 0 {
+		return u, nil
+	}
+	msgs, err := s.store.Messages(ctx, conv, storage.MessageQuery{After: lastRead, Limit: maxMentionRun})
+	if err != nil {
+		return Unread{}, storeErr(err, "message")
+	}
+	for _, msg := range msgs {
+		switch {
+		case msg.Sender == a.User.ID && msg.Hook.IsZero():
+			if n <= maxMentionRun {
+				u.Count--
+			}
+		case mentions(msg.Text, mention):
+			u.Mentions++
+		}
+	}
+	return u, nil
 }
 
 // mentions reports whether text names the user: "@name" not followed by

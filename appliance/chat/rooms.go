@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/makechat/makechat/storage"
 )
@@ -81,7 +82,8 @@ func roomEvent(name string, r storage.Room, public bool, users ...storage.ID) Ev
 }
 
 // Rooms lists the rooms the actor may see: administrators see every room;
-// others the visible rooms and the rooms they belong to. It returns one
+// others the visible rooms and the rooms they belong to; group
+// conversations are not among them. It returns one
 // page of them and the total.
 func (s *Service) Rooms(ctx context.Context, a Actor, p storage.Page) ([]storage.Room, int, error) {
 	all, err := s.store.Rooms(ctx)
@@ -101,6 +103,8 @@ func (s *Service) Rooms(ctx context.Context, a Actor, p storage.Page) ([]storage
 			}
 		}
 	}
+	// Group conversations are listed with the direct ones (Directs).
+	seen = slices.DeleteFunc(seen, storage.Room.IsGroup)
 	return paginate(seen, p), len(seen), nil
 }
 
@@ -200,11 +204,15 @@ func (s *Service) mayManage(ctx context.Context, a Actor, id storage.ID) error {
 }
 
 // manageable returns room id if the actor may see it (else not found) and
-// manage it (else forbidden).
+// manage it (else forbidden). No one manages a group conversation: its
+// settings, members and hooks are fixed.
 func (s *Service) manageable(ctx context.Context, a Actor, id storage.ID) (storage.Room, error) {
 	r, err := s.Room(ctx, a, id)
 	if err != nil {
 		return storage.Room{}, err
+	}
+	if r.IsGroup() {
+		return storage.Room{}, ErrGroupFixed
 	}
 	if a.IsAdmin() {
 		return r, nil
