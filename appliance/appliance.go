@@ -129,6 +129,7 @@ func NewChat(ctx context.Context, cfg config.Config, st storage.Store, notify ch
 		Notify:            notify,
 		PostsPerSecond:    cfg.PostsPerSecond,
 		PostBurst:         cfg.PostBurst,
+		RoomMentionLimit:  cfg.RoomMentionLimit,
 		TypingPerSecond:   cfg.TypingPerSecond,
 		SecretKey:         cfg.SecretKey,
 		UsersCreateRooms:  cfg.RoomCreation == "users",

@@ -18,7 +18,22 @@ type ReadState struct {
 	LastRead  ID        `json:"last_read"`
 	Following bool      `json:"following,omitempty"`
 	Updated   time.Time `json:"updated"`
+	// Notify and MutedUntil, for a direct conversation, are the user's
+	// notification level and mute there, as Member's for a room.
+	Notify     string    `json:"notify,omitempty"`
+	MutedUntil time.Time `json:"muted_until,omitzero"`
 }
+
+// Notification levels of a conversation: every message, only those that
+// mention the user, or none. "" is the conversation's default.
+const (
+	NotifyAll      = "all"
+	NotifyMentions = "mentions"
+	NotifyNone     = "none"
+)
+
+// NotifyLevels are the levels a user may choose ("" resets).
+var NotifyLevels = []string{"", NotifyAll, NotifyMentions, NotifyNone}
 
 // ReadKey names one of a user's ReadStates: exactly one of Thread and
 // Peer is set.
@@ -41,6 +56,9 @@ type ReadChange struct {
 	OnlyIfNew bool
 	NewID     ID
 	At        time.Time
+	// Notify and MutedUntil, if set, replace the ReadState's.
+	Notify     *string
+	MutedUntil *time.Time
 }
 
 // Apply is what a store keeps after c: r changed, or a new ReadState if
@@ -56,6 +74,12 @@ func (c ReadChange) Apply(r *ReadState, k ReadKey) ReadState {
 	}
 	if c.Follow != nil && (isNew || !c.OnlyIfNew) {
 		out.Following = *c.Follow
+	}
+	if c.Notify != nil {
+		out.Notify = *c.Notify
+	}
+	if c.MutedUntil != nil {
+		out.MutedUntil = *c.MutedUntil
 	}
 	out.Updated = c.At
 	return out

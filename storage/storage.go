@@ -175,6 +175,11 @@ type Member struct {
 	// Muted says the member wants no notifications from the room (its
 	// own setting; the web app reads it).
 	Muted bool `json:"muted,omitempty"`
+	// Notify is the member's notification level in the room (see
+	// NotifyLevels; "" for the default) and MutedUntil the end of a
+	// mute with an end time (zero for none).
+	Notify     string    `json:"notify,omitempty"`
+	MutedUntil time.Time `json:"muted_until,omitzero"`
 }
 
 // Page selects a slice of a list ordered by id: Offset items are skipped,
@@ -291,6 +296,9 @@ type Store interface {
 	SetReadMarker(ctx context.Context, member ID, msg ID) (Member, error)
 	// SetMemberMuted sets a member's Muted and returns the member.
 	SetMemberMuted(ctx context.Context, member ID, muted bool) (Member, error)
+	// SetMemberNotify sets a member's Notify and MutedUntil and returns
+	// the member.
+	SetMemberNotify(ctx context.Context, member ID, level string, mutedUntil time.Time) (Member, error)
 
 	// CreateMessage stores m. A ClientID its sender already used gives
 	// ErrDuplicate. For a room message the room must exist
@@ -346,6 +354,8 @@ type Store interface {
 	ChangeReadState(ctx context.Context, k ReadKey, c ReadChange) (ReadState, error)
 	// ReadStates lists a user's ReadStates, in no particular order.
 	ReadStates(ctx context.Context, user ID) ([]ReadState, error)
+	// ThreadFollowers lists the users who follow the thread of root.
+	ThreadFollowers(ctx context.Context, root ID) ([]ID, error)
 	// CountReplies counts the replies of a thread in conversation c newer
 	// than after, stopping at limit (limit <= 0 counts them all).
 	CountReplies(ctx context.Context, c Conversation, root, after ID, limit int) (int, error)

@@ -141,6 +141,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/api/messages/{id}/preview", s.route(del(user, s.removePreview)))
 	mux.Handle("/api/messages/{id}/reactions/{emoji...}", s.route(put(user, s.react), del(user, s.unreact)))
 	mux.Handle("/api/threads", s.route(get(user, s.listThreads)))
+	mux.Handle("/api/mentions", s.route(get(user, s.listMentions)))
 	mux.Handle("/api/threads/{id}", s.route(get(user, s.getThread), patch(user, s.changeThread)))
 	mux.Handle("/api/stream", s.route(get(public, s.stream)))
 	mux.Handle("/api/maintenance", s.route(get(admin, s.getMaintenance), put(admin, s.putMaintenance)))

@@ -17,12 +17,17 @@ type directView struct {
 	LastRead *storage.ID `json:"last_read"`
 	Unread   int         `json:"unread"`
 	Mentions int         `json:"mentions"`
+	// Notify and MutedUntil are the caller's notification settings with
+	// that user, when set.
+	Notify     string `json:"notify,omitempty"`
+	MutedUntil *date  `json:"muted_until,omitempty"`
 }
 
 func viewDirect(d chat.Direct, n chat.Name) directView {
 	return directView{
 		User: d.User, Username: n.Username, IsBot: n.IsBot, Avatar: avatarURL(d.User, n.Avatar),
 		LastRead: optID(d.LastRead), Unread: d.Count, Mentions: d.Mentions,
+		Notify: d.Notify, MutedUntil: optDate(d.MutedUntil),
 	}
 }
 
@@ -52,7 +57,8 @@ func (s *Server) listDirects(w http.ResponseWriter, r *http.Request, a chat.Acto
 	return nil
 }
 
-// markDirect moves the caller's read marker with a user.
+// markDirect moves the caller's read marker with a user, or changes its
+// notification settings there.
 func (s *Server) markDirect(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
 	peer, err := pathID(r, "user")
 	if err != nil {
@@ -60,6 +66,7 @@ func (s *Server) markDirect(w http.ResponseWriter, r *http.Request, a chat.Actor
 	}
 	var in struct {
 		LastRead idInput `json:"last_read"`
+		notifyInput
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
@@ -68,10 +75,14 @@ func (s *Server) markDirect(w http.ResponseWriter, r *http.Request, a chat.Actor
 	if err != nil {
 		return err
 	}
-	if last.IsZero() {
+	notify, err := in.change()
+	if err != nil {
+		return err
+	}
+	if last.IsZero() && notify.Level == nil && notify.MutedUntil == nil {
 		return chat.Missing("last_read")
 	}
-	d, err := s.chat.MarkDirectRead(r.Context(), a, peer, last)
+	d, err := s.chat.ChangeDirect(r.Context(), a, peer, chat.DirectChange{LastRead: last, Notify: notify})
 	if err != nil {
 		return err
 	}

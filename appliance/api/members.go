@@ -21,14 +21,17 @@ type memberView struct {
 	Avatar   string      `json:"avatar,omitempty"`
 	LastRead *storage.ID `json:"last_read,omitempty"`
 	// Muted is shown to the member itself only (which rooms bore it is
-	// nobody else's business), and only when true.
-	Muted bool `json:"muted,omitempty"`
+	// nobody else's business), and only when true; so are its
+	// notification level and the end of its mute.
+	Muted      bool   `json:"muted,omitempty"`
+	Notify     string `json:"notify,omitempty"`
+	MutedUntil *date  `json:"muted_until,omitempty"`
 }
 
 // viewOwnMember is a member as the member itself sees it.
 func viewOwnMember(m storage.Member) memberView {
 	v := viewMember(m)
-	v.Muted = m.Muted
+	v.Muted, v.Notify, v.MutedUntil = m.Muted, m.Notify, optDate(m.MutedUntil)
 	return v
 }
 
@@ -100,11 +103,16 @@ func (s *Server) updateMember(w http.ResponseWriter, r *http.Request, a chat.Act
 		Role     *string `json:"role"`
 		LastRead idInput `json:"last_read"`
 		Muted    *bool   `json:"muted"`
+		notifyInput
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	c := chat.MemberChanges{Role: in.Role, Muted: in.Muted}
+	notify, err := in.change()
+	if err != nil {
+		return err
+	}
+	c := chat.MemberChanges{Role: in.Role, Muted: in.Muted, Notify: notify}
 	if in.LastRead.set {
 		lr, err := in.LastRead.get("last_read")
 		if err != nil {
@@ -112,7 +120,7 @@ func (s *Server) updateMember(w http.ResponseWriter, r *http.Request, a chat.Act
 		}
 		c.LastRead = &lr
 	}
-	if c.Role == nil && c.LastRead == nil && c.Muted == nil {
+	if c.Role == nil && c.LastRead == nil && c.Muted == nil && notify.Level == nil && notify.MutedUntil == nil {
 		return chat.Missing("role")
 	}
 	m, err := s.chat.UpdateMember(r.Context(), a, id, c)

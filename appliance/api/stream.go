@@ -83,7 +83,7 @@ func HubEvent(e chat.Event) hub.Event {
 	case e.Thread != nil:
 		he.Data = encodeFrame(e.Name, viewThread(*e.Thread))
 	case e.Direct != nil:
-		he.Data = encodeFrame(e.Name, directView{User: e.Direct.User, LastRead: optID(e.Direct.LastRead), Unread: e.Direct.Count, Mentions: e.Direct.Mentions})
+		he.Data = encodeFrame(e.Name, viewDirect(*e.Direct, chat.Name{}))
 	case e.Typing != nil:
 		he.Data = encodeFrame(e.Name, typingView{Room: optID(e.Typing.Room), Recipient: optID(e.Typing.Recipient), User: e.Typing.User, Username: e.Typing.Username})
 		he.SkipUser = e.SkipUser

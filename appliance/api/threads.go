@@ -84,3 +84,26 @@ func (s *Server) changeThread(w http.ResponseWriter, r *http.Request, a chat.Act
 	writeJSON(w, http.StatusOK, viewThread(t))
 	return nil
 }
+
+// listMentions serves the messages that mention the caller, newest
+// first, paged back with before=.
+func (s *Server) listMentions(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
+	q := r.URL.Query()
+	limit, err := intParam(q, "limit", defaultLimit, 1, maxLimit)
+	if err != nil {
+		return err
+	}
+	before, err := queryID(q, "before")
+	if err != nil {
+		return err
+	}
+	msgs, err := s.chat.Mentions(r.Context(), a, before, limit)
+	if err != nil {
+		return err
+	}
+	if len(msgs) == limit {
+		w.Header().Add("Link", cursorLink(r, "before", msgs[len(msgs)-1].ID, limit, "next"))
+	}
+	writeJSON(w, http.StatusOK, mapSlice(msgs, viewMessage))
+	return nil
+}

@@ -91,6 +91,10 @@ type Options struct {
 	// through the outgoing policy); nil turns link previews off.
 	LinkPreview func(ctx context.Context, url string) (storage.LinkPreview, error)
 
+	// RoomMentionLimit is the size of room past which only its owners
+	// and administrators notify everyone with @room (0: anyone may).
+	RoomMentionLimit int
+
 	// Warn is told of a failure that its request does not answer for,
 	// such as following a thread after the reply is stored (nil: none).
 	Warn func(what string, err error)

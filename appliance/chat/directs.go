@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/makechat/makechat/storage"
 )
@@ -20,8 +21,10 @@ const EventDirectUpdated = "direct.updated"
 // Direct is one of the actor's direct conversations: the partner, where
 // the actor has read to, and what it has not read.
 type Direct struct {
-	User     storage.ID
-	LastRead storage.ID
+	User       storage.ID
+	LastRead   storage.ID
+	Notify     string
+	MutedUntil time.Time
 	Unread
 }
 
@@ -31,9 +34,15 @@ func (s *Service) Directs(ctx context.Context, a Actor) ([]Direct, error) {
 	if err != nil {
 		return nil, storeErr(err, "user")
 	}
-	marks, err := s.directMarks(ctx, a)
+	states, err := s.store.ReadStates(ctx, a.User.ID)
 	if err != nil {
-		return nil, err
+		return nil, storeErr(err, "user")
+	}
+	marks := map[storage.ID]storage.ReadState{}
+	for _, r := range states {
+		if !r.Peer.IsZero() {
+			marks[r.Peer] = r
+		}
 	}
 	mention := "@" + strings.ToLower(a.User.Username)
 	out := make([]Direct, 0, len(partners))
@@ -41,7 +50,8 @@ func (s *Service) Directs(ctx context.Context, a Actor) ([]Direct, error) {
 		if p == a.User.ID {
 			continue
 		}
-		d := Direct{User: p, LastRead: marks[p]}
+		r := marks[p]
+		d := Direct{User: p, LastRead: r.LastRead, Notify: r.Notify, MutedUntil: r.MutedUntil}
 		if d.Unread, err = s.unreadIn(ctx, a, storage.DirectConversation(a.User.ID, p), d.LastRead, mention); err != nil {
 			return nil, err
 		}
@@ -50,26 +60,21 @@ func (s *Service) Directs(ctx context.Context, a Actor) ([]Direct, error) {
 	return out, nil
 }
 
-// directMarks maps the actor's partners to its read markers with them.
-func (s *Service) directMarks(ctx context.Context, a Actor) (map[storage.ID]storage.ID, error) {
-	states, err := s.store.ReadStates(ctx, a.User.ID)
-	if err != nil {
-		return nil, storeErr(err, "user")
-	}
-	out := map[storage.ID]storage.ID{}
-	for _, r := range states {
-		if !r.Peer.IsZero() {
-			out[r.Peer] = r.LastRead
-		}
-	}
-	return out, nil
+// DirectChange is a change of the actor's state in a direct
+// conversation: its read marker (forward only) and notification settings.
+type DirectChange struct {
+	LastRead storage.ID
+	Notify   NotifyChange
 }
 
-// MarkDirectRead moves the actor's read marker with peer forward to msg
-// (a position: it need not exist) and returns the conversation's state.
-func (s *Service) MarkDirectRead(ctx context.Context, a Actor, peer, msg storage.ID) (Direct, error) {
+// ChangeDirect changes the actor's state in its conversation with peer
+// and returns it.
+func (s *Service) ChangeDirect(ctx context.Context, a Actor, peer storage.ID, c DirectChange) (Direct, error) {
 	if peer == a.User.ID {
 		return Direct{}, ErrWithSelf
+	}
+	if err := c.Notify.check(s.clock()); err != nil {
+		return Direct{}, err
 	}
 	if _, err := s.store.User(ctx, peer); err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
@@ -77,16 +82,16 @@ func (s *Service) MarkDirectRead(ctx context.Context, a Actor, peer, msg storage
 		}
 		return Direct{}, storeErr(err, "user")
 	}
-	return s.markDirect(ctx, a, peer, msg)
+	return s.changeDirect(ctx, a, peer, c)
 }
 
-func (s *Service) markDirect(ctx context.Context, a Actor, peer, msg storage.ID) (Direct, error) {
+func (s *Service) changeDirect(ctx context.Context, a Actor, peer storage.ID, c DirectChange) (Direct, error) {
 	k := storage.ReadKey{User: a.User.ID, Peer: peer}
-	r, err := s.store.ChangeReadState(ctx, k, storage.ReadChange{LastRead: msg, NewID: s.ids.New(), At: s.clock()})
+	r, err := s.store.ChangeReadState(ctx, k, storage.ReadChange{LastRead: c.LastRead, Notify: c.Notify.Level, MutedUntil: c.Notify.MutedUntil, NewID: s.ids.New(), At: s.clock()})
 	if err != nil {
 		return Direct{}, storeErr(err, "user")
 	}
-	d := Direct{User: peer, LastRead: r.LastRead}
+	d := Direct{User: peer, LastRead: r.LastRead, Notify: r.Notify, MutedUntil: r.MutedUntil}
 	mention := "@" + strings.ToLower(a.User.Username)
 	if d.Unread, err = s.unreadIn(ctx, a, storage.DirectConversation(a.User.ID, peer), r.LastRead, mention); err != nil {
 		return Direct{}, err
@@ -133,7 +138,7 @@ func (s *Service) ReadAll(ctx context.Context, a Actor) (ReadCounts, error) {
 		}
 		last, err := s.newest(ctx, storage.DirectConversation(a.User.ID, d.User), storage.MessageQuery{})
 		if err == nil {
-			_, err = s.markDirect(ctx, a, d.User, last)
+			_, err = s.changeDirect(ctx, a, d.User, DirectChange{LastRead: last})
 		}
 		if err != nil {
 			return n, err

@@ -13,6 +13,8 @@ type MemberChanges struct {
 	Role     *string
 	LastRead *storage.ID
 	Muted    *bool
+	// Notify changes the member's own notification level and mute.
+	Notify NotifyChange
 }
 
 func checkRole(field, role string) error {
@@ -136,8 +138,11 @@ func (s *Service) UpdateMember(ctx context.Context, a Actor, id storage.ID, c Me
 	if c.LastRead != nil && m.Profile != a.User.ID {
 		return storage.Member{}, ErrOwnReadMarkerOnly
 	}
-	if c.Muted != nil && m.Profile != a.User.ID {
+	if (c.Muted != nil || !c.Notify.empty()) && m.Profile != a.User.ID {
 		return storage.Member{}, ErrOwnMuteOnly
+	}
+	if err := c.Notify.check(s.clock()); err != nil {
+		return storage.Member{}, err
 	}
 	if c.Role != nil {
 		if m, err = s.store.SetMemberRole(ctx, id, *c.Role); err != nil {
@@ -152,6 +157,18 @@ func (s *Service) UpdateMember(ctx context.Context, a Actor, id storage.ID, c Me
 	}
 	if c.Muted != nil {
 		if m, err = s.store.SetMemberMuted(ctx, id, *c.Muted); err != nil {
+			return storage.Member{}, storeErr(err, "member")
+		}
+	}
+	if !c.Notify.empty() {
+		level, until := m.Notify, m.MutedUntil
+		if c.Notify.Level != nil {
+			level = *c.Notify.Level
+		}
+		if c.Notify.MutedUntil != nil {
+			until = *c.Notify.MutedUntil
+		}
+		if m, err = s.store.SetMemberNotify(ctx, id, level, until); err != nil {
 			return storage.Member{}, storeErr(err, "member")
 		}
 	}

@@ -47,6 +47,7 @@ type Config struct {
 	MaxStreamsPerUser int           // max_streams_per_user
 	PostsPerSecond    float64       // posts_per_second, per user
 	PostBurst         int           // post_burst
+	RoomMentionLimit  int           // room_mention_limit
 	TypingPerSecond   float64       // typing_per_second, per user
 	StreamMaxLag      time.Duration // stream_max_lag: a stream this far behind is dropped
 	StreamMaxBacklog  int           // stream_max_backlog, bytes

@@ -176,6 +176,12 @@ func options(env lookupFunc) []Option {
 			set:     setPostBurst,
 		},
 		{
+			Key:     "room_mention_limit",
+			Default: "50",
+			Help:    "Rooms with more members than this notify everyone with @room (or @here) only when their owners or administrators write it; 0 lets anyone.",
+			set:     func(c *Config, v string) error { return setCount(&c.RoomMentionLimit, v) },
+		},
+		{
 			Key:     "typing_per_second",
 			Default: "1",
 			Help:    "Typing events one user may send per second, across all its streams (with a burst of 3); more are dropped. Administrators are exempt; 0 is no limit.",

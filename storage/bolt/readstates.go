@@ -12,7 +12,8 @@ import (
 
 // ReadStates live in read_states by id, and read_states_by_key maps user
 // id + 't' or 'd' + thread root or peer id to that id, so that a user's
-// are one range.
+// are one range; read_states_by_thread maps root id + user id to the id
+// of a thread's, so that a thread's followers are one range.
 
 // readKey is the read_states_by_key key of k.
 func readKey(k storage.ReadKey) []byte {
@@ -59,7 +60,32 @@ func insertReadState(tx *bbolt.Tx, r storage.ReadState) error {
 	if err := claim(tx.Bucket(bucketReadStatesByKey), readKey(r.Key()), r.ID, "read state"); err != nil {
 		return err
 	}
+	if !r.Thread.IsZero() {
+		if err := tx.Bucket(bucketReadStatesByThread).Put(pair(r.Thread, key(r.User)), key(r.ID)); err != nil {
+			return err
+		}
+	}
 	return insert(tx.Bucket(bucketReadStates), r.ID, r)
+}
+
+// ThreadFollowers lists the users following root's thread, through
+// read_states_by_thread (root id + user id → read state id).
+func (s *Store) ThreadFollowers(ctx context.Context, root storage.ID) ([]storage.ID, error) {
+	out := []storage.ID{}
+	err := s.view(ctx, "list thread followers", func(tx *bbolt.Tx) error {
+		states := tx.Bucket(bucketReadStates)
+		for _, e := range prefixed(tx.Bucket(bucketReadStatesByThread), root) {
+			r, err := get[storage.ReadState](states, e.value)
+			if err != nil {
+				return err
+			}
+			if r.Following {
+				out = append(out, r.User)
+			}
+		}
+		return nil
+	})
+	return out, err
 }
 
 // ReadStates lists a user's ReadStates in key order.
@@ -83,6 +109,15 @@ func (s *Store) ReadStates(ctx context.Context, user storage.ID) ([]storage.Read
 func deleteReadStatesOf(tx *bbolt.Tx, user storage.ID) error {
 	byKey := tx.Bucket(bucketReadStatesByKey)
 	for _, e := range prefixed(byKey, user) {
+		r, err := get[storage.ReadState](tx.Bucket(bucketReadStates), e.value)
+		if err != nil {
+			return err
+		}
+		if !r.Thread.IsZero() {
+			if err := tx.Bucket(bucketReadStatesByThread).Delete(pair(r.Thread, key(user))); err != nil {
+				return err
+			}
+		}
 		if err := tx.Bucket(bucketReadStates).Delete(e.value); err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"go.etcd.io/bbolt"
 
@@ -263,6 +264,22 @@ func (s *Store) SetMemberMuted(ctx context.Context, id storage.ID, muted bool) (
 			return err
 		}
 		m.Muted = muted
+		out = m
+		return put(members, key(id), m)
+	})
+	return out, err
+}
+
+// SetMemberNotify rewrites the member with its notification settings.
+func (s *Store) SetMemberNotify(ctx context.Context, id storage.ID, level string, mutedUntil time.Time) (storage.Member, error) {
+	var out storage.Member
+	err := s.update(ctx, "set member notify", func(tx *bbolt.Tx) error {
+		members := tx.Bucket(bucketMembers)
+		m, err := get[storage.Member](members, key(id))
+		if err != nil {
+			return err
+		}
+		m.Notify, m.MutedUntil = level, mutedUntil
 		out = m
 		return put(members, key(id), m)
 	})

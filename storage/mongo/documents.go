@@ -133,21 +133,25 @@ func (d roomDoc) model() storage.Room {
 }
 
 type memberDoc struct {
-	ID       bson.ObjectID `bson:"_id"`
-	Room     bson.ObjectID `bson:"room"`
-	Profile  bson.ObjectID `bson:"profile"`
-	Role     string        `bson:"role"`
-	Created  time.Time     `bson:"created,omitempty"`
-	LastRead bson.ObjectID `bson:"last_read,omitempty"`
-	Muted    bool          `bson:"muted,omitempty"`
+	ID         bson.ObjectID `bson:"_id"`
+	Room       bson.ObjectID `bson:"room"`
+	Profile    bson.ObjectID `bson:"profile"`
+	Role       string        `bson:"role"`
+	Created    time.Time     `bson:"created,omitempty"`
+	LastRead   bson.ObjectID `bson:"last_read,omitempty"`
+	Muted      bool          `bson:"muted,omitempty"`
+	Notify     string        `bson:"notify,omitempty"`
+	MutedUntil time.Time     `bson:"muted_until,omitempty"`
 }
 
 func newMemberDoc(m storage.Member) memberDoc {
-	return memberDoc{ID: oid(m.ID), Room: oid(m.Room), Profile: oid(m.Profile), Role: storage.ValidUTF8(m.Role), Created: m.Created, LastRead: oid(m.LastRead), Muted: m.Muted}
+	return memberDoc{ID: oid(m.ID), Room: oid(m.Room), Profile: oid(m.Profile), Role: storage.ValidUTF8(m.Role), Created: m.Created, LastRead: oid(m.LastRead), Muted: m.Muted,
+		Notify: storage.ValidUTF8(m.Notify), MutedUntil: m.MutedUntil}
 }
 
 func (d memberDoc) model() storage.Member {
-	return storage.Member{ID: storage.ID(d.ID), Room: storage.ID(d.Room), Profile: storage.ID(d.Profile), Role: d.Role, Created: d.Created, LastRead: storage.ID(d.LastRead), Muted: d.Muted}
+	return storage.Member{ID: storage.ID(d.ID), Room: storage.ID(d.Room), Profile: storage.ID(d.Profile), Role: d.Role, Created: d.Created, LastRead: storage.ID(d.LastRead), Muted: d.Muted,
+		Notify: d.Notify, MutedUntil: d.MutedUntil}
 }
 
 type messageDoc struct {

@@ -153,7 +153,7 @@ func (s *Store) indexes() map[*mongo.Collection][]mongo.IndexModel {
 		s.partners:   {plain("user", asc("user"))},
 		s.reactions:  {plain("message_at_seq", asc("message", "at", "seq")), plain("conv", asc("conv"))},
 		s.commands:   {unique("name_key", asc("name_key"))},
-		s.readStates: {unique("key", asc("key")), plain("user", asc("user"))},
+		s.readStates: {unique("key", asc("key")), plain("user", asc("user")), plain("thread", asc("thread"))},
 		s.files: {
 			plain("owner", asc("owner")), plain("message_id", asc("message", "_id")), plain("room", asc("room")),
 			plain("sha256", asc("sha256")), plain("thumb", asc("thumb")),

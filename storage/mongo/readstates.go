@@ -22,20 +22,23 @@ import (
 
 // readStateDoc is a ReadState as read_states holds it.
 type readStateDoc struct {
-	ID        bson.ObjectID `bson:"_id"`
-	User      bson.ObjectID `bson:"user"`
-	Thread    bson.ObjectID `bson:"thread,omitempty"`
-	Peer      bson.ObjectID `bson:"peer,omitempty"`
-	LastRead  bson.ObjectID `bson:"last_read"`
-	Following bool          `bson:"following"`
-	Updated   time.Time     `bson:"updated"`
-	Key       string        `bson:"key"`
+	ID         bson.ObjectID `bson:"_id"`
+	User       bson.ObjectID `bson:"user"`
+	Thread     bson.ObjectID `bson:"thread,omitempty"`
+	Peer       bson.ObjectID `bson:"peer,omitempty"`
+	LastRead   bson.ObjectID `bson:"last_read"`
+	Following  bool          `bson:"following"`
+	Updated    time.Time     `bson:"updated"`
+	Key        string        `bson:"key"`
+	Notify     string        `bson:"notify,omitempty"`
+	MutedUntil time.Time     `bson:"muted_until,omitempty"`
 }
 
 func newReadStateDoc(r storage.ReadState) readStateDoc {
 	return readStateDoc{
 		ID: oid(r.ID), User: oid(r.User), Thread: oid(r.Thread), Peer: oid(r.Peer),
 		LastRead: oid(r.LastRead), Following: r.Following, Updated: r.Updated, Key: readKey(r.Key()),
+		Notify: storage.ValidUTF8(r.Notify), MutedUntil: r.MutedUntil,
 	}
 }
 
@@ -43,6 +46,7 @@ func (d readStateDoc) model() storage.ReadState {
 	return storage.ReadState{
 		ID: storage.ID(d.ID), User: storage.ID(d.User), Thread: storage.ID(d.Thread), Peer: storage.ID(d.Peer),
 		LastRead: storage.ID(d.LastRead), Following: d.Following, Updated: d.Updated,
+		Notify: d.Notify, MutedUntil: d.MutedUntil,
 	}
 }
 
@@ -119,4 +123,18 @@ func (s *Store) CountReplies(ctx context.Context, c storage.Conversation, root, 
 		return err
 	})
 	return int(n), err
+}
+
+// ThreadFollowers lists the users following root's thread, through the
+// index on thread.
+func (s *Store) ThreadFollowers(ctx context.Context, root storage.ID) ([]storage.ID, error) {
+	out := []storage.ID{}
+	err := s.do(ctx, "list thread followers", func(ctx context.Context) error {
+		docs, err := findAll[readStateDoc](ctx, s.readStates, bson.D{{Key: "thread", Value: oid(root)}, {Key: "following", Value: true}})
+		for _, d := range docs {
+			out = append(out, storage.ID(d.User))
+		}
+		return err
+	})
+	return out, err
 }

@@ -372,6 +372,17 @@ func (s *Store) SetMemberMuted(ctx context.Context, id storage.ID, muted bool) (
 	return m, err
 }
 
+// SetMemberNotify sets the member's notification settings in one update.
+func (s *Store) SetMemberNotify(ctx context.Context, id storage.ID, level string, mutedUntil time.Time) (storage.Member, error) {
+	var m storage.Member
+	err := s.do(ctx, "set member notify", func(ctx context.Context) error {
+		d, err := updateOne[memberDoc](ctx, s.members, byID(id), bson.D{{Key: "notify", Value: storage.ValidUTF8(level)}, {Key: "muted_until", Value: mutedUntil}})
+		m = d.model()
+		return err
+	})
+	return m, err
+}
+
 // DeleteMember removes a member, then its id from its room's list.
 func (s *Store) DeleteMember(ctx context.Context, id storage.ID) error {
 	return s.do(ctx, "delete member", func(ctx context.Context) error {

@@ -120,4 +120,38 @@ var readStateScenarios = []scenario{
 			}
 		}
 	}},
+	{"Notification levels are kept for members and direct conversations, and a thread's followers are listed", func(e *env) {
+		alice, bob, carol := e.newUser("alice"), e.newUser("bob"), e.newUser("carol")
+		r, m := e.newRoom("lobby", alice)
+		until := time.Now().Add(time.Hour).UTC().Truncate(time.Millisecond)
+		got, err := e.s.SetMemberNotify(e.ctx(), m.ID, storage.NotifyMentions, until)
+		require.NoError(e, err)
+		require.Equal(e, storage.NotifyMentions, got.Notify)
+		stored, err := e.s.MemberOf(e.ctx(), r.ID, alice.ID)
+		require.NoError(e, err)
+		require.Equal(e, storage.NotifyMentions, stored.Notify)
+		require.True(e, until.Equal(stored.MutedUntil), "%v %v", until, stored.MutedUntil)
+		_, err = e.s.SetMemberNotify(e.ctx(), e.ids.New(), storage.NotifyAll, time.Time{})
+		require.ErrorIs(e, err, storage.ErrNotFound)
+
+		none := storage.NotifyNone
+		d := e.changeRead(storage.ReadKey{User: alice.ID, Peer: bob.ID}, storage.ReadChange{Notify: &none, MutedUntil: &until})
+		require.Equal(e, storage.NotifyNone, d.Notify)
+		d = e.changeRead(storage.ReadKey{User: alice.ID, Peer: bob.ID}, storage.ReadChange{LastRead: e.ids.New()})
+		require.Equal(e, storage.NotifyNone, d.Notify, "a read keeps the level")
+		require.True(e, until.Equal(d.MutedUntil))
+
+		root := e.say(r, alice, "root")
+		e.changeRead(storage.ReadKey{User: alice.ID, Thread: root.ID}, storage.ReadChange{Follow: ptr(true)})
+		e.changeRead(storage.ReadKey{User: bob.ID, Thread: root.ID}, storage.ReadChange{Follow: ptr(true)})
+		e.changeRead(storage.ReadKey{User: carol.ID, Thread: root.ID}, storage.ReadChange{Follow: ptr(false)})
+		e.changeRead(storage.ReadKey{User: carol.ID, Thread: e.ids.New()}, storage.ReadChange{Follow: ptr(true)})
+		followers, err := e.s.ThreadFollowers(e.ctx(), root.ID)
+		require.NoError(e, err)
+		require.ElementsMatch(e, []storage.ID{alice.ID, bob.ID}, followers)
+		require.NoError(e, e.s.DeleteUser(e.ctx(), bob.ID))
+		followers, err = e.s.ThreadFollowers(e.ctx(), root.ID)
+		require.NoError(e, err)
+		require.Equal(e, []storage.ID{alice.ID}, followers)
+	}},
 }
