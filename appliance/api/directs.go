@@ -13,6 +13,7 @@ type directView struct {
 	Username string     `json:"username"`
 	IsBot    bool       `json:"is_bot,omitempty"`
 	Avatar   string     `json:"avatar,omitempty"`
+	profileView
 }
 
 // listDirects answers GET /api/directs: the users the caller has direct
@@ -41,7 +42,7 @@ func (s *Server) listDirects(w http.ResponseWriter, r *http.Request, a chat.Acto
 	out := make([]directView, 0, len(ids))
 	for _, id := range ids {
 		if n := names[id]; n.Username != "" { // a deleted user's conversation is gone
-			out = append(out, directView{id, n.Username, n.IsBot, avatarURL(id, n.Avatar)})
+			out = append(out, directView{id, n.Username, n.IsBot, avatarURL(id, n.Avatar), viewProfile(n.DisplayName, n.Status)})
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
