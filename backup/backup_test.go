@@ -103,7 +103,8 @@ func fill(t *testing.T, st storage.Store, ids *storage.IDGen, n int) {
 	require.NoError(t, st.CreateMessage(ctx, storage.Message{ID: ids.New(), Sender: bob.ID, Room: room.ID, Created: now,
 		Files: []storage.FileInfo{files[0].FileInfo, files[1].FileInfo}}))
 	avatar := blob(fileBytes["avatar"]).SHA256
-	_, err := st.UpdateUser(ctx, bob.ID, storage.UserPatch{Avatar: &avatar})
+	name, status := "Bob Lévy", storage.Status{Text: "🏖️ Away", Expires: now.Add(time.Hour)}
+	_, err := st.UpdateUser(ctx, bob.ID, storage.UserPatch{Avatar: &avatar, DisplayName: &name, Status: &status})
 	require.NoError(t, err)
 	require.NoError(t, st.CreateMessage(ctx, storage.Message{ID: ids.New(), Sender: alice.ID, Room: room.ID, Text: "**Build 7**", Hook: ids.New(), Username: "ci", Created: now,
 		Attachments: []storage.Attachment{{Color: "#a30200", Title: "Build 7", TitleLink: "https://ci.example.com/7", Text: "<b>failed</b>",

@@ -112,6 +112,11 @@ func check(coll string, line []byte) (rec storage.Record, legacy []string, bad s
 		if v.Avatar != "" && !storage.IsBlobName(v.Avatar) {
 			c.fail("avatar is not a SHA-256 in hex")
 		}
+		c.field("display_name", v.DisplayName, storage.CheckDisplayName(v.DisplayName))
+		c.field("status.text", v.Status.Text, storage.CheckStatusText(v.Status.Text))
+		if v.Status.Text == "" && !v.Status.Expires.IsZero() {
+			c.fail("status has an expiry but no text")
+		}
 		c.hidden("created", storage.CheckCreated(v.Created))
 	case storage.Session:
 		c.ref("user", v.User)

@@ -65,6 +65,11 @@ type User struct {
 	// Avatar is the blob of the user's picture (a square image the
 	// server made), "" for none; a blob it names is in use.
 	Avatar string `json:"avatar,omitempty"`
+	// DisplayName is the name the user chose to be shown by ("" for
+	// none), and Status its status (see Status); both are the user's
+	// own, shown to everyone.
+	DisplayName string `json:"display_name,omitempty"`
+	Status      Status `json:"status,omitzero"`
 }
 
 // UserPatch names the fields of a user to change; nil fields stay as they are.
@@ -74,6 +79,8 @@ type UserPatch struct {
 	IsSuperuser  *bool
 	IsDisabled   *bool
 	Avatar       *string // "" removes it
+	DisplayName  *string // "" removes it
+	Status       *Status // the zero Status removes it
 }
 
 // Session is a browser login. Only a hash of the cookie value is stored.

@@ -113,7 +113,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/api/invites/{secret}/accept", s.route(get(public, s.previewInvite), post(public, s.acceptInvite)))
 	mux.Handle("/api/people", s.route(get(user, s.people)))
 	mux.Handle("/api/ping", s.route(get(user, s.ping)))
-	mux.Handle("/api/me", s.route(get(user, s.me)))
+	mux.Handle("/api/me", s.route(get(user, s.me), patch(user, s.updateProfile)))
 	mux.Handle("/api/me/password", s.route(post(user, s.changePassword)))
 	mux.Handle("/api/sessions", s.route(get(user, s.listSessions)))
 	mux.Handle("/api/sessions/{id}", s.route(del(user, s.endSession)))

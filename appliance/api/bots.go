@@ -21,7 +21,7 @@ func (s *Server) listBots(w http.ResponseWriter, r *http.Request, a chat.Actor) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, mapSlice(bs, viewUser))
+	writeJSON(w, http.StatusOK, mapSlice(bs, s.viewUser))
 	return nil
 }
 
@@ -39,7 +39,7 @@ func (s *Server) createBot(w http.ResponseWriter, r *http.Request, a chat.Actor)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, viewUser(b))
+	writeJSON(w, http.StatusCreated, s.viewUser(b))
 	return nil
 }
 

@@ -112,8 +112,11 @@ func (s *Server) runCommand(w http.ResponseWriter, r *http.Request, a chat.Actor
 		Message *messageView `json:"message,omitempty"`
 	}{Text: res.Text}
 	if res.Message != nil {
-		v := viewMessage(*res.Message)
-		out.Message = &v
+		vs, err := s.viewMessages(r.Context(), a, []storage.Message{*res.Message})
+		if err != nil {
+			return err
+		}
+		out.Message = &vs[0]
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -10,10 +10,11 @@ import (
 // directView is one of the caller's direct conversations: the other user,
 // and the caller's read state there.
 type directView struct {
-	User     storage.ID  `json:"user"`
-	Username string      `json:"username"`
-	IsBot    bool        `json:"is_bot,omitempty"`
-	Avatar   string      `json:"avatar,omitempty"`
+	User     storage.ID `json:"user"`
+	Username string     `json:"username"`
+	IsBot    bool       `json:"is_bot,omitempty"`
+	Avatar   string     `json:"avatar,omitempty"`
+	profileView
 	LastRead *storage.ID `json:"last_read"`
 	Unread   int         `json:"unread"`
 	Mentions int         `json:"mentions"`
@@ -26,7 +27,8 @@ type directView struct {
 func viewDirect(d chat.Direct, n chat.Name) directView {
 	return directView{
 		User: d.User, Username: n.Username, IsBot: n.IsBot, Avatar: avatarURL(d.User, n.Avatar),
-		LastRead: optID(d.LastRead), Unread: d.Count, Mentions: d.Mentions,
+		profileView: viewProfile(n.DisplayName, n.Status),
+		LastRead:    optID(d.LastRead), Unread: d.Count, Mentions: d.Mentions,
 		Notify: d.Notify, MutedUntil: optDate(d.MutedUntil),
 	}
 }

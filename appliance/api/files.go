@@ -204,7 +204,7 @@ func (s *Server) setAvatar(w http.ResponseWriter, r *http.Request, a chat.Actor)
 	if err := body.failed(err); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewUser(u))
+	writeJSON(w, http.StatusOK, s.viewUser(u))
 	return nil
 }
 

@@ -126,7 +126,7 @@ func (s *Server) acceptInvite(w http.ResponseWriter, r *http.Request, _ chat.Act
 		return err
 	}
 	s.setSession(w, r, res)
-	writeJSON(w, http.StatusCreated, viewUser(res.User))
+	writeJSON(w, http.StatusCreated, s.viewUser(res.User))
 	return nil
 }
 
@@ -136,10 +136,15 @@ type personView struct {
 	Username string     `json:"username"`
 	IsBot    bool       `json:"is_bot,omitempty"`
 	Avatar   string     `json:"avatar,omitempty"`
+	profileView
 }
 
-func viewPerson(u storage.User) personView {
-	return personView{u.ID, u.Username, u.IsBot, avatarURL(u.ID, u.Avatar)}
+// viewPerson is u as everyone sees it now.
+func (s *Server) viewPerson(u storage.User) personView { return viewPersonAt(u, s.chat.Now()) }
+
+// viewPersonAt is u with its status as shown at now.
+func viewPersonAt(u storage.User, now time.Time) personView {
+	return personView{u.ID, u.Username, u.IsBot, avatarURL(u.ID, u.Avatar), viewProfile(u.DisplayName, u.Status.At(now))}
 }
 
 func (s *Server) people(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
@@ -152,7 +157,7 @@ func (s *Server) people(w http.ResponseWriter, r *http.Request, a chat.Actor) er
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, mapSlice(us, viewPerson))
+	writeJSON(w, http.StatusOK, mapSlice(us, s.viewPerson))
 	return nil
 }
 

@@ -8,17 +8,18 @@ import (
 	"github.com/makechat/makechat/storage"
 )
 
-// memberView is API.md's member, with the member's username for lists
-// and its read marker.
+// memberView is API.md's member, with the member's username (and its
+// display name and status) for lists and its read marker.
 type memberView struct {
-	ID       storage.ID  `json:"_id"`
-	Room     storage.ID  `json:"room"`
-	Profile  storage.ID  `json:"profile"`
-	Role     string      `json:"role"`
-	Created  date        `json:"created"`
-	Username string      `json:"username,omitempty"`
-	IsBot    bool        `json:"is_bot,omitempty"`
-	Avatar   string      `json:"avatar,omitempty"`
+	ID       storage.ID `json:"_id"`
+	Room     storage.ID `json:"room"`
+	Profile  storage.ID `json:"profile"`
+	Role     string     `json:"role"`
+	Created  date       `json:"created"`
+	Username string     `json:"username,omitempty"`
+	IsBot    bool       `json:"is_bot,omitempty"`
+	Avatar   string     `json:"avatar,omitempty"`
+	profileView
 	LastRead *storage.ID `json:"last_read,omitempty"`
 	// Muted is shown to the member itself only (which rooms bore it is
 	// nobody else's business), and only when true; so are its
@@ -63,6 +64,7 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request, a chat.Acto
 		}
 		n := names[views[i].Profile]
 		views[i].Username, views[i].IsBot, views[i].Avatar = n.Username, n.IsBot, avatarURL(views[i].Profile, n.Avatar)
+		views[i].profileView = viewProfile(n.DisplayName, n.Status)
 	}
 	w.Header().Set("X-Total-Count", strconv.Itoa(len(views)))
 	writeJSON(w, http.StatusOK, views)

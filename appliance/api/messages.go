@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -23,7 +24,10 @@ type messageView struct {
 	Edited    *date       `json:"edited,omitempty"`
 	Hook      *storage.ID `json:"hook,omitempty"`
 	Username  string      `json:"username,omitempty"`
-	ClientID  string      `json:"client_id,omitempty"`
+	// DisplayName is the sender's display name as it is now (see
+	// viewMessages); a webhook's message has none.
+	DisplayName string `json:"display_name,omitempty"`
+	ClientID    string `json:"client_id,omitempty"`
 	// Attachments are cards (storage.Attachment's shape, Slack's names);
 	// Lead, with them, is the part of Text before the cards' plain
 	// rendering: what a client that draws the cards shows as text.
@@ -68,6 +72,54 @@ func viewMessage(m storage.Message) messageView {
 		v.Lead = &lead
 	}
 	return v
+}
+
+// viewMessages renders msgs with their senders' display names as they
+// are now. The name is read when a message is shown, not stored with it:
+// a user who changes its name changes it on everything it wrote, at the
+// cost of one read per sender of a page; the caller's own is known.
+func (s *Server) viewMessages(ctx context.Context, a chat.Actor, msgs []storage.Message) ([]messageView, error) {
+	var others []storage.Message
+	for _, m := range msgs {
+		if m.Sender != a.User.ID {
+			others = append(others, m)
+		}
+	}
+	names, err := s.chat.SenderNames(ctx, others)
+	if err != nil {
+		return nil, err
+	}
+	if a.User.DisplayName != "" {
+		names[a.User.ID] = a.User.DisplayName
+	}
+	out := make([]messageView, len(msgs))
+	for i, m := range msgs {
+		out[i] = viewMessage(m)
+		if m.Hook.IsZero() {
+			out[i].DisplayName = names[m.Sender]
+		}
+	}
+	return out, nil
+}
+
+// writeMessage answers one message, as viewMessages shows it.
+func (s *Server) writeMessage(ctx context.Context, w http.ResponseWriter, status int, a chat.Actor, m storage.Message) error {
+	vs, err := s.viewMessages(ctx, a, []storage.Message{m})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, status, vs[0])
+	return nil
+}
+
+// writeMessages answers a list of messages, as viewMessages shows them.
+func (s *Server) writeMessages(ctx context.Context, w http.ResponseWriter, a chat.Actor, msgs []storage.Message) error {
+	vs, err := s.viewMessages(ctx, a, msgs)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, vs)
+	return nil
 }
 
 // idInput reads an id given in a JSON body as {"$oid": "..."} or as a
@@ -146,8 +198,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, a chat.Acto
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, viewMessage(m))
-	return nil
+	return s.writeMessage(r.Context(), w, http.StatusCreated, a, m)
 }
 
 // removePreview takes the link preview off one's message.
@@ -160,8 +211,7 @@ func (s *Server) removePreview(w http.ResponseWriter, r *http.Request, a chat.Ac
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewMessage(m))
-	return nil
+	return s.writeMessage(r.Context(), w, http.StatusOK, a, m)
 }
 
 // listMessages serves a room's history (?room=), a direct conversation
@@ -185,8 +235,7 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request, a chat.Act
 			// Newest first: the next page is older than the last one here.
 			w.Header().Add("Link", cursorLink(r, "before", msgs[len(msgs)-1].ID, limit, "next"))
 		}
-		writeJSON(w, http.StatusOK, mapSlice(msgs, viewMessage))
-		return nil
+		return s.writeMessages(r.Context(), w, a, msgs)
 	}
 	after, err := queryID(q, "after")
 	if err != nil {
@@ -215,8 +264,7 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request, a chat.Act
 			w.Header().Add("Link", cursorLink(r, "after", msgs[len(msgs)-1].ID, limit, "next"))
 		}
 	}
-	writeJSON(w, http.StatusOK, mapSlice(msgs, viewMessage))
-	return nil
+	return s.writeMessages(r.Context(), w, a, msgs)
 }
 
 // cursorLink is a Link header entry for the same list from a cursor.
@@ -245,8 +293,7 @@ func (s *Server) editMessage(w http.ResponseWriter, r *http.Request, a chat.Acto
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewMessage(m))
-	return nil
+	return s.writeMessage(r.Context(), w, http.StatusOK, a, m)
 }
 
 // deleteMessage answers 200 with the deleted message (API.md).
@@ -259,6 +306,5 @@ func (s *Server) deleteMessage(w http.ResponseWriter, r *http.Request, a chat.Ac
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewMessage(m))
-	return nil
+	return s.writeMessage(r.Context(), w, http.StatusOK, a, m)
 }

@@ -1,12 +1,10 @@
 package api
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/makechat/makechat/appliance/chat"
 	"github.com/makechat/makechat/storage"
@@ -85,41 +83,21 @@ func deref[T any](p *T) T {
 }
 
 // notifyInput reads a conversation's notification settings from a body:
-// "notify" (a level) and "muted_until" (an RFC 3339 time, or null to end
-// the mute).
+// "notify" (a level) and "muted_until" (a time as timeInput reads it, or
+// null to end the mute).
 type notifyInput struct {
-	Notify     *string   `json:"notify"`
-	MutedUntil timeInput `json:"muted_until"`
+	Notify     *string  `json:"notify"`
+	MutedUntil rawField `json:"muted_until"`
 }
 
 func (in notifyInput) change() (chat.NotifyChange, error) {
 	c := chat.NotifyChange{Level: in.Notify}
 	if in.MutedUntil.set {
-		if !in.MutedUntil.valid {
-			return c, chat.Invalid("muted_until", "must be a time such as 2026-12-24T18:00:00Z, or null")
+		t, err := timeInput(in.MutedUntil, "muted_until")
+		if err != nil {
+			return c, err
 		}
-		c.MutedUntil = &in.MutedUntil.t
+		c.MutedUntil = &t
 	}
 	return c, nil
-}
-
-// timeInput reads an RFC 3339 time, or null for none.
-type timeInput struct {
-	set, valid bool
-	t          time.Time
-}
-
-func (in *timeInput) UnmarshalJSON(b []byte) error {
-	in.set, in.valid = true, true
-	if string(b) == "null" {
-		return nil
-	}
-	var s string
-	if json.Unmarshal(b, &s) != nil {
-		in.valid = false
-		return nil
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	in.t, in.valid = t, err == nil
-	return nil
 }

@@ -66,6 +66,5 @@ func (s *Server) changeReaction(w http.ResponseWriter, r *http.Request, a chat.A
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewMessage(m))
-	return nil
+	return s.writeMessage(r.Context(), w, http.StatusOK, a, m)
 }

@@ -35,7 +35,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ chat.Actor) err
 		return err
 	}
 	s.setSession(w, r, res)
-	writeJSON(w, http.StatusOK, viewUser(res.User))
+	writeJSON(w, http.StatusOK, s.viewUser(res.User))
 	return nil
 }
 
@@ -62,7 +62,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request, _ chat.Actor) 
 		return err
 	}
 	s.setSession(w, r, res)
-	writeJSON(w, http.StatusCreated, viewUser(res.User))
+	writeJSON(w, http.StatusCreated, s.viewUser(res.User))
 	return nil
 }
 
@@ -139,27 +139,6 @@ func (s *Server) ping(w http.ResponseWriter, r *http.Request, a chat.Actor) erro
 		IsSuperuser bool   `json:"is_superuser"`
 		HaveRooms   bool   `json:"have_rooms"`
 	}{p.User.Username, p.User.IsSuperuser, p.HasRooms})
-	return nil
-}
-
-// me answers the caller's own account (decided, docs/api.md): /api/ping
-// keeps the seed's three fields, and a web client also needs its id and
-// what it may do beyond a member's rights.
-func (s *Server) me(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
-	p, err := s.chat.Profile(r.Context(), a)
-	if err != nil {
-		return err
-	}
-	canInvite, err := s.chat.CanInvite(r.Context(), a)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, struct {
-		userView
-		CanCreateRooms bool `json:"can_create_rooms"`
-		CanInvite      bool `json:"can_invite"`
-		CanCreateBots  bool `json:"can_create_bots"`
-	}{viewUser(p.User), s.chat.MayCreateRooms(a), canInvite, s.chat.MayCreateBots(a)})
 	return nil
 }
 

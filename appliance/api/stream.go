@@ -60,7 +60,9 @@ func HubEvent(e chat.Event) hub.Event {
 	}
 	switch {
 	case e.Message != nil:
-		he.Data = encodeFrame(e.Name, viewMessage(*e.Message))
+		v := viewMessage(*e.Message)
+		v.DisplayName = e.DisplayName
+		he.Data = encodeFrame(e.Name, v)
 		if e.Name == chat.EventMessageCreated {
 			he.Message = e.Message.ID
 		}
@@ -79,7 +81,7 @@ func HubEvent(e chat.Event) hub.Event {
 			he.Leave = ms
 		}
 	case e.User != nil:
-		he.Data = encodeFrame(e.Name, viewPerson(*e.User))
+		he.Data = encodeFrame(e.Name, viewPersonAt(*e.User, e.At))
 	case e.Thread != nil:
 		he.Data = encodeFrame(e.Name, viewThread(*e.Thread))
 	case e.Direct != nil:
@@ -267,9 +269,13 @@ func (s *Server) replay(ctx context.Context, conn *websocket.Conn, client *hub.C
 		}
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].ID.Less(all[j].ID) })
-	for _, m := range all {
+	views, err := s.viewMessages(ctx, a, all)
+	if err != nil {
+		return err
+	}
+	for _, v := range views {
 		wctx, cancel := context.WithTimeout(ctx, writeTimeout)
-		err := conn.Write(wctx, websocket.MessageText, encodeFrame(chat.EventMessageCreated, viewMessage(m)))
+		err := conn.Write(wctx, websocket.MessageText, encodeFrame(chat.EventMessageCreated, v))
 		cancel()
 		if err != nil {
 			return err

@@ -16,7 +16,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, a chat.Actor)
 		return err
 	}
 	setPaging(w, r, p, total)
-	writeJSON(w, http.StatusOK, mapSlice(users, viewUser))
+	writeJSON(w, http.StatusOK, mapSlice(users, s.viewUser))
 	return nil
 }
 
@@ -39,7 +39,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, a chat.Actor
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, viewUser(u))
+	writeJSON(w, http.StatusCreated, s.viewUser(u))
 	return nil
 }
 
@@ -52,7 +52,7 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request, a chat.Actor) e
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewUser(u))
+	writeJSON(w, http.StatusOK, s.viewUser(u))
 	return nil
 }
 
@@ -75,7 +75,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, a chat.Actor
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewUser(u))
+	writeJSON(w, http.StatusOK, s.viewUser(u))
 	return nil
 }
 

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"time"
+
 	"github.com/makechat/makechat/storage"
 )
 
@@ -19,12 +21,42 @@ type userView struct {
 	Owner *storage.ID `json:"owner,omitempty"`
 	// Avatar is where the user's avatar is, if it has one.
 	Avatar string `json:"avatar,omitempty"`
+	profileView
 }
 
-func viewUser(u storage.User) userView {
-	v := userView{u.ID, u.Username, u.Email, u.IsSuperuser, u.IsDisabled, date(u.Created), u.IsBot, nil, avatarURL(u.ID, u.Avatar)}
+// viewUser is u as an administrator (or u itself) sees it now.
+func (s *Server) viewUser(u storage.User) userView { return viewUserAt(u, s.chat.Now()) }
+
+// viewUserAt is u with its status as shown at now.
+func viewUserAt(u storage.User, now time.Time) userView {
+	v := userView{u.ID, u.Username, u.Email, u.IsSuperuser, u.IsDisabled, date(u.Created), u.IsBot, nil, avatarURL(u.ID, u.Avatar), viewProfile(u.DisplayName, u.Status.At(now))}
 	if u.IsBot {
 		v.Owner = optID(u.Owner)
+	}
+	return v
+}
+
+// profileView is what a user says of itself, wherever it is shown
+// (users, people, members, direct conversations, user.updated): its
+// display name and its status, each only when it has one, the status
+// only until it expires.
+type profileView struct {
+	DisplayName string      `json:"display_name,omitempty"`
+	Status      *statusView `json:"status,omitempty"`
+}
+
+// statusView is a status: its text, and its expiry when it has one.
+type statusView struct {
+	Text    string `json:"text"`
+	Expires *date  `json:"expires,omitempty"`
+}
+
+// viewProfile shows a display name and a status as it is shown now
+// (storage.Status.At): the caller has applied the time.
+func viewProfile(name string, shown storage.Status) profileView {
+	v := profileView{DisplayName: name}
+	if shown.Text != "" {
+		v.Status = &statusView{Text: shown.Text, Expires: optDate(shown.Expires)}
 	}
 	return v
 }

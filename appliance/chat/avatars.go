@@ -66,17 +66,20 @@ func (s *Service) SetAvatar(ctx context.Context, a Actor, body io.Reader) (stora
 	if err != nil {
 		return storage.User{}, storeErr(err, "file")
 	}
-	return s.setAvatar(ctx, a.User.ID, b.SHA256)
+	return s.setAvatar(ctx, a.User, b.SHA256)
 }
 
-// setAvatar stores user id's avatar (the blob named sha, or none for "")
+// setAvatar stores user u's avatar (the blob named sha, or none for "")
 // and tells everyone.
-func (s *Service) setAvatar(ctx context.Context, id storage.ID, sha string) (storage.User, error) {
-	u, err := s.store.UpdateUser(ctx, id, storage.UserPatch{Avatar: &sha})
+func (s *Service) setAvatar(ctx context.Context, u storage.User, sha string) (storage.User, error) {
+	now := s.clock()
+	p := storage.UserPatch{Avatar: &sha}
+	clearExpired(&p, u, now)
+	u, err := s.store.UpdateUser(ctx, u.ID, p)
 	if err != nil {
 		return storage.User{}, storeErr(err, "user")
 	}
-	s.notify(Event{Name: EventUserUpdated, User: &u, Everyone: true})
+	s.userUpdated(u, now)
 	return u, nil
 }
 
@@ -85,7 +88,7 @@ func (s *Service) RemoveAvatar(ctx context.Context, a Actor) error {
 	if a.User.ID.IsZero() {
 		return ErrUnauthenticated
 	}
-	_, err := s.setAvatar(ctx, a.User.ID, "")
+	_, err := s.setAvatar(ctx, a.User, "")
 	return err
 }
 

@@ -144,6 +144,15 @@ var (
 	ErrNoSuchSession   = NotFound("session")
 	ErrNoSuchToken     = NotFound("token")
 
+	// Profiles.
+	ErrDisplayNameText   = Invalid("display_name", "must be printable text on one line")
+	ErrDisplayNameFormat = Invalid("display_name", "must not contain invisible formatting characters (bidi controls, zero-width characters)")
+	ErrDisplayNameLong   = Invalid("display_name", fmt.Sprintf("must be at most %d characters long", storage.MaxDisplayNameChars))
+	ErrStatusText        = Invalid("status.text", "must be printable text on one line")
+	ErrStatusFormat      = Invalid("status.text", "must not contain invisible formatting characters (bidi controls, zero-width characters) outside an emoji")
+	ErrStatusLong        = Invalid("status.text", fmt.Sprintf("must be at most %d characters long", storage.MaxStatusChars))
+	ErrStatusExpired     = Invalid("status.expires", "must be a time in the future")
+
 	// Invites.
 	ErrNoSuchInvite       = NotFound("invite")
 	ErrTooManyInviteRooms = Invalid("rooms", fmt.Sprintf("must name at most %d rooms", maxInviteRooms))

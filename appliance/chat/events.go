@@ -2,6 +2,7 @@ package chat
 
 import (
 	"sync"
+	"time"
 
 	"github.com/makechat/makechat/storage"
 )
@@ -29,9 +30,17 @@ type Event struct {
 	Room    *storage.Room
 	Member  *storage.Member
 	Typing  *Typing
-	User    *storage.User // what everyone may see of a user changed (its avatar)
+	User    *storage.User // what everyone may see of a user changed (its avatar, display name or status)
 	Thread  *Thread       // a user's state in a thread (to that user)
 	Direct  *Direct       // a user's read state with a partner (to that user)
+
+	// DisplayName is, with a message event, the display name of
+	// Message's sender as it is now ("" for none, and for a webhook's
+	// message, which is shown under its own name).
+	DisplayName string
+	// At is when the event happened, by the service's clock: a User's
+	// status is shown as it was then (none once expired).
+	At time.Time
 
 	// Audience: the members of Room's room (ToRoom), the users in ToUsers,
 	// everyone, and/or the administrators.

@@ -296,7 +296,7 @@ func (s *Service) postAsHook(ctx context.Context, h storage.Hook, p HookPost) (s
 	if err := s.takePost(maker); err != nil {
 		return storage.Message{}, err
 	}
-	return s.store1(ctx, storage.Message{Text: p.Text, Sender: sender, Room: h.Room, Hook: h.ID, Username: username, Attachments: p.Attachments})
+	return s.store1(ctx, storage.Message{Text: p.Text, Sender: sender, Room: h.Room, Hook: h.ID, Username: username, Attachments: p.Attachments}, "")
 }
 
 // OutgoingHooks returns the outgoing hooks that m, a new message, goes

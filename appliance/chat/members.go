@@ -215,6 +215,7 @@ func (s *Service) visibleMember(ctx context.Context, a Actor, id storage.ID) (st
 // Usernames maps user ids to usernames, for lists that show names.
 func (s *Service) Usernames(ctx context.Context, ids []storage.ID) (map[storage.ID]Name, error) {
 	names := make(map[storage.ID]Name, len(ids))
+	now := s.clock()
 	for _, id := range ids {
 		if _, ok := names[id]; ok {
 			continue
@@ -227,15 +228,17 @@ func (s *Service) Usernames(ctx context.Context, ids []storage.ID) (map[storage.
 		if err != nil {
 			return nil, storeErr(err, "user")
 		}
-		names[id] = Name{Username: u.Username, IsBot: u.IsBot, Avatar: u.Avatar}
+		names[id] = Name{Username: u.Username, IsBot: u.IsBot, Avatar: u.Avatar, DisplayName: u.DisplayName, Status: u.Status.At(now)}
 	}
 	return names, nil
 }
 
 // Name is how a user is shown beside what it wrote: its username,
-// whether it is a bot, and its avatar.
+// whether it is a bot, its avatar, and its profile.
 type Name struct {
-	Username string
-	IsBot    bool
-	Avatar   string // the blob of its avatar, "" for none
+	Username    string
+	IsBot       bool
+	Avatar      string // the blob of its avatar, "" for none
+	DisplayName string
+	Status      storage.Status // as shown now: none once expired
 }

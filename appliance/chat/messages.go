@@ -123,7 +123,7 @@ func (s *Service) Post(ctx context.Context, a Actor, n NewMessage) (storage.Mess
 	if err := s.takePost(a); err != nil {
 		return storage.Message{}, err
 	}
-	stored, err := s.store1(ctx, m)
+	stored, err := s.store1(ctx, m, a.User.DisplayName)
 	if err == nil {
 		s.previewLater(stored)
 		if stored.IsReply() {
@@ -175,8 +175,8 @@ func (s *Service) takePost(a Actor) error {
 }
 
 // store1 gives m its id and place in line, stores it, and releases its
-// event in order.
-func (s *Service) store1(ctx context.Context, m storage.Message) (storage.Message, error) {
+// event in order; displayName is its sender's (see Event.DisplayName).
+func (s *Service) store1(ctx context.Context, m storage.Message, displayName string) (storage.Message, error) {
 	conv := m.Conversation()
 	id, slot := s.seq.take(conv, true)
 	m.ID, m.Created = id, s.clock()
@@ -190,12 +190,18 @@ func (s *Service) store1(ctx context.Context, m storage.Message) (storage.Messag
 		}
 		return storage.Message{}, storeErr(err, "room")
 	}
-	s.seq.finish(conv, slot, s.messageEvent(EventMessageCreated, m))
+	s.seq.finish(conv, slot, s.messageEvent(EventMessageCreated, m, displayName))
 	return m, nil
 }
 
-func (s *Service) messageEvent(name string, m storage.Message) Event {
-	e := Event{Name: name, Message: &m}
+// messageEvent is the event name of m, whose sender's display name is
+// displayName; a caller that must read it does so before it takes its
+// place in line, so that the line waits for no read.
+func (s *Service) messageEvent(name string, m storage.Message, displayName string) Event {
+	if !m.Hook.IsZero() {
+		displayName = ""
+	}
+	e := Event{Name: name, Message: &m, DisplayName: displayName}
 	if m.Room.IsZero() {
 		e.ToUsers = []storage.ID{m.Sender, m.Recipient}
 	} else {
@@ -306,7 +312,7 @@ func (s *Service) Edit(ctx context.Context, a Actor, id storage.ID, text string)
 		s.seq.finish(conv, slot)
 		return storage.Message{}, storeErr(err, "message")
 	}
-	s.seq.finish(conv, slot, s.messageEvent(EventMessageUpdated, m))
+	s.seq.finish(conv, slot, s.messageEvent(EventMessageUpdated, m, a.User.DisplayName))
 	return m, nil
 }
 
@@ -327,13 +333,14 @@ func (s *Service) Delete(ctx context.Context, a Actor, id storage.ID) (storage.M
 			}
 		}
 	}
+	name := s.senderName(ctx, m)
 	conv := m.Conversation()
 	_, slot := s.seq.take(conv, false)
 	if err := s.store.DeleteMessage(ctx, id); err != nil {
 		s.seq.finish(conv, slot)
 		return storage.Message{}, storeErr(err, "message")
 	}
-	s.seq.finish(conv, slot, s.messageEvent(EventMessageDeleted, m))
+	s.seq.finish(conv, slot, s.messageEvent(EventMessageDeleted, m, name))
 	return m, nil
 }
 

@@ -44,6 +44,7 @@ func (s *Service) previewLater(m storage.Message) {
 // setPreview stores p on m and announces the change, in the order of m's
 // conversation's events.
 func (s *Service) setPreview(ctx context.Context, m storage.Message, p storage.LinkPreview, onlyFirst bool) (storage.Message, error) {
+	name := s.senderName(ctx, m)
 	conv := m.Conversation()
 	_, slot := s.seq.take(conv, false)
 	got, set, err := s.store.SetPreview(ctx, m.ID, p, onlyFirst)
@@ -51,7 +52,7 @@ func (s *Service) setPreview(ctx context.Context, m storage.Message, p storage.L
 		s.seq.finish(conv, slot)
 		return got, storeErr(err, "message")
 	}
-	s.seq.finish(conv, slot, s.messageEvent(EventMessageUpdated, got))
+	s.seq.finish(conv, slot, s.messageEvent(EventMessageUpdated, got, name))
 	return got, nil
 }
 

@@ -63,6 +63,7 @@ func (s *Service) changeReaction(ctx context.Context, a Actor, id storage.ID, em
 			return storage.Message{}, retryAfter(ErrReactingTooFast, wait)
 		}
 	}
+	name := s.senderName(ctx, m)
 	unlock := s.reacting.lock(id)
 	defer unlock()
 	conv := m.Conversation()
@@ -72,7 +73,7 @@ func (s *Service) changeReaction(ctx context.Context, a Actor, id storage.ID, em
 		s.seq.finish(conv, slot)
 		return got, reactionErr(err)
 	}
-	s.seq.finish(conv, slot, s.messageEvent(EventMessageUpdated, got))
+	s.seq.finish(conv, slot, s.messageEvent(EventMessageUpdated, got, name))
 	return got, nil
 }
 

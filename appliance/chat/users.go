@@ -182,6 +182,7 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, id storage.ID, c User
 			return storage.User{}, err
 		}
 	}
+	clearExpired(&p, cur, s.clock())
 	u, err := s.store.UpdateUser(ctx, id, p)
 	if errors.Is(err, storage.ErrDuplicate) {
 		return storage.User{}, errEmailInUse(*c.Email)

@@ -148,6 +148,12 @@ func (s *Store) UpdateUser(ctx context.Context, id storage.ID, p storage.UserPat
 		if p.Avatar != nil {
 			u.Avatar = *p.Avatar
 		}
+		if p.DisplayName != nil {
+			u.DisplayName = *p.DisplayName
+		}
+		if p.Status != nil {
+			u.Status = *p.Status
+		}
 		out = u
 		return put(users, key(id), u)
 	})

@@ -26,6 +26,29 @@ type userDoc struct {
 	IsBot        bool          `bson:"is_bot,omitempty"`
 	Owner        bson.ObjectID `bson:"owner,omitempty"`
 	Avatar       string        `bson:"avatar,omitempty"`
+	DisplayName  string        `bson:"display_name,omitempty"`
+	Status       *statusDoc    `bson:"status,omitempty"`
+}
+
+// statusDoc is a user's status; a user without one has none (nil, or
+// null once one was cleared).
+type statusDoc struct {
+	Text    string    `bson:"text"`
+	Expires time.Time `bson:"expires,omitempty"`
+}
+
+func newStatusDoc(s storage.Status) *statusDoc {
+	if s.Text == "" && s.Expires.IsZero() {
+		return nil
+	}
+	return &statusDoc{Text: storage.ValidUTF8(s.Text), Expires: s.Expires}
+}
+
+func (d *statusDoc) model() storage.Status {
+	if d == nil {
+		return storage.Status{}
+	}
+	return storage.Status{Text: d.Text, Expires: d.Expires}
 }
 
 func newUserDoc(u storage.User) userDoc {
@@ -33,7 +56,7 @@ func newUserDoc(u storage.User) userDoc {
 		ID: oid(u.ID), Username: storage.ValidUTF8(u.Username), Email: storage.ValidUTF8(u.Email), PasswordHash: storage.ValidUTF8(u.PasswordHash),
 		IsSuperuser: u.IsSuperuser, IsDisabled: u.IsDisabled, Created: u.Created,
 		UsernameKey: nameKey(u.Username, u.ID), EmailKey: nameKey(u.Email, u.ID), IsBot: u.IsBot, Owner: oid(u.Owner),
-		Avatar: u.Avatar,
+		Avatar: u.Avatar, DisplayName: storage.ValidUTF8(u.DisplayName), Status: newStatusDoc(u.Status),
 	}
 }
 
@@ -41,6 +64,7 @@ func (d userDoc) model() storage.User {
 	return storage.User{
 		ID: storage.ID(d.ID), Username: d.Username, Email: d.Email, PasswordHash: d.PasswordHash,
 		IsSuperuser: d.IsSuperuser, IsDisabled: d.IsDisabled, Created: d.Created, IsBot: d.IsBot, Owner: storage.ID(d.Owner), Avatar: d.Avatar,
+		DisplayName: d.DisplayName, Status: d.Status.model(),
 	}
 }
 

@@ -125,6 +125,12 @@ func (s *Store) UpdateUser(ctx context.Context, id storage.ID, p storage.UserPat
 		if p.Avatar != nil {
 			set = append(set, bson.E{Key: "avatar", Value: *p.Avatar})
 		}
+		if p.DisplayName != nil {
+			set = append(set, bson.E{Key: "display_name", Value: storage.ValidUTF8(*p.DisplayName)})
+		}
+		if p.Status != nil {
+			set = append(set, bson.E{Key: "status", Value: newStatusDoc(*p.Status)})
+		}
 		d, err := updateOne[userDoc](ctx, s.users, byID(id), set)
 		u = d.model()
 		return err

@@ -32,6 +32,7 @@ func (e *env) newWorld() world {
 	e.Helper()
 	var w world
 	w.alice, w.bob, w.gone = e.newUser("alice"), e.newUser("bob"), e.newUser("gone")
+	w.alice = e.setProfile(w.alice, "Alice Martin", storage.Status{Text: "🏖️ Away", Expires: time.Now().Add(time.Hour)})
 	w.session = e.newSession(w.alice, time.Now().Add(time.Hour))
 	w.token = e.newToken(w.bob, "bot")
 	w.room, w.owner = e.newRoom("général", w.alice)

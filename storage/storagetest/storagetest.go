@@ -61,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 	}{
 		{"Store", storeScenarios},
 		{"Users", userScenarios},
+		{"Profiles", profileScenarios},
 		{"Sessions", sessionScenarios},
 		{"Tokens", tokenScenarios},
 		{"Rooms", roomScenarios},
@@ -177,7 +178,7 @@ func ms(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
 func norm[T any](v T) T {
 	switch x := any(&v).(type) {
 	case *storage.User:
-		x.Created = ms(x.Created)
+		x.Created, x.Status.Expires = ms(x.Created), ms(x.Status.Expires)
 	case *storage.Session:
 		x.Created, x.Expires = ms(x.Created), ms(x.Expires)
 	case *storage.Token:

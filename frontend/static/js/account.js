@@ -8,6 +8,7 @@ import * as api from './api.js';
 import {el} from './render.js';
 import {dialog, field} from './ui.js';
 import {avatar, learnAvatar} from './avatars.js';
+import {learnProfile} from './profiles.js';
 import {$} from './state.js';
 import {menuButton} from './menu.js';
 import {notifySettings} from './notify.js';
@@ -23,6 +24,7 @@ let me = null; // the account, as /api/me answered
 export function showMe(account) {
   me = account;
   learnAvatar(oid(me._id), me.avatar);
+  learnProfile(oid(me._id), me);
   $('me-name').textContent = me.username;
   $('me-avatar').replaceWith(Object.assign(avatar(oid(me._id), me.username), {id: 'me-avatar'}));
   $('me-button').setAttribute('aria-label', `${me.username}: account menu`);
@@ -54,11 +56,12 @@ $('tokens').addEventListener('click', async () => {
   dialog({title: 'Your API tokens', body: el('div', {}, el('p', {className: 'muted'}, 'Tokens let bots and scripts act as you.'), list, name, make, shown)});
 });
 
-// The account: who one is, one's avatar (myavatar.js, loaded when the
-// dialog first opens), one's own password, and the sessions one is
-// logged in with, each of which can be ended from here.
+// The account: who one is, one's display name and status (myprofile.js)
+// and avatar (myavatar.js), both loaded when the dialog first opens,
+// one's own password, and the sessions one is logged in with, each of
+// which can be ended from here.
 $('account').addEventListener('click', async () => {
-  const {avatarSection} = await import('./myavatar.js');
+  const [{avatarSection}, {profileSection}] = await Promise.all([import('./myavatar.js'), import('./myprofile.js')]);
   const sessions = el('ul', {className: 'pick', 'aria-label': 'Your sessions'});
   const fill = async () => {
     const ss = await api.get('/api/sessions');
@@ -89,6 +92,7 @@ $('account').addEventListener('click', async () => {
     el('dl', {className: 'profile'}, el('dt', {}, 'Username'), el('dd', {}, me.username),
       el('dt', {}, 'Email'), el('dd', {}, me.email || '—'),
       el('dt', {}, 'Role'), el('dd', {}, me.is_superuser ? 'administrator' : 'user')),
+    el('h3', {}, 'Profile'), profileSection(me, (saved) => { me = {...me, display_name: saved.display_name, status: saved.status}; }),
     el('h3', {}, 'Avatar'), avatarSection(me, (avatarURL) => { me = {...me, avatar: avatarURL}; }),
     el('h3', {}, 'Password'), cur, next, again, change, note,
     el('h3', {}, 'Where you are logged in'), sessions)});

@@ -12,6 +12,7 @@ import * as api from './api.js';
 import {renderText, el} from './render.js';
 import {S, $} from './state.js';
 import {learnAvatar} from './avatars.js';
+import {learnProfile} from './profiles.js';
 
 const COLOR = /^#[0-9a-f]{6}$/i;
 
@@ -158,7 +159,10 @@ function isBot(id, name) {
       const found = api.oid(ps[0]?._id) === id;
       const bot = found && ps[0].is_bot === true;
       S.bots.set(id, bot);
-      if (found) learnAvatar(id, ps[0].avatar);
+      if (found) {
+        learnAvatar(id, ps[0].avatar);
+        learnProfile(id, ps[0]);
+      }
       if (bot) retag(id);
     }, () => S.bots.delete(id));
   }
@@ -166,11 +170,12 @@ function isBot(id, name) {
 }
 
 // learnPeople notes who is a bot in a list of people (/api/people's),
-// and their avatars.
+// and their avatars and profiles.
 export function learnPeople(people) {
   for (const p of people) {
     S.bots.set(api.oid(p._id), p.is_bot === true);
     learnAvatar(api.oid(p._id), p.avatar);
+    learnProfile(api.oid(p._id), p);
   }
 }
 
@@ -192,6 +197,7 @@ function retag(id) {
     const m = msgs.get(li.dataset.id);
     if (m?.sender !== id) continue;
     li.querySelector('.msg-head .tag.bot')?.remove();
-    li.querySelector('.msg-head .author')?.after(botTag());
+    const name = li.querySelector('.msg-head .who') || li.querySelector('.msg-head .author');
+    name?.after(botTag());
   }
 }

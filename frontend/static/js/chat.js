@@ -17,6 +17,7 @@
 //   previews.js  a message's link preview (loaded on first use)
 //   reactions.js a message's reactions and the reaction picker (loaded on first use)
 //   avatars.js   people's pictures, or their initials on a colour
+//   profiles.js  people's display names and statuses, drawn and kept live
 //   msgmenu.js   a message's menu: long-press, Shift+F10; copy, react, edit, delete
 //   composer.js  the message box: its keys, @- and /-completion; attaching
 //   attach.js    the tray of files to send: uploads, progress (loaded on first use)
@@ -28,8 +29,9 @@
 //   live.js      the stream: connection state and events
 //   search.js    search results
 //   notify.js    desktop notifications: level, offer, permission
-//   account.js   the account menu: profile, tokens, notifications, theme
+//   account.js   the account menu: account, tokens, notifications, theme
 //   myavatar.js  uploading and removing one's avatar (loaded on first use)
+//   myprofile.js one's display name and status (loaded on first use)
 //   menu.js      menu buttons (the account menu's keyboard and pointer)
 //   roomsettings.js  the room header's mute and settings buttons
 //

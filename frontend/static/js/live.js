@@ -12,6 +12,7 @@ import {mergeMessages, renderAll, atBottom, scrollToBottom, appendMessage, repla
 import {markRead} from './conv.js';
 import {typing, clearTyper} from './typing.js';
 import {learnAvatar} from './avatars.js';
+import {learnProfile} from './profiles.js';
 import {notify} from './notify.js';
 
 const {oid} = api;
@@ -97,7 +98,9 @@ export function onEvent(ev) {
     case 'room.created': case 'room.updated': case 'room.deleted': return roomChanged(ev.event, d);
     case 'member.added': case 'member.removed': case 'member.updated': return memberChanged(ev.event, d);
     case 'typing': return typing(d);
-    case 'user.updated': return learnAvatar(oid(d._id), d.avatar);
+    case 'user.updated':
+      learnAvatar(oid(d._id), d.avatar);
+      return learnProfile(oid(d._id), d);
   }
 }
 

@@ -13,6 +13,7 @@ import {peoplePicker} from './people.js';
 import {linkView} from './invites.js';
 import {botTag} from './cards.js';
 import {avatar} from './avatars.js';
+import {who} from './profiles.js';
 
 const {oid} = api;
 
@@ -31,7 +32,7 @@ $('members-button').addEventListener('click', async () => {
   const body = el('div', {}, tools,
     el('ul', {className: 'pick', 'aria-label': 'Members'}, ms.map(m => el('li', {},
       // The member list does not say who is a bot: those seen are tagged.
-      avatar(oid(m.profile), m.username, 'small'), el('span', {className: 'name', dir: 'auto'}, m.username), S.bots.get(oid(m.profile)) ? botTag() : null, el('span', {className: 'muted'}, m.role),
+      avatar(oid(m.profile), m.username, 'small'), who(oid(m.profile), m.username), S.bots.get(oid(m.profile)) ? botTag() : null, el('span', {className: 'muted'}, m.role),
       oid(m.profile) !== S.me.id ? el('button', {type: 'button', onclick: () => {
         h.close();
         startDirect(oid(m.profile), m.username);

@@ -17,6 +17,7 @@ import {dialog, relTime, clock, fullTime, dayLabel, grow} from './ui.js';
 import {S, $, PAGE, norm, author, gist} from './state.js';
 import {cardsOf, filesOf, previewOf, reactionsOf, react, textOf, senderTag} from './cards.js';
 import {avatar} from './avatars.js';
+import {who} from './profiles.js';
 
 export const MAX_DOM = 600; // messages kept in the view before old ones go
 const GROUP_MS = 5 * 60 * 1000;
@@ -76,11 +77,13 @@ function msgNode(m, prev, line) {
   const name = author(m);
   const iso = m.created.toISOString();
   li.append(cont ? el('time', {className: 'side-time', dateTime: iso, 'aria-hidden': 'true'}, clock(m.created))
-    : avatar(m.hookName ? '' : m.sender, name));
+    : avatar(m.hookName ? '' : m.sender, m.hookName ? name : S.names.get(m.sender) || name));
   // A bot's post says so, and a webhook's, which may take any name, says
   // it came through a hook: neither may pass for a person (cards.js).
+  // A person's display name (with the @username) and status; a
+  // webhook's post, the name it posted under.
   li.append(el('div', {className: cont ? 'msg-head visually-hidden' : 'msg-head'},
-    el('span', {className: 'author', dir: 'auto'}, name), senderTag(m),
+    m.hookName ? el('span', {className: 'author', dir: 'auto'}, name) : who(m.sender, S.names.get(m.sender), 'author'), senderTag(m),
     ' ', el('time', {dateTime: iso}, relTime(m.created))));
   if (editing === m.id) {
     const d = editDraft;

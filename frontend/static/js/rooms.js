@@ -10,6 +10,7 @@ import {dialog, field, count} from './ui.js';
 import {S, $, byName, convName, openConv} from './state.js';
 import {botTag} from './cards.js';
 import {avatar, learnAvatar} from './avatars.js';
+import {learnProfile} from './profiles.js';
 
 const {oid} = api;
 
@@ -43,6 +44,7 @@ export async function loadDirects(prefetched) {
     S.names.set(id, d.username);
     S.bots.set(id, d.is_bot === true);
     learnAvatar(id, d.avatar);
+    learnProfile(id, d);
     const known = S.directs.get(id);
     if (!known) S.directs.set(id, {username: d.username, unread: 0, mentions: 0});
     else known.username = d.username; // a partner first seen in an event is named "…"
@@ -145,6 +147,7 @@ export async function loadMembers(room) {
       S.names.set(oid(m.profile), m.username);
       S.bots.set(oid(m.profile), m.is_bot === true); // the server says so: no need to ask
       learnAvatar(oid(m.profile), m.avatar);
+      learnProfile(oid(m.profile), m);
       if (oid(m.profile) === S.me.id) {
         S.mine.set(room, {id: oid(m._id), role: m.role, last_read: oid(m.last_read)});
       }

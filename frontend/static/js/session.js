@@ -7,6 +7,7 @@ import * as api from './api.js';
 import {S, $} from './state.js';
 import {forgetSidebar} from './rooms.js';
 import {forgetAvatars} from './avatars.js';
+import {forgetProfiles} from './profiles.js';
 
 const TITLES = {login: 'Log in · makechat', register: 'Create an account · makechat', accept: 'Join makechat'};
 
@@ -55,9 +56,10 @@ export function sessionOver(msg = 'Your session has expired. Please log in again
   S.me = null;
   S.cur = null;
   S.msgs = [];
-  for (const m of [S.rooms, S.directs, S.names, S.bots, S.mine]) m.clear();
+  for (const m of [S.rooms, S.directs, S.names, S.bots, S.mine, S.profiles]) m.clear();
   forgetSidebar();
   forgetAvatars();
+  forgetProfiles();
   $('messages').replaceChildren();
   history.replaceState({}, '', '/login');
   showAuth('login', msg);

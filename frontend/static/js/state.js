@@ -16,6 +16,7 @@ export const S = {
   rooms: new Map(),       // id -> room (+ joined, unread, mentions)
   directs: new Map(),     // user id -> {username, unread, mentions}
   names: new Map(),       // user id -> username
+  profiles: new Map(),    // user id -> {name, status: {text, expires}|null} (profiles.js)
   bots: new Map(),        // user id -> is a bot (true/false; null while asked: cards.js)
   mine: new Map(),        // room id -> my member {id, role, last_read}
   cur: null,              // {kind: 'room'|'dm', id}
@@ -45,7 +46,12 @@ export function convName(c = S.cur) {
 }
 
 export function norm(m) {
-  return {id: oid(m._id), text: m.text, sender: oid(m.sender), created: when(m.created),
+  const sender = oid(m.sender);
+  // A sender seen nowhere else yet is named as its messages name it
+  // (a guess); what the lists and user.updated say of a user is surer.
+  const p = S.profiles.get(sender);
+  if (!m.hook && (p ? p.guess : m.display_name)) S.profiles.set(sender, {name: m.display_name || '', status: null, guess: true});
+  return {id: oid(m._id), text: m.text, sender, created: when(m.created),
     edited: m.edited ? when(m.edited) : null, hookName: m.hook ? m.username : '', raw: m};
 }
 
@@ -53,9 +59,12 @@ export function norm(m) {
 // files only, their names.
 export const gist = (m) => m.text || (m.raw?.files || []).map(f => f.name).join(', ');
 
+// shownName is how a user is named: its display name, else its username.
+export const shownName = (id, username) => S.profiles.get(id)?.name || username;
+
 export function author(m) {
   if (m.hookName) return m.hookName;
-  return S.names.get(m.sender) || 'former member';
+  return shownName(m.sender, S.names.get(m.sender) || 'former member');
 }
 
 // ready marks the app as usable (tests and the load measurement wait for it).
