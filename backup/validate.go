@@ -193,6 +193,11 @@ func check(coll string, line []byte) (rec storage.Record, legacy []string, bad s
 			c.ref("bot", v.Bot)
 		}
 		c.hidden("created", storage.CheckCreated(v.Created))
+	case storage.PushSubscription:
+		c.ref("user", v.User)
+		if err := storage.CheckPushSubscription(v); err != nil {
+			c.fail("the push subscription " + err.Error())
+		}
 	case storage.ReadState:
 		c.ref("user", v.User)
 		if err := storage.CheckReadKey(v.Key()); err != nil {
@@ -393,6 +398,8 @@ func (u *uniques) check(file string, r record) string {
 		keys = append(keys, struct{ kind, value string }{"room and profile", v.Room.Hex() + v.Profile.Hex()})
 	case storage.Hook:
 		keys = append(keys, struct{ kind, value string }{"secret_hash", v.SecretHash})
+	case storage.PushSubscription:
+		keys = append(keys, struct{ kind, value string }{"endpoint", storage.EndpointKey(v.Endpoint)})
 	case storage.ReadState:
 		keys = append(keys, struct{ kind, value string }{"user with thread or peer", v.User.Hex() + v.Thread.Hex() + v.Peer.Hex()})
 	case storage.Invite:

@@ -361,6 +361,14 @@ type Store interface {
 	ChangeReadState(ctx context.Context, k ReadKey, c ReadChange) (ReadState, error)
 	// ReadStates lists a user's ReadStates, in no particular order.
 	ReadStates(ctx context.Context, user ID) ([]ReadState, error)
+	// SavePushSubscription stores p, replacing the subscription of its
+	// endpoint (whoever's it was) and, past MaxPushSubscriptions, the
+	// user's oldest. ErrNotFound if p's user does not exist.
+	SavePushSubscription(ctx context.Context, p PushSubscription) error
+	// PushSubscriptions lists a user's subscriptions in id order.
+	PushSubscriptions(ctx context.Context, user ID) ([]PushSubscription, error)
+	// DeletePushSubscription removes one; ErrNotFound if there is none.
+	DeletePushSubscription(ctx context.Context, id ID) error
 	// ThreadFollowers lists the users who follow the thread of root.
 	ThreadFollowers(ctx context.Context, root ID) ([]ID, error)
 	// CountReplies counts the replies of a thread in conversation c newer
@@ -471,11 +479,13 @@ const (
 	CollFiles    = "files"
 	// CollReadStates holds ReadStates (threads and direct conversations).
 	CollReadStates = "read_states"
+	// CollPushSubscriptions holds browsers' Web Push subscriptions.
+	CollPushSubscriptions = "push_subscriptions"
 )
 
 // Collections lists every collection in the order Export visits them and
 // a restore writes them: an object comes after those it refers to.
-var Collections = []string{CollUsers, CollSessions, CollTokens, CollRooms, CollMembers, CollMessages, CollHooks, CollInvites, CollCommands, CollFiles, CollReadStates}
+var Collections = []string{CollUsers, CollSessions, CollTokens, CollRooms, CollMembers, CollMessages, CollHooks, CollInvites, CollCommands, CollFiles, CollReadStates, CollPushSubscriptions}
 
 // Observer is told of every operation a store runs: its name (such as
 // "create user"), how long it took, and the error the caller gets (nil
@@ -520,6 +530,8 @@ func DecodeRecord(coll string, data []byte) (Record, error) {
 		v, err = decodeAs[File](data)
 	case CollReadStates:
 		v, err = decodeAs[ReadState](data)
+	case CollPushSubscriptions:
+		v, err = decodeAs[PushSubscription](data)
 	default:
 		return Record{}, fmt.Errorf("unknown collection %q", coll)
 	}
@@ -556,6 +568,8 @@ func (r Record) ID() ID {
 	case File:
 		return v.ID
 	case ReadState:
+		return v.ID
+	case PushSubscription:
 		return v.ID
 	}
 	return NilID

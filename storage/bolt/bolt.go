@@ -108,6 +108,9 @@ var (
 	bucketReadStatesByKey    = []byte("read_states_by_key")
 	bucketRoomsByGroup       = []byte("rooms_by_group")
 	bucketReadStatesByThread = []byte("read_states_by_thread")
+	bucketPush               = []byte("push_subscriptions")
+	bucketPushByEndpoint     = []byte("push_by_endpoint")
+	bucketPushByUser         = []byte("push_by_user")
 )
 
 var allBuckets = [][]byte{
@@ -123,6 +126,7 @@ var allBuckets = [][]byte{
 	bucketCommands, bucketCommandsByName,
 	bucketFiles, bucketFilesByOwner, bucketFilesByRoom, bucketFilesUnattached,
 	bucketReadStates, bucketReadStatesByKey, bucketReadStatesByThread,
+	bucketPush, bucketPushByEndpoint, bucketPushByUser,
 }
 
 var keySchema = []byte("schema")

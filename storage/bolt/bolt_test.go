@@ -134,7 +134,7 @@ func TestOpen_MigratesTheV1Fixture(t *testing.T) {
 	ctx := t.Context()
 	counts, err := s.Counts(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, map[string]int{"users": 2, "sessions": 2, "tokens": 1, "rooms": 3, "members": 5, "messages": 36, "hooks": 1, "invites": 0, "commands": 0, "files": 0, "read_states": 0}, counts)
+	assert.Equal(t, map[string]int{"users": 2, "sessions": 2, "tokens": 1, "rooms": 3, "members": 5, "messages": 36, "hooks": 1, "invites": 0, "commands": 0, "files": 0, "read_states": 0, "push_subscriptions": 0}, counts)
 	// The new index serves the sweep: no session of the fixture has
 	// expired, and all of them have a year from now.
 	n, err := s.DeleteExpiredSessions(ctx, time.Now())

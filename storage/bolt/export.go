@@ -13,17 +13,18 @@ import (
 // collectionBuckets maps each collection to the bucket that holds its
 // records; every other bucket is derived from these and rebuilt by Import.
 var collectionBuckets = map[string][]byte{
-	storage.CollUsers:      bucketUsers,
-	storage.CollSessions:   bucketSessions,
-	storage.CollTokens:     bucketTokens,
-	storage.CollRooms:      bucketRooms,
-	storage.CollMembers:    bucketMembers,
-	storage.CollMessages:   bucketMessages,
-	storage.CollHooks:      bucketHooks,
-	storage.CollInvites:    bucketInvites,
-	storage.CollCommands:   bucketCommands,
-	storage.CollFiles:      bucketFiles,
-	storage.CollReadStates: bucketReadStates,
+	storage.CollUsers:             bucketUsers,
+	storage.CollSessions:          bucketSessions,
+	storage.CollTokens:            bucketTokens,
+	storage.CollRooms:             bucketRooms,
+	storage.CollMembers:           bucketMembers,
+	storage.CollMessages:          bucketMessages,
+	storage.CollHooks:             bucketHooks,
+	storage.CollInvites:           bucketInvites,
+	storage.CollCommands:          bucketCommands,
+	storage.CollFiles:             bucketFiles,
+	storage.CollReadStates:        bucketReadStates,
+	storage.CollPushSubscriptions: bucketPush,
 }
 
 // Export calls fn with every record, collection by collection, inside one
@@ -151,6 +152,8 @@ func importRecord(tx *bbolt.Tx, r storage.Record) error {
 		err = insertCommand(tx, v)
 	case storage.ReadState:
 		err = insertReadState(tx, v)
+	case storage.PushSubscription:
+		err = insertPush(tx, v)
 	case storage.File:
 		err = insertFile(tx, v)
 	default:

@@ -190,6 +190,9 @@ func (s *Store) DeleteUser(ctx context.Context, id storage.ID) error {
 		if err := deleteReadStatesOf(tx, id); err != nil {
 			return err
 		}
+		if err := deletePushOf(tx, id); err != nil {
+			return err
+		}
 		return deleteMembershipsOf(tx, id)
 	})
 }

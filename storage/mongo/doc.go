@@ -77,7 +77,8 @@ such as {"$ne": null} or "profile.$.name" is only ever a string.
 	direct_partners  user
 	message_reactions (message, at, seq): a page's reactions, in order;
 	                 conv: a deleted room's
-	read_states      key (unique), user
+	read_states      key (unique), user, thread
+	push_subscriptions endpoint_key (unique), (user, _id)
 
 A unique index refusing a write gives storage.ErrDuplicate. Open creates
 the indexes that are missing, and only those.

@@ -157,11 +157,20 @@ func (s *Store) export(ctx context.Context, fn func(storage.Record) error) error
 	if err != nil {
 		return err
 	}
-	return each(ctx, s.readStates, bson.D{}, func(d readStateDoc) error {
+	err = each(ctx, s.readStates, bson.D{}, func(d readStateDoc) error {
 		if !users[d.User] {
 			return nil
 		}
 		return fn(storage.Record{Collection: storage.CollReadStates, Value: d.model()})
+	})
+	if err != nil {
+		return err
+	}
+	return each(ctx, s.push, bson.D{}, func(d pushDoc) error {
+		if !users[d.User] {
+			return nil
+		}
+		return fn(storage.Record{Collection: storage.CollPushSubscriptions, Value: d.model()})
 	})
 }
 
@@ -288,6 +297,8 @@ func (s *Store) importDoc(ctx context.Context, r storage.Record) (*mongo.Collect
 		return s.files, newFileDoc(v), nil
 	case storage.ReadState:
 		return s.readStates, newReadStateDoc(v), nil
+	case storage.PushSubscription:
+		return s.push, newPushDoc(v), nil
 	}
 	return nil, nil, fmt.Errorf("%T is not a record of %q", r.Value, r.Collection)
 }
@@ -298,7 +309,7 @@ func (s *Store) modelCollections() map[string]*mongo.Collection {
 		storage.CollUsers: s.users, storage.CollSessions: s.sessions, storage.CollTokens: s.tokens,
 		storage.CollRooms: s.rooms, storage.CollMembers: s.members, storage.CollMessages: s.messages,
 		storage.CollHooks: s.hooks, storage.CollInvites: s.invites, storage.CollCommands: s.commands,
-		storage.CollFiles: s.files, storage.CollReadStates: s.readStates,
+		storage.CollFiles: s.files, storage.CollReadStates: s.readStates, storage.CollPushSubscriptions: s.push,
 	}
 }
 
@@ -329,7 +340,7 @@ func (s *Store) Counts(ctx context.Context) (map[string]int, error) {
 // hidden from readers (as during a DeleteRoom) until it is deleted too.
 func (s *Store) Clear(ctx context.Context) error {
 	return s.do(ctx, "clear", func(ctx context.Context) error {
-		for _, c := range []*mongo.Collection{s.rooms, s.users, s.hooks, s.invites, s.inviteUses, s.commands, s.messages, s.reactions, s.readStates, s.files, s.partners, s.members, s.tokens, s.sessions, s.pending} {
+		for _, c := range []*mongo.Collection{s.rooms, s.users, s.hooks, s.invites, s.inviteUses, s.commands, s.messages, s.reactions, s.readStates, s.push, s.files, s.partners, s.members, s.tokens, s.sessions, s.pending} {
 			if _, err := c.DeleteMany(ctx, bson.D{}); err != nil {
 				return fmt.Errorf("%s: %w", c.Name(), err)
 			}

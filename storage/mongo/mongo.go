@@ -51,7 +51,7 @@ type Store struct {
 	snapshot bool
 
 	users, sessions, tokens, rooms, members, messages, hooks, invites, commands, files *mongo.Collection
-	partners, pending, meta, inviteUses, reactions, readStates                         *mongo.Collection
+	partners, pending, meta, inviteUses, reactions, readStates, push                   *mongo.Collection
 
 	// reading takes the changes of each read state in turn (locks.go).
 	reading keyLocks
@@ -122,7 +122,7 @@ func Open(ctx context.Context, uri string, opts Options) (*Store, error) {
 		{&s.rooms, storage.CollRooms}, {&s.members, storage.CollMembers}, {&s.messages, storage.CollMessages},
 		{&s.hooks, storage.CollHooks}, {&s.invites, storage.CollInvites}, {&s.commands, storage.CollCommands}, {&s.files, storage.CollFiles},
 		{&s.partners, collPartners}, {&s.pending, collPending}, {&s.meta, collMeta}, {&s.inviteUses, collInviteUses},
-		{&s.reactions, collReactions}, {&s.readStates, storage.CollReadStates},
+		{&s.reactions, collReactions}, {&s.readStates, storage.CollReadStates}, {&s.push, storage.CollPushSubscriptions},
 	} {
 		*c.c = s.db.Collection(c.name)
 	}

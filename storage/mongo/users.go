@@ -173,6 +173,9 @@ func (s *Store) deleteUserCascade(ctx context.Context, id storage.ID) error {
 		if _, err := s.readStates.DeleteMany(ctx, bson.D{{Key: "user", Value: oid(id)}}); err != nil {
 			return err
 		}
+		if _, err := s.push.DeleteMany(ctx, bson.D{{Key: "user", Value: oid(id)}}); err != nil {
+			return err
+		}
 		_, err := s.tokens.DeleteMany(ctx, bson.D{{Key: "user", Value: oid(id)}})
 		return err
 	}

@@ -77,6 +77,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 		{"Threads", threadScenarios},
 		{"ReadStates", readStateScenarios},
 		{"Groups", groupScenarios},
+		{"Push", pushScenarios},
 		{"Concurrency", concurrencyScenarios},
 		{"HostileStrings", hostileScenarios()},
 		{"ExportImport", exportScenarios},
