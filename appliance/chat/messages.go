@@ -367,8 +367,8 @@ func (s *Service) Search(ctx context.Context, a Actor, q string, before storage.
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
-	msgs, err := s.store.SearchMessages(ctx, storage.SearchQuery{Terms: terms, Conversations: convs, Before: before, Limit: limit})
-	return msgs, storeErr(err, "message")
+	res, err := s.store.SearchMessages(ctx, storage.SearchQuery{Terms: terms, Conversations: convs, Before: before, Limit: limit})
+	return res.Messages, storeErr(err, "message")
 }
 
 // Replay returns, per conversation the actor follows, the messages

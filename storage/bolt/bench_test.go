@@ -240,7 +240,7 @@ func BenchmarkSearch(b *testing.B) {
 		var hits, calls int
 		timeEach(b, func(int) error {
 			found, err := s.SearchMessages(b.Context(), storage.SearchQuery{Terms: terms(rng), Conversations: convs})
-			hits, calls = hits+len(found), calls+1
+			hits, calls = hits+len(found.Messages), calls+1
 			return err
 		})
 		b.ReportMetric(float64(hits)/float64(calls), "hits/op")
