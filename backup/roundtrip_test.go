@@ -67,8 +67,8 @@ func TestBackupCrossesBackends_BoltToMongoToBolt(t *testing.T) {
 			require.Len(t, rooms, 1)
 			found, err := back.SearchMessages(ctx, storage.SearchQuery{Terms: storage.SearchTerms("ÜNÏCODE message 2999"), Conversations: []storage.Conversation{storage.RoomConversation(rooms[0].ID)}})
 			require.NoError(t, err)
-			require.Len(t, found, 1, "the search index was rebuilt on the way")
-			assert.Contains(t, found[0].Text, "message 2999 ")
+			require.Len(t, found.Messages, 1, "the search index was rebuilt on the way")
+			assert.Contains(t, found.Messages[0].Text, "message 2999 ")
 			for _, st := range []storage.Store{m, back} {
 				alice, err := st.UserByName(ctx, "alice")
 				require.NoError(t, err)

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -112,6 +113,30 @@ func (id ID) IsZero() bool { return id == NilID }
 // Time is the creation time encoded in the id, to the second.
 func (id ID) Time() time.Time {
 	return time.Unix(int64(binary.BigEndian.Uint32(id[0:4])), 0).UTC()
+}
+
+// FirstIDAt is the smallest id of the second t falls in, or of the next
+// second if t is not a whole second: ids made before t sort before it,
+// and ids made from t on sort at or after it. A t at or before 1970 gives
+// NilID; one past the last second an id can hold (in 2106), the greatest
+// id.
+func FirstIDAt(t time.Time) ID {
+	sec := t.Unix()
+	if t.Nanosecond() > 0 {
+		sec++
+	}
+	var id ID
+	switch {
+	case sec <= 0:
+		return NilID
+	case sec > math.MaxUint32:
+		for i := range id {
+			id[i] = 0xff
+		}
+		return id
+	}
+	binary.BigEndian.PutUint32(id[0:4], uint32(sec))
+	return id
 }
 
 // MarshalJSON renders the id as Extended JSON: {"$oid": "<hex>"}.

@@ -62,3 +62,30 @@ func TestID_ParseAndExtendedJSON(t *testing.T) {
 	}
 	assert.Equal(t, time.Unix(0x5706dac4, 0).UTC(), id.Time())
 }
+
+func TestFirstIDAt_BoundsTheIdsMadeBeforeAndFromATime(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		at   time.Time
+		want string
+	}{
+		{"a whole second", time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), "6ae7d2800000000000000000"},
+		{"within a second, the next one", time.Date(2026, 11, 1, 23, 59, 59, 1, time.UTC), "6ae7d2800000000000000000"},
+		{"the epoch", time.Unix(0, 0), "000000000000000000000000"},
+		{"before the epoch", time.Date(1969, 7, 20, 0, 0, 0, 0, time.UTC), "000000000000000000000000"},
+		{"the last second an id holds", time.Unix(1<<32-1, 0), "ffffffff0000000000000000"},
+		{"past it", time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC), "ffffffffffffffffffffffff"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, FirstIDAt(tc.at).Hex())
+		})
+	}
+	g := NewIDGen()
+	at := time.Unix(1_700_000_000, 0)
+	g.now = func() time.Time { return at.Add(-time.Millisecond) }
+	before := g.New()
+	g.now = func() time.Time { return at }
+	from := g.New()
+	assert.True(t, before.Less(FirstIDAt(at)))
+	assert.False(t, from.Less(FirstIDAt(at)))
+}

@@ -124,14 +124,60 @@ func LimitOr(limit int) int {
 	return limit
 }
 
-// SearchQuery finds messages containing every one of Terms (as made by
-// SearchTerms) in any of Conversations, newest first, older than Before
-// when it is set.
+// SearchQuery finds messages in any of Conversations, newest first:
+// those holding every one of Terms (as made by SearchTerms; with no terms,
+// every message), sent by Sender if it is set, carrying files if HasFile
+// is set, with ids below Before and at or above Since when those are set
+// (ids begin with their creation time, so these bound dates too; see
+// FirstIDAt).
+//
+// Terms are served by an index; Sender and HasFile are checked on each
+// message that the terms and bounds let through. So that a filter that
+// matches little cannot make one call read a whole history, a search
+// examines at most Scan of those messages, newest first, and says where
+// it stopped (SearchResult.Next).
 type SearchQuery struct {
 	Terms         []string
 	Conversations []Conversation
+	Sender        ID
+	HasFile       bool
 	Before        ID
+	Since         ID
 	Limit         int // DefaultLimit if <= 0
+	Scan          int // DefaultScan if <= 0
+}
+
+// DefaultScan is how many messages a search examines at most (see
+// SearchQuery) when the query does not say.
+const DefaultScan = 5000
+
+// ScanOr is scan, or DefaultScan when scan is not positive.
+func ScanOr(scan int) int {
+	if scan <= 0 {
+		return DefaultScan
+	}
+	return scan
+}
+
+// Filters reports whether q checks messages beyond their terms and ids,
+// so that some messages it examines may not be found.
+func (q SearchQuery) Filters() bool { return !q.Sender.IsZero() || q.HasFile }
+
+// Admits reports whether a message sent by sender, carrying files or not,
+// passes q's Sender and HasFile. Both backends check with it.
+func (q SearchQuery) Admits(sender ID, hasFiles bool) bool {
+	return (q.Sender.IsZero() || sender == q.Sender) && (!q.HasFile || hasFiles)
+}
+
+// SearchResult is one page of a search: the messages found, newest first,
+// and Next, the Before of the page after it. Next is the last message
+// found when the page is full (Limit messages); otherwise, when the search
+// stopped after examining Scan messages, the last message it examined
+// (there may be more to find before it, even when it found none); and
+// NilID when nothing older is left to examine.
+type SearchResult struct {
+	Messages []Message
+	Next     ID
 }
 
 // Hook is a room's webhook. Incoming: whoever holds its secret URL may

@@ -379,9 +379,12 @@ type Store interface {
 	DirectPartners(ctx context.Context, user ID) ([]ID, error)
 	// LastMessageID is the greatest message id stored (NilID if none).
 	LastMessageID(ctx context.Context) (ID, error)
-	// SearchMessages finds messages by their words through an index kept
-	// up to date by every write; it does not scan all messages.
-	SearchMessages(ctx context.Context, q SearchQuery) ([]Message, error)
+	// SearchMessages finds messages as q selects, newest first: by their
+	// words through an index kept up to date by every write, by their ids
+	// through the conversations' id order. It examines at most q.Scan
+	// messages and never reads a whole history; the result's Next says
+	// where to go on.
+	SearchMessages(ctx context.Context, q SearchQuery) (SearchResult, error)
 
 	// CreateInvite stores in; its secret hash is unique.
 	CreateInvite(ctx context.Context, in Invite) error

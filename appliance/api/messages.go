@@ -227,15 +227,16 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request, a chat.Act
 		return err
 	}
 	if q.Has("q") {
-		msgs, err := s.chat.Search(r.Context(), a, q.Get("q"), before, limit)
+		found, err := s.chat.Search(r.Context(), a, q.Get("q"), before, limit)
 		if err != nil {
 			return err
 		}
-		if len(msgs) == limit {
-			// Newest first: the next page is older than the last one here.
-			w.Header().Add("Link", cursorLink(r, "before", msgs[len(msgs)-1].ID, limit, "next"))
+		if !found.Next.IsZero() {
+			// Newest first: the next page is older than this one, and
+			// may follow a page that is not full (see chat.Search).
+			w.Header().Add("Link", cursorLink(r, "before", found.Next, limit, "next"))
 		}
-		return s.writeMessages(r.Context(), w, a, msgs)
+		return s.writeMessages(r.Context(), w, a, found.Messages)
 	}
 	after, err := queryID(q, "after")
 	if err != nil {

@@ -104,6 +104,5 @@ func (s *Server) listMentions(w http.ResponseWriter, r *http.Request, a chat.Act
 	if len(msgs) == limit {
 		w.Header().Add("Link", cursorLink(r, "before", msgs[len(msgs)-1].ID, limit, "next"))
 	}
-	writeJSON(w, http.StatusOK, mapSlice(msgs, viewMessage))
-	return nil
+	return s.writeMessages(r.Context(), w, a, msgs)
 }

@@ -206,6 +206,12 @@ func errCommandFailed(name string, err error) error {
 	return &Error{Kind: KindUnavailable, Msg: "The command /" + name + " did not answer: " + strings.TrimSuffix(err.Error(), ".") + "."}
 }
 
+// errSearchFilter says that a search filter's value cannot be right;
+// want completes "must be".
+func errSearchFilter(name, want string) error {
+	return &Error{Kind: KindInvalid, Field: "q", Msg: "The 'q' parameter's " + name + ": filter must be " + want + "."}
+}
+
 func errRoomNameTaken(name string) error {
 	return Conflict("A room named '%s' already exists.", name)
 }

@@ -393,31 +393,34 @@ func (s *Service) Readable(ctx context.Context, a Actor) ([]storage.Conversation
 	return convs, nil
 }
 
-// Search finds messages with every word of q in the actor's rooms and
-// direct conversations, newest first; before pages back.
-func (s *Service) Search(ctx context.Context, a Actor, q string, before storage.ID, limit int) ([]storage.Message, error) {
+// Search finds the messages that q asks for (words and filters, see
+// searchquery.go) in the actor's rooms and direct conversations, or in
+// the one conversation its in: names, newest first; before pages back.
+// The result's Next is the before of the next page, if there may be one:
+// a search with filters examines a bounded number of messages per call
+// (storage.DefaultScan), so a page may hold fewer than limit messages,
+// even none, and still be followed by another.
+func (s *Service) Search(ctx context.Context, a Actor, q string, before storage.ID, limit int) (storage.SearchResult, error) {
+	none := storage.SearchResult{Messages: []storage.Message{}}
 	if strings.TrimSpace(q) == "" {
-		return nil, Missing("q")
+		return none, Missing("q")
 	}
 	if len(q) > 1000 || !utf8.ValidString(q) {
-		return nil, ErrQueryTooLong
+		return none, ErrQueryTooLong
 	}
-	terms := storage.SearchTerms(q)
-	if len(terms) == 0 {
-		return []storage.Message{}, nil
-	}
-	if len(terms) > 16 {
-		terms = terms[:16]
-	}
-	convs, err := s.Readable(ctx, a)
+	p, err := parseSearch(q)
 	if err != nil {
-		return nil, err
+		return none, err
 	}
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
-	msgs, err := s.store.SearchMessages(ctx, storage.SearchQuery{Terms: terms, Conversations: convs, Before: before, Limit: limit})
-	return msgs, storeErr(err, "message")
+	sq, ok, err := s.storeQuery(ctx, a, p, before, limit)
+	if err != nil || !ok {
+		return none, err
+	}
+	res, err := s.store.SearchMessages(ctx, sq)
+	return res, storeErr(err, "message")
 }
 
 // Replay returns, per conversation the actor follows, the messages

@@ -227,7 +227,7 @@ func (s *Service) Mentions(ctx context.Context, a Actor, before storage.ID, limi
 		if err != nil {
 			return nil, storeErr(err, "message")
 		}
-		for _, m := range found {
+		for _, m := range found.Messages {
 			if m.Sender != a.User.ID && q.match(m.Text) && !slices.ContainsFunc(out, func(x storage.Message) bool { return x.ID == m.ID }) {
 				out = append(out, m)
 			}

@@ -429,8 +429,8 @@ func TestDeleteRoom_RemovesAHistoryLongerThanOneSlice(t *testing.T) {
 	convs := []storage.Conversation{storage.RoomConversation(gone.ID), storage.RoomConversation(kept.ID)}
 	found, err := s.SearchMessages(ctx, storage.SearchQuery{Terms: []string{"common", "words"}, Conversations: convs})
 	require.NoError(t, err)
-	require.Len(t, found, 1)
-	require.Equal(t, keptMsg.ID, found[0].ID)
+	require.Len(t, found.Messages, 1)
+	require.Equal(t, keptMsg.ID, found.Messages[0].ID)
 	last, err := s.LastMessageID(ctx)
 	require.NoError(t, err)
 	require.Equal(t, keptMsg.ID, last)

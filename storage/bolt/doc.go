@@ -99,6 +99,10 @@ The search bucket is an inverted index: one posting per word of a message
 each word's postings are in id order and a search walks them newest first.
 Each posting holds the message's conversation key, so that a search can
 skip conversations the caller may not read without loading the message.
+A search without words (only a sender, files, dates, rooms) merges the
+runs of the conversations it covers from their newest ends instead; it
+reads each message it examines, and examines at most a bounded number
+per call (storage.SearchQuery.Scan), saying where it stopped.
 Every write of a message updates its postings in the same transaction.
 
 Messages and postings are appended at the end of their run; those buckets

@@ -2,7 +2,9 @@ package bolt
 
 import (
 	"bytes"
+	"container/heap"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -54,48 +56,35 @@ func unindexTerms(search *bbolt.Bucket, terms []string, id storage.ID) error {
 	return nil
 }
 
-// SearchMessages finds the messages that hold every one of q.Terms in one
-// of q.Conversations, newest first, older than q.Before if it is set. A
-// Limit <= 0 means storage.DefaultLimit. No terms or no conversations
-// find nothing.
+// SearchMessages finds the messages of q.Conversations that q selects,
+// newest first, examining at most q.Scan of them (see storage.SearchQuery).
 //
-// It intersects the terms' posting lists from the newest end with one
-// cursor per term, leapfrogging: the first term proposes its newest
-// posting in range whose conversation is wanted, each other term answers
-// with its newest posting at or below that id, and an answer below the
-// proposal becomes the next bound for every list. So a rare term makes
-// the walk short whichever position it has in the query, and the cost
-// depends on the postings of the query's terms, never on all messages.
-func (s *Store) SearchMessages(ctx context.Context, q storage.SearchQuery) ([]storage.Message, error) {
-	limit := storage.LimitOr(q.Limit)
-	var out []storage.Message
+// With terms, it intersects the terms' posting lists from the newest end
+// with one cursor per term, leapfrogging: the first term proposes its
+// newest posting in range whose conversation is wanted, each other term
+// answers with its newest posting at or below that id, and an answer
+// below the proposal becomes the next bound for every list. So a rare
+// term makes the walk short whichever position it has in the query, and
+// the cost depends on the postings of the query's terms, never on all
+// messages. Without terms, it merges the conversations' runs of messages
+// from their newest ends (convWalk). Either way, Sender and HasFile are
+// checked on each message the walk yields, which is what Scan bounds.
+func (s *Store) SearchMessages(ctx context.Context, q storage.SearchQuery) (storage.SearchResult, error) {
+	limit, scan := storage.LimitOr(q.Limit), storage.ScanOr(q.Scan)
+	var res storage.SearchResult
 	err := s.view(ctx, "search messages", func(tx *bbolt.Tx) error {
-		out = make([]storage.Message, 0)
-		if len(q.Terms) == 0 || len(q.Conversations) == 0 {
+		res = storage.SearchResult{Messages: make([]storage.Message, 0)}
+		if len(q.Conversations) == 0 {
 			return nil
 		}
-		wanted := make(map[string]bool, len(q.Conversations))
-		for _, c := range q.Conversations {
-			wanted[string(convKey(c))] = true
-		}
-		terms := slices.Compact(slices.Sorted(slices.Values(q.Terms)))
-		lists := make([]*postings, len(terms))
-		for i, t := range terms {
-			if t == "" || strings.IndexByte(t, termEnd) >= 0 {
-				// No message is indexed under such a term.
-				return nil
-			}
-			lists[i] = newPostings(tx.Bucket(bucketSearch), t)
-		}
-
-		bound := maxID
-		if !q.Before.IsZero() {
-			bound = previousID(q.Before)
+		walk, ok := newWalk(tx, q)
+		if !ok {
+			return nil
 		}
 		messages := tx.Bucket(bucketMessages)
-		for len(out) < limit {
-			id, conv, ok := nextMatch(lists, wanted, bound)
-			if !ok {
+		for examined := 1; ; examined++ {
+			id, conv, ok := walk.next()
+			if !ok || id.Less(q.Since) {
 				return nil
 			}
 			k := messageKey(conv, id)
@@ -103,31 +92,111 @@ func (s *Store) SearchMessages(ctx context.Context, q storage.SearchQuery) ([]st
 			if data == nil {
 				return fmt.Errorf("search posting of missing message %s", id)
 			}
-			m, err := decodeMessage(k, data)
+			admitted, err := admits(q, k, data)
 			if err != nil {
 				return err
 			}
-			out = append(out, m)
-			if id.IsZero() {
+			if admitted {
+				m, err := decodeMessage(k, data)
+				if err != nil {
+					return err
+				}
+				res.Messages = append(res.Messages, m)
+			}
+			if len(res.Messages) == limit || examined == scan {
+				res.Next = id
 				return nil
 			}
-			bound = previousID(id)
 		}
-		return nil
 	})
 	if err != nil {
-		return nil, err
+		return storage.SearchResult{}, err
 	}
-	return out, nil
+	return res, nil
 }
 
-// nextMatch finds the newest message at or below bound that has a
-// posting in every list and whose conversation is wanted, and returns its
-// id and conversation key.
-func nextMatch(lists []*postings, wanted map[string]bool, bound storage.ID) (storage.ID, []byte, bool) {
+// A walk yields the messages a search examines, newest first, as their
+// ids and conversation keys; ok is false when there are no more.
+type walk interface {
+	next() (id storage.ID, conv []byte, ok bool)
+}
+
+// newWalk is the walk for q: over the postings of its terms, or over its
+// conversations' messages when it has none. It is not ok when no message
+// can match (a term that nothing is indexed under).
+func newWalk(tx *bbolt.Tx, q storage.SearchQuery) (walk, bool) {
+	bound := maxID
+	if !q.Before.IsZero() {
+		bound = previousID(q.Before)
+	}
+	if len(q.Terms) == 0 {
+		return newConvWalk(tx.Bucket(bucketMessages), q.Conversations, q.Before), true
+	}
+	wanted := make(map[string]bool, len(q.Conversations))
+	for _, c := range q.Conversations {
+		wanted[string(convKey(c))] = true
+	}
+	terms := slices.Compact(slices.Sorted(slices.Values(q.Terms)))
+	w := &termWalk{lists: make([]*postings, len(terms)), wanted: wanted, bound: bound, floor: q.Since}
+	for i, t := range terms {
+		if t == "" || strings.IndexByte(t, termEnd) >= 0 {
+			// No message is indexed under such a term.
+			return nil, false
+		}
+		w.lists[i] = newPostings(tx.Bucket(bucketSearch), t)
+	}
+	return w, true
+}
+
+// admits reports whether the message record data passes q's Sender and
+// HasFile; without them it does not decode the record.
+func admits(q storage.SearchQuery, k, data []byte) (bool, error) {
+	if !q.Filters() {
+		return true, nil
+	}
+	var r struct {
+		Sender recordID          `json:"sender"`
+		Files  []json.RawMessage `json:"files"`
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		return false, fmt.Errorf("decode message %x: %w", k, err)
+	}
+	return q.Admits(storage.ID(r.Sender), len(r.Files) > 0), nil
+}
+
+// termWalk yields the messages holding every term, in the wanted
+// conversations, at or below bound and not below floor.
+type termWalk struct {
+	lists        []*postings
+	wanted       map[string]bool
+	bound, floor storage.ID
+	done         bool
+}
+
+func (w *termWalk) next() (storage.ID, []byte, bool) {
+	if w.done {
+		return storage.NilID, nil, false
+	}
+	id, conv, ok := nextMatch(w.lists, w.wanted, w.bound, w.floor)
+	if !ok {
+		w.done = true
+		return storage.NilID, nil, false
+	}
+	if id.IsZero() {
+		w.done = true
+	} else {
+		w.bound = previousID(id)
+	}
+	return id, conv, true
+}
+
+// nextMatch finds the newest message at or below bound, and not below
+// floor, that has a posting in every list and whose conversation is
+// wanted, and returns its id and conversation key.
+func nextMatch(lists []*postings, wanted map[string]bool, bound, floor storage.ID) (storage.ID, []byte, bool) {
 	for {
 		id, conv, ok := lists[0].atMost(bound)
-		if !ok {
+		if !ok || id.Less(floor) {
 			return storage.NilID, nil, false
 		}
 		if wanted[string(conv)] {
@@ -154,6 +223,69 @@ func nextMatch(lists []*postings, wanted map[string]bool, bound storage.ID) (sto
 		}
 		bound = previousID(id)
 	}
+}
+
+// convWalk merges the runs of several conversations in the messages
+// bucket, newest first: a cursor per conversation stands on its newest
+// message not yet yielded, and a heap, greatest id on top, picks the
+// next.
+type convWalk []convHead
+
+type convHead struct {
+	cur  *bbolt.Cursor
+	conv []byte
+	k    []byte // the key cur stands on
+}
+
+// newConvWalk starts a walk of convs' messages below before (all of them
+// if before is NilID).
+func newConvWalk(messages *bbolt.Bucket, convs []storage.Conversation, before storage.ID) *convWalk {
+	w := make(convWalk, 0, len(convs))
+	seen := make(map[string]bool, len(convs))
+	for _, c := range convs {
+		conv := convKey(c)
+		if seen[string(conv)] {
+			continue
+		}
+		seen[string(conv)] = true
+		end := convEnd(conv)
+		if !before.IsZero() {
+			end = messageKey(conv, before)
+		}
+		cur := messages.Cursor()
+		if k, _ := seekBelow(cur, end); k != nil && bytes.HasPrefix(k, conv) {
+			w = append(w, convHead{cur: cur, conv: conv, k: k})
+		}
+	}
+	heap.Init(&w)
+	return &w
+}
+
+func (w *convWalk) next() (storage.ID, []byte, bool) {
+	if len(*w) == 0 {
+		return storage.NilID, nil, false
+	}
+	top := &(*w)[0]
+	id, conv := messageID(top.k), top.conv
+	if k, _ := top.cur.Prev(); k != nil && bytes.HasPrefix(k, conv) {
+		top.k = k
+		heap.Fix(w, 0)
+	} else {
+		heap.Pop(w)
+	}
+	return id, conv, true
+}
+
+// The heap's methods (container/heap), greatest id first.
+func (w convWalk) Len() int           { return len(w) }
+func (w convWalk) Less(i, j int) bool { return messageID(w[j].k).Less(messageID(w[i].k)) }
+func (w convWalk) Swap(i, j int)      { w[i], w[j] = w[j], w[i] }
+func (w *convWalk) Push(x any)        { *w = append(*w, x.(convHead)) }
+func (w *convWalk) Pop() any {
+	old := *w
+	h := old[len(old)-1]
+	*w = old[:len(old)-1]
+	return h
 }
 
 // maxID is the greatest id, the bound of a search without Before.

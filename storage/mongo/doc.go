@@ -66,8 +66,9 @@ such as {"$ne": null} or "profile.$.name" is only ever a string.
 	tokens           hash_key (unique), (user, _id)
 	rooms            name_key (unique)
 	members          (room, profile) (unique), (profile, _id)
-	messages         (conv, _id): history pages and counts;
-	                 (terms, _id desc), multikey: search;
+	messages         (conv, _id): history pages and counts, and
+	                 searches without words (from:, in:, has:, dates);
+	                 (terms, _id desc), multikey: search by words;
 	                 client_key (unique): resent posts;
 	                 (thread, _id): a thread's replies and summary
 	hooks            secret_key (unique), (room, _id)

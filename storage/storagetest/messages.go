@@ -1,6 +1,7 @@
 package storagetest
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -76,7 +77,26 @@ func (e *env) find(text string, convs ...storage.Conversation) []storage.ID {
 	e.Helper()
 	got, err := e.s.SearchMessages(e.ctx(), storage.SearchQuery{Terms: storage.SearchTerms(text), Conversations: convs})
 	require.NoError(e, err)
-	return ids(got, messageID)
+	return ids(got.Messages, messageID)
+}
+
+// search runs q and returns the ids found and the result's Next.
+func (e *env) search(q storage.SearchQuery) (found []storage.ID, next storage.ID) {
+	e.Helper()
+	got, err := e.s.SearchMessages(e.ctx(), q)
+	require.NoError(e, err)
+	return ids(got.Messages, messageID), got.Next
+}
+
+// sayAt posts text in room r as from, with an id and a creation time of
+// the second at, as a message posted then would have.
+func (e *env) sayAt(r storage.Room, from storage.User, text string, at time.Time) storage.Message {
+	e.Helper()
+	id := e.ids.New()
+	binary.BigEndian.PutUint32(id[:4], uint32(at.Unix()))
+	m := storage.Message{ID: id, Text: text, Sender: from.ID, Room: r.ID, Created: at}
+	require.NoError(e, e.s.CreateMessage(e.ctx(), m))
+	return m
 }
 
 func messageID(m storage.Message) storage.ID { return m.ID }

@@ -2,6 +2,7 @@ package storagetest
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -44,8 +45,8 @@ var searchScenarios = []scenario{
 		require.Equal(e, []storage.ID{direct.ID, inLobby.ID}, e.find("launch", lobbyConv, storage.DirectConversation(bob.ID, alice.ID)))
 		require.Empty(e, e.find("launch"), "no conversations, no results")
 		require.Empty(e, e.find("launch", storage.RoomConversation(e.ids.New())))
-		require.Empty(e, e.find("", lobbyConv), "no terms, no results")
-		require.Empty(e, e.find(" ,;! ", lobbyConv), "no terms, no results")
+		require.Equal(e, []storage.ID{inLobby.ID}, e.find("", lobbyConv), "no terms: every message")
+		require.Equal(e, []storage.ID{inLobby.ID}, e.find(" ,;! ", lobbyConv), "no terms: every message")
 	}},
 	{"Search returns newest first, pages with Before and stops at Limit", func(e *env) {
 		alice := e.newUser("alice")
@@ -67,7 +68,7 @@ var searchScenarios = []scenario{
 				Terms: []string{"status", "report"}, Conversations: convs, Before: before, Limit: limit,
 			})
 			require.NoError(e, err)
-			return ids(got, messageID)
+			return ids(got.Messages, messageID)
 		}
 		require.Equal(e, want[:defaultLimit], search(storage.NilID, 0), "50 when Limit is not set")
 		require.Equal(e, want[:7], search(storage.NilID, 7))
@@ -110,5 +111,165 @@ var searchScenarios = []scenario{
 		require.Equal(e, want, e.find("common rare", c))
 		require.Equal(e, want, e.find("rare common", c))
 		require.Equal(e, want, e.find("rare filler common", c))
+	}},
+	{"Search with no terms lists the conversations' messages newest first", func(e *env) {
+		alice, bob := e.newUser("alice"), e.newUser("bob")
+		lobby, _ := e.newRoom("lobby", alice)
+		hall, _ := e.newRoom("hall", alice)
+		other, _ := e.newRoom("other", bob)
+		convs := []storage.Conversation{storage.RoomConversation(lobby.ID), storage.DirectConversation(alice.ID, bob.ID), storage.RoomConversation(hall.ID)}
+		var want []storage.ID
+		for i := range 12 {
+			switch i % 4 {
+			case 0:
+				want = append(want, e.say(lobby, alice, fmt.Sprint("lobby ", i)).ID)
+			case 1:
+				want = append(want, e.dm(bob, alice, fmt.Sprint("direct ", i)).ID)
+			case 2:
+				want = append(want, e.say(hall, alice, fmt.Sprint("hall ", i)).ID)
+			default:
+				e.say(other, bob, fmt.Sprint("elsewhere ", i))
+			}
+		}
+		want = reversed(want)
+		found, next := e.search(storage.SearchQuery{Conversations: convs})
+		require.Equal(e, want, found)
+		require.Equal(e, storage.NilID, next, "nothing older is left")
+		found, next = e.search(storage.SearchQuery{Conversations: convs, Limit: 4})
+		require.Equal(e, want[:4], found)
+		require.Equal(e, want[3], next, "a full page goes on after its last message")
+		found, _ = e.search(storage.SearchQuery{Conversations: convs, Before: next, Limit: 4})
+		require.Equal(e, want[4:8], found)
+		found, _ = e.search(storage.SearchQuery{Conversations: append(convs, convs...), Before: want[5]})
+		require.Equal(e, want[6:], found, "a conversation given twice is walked once")
+	}},
+	{"Search by Sender finds that sender's messages only, with or without terms", func(e *env) {
+		alice, bob, carol := e.newUser("alice"), e.newUser("bob"), e.newUser("carol")
+		r, _ := e.newRoom("lobby", alice)
+		c := storage.RoomConversation(r.ID)
+		var fromBob, fromBobAboutLunch []storage.ID
+		for i := range 9 {
+			switch i % 3 {
+			case 0:
+				e.say(r, alice, "lunch soon?")
+			case 1:
+				m := e.say(r, bob, "lunch at noon")
+				fromBob, fromBobAboutLunch = append(fromBob, m.ID), append(fromBobAboutLunch, m.ID)
+			default:
+				fromBob = append(fromBob, e.say(r, bob, "deploy done").ID)
+			}
+		}
+		direct := e.dm(bob, alice, "lunch, privately")
+		found, _ := e.search(storage.SearchQuery{Conversations: []storage.Conversation{c}, Sender: bob.ID})
+		require.Equal(e, reversed(fromBob), found)
+		found, _ = e.search(storage.SearchQuery{Terms: []string{"lunch"}, Conversations: []storage.Conversation{c}, Sender: bob.ID})
+		require.Equal(e, reversed(fromBobAboutLunch), found)
+		found, _ = e.search(storage.SearchQuery{Terms: []string{"lunch"}, Conversations: []storage.Conversation{c, direct.Conversation()}, Sender: bob.ID, Limit: 2})
+		require.Equal(e, []storage.ID{direct.ID, fromBobAboutLunch[2]}, found)
+		found, next := e.search(storage.SearchQuery{Conversations: []storage.Conversation{c}, Sender: carol.ID})
+		require.Empty(e, found, "a sender who said nothing there")
+		require.Equal(e, storage.NilID, next)
+	}},
+	{"Search with HasFile finds the messages that carry files", func(e *env) {
+		alice, bob := e.newUser("alice"), e.newUser("bob")
+		r, _ := e.newRoom("lobby", alice)
+		c := []storage.Conversation{storage.RoomConversation(r.ID)}
+		e.say(r, alice, "the report, soon")
+		withFile, err := e.sayWithFiles(r, alice, "the report", e.newFile(alice, "report.pdf", []byte("pdf")))
+		require.NoError(e, err)
+		e.say(r, bob, "thanks for the report")
+		onlyFiles, err := e.sayWithFiles(r, bob, "", e.newFile(bob, "a.png", []byte("png")), e.newFile(bob, "b.png", []byte("png2")))
+		require.NoError(e, err)
+		e.say(r, bob, "nice pictures")
+		found, _ := e.search(storage.SearchQuery{Conversations: c, HasFile: true})
+		require.Equal(e, []storage.ID{onlyFiles.ID, withFile.ID}, found)
+		found, _ = e.search(storage.SearchQuery{Terms: []string{"report"}, Conversations: c, HasFile: true})
+		require.Equal(e, []storage.ID{withFile.ID}, found)
+		found, _ = e.search(storage.SearchQuery{Conversations: c, HasFile: true, Sender: bob.ID})
+		require.Equal(e, []storage.ID{onlyFiles.ID}, found)
+		found, _ = e.search(storage.SearchQuery{Terms: []string{"thanks"}, Conversations: c, HasFile: true})
+		require.Empty(e, found)
+	}},
+	{"Search between ids finds the messages of a span of days", func(e *env) {
+		alice := e.newUser("alice")
+		r, _ := e.newRoom("lobby", alice)
+		c := []storage.Conversation{storage.RoomConversation(r.ID)}
+		day := func(d int) time.Time { return time.Date(2025, time.November, d, 0, 0, 0, 0, time.UTC) }
+		lastOfOct := e.sayAt(r, alice, "news of october", day(1).Add(-time.Second))
+		firstOfNov := e.sayAt(r, alice, "news of november", day(1))
+		midNov := e.sayAt(r, alice, "more news", day(15).Add(13*time.Hour))
+		lastOfNov := e.sayAt(r, alice, "last news of november", day(31).Add(-time.Second))
+		firstOfDec := e.sayAt(r, alice, "news of december", day(31))
+		since, before := storage.FirstIDAt(day(1)), storage.FirstIDAt(day(31))
+		found, _ := e.search(storage.SearchQuery{Conversations: c, Since: since, Before: before})
+		require.Equal(e, []storage.ID{lastOfNov.ID, midNov.ID, firstOfNov.ID}, found, "November, from its first second to its last")
+		found, _ = e.search(storage.SearchQuery{Terms: []string{"news"}, Conversations: c, Since: since})
+		require.Equal(e, []storage.ID{firstOfDec.ID, lastOfNov.ID, midNov.ID, firstOfNov.ID}, found)
+		found, _ = e.search(storage.SearchQuery{Terms: []string{"news"}, Conversations: c, Before: since})
+		require.Equal(e, []storage.ID{lastOfOct.ID}, found)
+		found, _ = e.search(storage.SearchQuery{Terms: []string{"news"}, Conversations: c, Since: before, Before: since})
+		require.Empty(e, found, "an empty span")
+		found, next := e.search(storage.SearchQuery{Conversations: c, Since: since, Limit: 2})
+		require.Equal(e, []storage.ID{firstOfDec.ID, lastOfNov.ID}, found)
+		found, next = e.search(storage.SearchQuery{Conversations: c, Since: since, Before: next, Limit: 2})
+		require.Equal(e, []storage.ID{midNov.ID, firstOfNov.ID}, found)
+		found, _ = e.search(storage.SearchQuery{Conversations: c, Since: since, Before: next, Limit: 2})
+		require.Empty(e, found, "paging stops at Since")
+	}},
+	{"Search examines at most Scan messages and says where it stopped", func(e *env) {
+		alice, bob := e.newUser("alice"), e.newUser("bob")
+		r, _ := e.newRoom("lobby", alice)
+		c := []storage.Conversation{storage.RoomConversation(r.ID)}
+		// Newest first, bob's messages are the 3rd, 6th, 9th... of the
+		// room's 24; "rare" is in the second oldest, alice's.
+		var all, fromBob []storage.ID
+		for i := range 24 {
+			from, text := alice, "status ok"
+			if i%3 == 0 {
+				from = bob
+			}
+			if i == 1 {
+				text = "status rare"
+			}
+			m := e.say(r, from, text)
+			all = append(all, m.ID)
+			if from == bob {
+				fromBob = append(fromBob, m.ID)
+			}
+		}
+		all, fromBob = reversed(all), reversed(fromBob)
+		found, next := e.search(storage.SearchQuery{Conversations: c, Sender: bob.ID, Scan: 6})
+		require.Equal(e, fromBob[:2], found, "bob's among the 6 newest")
+		require.Equal(e, all[5], next, "the last message examined")
+		found, next = e.search(storage.SearchQuery{Conversations: c, Sender: alice.ID, Scan: 6, Limit: 2})
+		require.Equal(e, all[:2], found)
+		require.Equal(e, all[1], next, "a full page goes on after its last message")
+		found, next = e.search(storage.SearchQuery{Conversations: c, Sender: bob.ID, Scan: 2})
+		require.Empty(e, found, "nothing of bob's among the 2 newest")
+		require.Equal(e, all[1], next, "but there may be more before")
+		found, next = e.search(storage.SearchQuery{Terms: []string{"status"}, Conversations: c, Scan: 3, Limit: 10})
+		require.Equal(e, all[:3], found, "without a filter, Scan bounds the page too")
+		require.Equal(e, all[2], next)
+		found, next = e.search(storage.SearchQuery{Terms: []string{"rare"}, Conversations: c, Sender: bob.ID, Scan: 1})
+		require.Empty(e, found)
+		require.Equal(e, all[22], next, "the scan counts the messages the terms let through")
+		found, next = e.search(storage.SearchQuery{Terms: []string{"rare"}, Conversations: c, Sender: bob.ID, Scan: 1, Before: next})
+		require.Empty(e, found)
+		require.Equal(e, storage.NilID, next, "nothing older is left")
+
+		// Paging by Next, five messages examined at a time, finds what one
+		// search that examines them all finds.
+		var paged []storage.ID
+		before := storage.NilID
+		for n := 0; ; n++ {
+			require.Less(e, n, 10, "paging does not end")
+			found, next := e.search(storage.SearchQuery{Conversations: c, Sender: bob.ID, Before: before, Scan: 5})
+			paged = append(paged, found...)
+			if next.IsZero() {
+				break
+			}
+			before = next
+		}
+		require.Equal(e, fromBob, paged)
 	}},
 }

@@ -22,7 +22,10 @@
 //   - Tokens, Members and MembershipsOf of an id with nothing under it give
 //     an empty list, not ErrNotFound: they are queries, not lookups.
 //   - Close on a closed store gives ErrClosed, like every other method.
-//   - Messages and SearchMessages with Limit <= 0 return at most 50.
+//   - Messages and SearchMessages with Limit <= 0 return at most 50;
+//     SearchMessages with Scan <= 0 examines at most 5,000 messages.
+//     SearchMessages without terms lists every message it examines that
+//     passes its other filters.
 //     Messages with both Before and After returns the messages strictly
 //     between them, at most Limit, starting just after After.
 //     CountMessagesAfter with limit <= 0 counts them all.

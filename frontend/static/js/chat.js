@@ -27,7 +27,8 @@
 //   keys.js      keyboard shortcuts, roving focus in the sidebar
 //   typing.js    "alice is typing…", both ways
 //   live.js      the stream: connection state and events
-//   search.js    search results
+//   search.js    the search field, its filters' hint
+//   searchresults.js  search results, a page at a time (loaded on first use)
 //   notify.js    desktop notifications: level, offer, permission
 //   account.js   the account menu: account, tokens, notifications, theme
 //   myavatar.js  uploading and removing one's avatar (loaded on first use)

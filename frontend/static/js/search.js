@@ -1,39 +1,27 @@
-// Search: the header's search field, and its results in place of the
-// message list; a result opens its conversation at that message (conv.js
-// loads the pages around it). Esc closes the results.
+// Search: the header's search field. What is typed goes to the server as
+// it is, words and filters (from:alice in:general has:file
+// before:2026-12-01, docs/api.md); the hint under the empty field lists
+// the filters. The results (searchresults.js, loaded at the first search,
+// to keep it out of the first load) replace the message list; Esc closes
+// them.
 
-import * as api from './api.js';
-import {renderText, el} from './render.js';
-import {clock, dayLabel, fullTime} from './ui.js';
-import {S, $, convOf, convName, norm, author, gist, openConv} from './state.js';
-import {senderTag, filesOf, previewOf} from './cards.js';
+import {el} from './render.js';
+import {$} from './state.js';
 
 $('search').addEventListener('submit', async (e) => {
   e.preventDefault();
   const q = $('search-input').value.trim();
   if (!q) return closeResults();
-  const list = $('results-list');
-  $('results').hidden = false;
-  $('scroller').hidden = true;
-  $('results-title').textContent = `Results for “${q}”`;
-  list.replaceChildren(el('li', {className: 'note'}, 'Searching…'));
+  let results;
   try {
-    const found = await api.get('/api/messages?limit=50&q=' + encodeURIComponent(q));
-    if (!found.length) { list.replaceChildren(el('li', {className: 'note'}, 'Nothing found.')); return; }
-    list.replaceChildren(...found.map(raw => {
-      const m = norm(raw);
-      const c = convOf(raw);
-      const where = convName(c);
-      return el('li', {className: 'msg result'},
-        el('div', {className: 'msg-head'}, el('span', {className: 'author', dir: 'auto'}, author(m)), senderTag(m), ' in ',
-          el('button', {type: 'button', className: 'link-button', 'aria-label': `Open in ${where}: ${gist(m).slice(0, 80)}`,
-            onclick: () => openConv(c.kind, c.id, true, m.id)}, where), ' ',
-          el('time', {dateTime: m.created.toISOString(), title: fullTime(m.created)}, dayLabel(m.created) + ', ' + clock(m.created))),
-        m.text ? el('div', {className: 'body', dir: 'auto'}, renderText(m.text, S.me.username)) : null, filesOf(m), previewOf(m));
-    }));
-  } catch (ex) {
-    list.replaceChildren(el('li', {className: 'error'}, ex.message));
+    results = await import('./searchresults.js');
+  } catch {
+    $('results').hidden = false;
+    $('scroller').hidden = true;
+    $('results-list').replaceChildren(el('li', {className: 'error'}, 'Search could not be loaded. Check the connection and try again.'));
+    return;
   }
+  results.show(q);
 });
 
 export function closeResults() {
