@@ -28,6 +28,8 @@ import (
 	"github.com/makechat/makechat/appliance/metrics"
 	"github.com/makechat/makechat/appliance/outgoing"
 	"github.com/makechat/makechat/appliance/preview"
+	"github.com/makechat/makechat/appliance/push"
+	"github.com/makechat/makechat/appliance/webpush"
 	webfs "github.com/makechat/makechat/embed"
 	"github.com/makechat/makechat/storage"
 	"github.com/makechat/makechat/storage/bolt"
@@ -66,6 +68,7 @@ type App struct {
 	// outgoing delivers messages to outgoing webhooks; Run closes it
 	// before the store.
 	outgoing *outgoing.Sender
+	push     *push.Pusher
 	conns    *connLimit // set by Run
 
 	tlsOverrides tlsOverrides // tests only; see web.go
@@ -179,10 +182,24 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 		return nil, err
 	}
 	out := outgoing.New(client, log, outgoing.Options{})
+	keys, err := push.LoadOrCreateKeys(cfg.DataDir)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	pushes, err := webpush.NewSender(keys, pushSubject(cfg), client)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	var pusher *push.Pusher // made once the service it asks exists
 	svc, err := NewChat(context.Background(), cfg, st, func(e chat.Event) {
 		if e.Name == chat.EventMessageCreated {
 			m.MessagePosted()
 			out.Message(*e.Message)
+			if pusher != nil {
+				pusher.Message(*e.Message)
+			}
 		}
 		h.Publish(api.HubEvent(e))
 	}, out, &log)
@@ -190,7 +207,9 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 		st.Close()
 		return nil, err
 	}
+	pusher = push.New(st, svc, pushes, log, push.Options{})
 	out.Start(svc)
+	pusher.Start()
 	proxies, err := api.ParseProxies(cfg.TrustedProxies)
 	if err != nil {
 		st.Close()
@@ -212,9 +231,23 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 		Observer:          m,
 		Metrics:           m.Handler(),
 		Deliveries:        out.Deliveries,
+		PushKey:           keys.PublicKey(),
+		Viewer:            pusher,
 	})
 	srv.AddHealthDetail("backup", backups.healthDetail)
-	return &App{cfg: cfg, log: log, store: st, chat: svc, api: srv, backups: backups, maint: maint, outgoing: out}, nil
+	return &App{cfg: cfg, log: log, store: st, chat: svc, api: srv, backups: backups, maint: maint, outgoing: out, push: pusher}, nil
+}
+
+// pushSubject is the contact push services see in the VAPID token: the
+// site, or the certificate contact, or a placeholder.
+func pushSubject(cfg config.Config) string {
+	switch {
+	case cfg.Domain != "":
+		return "https://" + cfg.Domain
+	case cfg.ACMEEmail != "":
+		return "mailto:" + cfg.ACMEEmail
+	}
+	return "mailto:makechat@localhost"
 }
 
 // Handler is the whole site: the API, /healthz and the web app (the chat
@@ -244,6 +277,7 @@ func (a *App) Run(ctx context.Context, ready func(url string)) error {
 	defer a.store.Close()
 	defer a.chat.Wait() // link previews being fetched, before the store closes
 	defer a.outgoing.Close()
+	defer a.push.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	srv := &http.Server{

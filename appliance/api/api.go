@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/makechat/makechat/appliance/chat"
 	"github.com/makechat/makechat/appliance/hub"
@@ -39,6 +40,11 @@ type Server struct {
 	metrics  http.Handler
 	// deliveries is an outgoing hook's recent log (nil: none kept).
 	deliveries func(hook storage.ID) []outgoing.Delivery
+	// pushKey is the VAPID public key ("": Web Push off); viewer hears
+	// what each stream shows; streamSeq numbers streams for it.
+	pushKey   string
+	viewer    Viewer
+	streamSeq atomic.Uint64
 }
 
 // serveMetrics serves the metrics to administrators only: counts of
@@ -77,6 +83,10 @@ type Options struct {
 	Metrics  http.Handler
 	// Deliveries, if not nil, gives an outgoing hook's recent log.
 	Deliveries func(hook storage.ID) []outgoing.Delivery
+	// PushKey is the VAPID public key browsers subscribe to ("": Web
+	// Push is off), and Viewer, if not nil, hears what streams show.
+	PushKey string
+	Viewer  Viewer
 }
 
 // New returns the API over a chat service, whose streams are fed by h
@@ -85,6 +95,7 @@ func New(svc *chat.Service, h *hub.Hub, log zerolog.Logger, o Options) *Server {
 	return &Server{
 		chat: svc, hub: h, log: log, proxies: o.Proxies, maxStreams: o.MaxStreamsPerUser,
 		maint: o.Maintenance, observer: o.Observer, metrics: o.Metrics, deliveries: o.Deliveries,
+		pushKey: o.PushKey, viewer: o.Viewer,
 	}
 }
 
@@ -142,6 +153,9 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/api/messages/{id}/reactions/{emoji...}", s.route(put(user, s.react), del(user, s.unreact)))
 	mux.Handle("/api/threads", s.route(get(user, s.listThreads)))
 	mux.Handle("/api/mentions", s.route(get(user, s.listMentions)))
+	mux.Handle("/api/push", s.route(get(user, s.getPush)))
+	mux.Handle("/api/push/subscriptions", s.route(post(user, s.subscribePush)))
+	mux.Handle("/api/push/subscriptions/{id}", s.route(del(user, s.unsubscribePush)))
 	mux.Handle("/api/threads/{id}", s.route(get(user, s.getThread), patch(user, s.changeThread)))
 	mux.Handle("/api/stream", s.route(get(public, s.stream)))
 	mux.Handle("/api/maintenance", s.route(get(admin, s.getMaintenance), put(admin, s.putMaintenance)))

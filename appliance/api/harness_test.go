@@ -23,6 +23,8 @@ import (
 	"github.com/makechat/makechat/appliance/maintenance"
 	"github.com/makechat/makechat/appliance/outgoing"
 	"github.com/makechat/makechat/appliance/preview"
+	"github.com/makechat/makechat/appliance/push"
+	"github.com/makechat/makechat/appliance/webpush"
 	"github.com/makechat/makechat/storage"
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
@@ -39,6 +41,7 @@ type env struct {
 	chat       *chat.Service
 	api        *api.Server
 	maint      *maintenance.Switch
+	pusher     *push.Pusher
 	adminToken string
 	userToken  string
 	admin      storage.User
@@ -62,6 +65,9 @@ type envConfig struct {
 	outgoingAllow []string
 	// previews turns link previews on, fetched as the server does.
 	previews bool
+	// pushClient, if set, is what Web Push sends go through (a test's TLS
+	// push endpoint); otherwise the egress client.
+	pushClient webpush.Doer
 }
 
 type envOption func(*envConfig)
@@ -83,9 +89,19 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	client, err := egress.New(egress.Policy{Allow: o.outgoingAllow, Timeout: 5 * time.Second})
 	require.NoError(t, err)
 	out := outgoing.New(client, zerolog.New(io.Discard), outgoing.Options{Retries: []time.Duration{20 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond}})
+	keys, err := webpush.GenerateKeys()
+	require.NoError(t, err)
+	var pushVia webpush.Doer = client
+	if o.pushClient != nil {
+		pushVia = o.pushClient
+	}
+	sender, err := webpush.NewSender(keys, "mailto:test@example.com", pushVia)
+	require.NoError(t, err)
+	var pusher *push.Pusher
 	o.Notify = func(e chat.Event) {
 		if e.Name == chat.EventMessageCreated {
 			out.Message(*e.Message)
+			pusher.Message(*e.Message)
 		}
 		h.Publish(api.HubEvent(e))
 	}
@@ -100,23 +116,27 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		}
 	}
 	svc := chat.New(st, o.Options)
+	pusher = push.New(st, svc, sender, zerolog.New(io.Discard), push.Options{})
 	require.NoError(t, svc.Init(context.Background()))
 	out.Start(svc)
+	pusher.Start()
 	if o.maintDir == "" {
 		o.maintDir = t.TempDir()
 	}
 	maint := maintenance.Open(o.maintDir)
-	a := api.New(svc, h, zerolog.New(io.Discard), api.Options{Proxies: o.proxies, MaxStreamsPerUser: o.maxStreams, Maintenance: maint, Deliveries: out.Deliveries})
+	a := api.New(svc, h, zerolog.New(io.Discard), api.Options{Proxies: o.proxies, MaxStreamsPerUser: o.maxStreams, Maintenance: maint, Deliveries: out.Deliveries,
+		PushKey: keys.PublicKey(), Viewer: pusher})
 	srv := httptest.NewUnstartedServer(a.Middleware(a.Handler()))
 	srv.Config.ReadTimeout = o.readTimeout
 	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
 		out.Close()
+		pusher.Close()
 		svc.Wait()
 		st.Close()
 	})
-	e := &env{t: t, srv: srv, store: st, chat: svc, api: a, maint: maint}
+	e := &env{t: t, srv: srv, store: st, chat: svc, api: a, maint: maint, pusher: pusher}
 	ctx := context.Background()
 	e.admin, err = svc.CreateUser(ctx, chat.SystemActor, chat.NewUser{Username: "admin", Email: "admin@example.com", Password: "admin_pass", IsSuperuser: true})
 	require.NoError(t, err)

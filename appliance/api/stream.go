@@ -233,7 +233,11 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ chat.Actor) er
 	readCtx, stopReading := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopReading()
 	readDone := make(chan error, 1)
-	go func() { readDone <- s.readStream(readCtx, conn, a) }()
+	stream := s.streamSeq.Add(1)
+	if s.viewer != nil {
+		defer s.viewer.Closed(a.User.ID, stream)
+	}
+	go func() { readDone <- s.readStream(readCtx, conn, a, stream) }()
 	s.writeStream(ctx, conn, client, a.SessionExpires, readDone)
 	return nil
 }
@@ -366,10 +370,12 @@ func writeBatch(ctx context.Context, conn *websocket.Conn, batch [][]byte, deadl
 
 var errBadFrame = errors.New("bad frame")
 
-// readStream reads what the client sends: typing events. Anything that is
-// not a JSON object, or is binary, ends the stream; unknown events are
-// ignored so that newer clients do not break older servers.
-func (s *Server) readStream(ctx context.Context, conn *websocket.Conn, a chat.Actor) error {
+// readStream reads what the client sends: typing events, and what its
+// page shows (viewing: {"room" or "recipient", "visible"}), which the
+// push sender reads. Anything that is not a JSON object, or is binary,
+// ends the stream; unknown events are ignored so that newer clients do
+// not break older servers.
+func (s *Server) readStream(ctx context.Context, conn *websocket.Conn, a chat.Actor, stream uint64) error {
 	for {
 		typ, data, err := conn.Read(ctx)
 		if err != nil {
@@ -380,18 +386,39 @@ func (s *Server) readStream(ctx context.Context, conn *websocket.Conn, a chat.Ac
 			Data  struct {
 				Room      idInput `json:"room"`
 				Recipient idInput `json:"recipient"`
+				Visible   bool    `json:"visible"`
 			} `json:"data"`
 		}
 		if typ != websocket.MessageText || json.Unmarshal(data, &in) != nil {
 			return errBadFrame
 		}
-		if in.Event != chat.EventTyping {
-			continue
-		}
 		room, _ := in.Data.Room.get("room")
 		recipient, _ := in.Data.Recipient.get("recipient")
-		// A typing event the user may not send, or sends too often, is
-		// dropped: typing is a hint, not worth closing a stream over.
-		_ = s.chat.Typing(ctx, a, room, recipient)
+		switch in.Event {
+		case chat.EventTyping:
+			// A typing event the user may not send, or sends too
+			// often, is dropped: typing is a hint, not worth closing a
+			// stream over.
+			_ = s.chat.Typing(ctx, a, room, recipient)
+		case eventViewing:
+			if s.viewer != nil {
+				s.viewer.Viewing(a.User.ID, stream, viewingKey(room, recipient), in.Data.Visible)
+			}
+		}
 	}
+}
+
+// eventViewing is what a client sends when its page shows another
+// conversation, or is shown or hidden.
+const eventViewing = "viewing"
+
+// viewingKey is push.ConversationKey of what a client says it shows.
+func viewingKey(room, recipient storage.ID) string {
+	switch {
+	case !room.IsZero():
+		return "r" + room.Hex()
+	case !recipient.IsZero():
+		return "d" + recipient.Hex()
+	}
+	return ""
 }
