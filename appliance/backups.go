@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/makechat/makechat/appliance/push"
 	"os"
 	"path/filepath"
 	"sync"
@@ -68,7 +69,9 @@ func (b *Backups) Backup(ctx context.Context, dir string) (control.BackupInfo, e
 	b.run.Lock()
 	defer b.run.Unlock()
 	start := time.Now()
-	path, m, err := backup.ToDir(ctx, b.store, dir, backup.Info{Version: b.version, Source: source(b.cfg)})
+	// The server's Web Push keys go with its data (nil if it has none).
+	keys, _ := os.ReadFile(filepath.Join(b.cfg.DataDir, push.KeysFile))
+	path, m, err := backup.ToDir(ctx, b.store, dir, backup.Info{Version: b.version, Source: source(b.cfg), PushKeys: keys})
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if err != nil && ctx.Err() != nil {
@@ -163,6 +166,12 @@ func Restore(ctx context.Context, cfg config.Config, path string, opts backup.Re
 	m, err := backup.Restore(ctx, st, path, opts)
 	if err != nil {
 		return m, err
+	}
+	if len(m.PushKeys) > 0 {
+		// The restored subscriptions were made to these keys.
+		if err := durable.WriteFile(filepath.Join(cfg.DataDir, push.KeysFile), m.PushKeys); err != nil {
+			return m, err
+		}
 	}
 	return m, os.Remove(marker)
 }

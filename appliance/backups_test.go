@@ -18,6 +18,7 @@ import (
 
 	"github.com/makechat/makechat/appliance/config"
 	"github.com/makechat/makechat/appliance/maintenance"
+	"github.com/makechat/makechat/appliance/push"
 	"github.com/makechat/makechat/backup"
 )
 
@@ -120,4 +121,29 @@ func TestMaintenancePage_CustomFileStaysInsideWebCustomDir(t *testing.T) {
 	assert.Equal(t, 503, code)
 	assert.NotContains(t, body, "not for visitors")
 	assert.Contains(t, body, "Back in a few minutes")
+}
+
+func TestBackups_CarryTheWebPushKeysBackToANewDataDir(t *testing.T) {
+	cfg := testConfig(t)
+	a, err := New(cfg, zerolog.New(io.Discard), "test")
+	require.NoError(t, err)
+	keys, err := os.ReadFile(filepath.Join(cfg.DataDir, push.KeysFile))
+	require.NoError(t, err, "made at first start")
+	info, err := a.backups.Backup(context.Background(), "")
+	require.NoError(t, err)
+	a.store.Close()
+
+	fresh := testConfig(t)
+	m, err := Restore(context.Background(), fresh, info.Path, backup.RestoreOptions{})
+	require.NoError(t, err)
+	assert.JSONEq(t, string(keys), string(m.PushKeys))
+	got, err := os.ReadFile(filepath.Join(fresh.DataDir, push.KeysFile))
+	require.NoError(t, err)
+	assert.JSONEq(t, string(keys), string(got), "the restored subscriptions' keys")
+	b, err := New(fresh, zerolog.New(io.Discard), "test")
+	require.NoError(t, err)
+	defer b.store.Close()
+	again, err := os.ReadFile(filepath.Join(fresh.DataDir, push.KeysFile))
+	require.NoError(t, err)
+	assert.Equal(t, got, again, "kept, not made anew")
 }

@@ -145,6 +145,10 @@ type Manifest struct {
 	Collections   []Collection `json:"collections"`
 	// Blobs describes the files' bytes (format 4 on).
 	Blobs *Blobs `json:"blobs,omitempty"`
+	// PushKeys is the server's Web Push (VAPID) key pair, which its
+	// browsers' subscriptions are made to (format 5 on, when the server
+	// has one): a restore puts it back in data_dir.
+	PushKeys json.RawMessage `json:"push_keys,omitempty"`
 
 	// Legacy lists the first records (at most 100) that today's rules
 	// refuse but an older makechat allowed, which a restore keeps;
@@ -186,11 +190,17 @@ func (m Manifest) Total() int {
 type Info struct {
 	Version string // makechat's version
 	Source  string // the backend: "bolt" or "mongo"
+	// PushKeys is the server's VAPID key pair as kept in data_dir (nil
+	// for none); it goes into the manifest.
+	PushKeys json.RawMessage
 }
 
 // Write writes a backup of st to w.
 func Write(ctx context.Context, st storage.Store, w io.Writer, info Info) (Manifest, error) {
 	m := Manifest{Format: Format, FormatVersion: FormatVersion, Version: info.Version, Source: info.Source, Created: time.Now().UTC()}
+	if json.Valid(info.PushKeys) {
+		m.PushKeys = info.PushKeys
+	}
 	zw := zip.NewWriter(w)
 	// Backups are written while the server serves: favour speed.
 	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
