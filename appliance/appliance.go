@@ -27,6 +27,7 @@ import (
 	"github.com/makechat/makechat/appliance/maintenance"
 	"github.com/makechat/makechat/appliance/metrics"
 	"github.com/makechat/makechat/appliance/outgoing"
+	"github.com/makechat/makechat/appliance/presence"
 	"github.com/makechat/makechat/appliance/preview"
 	"github.com/makechat/makechat/appliance/push"
 	"github.com/makechat/makechat/appliance/webpush"
@@ -69,6 +70,7 @@ type App struct {
 	// before the store.
 	outgoing *outgoing.Sender
 	push     *push.Pusher
+	presence *presence.Tracker
 	conns    *connLimit // set by Run
 
 	tlsOverrides tlsOverrides // tests only; see web.go
@@ -224,6 +226,7 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 		s := backups.Status()
 		return s.LastSuccess, s.Failures
 	})
+	tracker := presence.New(cfg.PresenceAway, nil)
 	srv := api.New(svc, h, log, api.Options{
 		Proxies:           proxies,
 		MaxStreamsPerUser: cfg.MaxStreamsPerUser,
@@ -233,9 +236,38 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 		Deliveries:        out.Deliveries,
 		PushKey:           keys.PublicKey(),
 		Viewer:            pusher,
+		Presence:          tracker,
 	})
 	srv.AddHealthDetail("backup", backups.healthDetail)
-	return &App{cfg: cfg, log: log, store: st, chat: svc, api: srv, backups: backups, maint: maint, outgoing: out, push: pusher}, nil
+	return &App{cfg: cfg, log: log, store: st, chat: svc, api: srv, backups: backups, maint: maint, outgoing: out, push: pusher, presence: tracker}, nil
+}
+
+// presenceEvery is how often presence changes are published, batched.
+const presenceEvery = 5 * time.Second
+
+// publishPresence publishes, every presenceEvery until ctx ends, the
+// presence changes the streams made since the last time.
+func (a *App) publishPresence(ctx context.Context) {
+	t := time.NewTicker(presenceEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		changes := a.presence.Flush()
+		if len(changes) == 0 {
+			continue
+		}
+		out := make([]chat.Presence, len(changes))
+		for i, c := range changes {
+			out[i] = chat.Presence{User: c.User, Status: c.Status, LastSeen: c.LastSeen}
+		}
+		if err := a.chat.PresenceChanged(ctx, out); err != nil {
+			a.log.Warn().Err(err).Msg("publish presence")
+		}
+	}
 }
 
 // pushSubject is the contact push services see in the VAPID token: the
@@ -316,6 +348,7 @@ func (a *App) Run(ctx context.Context, ready func(url string)) error {
 	wg.Go(func() { control.Serve(ctx, sock, control.NewOps(a.chat, a.maint, a.backups), a.log) })
 	wg.Go(func() { a.backups.Schedule(ctx) })
 	wg.Go(func() { a.expireSessions(ctx) })
+	wg.Go(func() { a.publishPresence(ctx) })
 	hup, stopHup := hangups()
 	defer stopHup()
 	wg.Go(func() { a.reloadOnHangup(ctx, hup, web.tls) })

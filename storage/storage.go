@@ -70,6 +70,10 @@ type User struct {
 	// own, shown to everyone.
 	DisplayName string `json:"display_name,omitempty"`
 	Status      Status `json:"status,omitzero"`
+	// HidePresence keeps the user shown offline to others, without a
+	// last-seen time; LastSeen is when its last stream closed.
+	HidePresence bool      `json:"hide_presence,omitempty"`
+	LastSeen     time.Time `json:"last_seen,omitzero"`
 }
 
 // UserPatch names the fields of a user to change; nil fields stay as they are.
@@ -81,6 +85,8 @@ type UserPatch struct {
 	Avatar       *string // "" removes it
 	DisplayName  *string // "" removes it
 	Status       *Status // the zero Status removes it
+	HidePresence *bool
+	LastSeen     *time.Time
 }
 
 // Session is a browser login. Only a hash of the cookie value is stored.

@@ -18,6 +18,7 @@ import (
 	"github.com/makechat/makechat/appliance/hub"
 	"github.com/makechat/makechat/appliance/maintenance"
 	"github.com/makechat/makechat/appliance/outgoing"
+	"github.com/makechat/makechat/appliance/presence"
 	"github.com/makechat/makechat/storage"
 	"github.com/rs/zerolog"
 )
@@ -45,6 +46,7 @@ type Server struct {
 	pushKey   string
 	viewer    Viewer
 	streamSeq atomic.Uint64
+	presence  *presence.Tracker
 }
 
 // serveMetrics serves the metrics to administrators only: counts of
@@ -87,6 +89,8 @@ type Options struct {
 	// Push is off), and Viewer, if not nil, hears what streams show.
 	PushKey string
 	Viewer  Viewer
+	// Presence, if not nil, hears streams open, close and show activity.
+	Presence *presence.Tracker
 }
 
 // New returns the API over a chat service, whose streams are fed by h
@@ -95,7 +99,7 @@ func New(svc *chat.Service, h *hub.Hub, log zerolog.Logger, o Options) *Server {
 	return &Server{
 		chat: svc, hub: h, log: log, proxies: o.Proxies, maxStreams: o.MaxStreamsPerUser,
 		maint: o.Maintenance, observer: o.Observer, metrics: o.Metrics, deliveries: o.Deliveries,
-		pushKey: o.PushKey, viewer: o.Viewer,
+		pushKey: o.PushKey, viewer: o.Viewer, presence: o.Presence,
 	}
 }
 
@@ -154,6 +158,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/api/threads", s.route(get(user, s.listThreads)))
 	mux.Handle("/api/mentions", s.route(get(user, s.listMentions)))
 	mux.Handle("/api/push", s.route(get(user, s.getPush)))
+	mux.Handle("/api/presence", s.route(get(user, s.getPresence)))
 	mux.Handle("/api/push/subscriptions", s.route(post(user, s.subscribePush)))
 	mux.Handle("/api/push/subscriptions/{id}", s.route(del(user, s.unsubscribePush)))
 	mux.Handle("/api/threads/{id}", s.route(get(user, s.getThread), patch(user, s.changeThread)))

@@ -22,6 +22,7 @@ import (
 	"github.com/makechat/makechat/appliance/hub"
 	"github.com/makechat/makechat/appliance/maintenance"
 	"github.com/makechat/makechat/appliance/outgoing"
+	"github.com/makechat/makechat/appliance/presence"
 	"github.com/makechat/makechat/appliance/preview"
 	"github.com/makechat/makechat/appliance/push"
 	"github.com/makechat/makechat/appliance/webpush"
@@ -42,6 +43,7 @@ type env struct {
 	api        *api.Server
 	maint      *maintenance.Switch
 	pusher     *push.Pusher
+	presence   *presence.Tracker
 	adminToken string
 	userToken  string
 	admin      storage.User
@@ -124,8 +126,9 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		o.maintDir = t.TempDir()
 	}
 	maint := maintenance.Open(o.maintDir)
+	tracker := presence.New(5*time.Minute, nil)
 	a := api.New(svc, h, zerolog.New(io.Discard), api.Options{Proxies: o.proxies, MaxStreamsPerUser: o.maxStreams, Maintenance: maint, Deliveries: out.Deliveries,
-		PushKey: keys.PublicKey(), Viewer: pusher})
+		PushKey: keys.PublicKey(), Viewer: pusher, Presence: tracker})
 	srv := httptest.NewUnstartedServer(a.Middleware(a.Handler()))
 	srv.Config.ReadTimeout = o.readTimeout
 	srv.Start()
@@ -136,7 +139,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		svc.Wait()
 		st.Close()
 	})
-	e := &env{t: t, srv: srv, store: st, chat: svc, api: a, maint: maint, pusher: pusher}
+	e := &env{t: t, srv: srv, store: st, chat: svc, api: a, maint: maint, pusher: pusher, presence: tracker}
 	ctx := context.Background()
 	e.admin, err = svc.CreateUser(ctx, chat.SystemActor, chat.NewUser{Username: "admin", Email: "admin@example.com", Password: "admin_pass", IsSuperuser: true})
 	require.NoError(t, err)

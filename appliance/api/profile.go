@@ -27,7 +27,8 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, a chat.Actor) error 
 		CanCreateRooms bool `json:"can_create_rooms"`
 		CanInvite      bool `json:"can_invite"`
 		CanCreateBots  bool `json:"can_create_bots"`
-	}{s.viewUser(p.User), s.chat.MayCreateRooms(a), canInvite, s.chat.MayCreateBots(a)})
+		HidePresence   bool `json:"hide_presence"`
+	}{s.viewUser(p.User), s.chat.MayCreateRooms(a), canInvite, s.chat.MayCreateBots(a), p.User.HidePresence})
 	return nil
 }
 
@@ -36,11 +37,18 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, a chat.Actor) error 
 // it is; null or "" removes it.
 func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
 	var in struct {
-		DisplayName rawField `json:"display_name"`
-		Status      rawField `json:"status"`
+		DisplayName  rawField `json:"display_name"`
+		Status       rawField `json:"status"`
+		HidePresence *bool    `json:"hide_presence"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
+	}
+	if in.HidePresence != nil {
+		if err := s.chat.SetHidePresence(r.Context(), a, *in.HidePresence, s.livePresence); err != nil {
+			return err
+		}
+		a.User.HidePresence = *in.HidePresence
 	}
 	var c chat.ProfileChanges
 	if in.DisplayName.set {
@@ -56,6 +64,9 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request, a chat.Ac
 			return err
 		}
 		c.Status = &st
+	}
+	if in.HidePresence != nil && c.DisplayName == nil && c.Status == nil {
+		return s.me(w, r, a)
 	}
 	u, err := s.chat.UpdateProfile(r.Context(), a, c)
 	if err != nil {

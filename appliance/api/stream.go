@@ -84,6 +84,8 @@ func HubEvent(e chat.Event) hub.Event {
 		he.Data = encodeFrame(e.Name, viewPersonAt(*e.User, e.At))
 	case e.Thread != nil:
 		he.Data = encodeFrame(e.Name, viewThread(*e.Thread))
+	case e.Presence != nil:
+		he.Data = encodeFrame(e.Name, map[string]any{"changes": mapSlice(e.Presence, viewPresence)})
 	case e.Direct != nil:
 		he.Data = encodeFrame(e.Name, viewDirect(*e.Direct, chat.Name{}))
 	case e.Typing != nil:
@@ -236,6 +238,10 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ chat.Actor) er
 	stream := s.streamSeq.Add(1)
 	if s.viewer != nil {
 		defer s.viewer.Closed(a.User.ID, stream)
+	}
+	if s.presence != nil {
+		s.presence.Connected(a.User.ID)
+		defer s.presence.Disconnected(a.User.ID)
 	}
 	go func() { readDone <- s.readStream(readCtx, conn, a, stream) }()
 	s.writeStream(ctx, conn, client, a.SessionExpires, readDone)
@@ -394,6 +400,9 @@ func (s *Server) readStream(ctx context.Context, conn *websocket.Conn, a chat.Ac
 		}
 		room, _ := in.Data.Room.get("room")
 		recipient, _ := in.Data.Recipient.get("recipient")
+		if s.presence != nil && (in.Event != eventViewing || in.Data.Visible) {
+			s.presence.Active(a.User.ID) // any frame is activity, but a page being hidden
+		}
 		switch in.Event {
 		case chat.EventTyping:
 			// A typing event the user may not send, or sends too

@@ -33,6 +33,8 @@ type Event struct {
 	User    *storage.User // what everyone may see of a user changed (its avatar, display name or status)
 	Thread  *Thread       // a user's state in a thread (to that user)
 	Direct  *Direct       // a user's read state with a partner (to that user)
+	// Presence is a batch of presence changes (to everyone).
+	Presence []Presence
 
 	// DisplayName is, with a message event, the display name of
 	// Message's sender as it is now ("" for none, and for a webhook's

@@ -50,6 +50,7 @@ type Config struct {
 	RoomMentionLimit  int           // room_mention_limit
 	TypingPerSecond   float64       // typing_per_second, per user
 	StreamMaxLag      time.Duration // stream_max_lag: a stream this far behind is dropped
+	PresenceAway      time.Duration // presence_away
 	StreamMaxBacklog  int           // stream_max_backlog, bytes
 	UploadMaxBytes    int64         // upload_max_bytes; 0 turns uploads off
 	UploadQuota       int64         // upload_quota, bytes per user; 0 is none

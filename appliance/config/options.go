@@ -188,6 +188,12 @@ func options(env lookupFunc) []Option {
 			set:     func(c *Config, v string) error { return setRate(&c.TypingPerSecond, v) },
 		},
 		{
+			Key:     "presence_away",
+			Default: "5m",
+			Help:    "A user whose open streams show no activity for this long is shown away (no stream at all: offline); a Go duration from 30s to 24h.",
+			set:     setPresenceAway,
+		},
+		{
 			Key:     "stream_max_lag",
 			Default: "5s",
 			Help:    "A stream whose oldest undelivered event is older than this is too slow and is dropped (its client resumes with ?since=); a Go duration from 1s to 5m.",

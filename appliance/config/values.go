@@ -322,6 +322,18 @@ func setPostBurst(c *Config, v string) error {
 	return nil
 }
 
+func setPresenceAway(c *Config, v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return errors.New("not a duration such as 5m")
+	}
+	if d < 30*time.Second || d > 24*time.Hour {
+		return errors.New("must be from 30s to 24h")
+	}
+	c.PresenceAway = d
+	return nil
+}
+
 func setStreamMaxLag(c *Config, v string) error {
 	d, err := time.ParseDuration(v)
 	if err != nil {

@@ -154,6 +154,12 @@ func (s *Store) UpdateUser(ctx context.Context, id storage.ID, p storage.UserPat
 		if p.Status != nil {
 			u.Status = *p.Status
 		}
+		if p.HidePresence != nil {
+			u.HidePresence = *p.HidePresence
+		}
+		if p.LastSeen != nil {
+			u.LastSeen = *p.LastSeen
+		}
 		out = u
 		return put(users, key(id), u)
 	})

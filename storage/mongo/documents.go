@@ -28,6 +28,8 @@ type userDoc struct {
 	Avatar       string        `bson:"avatar,omitempty"`
 	DisplayName  string        `bson:"display_name,omitempty"`
 	Status       *statusDoc    `bson:"status,omitempty"`
+	HidePresence bool          `bson:"hide_presence,omitempty"`
+	LastSeen     time.Time     `bson:"last_seen,omitempty"`
 }
 
 // statusDoc is a user's status; a user without one has none (nil, or
@@ -57,6 +59,7 @@ func newUserDoc(u storage.User) userDoc {
 		IsSuperuser: u.IsSuperuser, IsDisabled: u.IsDisabled, Created: u.Created,
 		UsernameKey: nameKey(u.Username, u.ID), EmailKey: nameKey(u.Email, u.ID), IsBot: u.IsBot, Owner: oid(u.Owner),
 		Avatar: u.Avatar, DisplayName: storage.ValidUTF8(u.DisplayName), Status: newStatusDoc(u.Status),
+		HidePresence: u.HidePresence, LastSeen: u.LastSeen,
 	}
 }
 
@@ -64,7 +67,7 @@ func (d userDoc) model() storage.User {
 	return storage.User{
 		ID: storage.ID(d.ID), Username: d.Username, Email: d.Email, PasswordHash: d.PasswordHash,
 		IsSuperuser: d.IsSuperuser, IsDisabled: d.IsDisabled, Created: d.Created, IsBot: d.IsBot, Owner: storage.ID(d.Owner), Avatar: d.Avatar,
-		DisplayName: d.DisplayName, Status: d.Status.model(),
+		DisplayName: d.DisplayName, Status: d.Status.model(), HidePresence: d.HidePresence, LastSeen: d.LastSeen,
 	}
 }
 

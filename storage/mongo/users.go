@@ -131,6 +131,12 @@ func (s *Store) UpdateUser(ctx context.Context, id storage.ID, p storage.UserPat
 		if p.Status != nil {
 			set = append(set, bson.E{Key: "status", Value: newStatusDoc(*p.Status)})
 		}
+		if p.HidePresence != nil {
+			set = append(set, bson.E{Key: "hide_presence", Value: *p.HidePresence})
+		}
+		if p.LastSeen != nil {
+			set = append(set, bson.E{Key: "last_seen", Value: *p.LastSeen})
+		}
 		d, err := updateOne[userDoc](ctx, s.users, byID(id), set)
 		u = d.model()
 		return err
