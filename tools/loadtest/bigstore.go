@@ -58,6 +58,7 @@ func (r *runner) bigStore(ctx context.Context) (*bigStore, error) {
 		"messages", "writers", "took", "messages/s")
 	tbl.add(thousands(int64(b.messages)), fmt.Sprint(fillWriters), b.fillTime.Round(time.Millisecond).String(), fmtRate(perSecond(int64(b.messages), b.fillTime)))
 	tbl.note("one room; texts of %d to %d words drawn uniformly from a generated vocabulary of %d words", minWords, maxWords, vocabularySize)
+	tbl.note("the newest %d messages have %d reactions each, and one in %d a thread of %d replies", decorated, reactionsEach, threadEvery, repliesInThread)
 	tbl.print(r.out)
 	return b, nil
 }
@@ -136,7 +137,49 @@ func fillStore(ctx context.Context, open func() (storage.Store, error), dir stri
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := decorate(ctx, st, ids, room.ID, user); err != nil {
+		return nil, err
+	}
 	return &bigStore{dir: dir, room: room.ID, messages: n, fillTime: time.Since(start)}, nil
+}
+
+// Newest messages that decorate gives reactions, and one in how many of
+// them gets a thread, so that history pages carry both.
+const (
+	decorated       = 100
+	reactionsEach   = 3
+	threadEvery     = 5
+	repliesInThread = 3
+)
+
+// decorate gives the newest decorated messages reactionsEach reactions
+// each, and every threadEvery-th a thread of repliesInThread replies
+// (issue 16: a history page of messages with reactions and thread
+// summaries).
+func decorate(ctx context.Context, st storage.Store, ids *storage.IDGen, room storage.ID, user storage.User) error {
+	newest, err := st.Messages(ctx, storage.RoomConversation(room), storage.MessageQuery{Limit: decorated})
+	if err != nil {
+		return err
+	}
+	emoji := []string{"👍", "🎉", "🚀"}
+	for i, m := range newest {
+		for _, e := range emoji[:reactionsEach] {
+			r := storage.Reaction{Emoji: e, User: user.ID, Username: user.Username, At: time.Now()}
+			if _, _, err := st.AddReaction(ctx, m.ID, r); err != nil {
+				return err
+			}
+		}
+		if i%threadEvery != 0 {
+			continue
+		}
+		for range repliesInThread {
+			reply := storage.Message{ID: ids.New(), Text: "a reply", Sender: user.ID, Room: room, Thread: m.ID, Created: time.Now().UTC().Truncate(time.Millisecond)}
+			if err := st.CreateMessage(ctx, reply); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // vocabulary makes vocabularySize distinct pronounceable words, the same

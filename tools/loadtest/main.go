@@ -54,7 +54,7 @@ import (
 )
 
 // scenarios in the order "all" runs them.
-var scenarios = []string{"floor", "publish", "fanout", "idle", "startup", "history"}
+var scenarios = []string{"floor", "publish", "mix", "fanout", "idle", "startup", "history"}
 
 // options are the command line's settings.
 type options struct {
@@ -272,6 +272,8 @@ func (r *runner) scenario(ctx context.Context, name string) error {
 		return r.floor(ctx)
 	case "publish":
 		return r.publish(ctx)
+	case "mix":
+		return r.mix(ctx)
 	case "fanout":
 		return r.fanout(ctx)
 	case "idle":
