@@ -371,6 +371,8 @@ type Store interface {
 	// endpoint (whoever's it was) and, past MaxPushSubscriptions, the
 	// user's oldest. ErrNotFound if p's user does not exist.
 	SavePushSubscription(ctx context.Context, p PushSubscription) error
+	// AnyPushSubscription reports whether any user has a subscription.
+	AnyPushSubscription(ctx context.Context) (bool, error)
 	// PushSubscriptions lists a user's subscriptions in id order.
 	PushSubscriptions(ctx context.Context, user ID) ([]PushSubscription, error)
 	// DeletePushSubscription removes one; ErrNotFound if there is none.

@@ -13,6 +13,8 @@ import (
 type Viewer interface {
 	Viewing(user storage.ID, stream uint64, key string, visible bool)
 	Closed(user storage.ID, stream uint64)
+	// Subscribed is told a browser subscribed.
+	Subscribed()
 }
 
 // pushSubView is one of the caller's push subscriptions.
@@ -56,6 +58,9 @@ func (s *Server) subscribePush(w http.ResponseWriter, r *http.Request, a chat.Ac
 	p, err := s.chat.SubscribePush(r.Context(), a, in, r.UserAgent())
 	if err != nil {
 		return err
+	}
+	if s.viewer != nil {
+		s.viewer.Subscribed()
 	}
 	writeJSON(w, http.StatusCreated, viewPushSub(p))
 	return nil

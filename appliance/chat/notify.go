@@ -120,6 +120,7 @@ func (s *Service) NotifyTargets(ctx context.Context, m storage.Message) ([]Targe
 		}
 	}
 	everyone := mentionsRoom(m.Text) && s.mayMentionRoom(ctx, m, room, len(members))
+	named := s.mentionedUsers(ctx, m.Text)
 	for _, mb := range members {
 		st := memberSettings(mb)
 		if st.quiet(now) {
@@ -133,7 +134,7 @@ func (s *Service) NotifyTargets(ctx context.Context, m storage.Message) ([]Targe
 			}
 		}
 		switch {
-		case everyone || mentions(m.Text, "@"+strings.ToLower(s.username(ctx, mb.Profile))):
+		case everyone || named[mb.Profile]:
 			add(mb.Profile, ReasonMention)
 		case level == storage.NotifyAll && room.IsGroup():
 			add(mb.Profile, ReasonDirect)
@@ -161,6 +162,21 @@ func (s *Service) directSettings(ctx context.Context, user, peer storage.ID) (se
 		}
 	}
 	return settings{}, nil
+}
+
+// maxMentioned bounds the @names of one message looked up.
+const maxMentioned = 20
+
+// mentionedUsers is the set of users text names by @username (a room's
+// members are many; the names in a message few).
+func (s *Service) mentionedUsers(ctx context.Context, text string) map[storage.ID]bool {
+	out := map[storage.ID]bool{}
+	for _, name := range mentionedNames(text, maxMentioned) {
+		if u, err := s.store.UserByName(ctx, name); err == nil && mentions(text, "@"+strings.ToLower(u.Username)) {
+			out[u.ID] = true
+		}
+	}
+	return out
 }
 
 // username is a user's name, "" if it cannot be read.

@@ -64,9 +64,13 @@ type Pusher struct {
 	dropped atomic.Int64
 	sent    atomic.Int64
 	fanOuts atomic.Int64
-	stop    context.CancelFunc
-	ctx     context.Context
-	wg      sync.WaitGroup
+	// anyUntil is when the answer of AnyPushSubscription, kept in any,
+	// is to be asked again (Unix nanoseconds); Subscribed sets any.
+	any      atomic.Bool
+	anyUntil atomic.Int64
+	stop     context.CancelFunc
+	ctx      context.Context
+	wg       sync.WaitGroup
 }
 
 // New returns a Pusher; Start runs it.
@@ -109,6 +113,31 @@ func (p *Pusher) Close() {
 	p.wg.Wait()
 }
 
+// anyRecheck is how long the answer "no subscription at all" is kept.
+const anyRecheck = 30 * time.Second
+
+// anySubscription reports whether any browser subscribed, asking the
+// store at most every anyRecheck while none has.
+func (p *Pusher) anySubscription(ctx context.Context) bool {
+	if p.any.Load() {
+		return true
+	}
+	now := time.Now().UnixNano()
+	if now < p.anyUntil.Load() {
+		return false
+	}
+	found, err := p.store.AnyPushSubscription(ctx)
+	if err != nil {
+		return true // ask on: the send will tell
+	}
+	p.any.Store(found)
+	p.anyUntil.Store(now + int64(anyRecheck))
+	return found
+}
+
+// Subscribed tells the Pusher a browser subscribed.
+func (p *Pusher) Subscribed() { p.any.Store(true) }
+
 // Stats says how many messages were fanned out, and how many pushes were
 // sent and dropped, so far.
 func (p *Pusher) Stats() (fanOuts, sent, dropped int64) {
@@ -133,6 +162,9 @@ func (p *Pusher) Message(m storage.Message) {
 
 func (p *Pusher) fanOut(ctx context.Context, m storage.Message) {
 	defer p.fanOuts.Add(1)
+	if !p.anySubscription(ctx) {
+		return // a server where no browser subscribed pays nothing
+	}
 	targets, err := p.chat.NotifyTargets(ctx, m)
 	if err != nil {
 		p.log.Warn().Err(err).Str("message", m.ID.Hex()).Msg("push: whom to notify")

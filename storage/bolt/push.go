@@ -95,3 +95,14 @@ func deletePushOf(tx *bbolt.Tx, user storage.ID) error {
 	}
 	return nil
 }
+
+// AnyPushSubscription looks for a first subscription.
+func (s *Store) AnyPushSubscription(ctx context.Context) (bool, error) {
+	var found bool
+	err := s.view(ctx, "any push subscription", func(tx *bbolt.Tx) error {
+		k, _ := tx.Bucket(bucketPush).Cursor().First()
+		found = k != nil
+		return nil
+	})
+	return found, err
+}

@@ -89,3 +89,14 @@ func (s *Store) DeletePushSubscription(ctx context.Context, id storage.ID) error
 		return err
 	})
 }
+
+// AnyPushSubscription looks for a first subscription.
+func (s *Store) AnyPushSubscription(ctx context.Context) (bool, error) {
+	var found bool
+	err := s.do(ctx, "any push subscription", func(ctx context.Context) error {
+		n, err := s.push.CountDocuments(ctx, bson.D{}, options.Count().SetLimit(1))
+		found = n > 0
+		return err
+	})
+	return found, err
+}

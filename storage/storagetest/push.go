@@ -27,7 +27,14 @@ func (e *env) endpoints(u storage.User) []string {
 var pushScenarios = []scenario{
 	{"An endpoint has one subscription, a user at most ten, and they go with their user", func(e *env) {
 		alice, bob := e.newUser("alice"), e.newUser("bob")
+		anyPush := func() bool {
+			any, err := e.s.AnyPushSubscription(e.ctx())
+			require.NoError(e, err)
+			return any
+		}
+		require.False(e, anyPush())
 		require.NoError(e, e.s.SavePushSubscription(e.ctx(), e.pushSub(alice, "https://push.example/a")))
+		require.True(e, anyPush())
 		require.NoError(e, e.s.SavePushSubscription(e.ctx(), e.pushSub(alice, "https://push.example/b")))
 		require.Equal(e, []string{"https://push.example/a", "https://push.example/b"}, e.endpoints(alice))
 
