@@ -11,12 +11,15 @@ import (
 // Member.LastRead. A user has at most one ReadState per thread and per
 // peer; the stores make it on the first change (see ChangeReadState).
 type ReadState struct {
-	ID        ID        `json:"_id"`
-	User      ID        `json:"user"`
-	Thread    ID        `json:"thread,omitzero"`
-	Peer      ID        `json:"peer,omitzero"`
-	LastRead  ID        `json:"last_read"`
-	Following bool      `json:"following,omitempty"`
+	ID        ID   `json:"_id"`
+	User      ID   `json:"user"`
+	Thread    ID   `json:"thread,omitzero"`
+	Peer      ID   `json:"peer,omitzero"`
+	LastRead  ID   `json:"last_read"`
+	Following bool `json:"following,omitempty"`
+	// FollowSet says Following was set, by the user or automatically:
+	// until then an automatic follow applies (see ReadChange.OnlyIfNew).
+	FollowSet bool      `json:"follow_set,omitempty"`
 	Updated   time.Time `json:"updated"`
 	// Notify and MutedUntil, for a direct conversation, are the user's
 	// notification level and mute there, as Member's for a room.
@@ -72,8 +75,8 @@ func (c ReadChange) Apply(r *ReadState, k ReadKey) ReadState {
 	if out.LastRead.Less(c.LastRead) {
 		out.LastRead = c.LastRead
 	}
-	if c.Follow != nil && (isNew || !c.OnlyIfNew) {
-		out.Following = *c.Follow
+	if c.Follow != nil && (isNew || !out.FollowSet || !c.OnlyIfNew) {
+		out.Following, out.FollowSet = *c.Follow, true
 	}
 	if c.Notify != nil {
 		out.Notify = *c.Notify

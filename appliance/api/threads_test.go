@@ -190,8 +190,10 @@ func TestThreads_FollowingUnreadAndTheThreadsView(t *testing.T) {
 	assert.True(t, live.Following)
 	assert.Equal(t, root, live.Root.ID["$oid"])
 	assert.Equal(t, 1, live.Unread)
+	require.NotNil(t, live.Root.Replies, "the root as it is after the reply")
+	assert.Equal(t, 1, live.Root.Replies.Count)
 
-	for token, unread := range map[string]int{e.userToken: 1, bobToken: 1, carolToken: 1} {
+	for token, unread := range map[string]int{e.userToken: 1, bobToken: 0, carolToken: 1} { // bob's own reply is not unread to him
 		ts := e.threads(token)
 		require.Len(t, ts, 1)
 		assert.True(t, ts[0].Following)

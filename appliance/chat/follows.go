@@ -79,6 +79,7 @@ func (s *Service) followReply(ctx context.Context, root, reply storage.Message) 
 		}
 	}
 	follow := true
+	fresh := false // root is as it was before the reply until read again
 	for _, u := range slices.Compact(users) {
 		k := storage.ReadKey{User: u, Thread: root.ID}
 		if u.IsZero() || s.follows.has(k) {
@@ -89,9 +90,15 @@ func (s *Service) followReply(ctx context.Context, root, reply storage.Message) 
 			return storeErr(err, "thread")
 		}
 		s.follows.add(k)
-		if r.Following {
-			s.notifyThread(ctx, u, root, r)
+		if !r.Following {
+			continue
 		}
+		if !fresh {
+			if now, err := s.store.Message(ctx, root.ID); err == nil {
+				root, fresh = now, true
+			}
+		}
+		s.notifyThread(ctx, u, root, r)
 	}
 	return nil
 }
@@ -134,7 +141,7 @@ func (s *Service) Threads(ctx context.Context, a Actor) ([]Thread, error) {
 		if err != nil {
 			continue // deleted, or no longer readable
 		}
-		t, err := s.threadOf(ctx, root, r)
+		t, err := s.threadOf(ctx, a.User.ID, root, r)
 		if err != nil {
 			return nil, err
 		}
@@ -155,15 +162,29 @@ func lastReply(t Thread) string {
 	return t.Root.ID.Hex()
 }
 
-// threadOf is root seen with read state r. (It counts even when root
-// shows no replies: a root read before its first reply does not.)
-func (s *Service) threadOf(ctx context.Context, root storage.Message, r storage.ReadState) (Thread, error) {
+// threadOf is root seen by user with read state r. Its unread replies
+// are others': one's own are left out when there are at most
+// maxMentionRun (read to tell), as in conversations (unreadIn). It counts
+// even when root shows no replies: a root read before its first reply
+// does not.
+func (s *Service) threadOf(ctx context.Context, user storage.ID, root storage.Message, r storage.ReadState) (Thread, error) {
 	t := Thread{Root: root, Following: r.Following, LastRead: r.LastRead}
 	n, err := s.store.CountReplies(ctx, root.Conversation(), root.ID, r.LastRead, maxUnread)
 	if err != nil {
 		return t, storeErr(err, "thread")
 	}
 	t.Unread = n
+	if n > 0 && n <= maxMentionRun {
+		replies, err := s.store.Messages(ctx, root.Conversation(), storage.MessageQuery{Thread: root.ID, After: r.LastRead, Limit: n})
+		if err != nil {
+			return t, storeErr(err, "thread")
+		}
+		for _, m := range replies {
+			if m.Sender == user && m.Hook.IsZero() {
+				t.Unread--
+			}
+		}
+	}
 	return t, nil
 }
 
@@ -206,13 +227,13 @@ func (s *Service) ThreadOf(ctx context.Context, a Actor, id storage.ID) (Thread,
 			state = r
 		}
 	}
-	return s.threadOf(ctx, root, state)
+	return s.threadOf(ctx, a.User.ID, root, state)
 }
 
 // notifyThread tells user's streams its state in root's thread, and
 // returns that state.
 func (s *Service) notifyThread(ctx context.Context, user storage.ID, root storage.Message, r storage.ReadState) Thread {
-	t, err := s.threadOf(ctx, root, r)
+	t, err := s.threadOf(ctx, user, root, r)
 	if err != nil {
 		t = Thread{Root: root, Following: r.Following, LastRead: r.LastRead}
 	}

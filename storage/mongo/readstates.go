@@ -28,6 +28,7 @@ type readStateDoc struct {
 	Peer       bson.ObjectID `bson:"peer,omitempty"`
 	LastRead   bson.ObjectID `bson:"last_read"`
 	Following  bool          `bson:"following"`
+	FollowSet  bool          `bson:"follow_set,omitempty"`
 	Updated    time.Time     `bson:"updated"`
 	Key        string        `bson:"key"`
 	Notify     string        `bson:"notify,omitempty"`
@@ -37,7 +38,7 @@ type readStateDoc struct {
 func newReadStateDoc(r storage.ReadState) readStateDoc {
 	return readStateDoc{
 		ID: oid(r.ID), User: oid(r.User), Thread: oid(r.Thread), Peer: oid(r.Peer),
-		LastRead: oid(r.LastRead), Following: r.Following, Updated: r.Updated, Key: readKey(r.Key()),
+		LastRead: oid(r.LastRead), Following: r.Following, FollowSet: r.FollowSet, Updated: r.Updated, Key: readKey(r.Key()),
 		Notify: storage.ValidUTF8(r.Notify), MutedUntil: r.MutedUntil,
 	}
 }
@@ -45,7 +46,7 @@ func newReadStateDoc(r storage.ReadState) readStateDoc {
 func (d readStateDoc) model() storage.ReadState {
 	return storage.ReadState{
 		ID: storage.ID(d.ID), User: storage.ID(d.User), Thread: storage.ID(d.Thread), Peer: storage.ID(d.Peer),
-		LastRead: storage.ID(d.LastRead), Following: d.Following, Updated: d.Updated,
+		LastRead: storage.ID(d.LastRead), Following: d.Following, FollowSet: d.FollowSet, Updated: d.Updated,
 		Notify: d.Notify, MutedUntil: d.MutedUntil,
 	}
 }

@@ -49,6 +49,12 @@ var readStateScenarios = []scenario{
 		require.Equal(e, b.ID, got.LastRead, "never back")
 		require.Equal(e, first, got.ID, "one per user and thread")
 
+		// A read state made by a read alone leaves an automatic follow
+		// free to apply.
+		other := storage.ReadKey{User: bob.ID, Thread: root.ID}
+		require.False(e, e.changeRead(other, storage.ReadChange{LastRead: a.ID}).Following)
+		require.True(e, e.changeRead(other, storage.ReadChange{Follow: ptr(true), OnlyIfNew: true}).Following)
+
 		got = e.changeRead(k, storage.ReadChange{Follow: ptr(false)})
 		require.False(e, got.Following)
 		got = e.changeRead(k, storage.ReadChange{Follow: ptr(true), OnlyIfNew: true})
@@ -61,7 +67,7 @@ var readStateScenarios = []scenario{
 		require.Len(e, states, 2)
 		require.Equal(e, b.ID, states[k].LastRead)
 		require.Equal(e, a.ID, states[dk].LastRead)
-		require.Empty(e, e.readStates(bob))
+		require.Len(e, e.readStates(bob), 1, "bob's own, made above")
 
 		n, err := e.s.CountReplies(e.ctx(), storage.RoomConversation(r.ID), root.ID, a.ID, 0)
 		require.NoError(e, err)
