@@ -196,7 +196,7 @@ func TestReactions_ALongPressOnAPhoneOffersAddReactionAndTellsWhoReacted(t *test
 	// The message menu of a long press has "Add reaction"; the picker is
 	// a sheet at the bottom of the screen.
 	longPress(t, ctx, msg+`.querySelector('.body')`)
-	assert.Equal(t, []string{"Copy text", "Add reaction"}, eval[[]string](t, ctx, menuItems))
+	assert.Equal(t, []string{"Copy text", "Add reaction", "Reply in thread"}, eval[[]string](t, ctx, menuItems))
 	tap(t, ctx, `[...document.querySelectorAll('#msg-menu [role=menuitem]')].find(b => b.textContent === 'Add reaction')`)
 	until(t, ctx, pickerOpen+` && document.getElementById('msg-menu').hidden`, "the picker, from the menu")
 	assert.True(t, eval[bool](t, ctx, pickerOnScreen))
