@@ -379,11 +379,11 @@ func TestMessageMenu_ALongPressOnAPhone(t *testing.T) {
 		return fmt.Sprintf(`[...document.querySelectorAll('#messages .msg')].find(li => li.querySelector('.body').textContent === %q)`, text)
 	}
 
-	// Someone else's message: copy and react only; the menu says when it
+	// Someone else's message: copy, react and reply only; the menu says when it
 	// was sent.
 	longPress(t, ctx, msg("alice says hello")+`.querySelector('.body')`)
-	assert.Equal(t, []string{"Copy text", "Add reaction"}, eval[[]string](t, ctx, menuItems))
-	assert.Equal(t, 3, eval[int](t, ctx, `document.getElementById('msg-menu').childNodes.length`), "the time and two items, nothing else")
+	assert.Equal(t, []string{"Copy text", "Add reaction", "Reply in thread"}, eval[[]string](t, ctx, menuItems))
+	assert.Equal(t, 4, eval[int](t, ctx, `document.getElementById('msg-menu').childNodes.length`), "the time and three items, nothing else")
 	when := eval[string](t, ctx, msg("alice says hello")+`.querySelector('.msg-head time').dateTime`)
 	label := eval[string](t, ctx, `document.querySelector('#msg-menu .menu-label').textContent`)
 	assert.True(t, strings.HasPrefix(label, "alice · "), label)
@@ -399,7 +399,7 @@ func TestMessageMenu_ALongPressOnAPhone(t *testing.T) {
 
 	// One's own: edit, through the same edit box as elsewhere.
 	longPress(t, ctx, msg("bob's typo")+`.querySelector('.body')`)
-	assert.Equal(t, []string{"Copy text", "Add reaction", "Edit", "Delete"}, eval[[]string](t, ctx, menuItems))
+	assert.Equal(t, []string{"Copy text", "Add reaction", "Reply in thread", "Edit", "Delete"}, eval[[]string](t, ctx, menuItems))
 	tap(t, ctx, `[...document.querySelectorAll('#msg-menu [role=menuitem]')].find(b => b.textContent === 'Edit')`)
 	until(t, ctx, `document.activeElement.classList.contains('edit-input')`, "the edit box, focused")
 	assert.Equal(t, "bob's typo", eval[string](t, ctx, `document.activeElement.value`))
@@ -449,6 +449,8 @@ func TestMessageList_OneTabStopArrowsAndTheMenuByKeyboard(t *testing.T) {
 	step(t, ctx, chromedp.KeyEvent(kb.Tab))
 	assert.Equal(t, "Add reaction", eval[string](t, ctx, `document.activeElement.getAttribute('aria-label')`), "anyone may react")
 	step(t, ctx, chromedp.KeyEvent(kb.Tab))
+	assert.Equal(t, "Reply in thread", eval[string](t, ctx, `document.activeElement.getAttribute('aria-label')`), "and reply in a thread")
+	step(t, ctx, chromedp.KeyEvent(kb.Tab))
 	assert.Equal(t, "Delete", eval[string](t, ctx, `document.activeElement.textContent`), "alice, an admin, may delete bob's message")
 	step(t, ctx, chromedp.KeyEvent(kb.Tab))
 	assert.False(t, eval[bool](t, ctx, `document.getElementById('messages').contains(document.activeElement)`), "the next Tab leaves the list")
@@ -464,7 +466,7 @@ func TestMessageList_OneTabStopArrowsAndTheMenuByKeyboard(t *testing.T) {
 	// Shift+F10 opens the menu; the arrows move in it, Esc gives the focus back.
 	step(t, ctx, chromedp.KeyEvent(kb.F10, chromedp.KeyModifiers(chromedp.ModifierShift)))
 	until(t, ctx, `!document.getElementById('msg-menu').hidden && document.activeElement.textContent === 'Copy text'`, "the menu, by keyboard")
-	assert.Equal(t, []string{"Copy text", "Add reaction", "Edit", "Delete"}, eval[[]string](t, ctx, menuItems))
+	assert.Equal(t, []string{"Copy text", "Add reaction", "Reply in thread", "Edit", "Delete"}, eval[[]string](t, ctx, menuItems))
 	axeScan(t, ctx, "the message menu, by keyboard")
 	step(t, ctx, chromedp.KeyEvent(kb.ArrowDown))
 	assert.Equal(t, "Add reaction", eval[string](t, ctx, `document.activeElement.textContent`))
@@ -474,7 +476,7 @@ func TestMessageList_OneTabStopArrowsAndTheMenuByKeyboard(t *testing.T) {
 	// Enter opens it too, and Enter on Edit edits.
 	step(t, ctx, chromedp.KeyEvent(kb.Enter))
 	until(t, ctx, `!document.getElementById('msg-menu').hidden`, "the menu, by Enter")
-	step(t, ctx, chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.Enter))
+	step(t, ctx, chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.Enter))
 	until(t, ctx, `document.activeElement.classList.contains('edit-input')`, "the edit box")
 	step(t, ctx, chromedp.KeyEvent(kb.Escape))
 	until(t, ctx, `document.querySelector('#messages .edit-input') === null && document.activeElement.id === 'composer-input'`, "the edit cancelled")

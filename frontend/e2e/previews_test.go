@@ -165,7 +165,7 @@ func TestPreviews_ALinkShowsItsPreviewLiveWithoutItsImageAndOnlyItsSenderMayRemo
 			// Only the sender has a remove button, and the menu item.
 			assert.Zero(t, eval[int](t, bob, msg+`.querySelectorAll('.preview-remove').length`), "bob has no remove button on alice's message")
 			openMsgMenu(t, bob, msg)
-			assert.Equal(t, []string{"Copy text", "Add reaction"}, eval[[]string](t, bob, menuItems), "nor a menu item")
+			assert.Equal(t, []string{"Copy text", "Add reaction", "Reply in thread"}, eval[[]string](t, bob, menuItems), "nor a menu item")
 			step(t, bob, chromedp.KeyEvent(kb.Escape))
 			remove := msg + `.querySelector('.preview-remove')`
 			assert.Equal(t, "Remove preview", eval[string](t, alice, remove+`.getAttribute('aria-label')`))
@@ -193,8 +193,8 @@ func TestPreviews_ALinkShowsItsPreviewLiveWithoutItsImageAndOnlyItsSenderMayRemo
 			until(t, bob, msg2+`?.querySelector('.preview-title a')?.textContent === `+jsString(releaseTitle), "the second preview at bob's")
 			until(t, alice, msg2+`?.querySelector('.preview') != null`, "the second preview at alice's")
 			openMsgMenu(t, alice, msg2)
-			assert.Equal(t, []string{"Copy text", "Add reaction", "Edit", "Remove preview", "Delete"}, eval[[]string](t, alice, menuItems))
-			step(t, alice, chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowDown))
+			assert.Equal(t, []string{"Copy text", "Add reaction", "Reply in thread", "Edit", "Remove preview", "Delete"}, eval[[]string](t, alice, menuItems))
+			step(t, alice, chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowDown))
 			require.Equal(t, "Remove preview", eval[string](t, alice, `document.activeElement.textContent`))
 			step(t, alice, chromedp.KeyEvent(kb.Enter))
 			until(t, alice, msg2+`.querySelector('.preview') === null && document.getElementById('msg-menu').hidden`, "the second preview gone at alice's")

@@ -7,7 +7,7 @@ import * as api from './api.js';
 import {Stream} from './stream.js';
 import {S, $, byName, openConv} from './state.js';
 import {showAuth, sessionOver} from './session.js';
-import {loadRooms, loadDirects} from './rooms.js';
+import {loadRooms, loadDirects, loadThreads} from './rooms.js';
 import {showEmpty} from './firstrun.js';
 import {showInvite} from './accept.js';
 import {onEvent, connState, streamCheck} from './live.js';
@@ -138,6 +138,7 @@ async function boot(land) {
     }
   }
   if (document.body.dataset.conn === 'live') $('conn').hidden = true;
+  loadThreads().catch(() => {}); // the badge; the stream's reconnection asks again
   if (S.cur) return; // the user was quicker
   const landing = land && [...S.rooms.values()].find(r => r.joined && r.name === land);
   const last = localStorage.getItem('makechat.last');

@@ -3,7 +3,8 @@
 // text, fields in a grid, images as links, footer and time), and the BOT
 // tag beside bots' names; and the files a message carries, the preview
 // of its link and its reactions, which files.js, previews.js and
-// reactions.js draw (reactions.js also has the reaction picker).
+// reactions.js draw (reactions.js also has the reaction picker), and its
+// thread (threadsum.js, threads.js).
 // Everything is built from text nodes; links are http, https or mailto
 // only, and images of other sites are never loaded (the page's CSP
 // forbids them, and a picture would tell its sender who read it).
@@ -134,6 +135,28 @@ export function reactionsOf(m, settle = (change) => change()) {
 // the message) has the focus again when it closes.
 export function react(id, from) {
   reactions.load().then(() => reactions.get().openPicker(id, from), () => { /* offline: nothing opens */ });
+}
+
+// ---------- threads: threadsum.js, and the panel, threads.js ----------
+
+const summaries = lazy(() => import('./threadsum.js'));
+const threads = lazy(() => import('./threads.js'));
+
+// threadOf draws the summary of m's replies, or the link of a reply to
+// its thread; or returns null.
+export function threadOf(m, settle = (change) => change()) {
+  if (!m.raw?.thread && !m.raw?.replies?.count) return null;
+  if (summaries.get()) return summaries.get().threadOf(m);
+  return late(el('div', {className: 'thread-spot'}), summaries, (mod) => mod.threadOf(m), settle);
+}
+
+// openThread opens the panel on root's thread, openThreads on the list
+// of threads; from has the focus again when it closes.
+export function openThread(root, from) {
+  threads.load().then(() => threads.get().openThread(root, from), () => { /* offline: nothing opens */ });
+}
+export function openThreads(from) {
+  threads.load().then(() => threads.get().openThreads(from), () => { /* offline: nothing opens */ });
 }
 
 // textOf is what to show of a message's text above its cards: the

@@ -16,6 +16,8 @@
 //   cards.js     a message's cards (hooks' attachments), the BOT tag
 //   previews.js  a message's link preview (loaded on first use)
 //   reactions.js a message's reactions and the reaction picker (loaded on first use)
+//   threadsum.js a root's summary of replies, thread events, the Threads badge (loaded on first use)
+//   threads.js   the thread panel and the list of threads (loaded on first use; threadparts.js draws)
 //   avatars.js   people's pictures, or their initials on a colour
 //   profiles.js  people's display names and statuses, drawn and kept live
 //   msgmenu.js   a message's menu: long-press, Shift+F10; copy, react, edit, delete

@@ -1,12 +1,14 @@
 // Live updates: the stream's connection state (the "Reconnecting…"
 // banner, and what is read again when it is back) and its events:
-// messages, rooms, members and typing.
+// messages, rooms, members and typing. A thread's replies stay out of the
+// conversation (unless in_room) and its counts; threadsum.js, loaded on
+// the first event of a thread, takes those events in.
 
 import * as api from './api.js';
 import {mentions, el} from './render.js';
 import {S, $, convOf, isCur, opened, convQuery, norm, openConv} from './state.js';
 import {sessionOver} from './session.js';
-import {loadRooms, loadDirects, loadMembers, renderSidebar, renderHeader} from './rooms.js';
+import {loadRooms, loadDirects, loadMembers, loadThreads, renderSidebar, renderHeader} from './rooms.js';
 import {showEmpty, refreshEmpty} from './firstrun.js';
 import {mergeMessages, renderAll, atBottom, scrollToBottom, appendMessage, replaceMessage, dropMessage} from './messages.js';
 import {markRead} from './conv.js';
@@ -38,6 +40,7 @@ export function connState(state) {
     if (downSince) {
       loadRooms(undefined, {keepCounts: Boolean(S.stream.lastId)}).catch(() => {});
       loadDirects().catch(() => {});
+      loadThreads().catch(() => {});
       catchUp();
     }
     downSince = 0;
@@ -63,6 +66,7 @@ async function catchUp() {
   const seq = S.openSeq;
   const last = [...S.msgs].reverse().find(m => !m.pending && !m.failed);
   if (!S.cur || S.gap) return;
+  if (!S.stream.lastId) threads(m => m.recount(seq));
   try {
     // An empty conversation asks for its newest page: there is nothing
     // to ask "after", and a stream that saw no message replays nothing.
@@ -89,12 +93,25 @@ window.addEventListener('online', () => S.stream && S.stream.retryNow());
 
 // ---------- events ----------
 
+// threads hands threadsum.js (loaded on first use) what concerns threads.
+const threads = (use) => import('./threadsum.js').then(use, () => { /* offline: the next event tries again */ });
+
 export function onEvent(ev) {
   const d = ev.data || {};
   switch (ev.event) {
-    case 'message.created': return received(d);
-    case 'message.updated': if (S.cur && isCur(convOf(d))) replaceMessage(d); return;
-    case 'message.deleted': if (S.cur && isCur(convOf(d))) dropMessage(oid(d._id)); return;
+    case 'message.created': if (d.thread) threads(m => m.onEvent(ev)); return received(d);
+    case 'message.updated':
+      if (S.cur && isCur(convOf(d))) replaceMessage(d);
+      if (S.threads.has(oid(d._id))) S.threads.get(oid(d._id)).root = d;
+      return;
+    case 'message.deleted': {
+      // A root goes with its replies, of which some may be shown.
+      const id = oid(d._id);
+      if (S.cur && isCur(convOf(d))) for (const m of S.msgs.filter(x => x.id === id || oid(x.raw?.thread) === id)) dropMessage(m.id);
+      if (d.thread || S.threads.has(id)) threads(m => m.onEvent(ev));
+      return;
+    }
+    case 'thread.updated': return threads(m => m.onEvent(ev));
     case 'room.created': case 'room.updated': case 'room.deleted': return roomChanged(ev.event, d);
     case 'member.added': case 'member.removed': case 'member.updated': return memberChanged(ev.event, d);
     case 'typing': return typing(d);
@@ -107,6 +124,7 @@ export function onEvent(ev) {
 function received(d) {
   const c = convOf(d);
   const m = norm(d);
+  const aside = Boolean(d.thread) && !d.in_room;
   if (c.kind === 'dm' && !S.directs.has(c.id)) {
     S.directs.set(c.id, {username: S.names.get(c.id) || '…', unread: 0, mentions: 0});
     if (!S.names.has(c.id)) loadDirects().catch(() => {});
@@ -114,16 +132,16 @@ function received(d) {
   const conv = c.kind === 'room' ? S.rooms.get(c.id) : S.directs.get(c.id);
   const fromMe = m.sender === S.me.id && !m.hookName;
   clearTyper(m.sender);
-  if (isCur(c)) {
+  if (isCur(c) && !aside) {
     if (!S.msgs.some(x => x.id === m.id)) appendMessage(m);
     if (document.visibilityState === 'visible') markRead();
   }
-  if (!fromMe && conv && (!isCur(c) || document.visibilityState !== 'visible')) {
+  if (!fromMe && conv && !aside && (!isCur(c) || document.visibilityState !== 'visible')) {
     conv.unread++;
     if (c.kind === 'dm' || mentions(m.text, S.me.username)) conv.mentions++;
     renderSidebar();
   }
-  if (!fromMe && document.visibilityState !== 'visible') notify(c, m);
+  if (!fromMe && document.visibilityState !== 'visible' && (!aside || mentions(m.text, S.me.username))) notify(c, m);
 }
 
 function roomChanged(name, d) {

@@ -4,7 +4,8 @@
 // keyboard, and editing and deleting messages in it (and their link
 // previews). Opening a conversation and loading its history is conv.js's;
 // the message menu (long-press, Shift+F10) is msgmenu.js's; reactions
-// and their picker are reactions.js's (through cards.js).
+// and their picker are reactions.js's, threads threadsum.js's and
+// threads.js's (through cards.js).
 //
 // The list is one Tab stop: one message has tabindex 0 (the newest, or the
 // one last focused); ↑/↓, Home and End move between messages. Links and
@@ -15,7 +16,7 @@ import * as api from './api.js';
 import {renderText, mentions, el, icon} from './render.js';
 import {dialog, relTime, clock, fullTime, dayLabel, grow} from './ui.js';
 import {S, $, PAGE, norm, author, gist} from './state.js';
-import {cardsOf, filesOf, previewOf, reactionsOf, react, textOf, senderTag} from './cards.js';
+import {cardsOf, filesOf, previewOf, reactionsOf, react, threadOf, openThread, textOf, senderTag} from './cards.js';
 import {avatar} from './avatars.js';
 import {who} from './profiles.js';
 
@@ -85,6 +86,8 @@ function msgNode(m, prev, line) {
   li.append(el('div', {className: cont ? 'msg-head visually-hidden' : 'msg-head'},
     m.hookName ? el('span', {className: 'author', dir: 'auto'}, name) : who(m.sender, S.names.get(m.sender), 'author'), senderTag(m),
     ' ', el('time', {dateTime: iso}, relTime(m.created))));
+  const stored = !m.pending && !m.failed;
+  if (stored && m.raw?.thread) li.append(threadOf(m, keepView));
   if (editing === m.id) {
     const d = editDraft;
     const ta = el('textarea', {className: 'edit-input', dir: 'auto', value: d.text, 'aria-label': 'Edit message',
@@ -107,16 +110,19 @@ function msgNode(m, prev, line) {
       filesOf(m, keepView), previewOf(m, mayRemovePreview(m) && (() => removePreview(m)), keepView)].filter(Boolean));
     if (m.edited) li.append(el('span', {className: 'edited', dataset: {when: m.edited.toISOString()}}, '(edited)'));
   }
-  const stored = !m.pending && !m.failed;
   const reactions = stored && reactionsOf(m, keepView);
   if (reactions) li.append(reactions);
+  const replies = stored && !m.raw?.thread && threadOf(m, keepView);
+  if (replies) li.append(replies);
   if (m.failed) li.append(el('span', {className: 'error inline'}, m.failed + ' ',
     el('button', {type: 'button', className: 'link-button', onclick: () => retry(m)}, 'Retry')));
-  // Anyone who reads a stored message may react to it.
+  // Anyone who reads a stored message may react to it and reply to it.
   if (stored && editing !== m.id) {
     li.append(el('div', {className: 'actions'},
       el('button', {type: 'button', className: 'icon-button', 'aria-label': 'Add reaction', title: 'Add reaction',
         dataset: {key: 'react'}, onclick: (e) => react(m.id, e.currentTarget)}, icon('react')),
+      el('button', {type: 'button', className: 'icon-button', 'aria-label': 'Reply in thread', title: 'Reply in thread',
+        dataset: {key: 'thread'}, onclick: (e) => openThread(api.oid(m.raw?.thread) || m.id, e.currentTarget)}, icon('thread')),
       mine ? el('button', {type: 'button', onclick: () => startEdit(m.id)}, 'Edit') : null,
       mayDelete(m) ? el('button', {type: 'button', onclick: () => removeMessage(m)}, 'Delete') : null));
   }

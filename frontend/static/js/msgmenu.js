@@ -1,17 +1,18 @@
-// The message menu: copy a message's text, add a reaction to it, edit or
-// delete one's own, remove the link preview of one's own, and its full
-// date and time. A long press on a message opens it (a finger held still
-// for half a second: phones have no hover for the actions), as do Enter,
-// Shift+F10 and the context-menu key on a focused message; F2 edits
-// one's own message. In the menu ↑/↓, Home and End move, Esc or Tab
+// The message menu: copy a message's text, add a reaction to it, reply
+// in its thread, edit or delete one's own, remove the link preview of
+// one's own, and its full date and time. A long press on a message opens
+// it (a finger held still for half a second: phones have no hover for the
+// actions), as do Enter, Shift+F10 and the context-menu key on a focused
+// message; F2 edits one's own message. In the menu ↑/↓, Home and End move, Esc or Tab
 // close it and give the focus back to the message. The toast beside it
 // (say) tells what happened: a copy, a reaction refused, who reacted.
 
+import {oid} from './api.js';
 import {el} from './render.js';
 import {fullTime} from './ui.js';
 import {S, $, author} from './state.js';
 import {msgLi, focusMessage, startEdit, removeMessage, mayDelete, mayRemovePreview, removePreview} from './messages.js';
-import {react} from './cards.js';
+import {react, openThread} from './cards.js';
 
 const HOLD_MS = 500;
 const SLOP = 10;          // px a finger may move while it holds
@@ -40,6 +41,7 @@ function openMenu(li, at) {
     el('p', {className: 'menu-label', 'aria-hidden': 'true'}, author(m), ' · ', el('time', {dateTime: m.created.toISOString()}, when)),
     item('Copy text', () => copy(m.text)),
     stored && item('Add reaction', () => react(m.id, li)),
+    stored && item('Reply in thread', () => openThread(oid(m.raw?.thread) || m.id, li)),
     stored && m.sender === S.me.id && !m.hookName && item('Edit', () => startEdit(m.id)),
     mayRemovePreview(m) && item('Remove preview', () => removePreview(m)),
     stored && mayDelete(m) && item('Delete', () => removeMessage(m)),

@@ -12,7 +12,9 @@
 // Discard. A message's files (attach.js) are uploaded before it is
 // queued: the outbox keeps them, as the server described them, and posts
 // their ids with the text, so that a message with files waits for the
-// connection like any other.
+// connection like any other. So does a reply in a thread, whose pending
+// line the thread panel (threads.js) draws: 'makechat:outbox' events on
+// document tell it of the line's changes (detail: {view, raw}).
 //
 // How the message list (messages.js, conv.js, live.js) takes part:
 //   - A message on its way is in S.msgs as {id: '~…', cid, text, sender,
@@ -39,7 +41,7 @@ const MAX_WAIT = 30000;     // ms between attempts, at most
 const POST_TIMEOUT = 30000; // a post with no answer by then is tried again
 
 let user = '';              // whose outbox is loaded
-let queue = [];             // {cid, kind, to, text, files, at, failed}, oldest first
+let queue = [];             // {cid, kind, to, text, files, at, failed, thread, inRoom}, oldest first
 let known = new Set();      // client ids this tab has loaded or made (see save)
 const views = new Map();    // client id -> its pending line's message
 let viewSeq = 0;
@@ -72,7 +74,7 @@ function read() {
 // same key: what it queued that this tab has never seen is kept.
 function save() {
   const others = read().filter(e => !known.has(e.cid));
-  const all = [...others, ...queue.map(({cid, kind, to, text, files, at, failed}) => ({cid, kind, to, text, files, at, failed}))]
+  const all = [...others, ...queue.map(({cid, kind, to, text, files, at, failed, thread, inRoom}) => ({cid, kind, to, text, files, at, failed, thread, inRoom}))]
     .sort((a, b) => a.at - b.at);
   try {
     if (all.length) localStorage.setItem(storeKey(), JSON.stringify(all));
@@ -98,16 +100,25 @@ function viewOf(e) {
   if (!v) {
     v = {id: '~' + String(++viewSeq).padStart(8, '0'), cid: e.cid, text: e.text, sender: user,
       created: new Date(e.at), edited: null, hookName: '', raw: e.files?.length ? {files: e.files} : null,
-      pending: !e.failed, failed: e.failed || ''};
+      pending: !e.failed, failed: e.failed || '', thread: e.thread || ''};
     views.set(e.cid, v);
   }
   return v;
 }
 
-// pendingFor lists the messages of a conversation still on their way.
+// pendingFor lists the messages of a conversation still on their way;
+// pendingIn, the replies of a thread.
 export function pendingFor(conv) {
   ensure();
-  return queue.filter(e => e.kind === conv.kind && e.to === conv.id).map(viewOf);
+  return queue.filter(e => e.kind === conv.kind && e.to === conv.id && !e.thread).map(viewOf);
+}
+export function pendingIn(thread) {
+  ensure();
+  return queue.filter(e => e.thread === thread).map(viewOf);
+}
+
+function tell(v, raw = null) {
+  if (v?.thread) document.dispatchEvent(new CustomEvent('makechat:outbox', {detail: {view: v, raw}}));
 }
 
 // showPending adds the open conversation's pending lines that the list
@@ -129,14 +140,16 @@ export function showPending() {
 }
 
 // send queues a message to conv, with the files (uploaded already, as
-// the server described them), and shows it at once.
-export function send(conv, text, files = []) {
+// the server described them), and shows it at once; or a reply in thread.
+export function send(conv, text, files = [], {thread = '', inRoom = false} = {}) {
   ensure();
-  const e = {cid: newId(), kind: conv.kind, to: conv.id, text, files, at: Date.now(), failed: ''};
+  const e = {cid: newId(), kind: conv.kind, to: conv.id, text, files, at: Date.now(), failed: '', thread, inRoom};
   queue.push(e);
   known.add(e.cid);
   save();
-  if (isCur(conv)) {
+  if (thread) {
+    tell(viewOf(e));
+  } else if (isCur(conv)) {
     S.msgs.push(viewOf(e));
     $('messages').append(...nodesFor(S.msgs.length - 1));
     scrollToBottom();
@@ -160,6 +173,7 @@ export function settle(raw) {
   if (v) {
     views.delete(cid);
     place(v, raw);
+    tell(v, raw);
   }
   status();
   return Boolean(e || v);
@@ -198,25 +212,28 @@ export function retry(m) {
   m.pending = true;
   save();
   if (S.msgs.includes(m)) redraw(m.id);
+  tell(m);
   status();
   kick();
 }
 
-function discard(cid) {
+export function discard(cid) {
   const e = queue.find(x => x.cid === cid);
   if (e) queue.splice(queue.indexOf(e), 1);
   save();
   const v = views.get(cid);
   views.delete(cid);
   if (v && S.msgs.includes(v)) dropMessage(v.id);
+  tell(v);
   status();
-  $('composer-input').focus();
+  if (!v?.thread) $('composer-input').focus();
 }
 
 // ---------- sending ----------
 
 async function post(e) {
-  const body = {[e.kind === 'room' ? 'room' : 'recipient']: e.to, text: e.text, client_id: e.cid};
+  const body = e.thread ? {thread: e.thread, text: e.text, client_id: e.cid, in_room: e.inRoom === true}
+    : {[e.kind === 'room' ? 'room' : 'recipient']: e.to, text: e.text, client_id: e.cid};
   if (e.files?.length) body.files = e.files.map(f => api.oid(f._id));
   try {
     const res = await fetch('/api/messages', {method: 'POST', credentials: 'same-origin', signal: AbortSignal.timeout(POST_TIMEOUT),
@@ -278,6 +295,7 @@ async function pump() {
       v.pending = false;
       v.failed = reason;
       if (S.msgs.includes(v)) redraw(v.id);
+      tell(v);
     }
     pump();
   }

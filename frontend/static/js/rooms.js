@@ -1,14 +1,14 @@
 // Rooms and people: the room and direct-message lists in the sidebar (a
-// drawer on phones), the room header, the members of a room as the app
-// keeps them, and the dialogs to browse, create and switch between
-// conversations. The member list dialog is members.js's; the page for
+// drawer on phones) and its Threads entry, the room header, the members
+// of a room as the app keeps them, and the dialogs to browse, create and
+// switch between conversations. The member list dialog is members.js's; the page for
 // someone in no room is firstrun.js's.
 
 import * as api from './api.js';
 import {el, icon} from './render.js';
 import {dialog, field, count} from './ui.js';
 import {S, $, byName, convName, openConv} from './state.js';
-import {botTag} from './cards.js';
+import {botTag, openThreads} from './cards.js';
 import {avatar, learnAvatar} from './avatars.js';
 import {learnProfile} from './profiles.js';
 
@@ -97,9 +97,41 @@ export function renderSidebar() {
     $('directs').replaceChildren(...ds.map(([id, d]) => convButton('dm', id, d.username, d.unread, d.mentions)));
     if (refocus) $('sidebar').querySelector(refocus)?.focus();
   }
+  threadsBadge();
   const unread = rooms.reduce((n, r) => n + (r.muted ? r.mentions : r.unread), 0) + ds.reduce((n, [, d]) => n + d.unread, 0);
   document.title = (unread ? `(${unread}) ` : '') + (S.cur ? convName() + ' · ' : '') + 'makechat';
 }
+
+// ---------- threads ----------
+
+// loadThreads reads the threads the user follows, for the Threads badge
+// (how many have unread replies); again if the stream changed them
+// meanwhile.
+export async function loadThreads() {
+  for (let tries = 1; ; tries++) {
+    const live = S.threadsLive;
+    const ts = await api.get('/api/threads');
+    if (live !== S.threadsLive && tries < 3) continue;
+    S.threads = new Map(ts.map(t => [oid(t.root._id), t]));
+    renderSidebar();
+    document.dispatchEvent(new Event('makechat:threads'));
+    return;
+  }
+}
+
+function threadsBadge() {
+  const n = [...S.threads.values()].filter(t => t.following && t.unread > 0).length;
+  const b = $('threads-badge');
+  if (b.dataset.n === String(n)) return;
+  b.dataset.n = n;
+  b.replaceChildren(String(n), el('span', {className: 'visually-hidden'}, ` thread${n === 1 ? '' : 's'} with unread replies`));
+  b.hidden = !n;
+  $('threads-button').classList.toggle('unread', n > 0);
+}
+$('threads-button').addEventListener('click', () => {
+  closeDrawer();
+  openThreads($('threads-button'));
+});
 
 export function renderHeader() {
   $('room-title').textContent = convName();

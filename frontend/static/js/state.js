@@ -25,6 +25,9 @@ export const S = {
   noMore: false,          // the oldest message has been loaded
   gap: false,             // newer messages than those loaded exist (opened at an unread or found one)
   newerThan: '',          // the read marker when the room was opened
+  threads: new Map(),     // root id -> the user's view of its thread (threadsum.js)
+  threadsLive: 0,         // changes to threads by the stream (rooms.js's loadThreads)
+  thread: '',             // root id of the thread the panel shows (threads.js)
   stream: null,
 };
 
