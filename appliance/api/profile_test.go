@@ -134,7 +134,7 @@ func TestProfile_SetOnesOwnShownEverywhereToEveryoneAndRemovedByNullOrEmpty(t *t
 	require.Equal(t, http.StatusOK, r.status, r.body)
 	profile := `"display_name": "Ann Smith", "status": {"text": "🌴 On holiday", "expires": {"$date": "2026-12-05T17:00:00.123Z"}}`
 	me := `{"_id": {"$oid": "` + userID + `"}, "username": "test_user", "email": "test@example.com", "is_superuser": false, "is_disabled": false, ` +
-		`"created": {"$date": "2026-12-04T09:00:00.000Z"}, ` + profile + `, "can_create_rooms": false, "can_invite": false, "can_create_bots": false}`
+		`"created": {"$date": "2026-12-04T09:00:00.000Z"}, ` + profile + `, "can_create_rooms": false, "can_invite": false, "can_create_bots": false, "hide_presence": false}`
 	assert.Equal(t, me, r.body, "the answer is GET /api/me's")
 	assert.Equal(t, me, e.do(request{method: "GET", path: "/api/me", token: e.userToken}).body)
 	assert.Equal(t, "test@example.com", e.storedUser(userID).Email, "only the profile changes")
