@@ -23,7 +23,9 @@ type Message struct {
 	// (a client that resends what it is not sure was stored).
 	ClientID string `json:"client_id,omitempty"`
 	// Hook is the incoming webhook that posted the message, if any, and
-	// Username the name it posted under.
+	// Username the name it posted under; for a user's message, Username
+	// is its username when it posted (empty in messages stored before
+	// that was kept).
 	Hook     ID     `json:"hook"`
 	Username string `json:"username,omitempty"`
 	// Attachments are cards shown under the text (a hook's Slack-style

@@ -90,7 +90,9 @@ func (s *Service) Post(ctx context.Context, a Actor, n NewMessage) (storage.Mess
 			return m, err
 		}
 	}
-	m := storage.Message{Text: n.Text, Sender: a.User.ID, ClientID: n.ClientID, Attachments: n.Attachments, Thread: n.Thread, InRoom: n.InRoom && !n.Thread.IsZero()}
+	// The sender's name goes with the message, so that a client can name
+	// a sender who has since left, or whom it knows from nowhere else.
+	m := storage.Message{Text: n.Text, Sender: a.User.ID, Username: a.User.Username, ClientID: n.ClientID, Attachments: n.Attachments, Thread: n.Thread, InRoom: n.InRoom && !n.Thread.IsZero()}
 	switch {
 	case !n.Room.IsZero() && !n.Recipient.IsZero():
 		return storage.Message{}, ErrRoomAndRecipient

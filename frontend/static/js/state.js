@@ -67,7 +67,7 @@ export const shownName = (id, username) => S.profiles.get(id)?.name || username;
 
 export function author(m) {
   if (m.hookName) return m.hookName;
-  return shownName(m.sender, S.names.get(m.sender) || 'former member');
+  return shownName(m.sender, S.names.get(m.sender) || m.raw.username || 'former member');
 }
 
 // ready marks the app as usable (tests and the load measurement wait for it).
