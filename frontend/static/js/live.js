@@ -1,12 +1,12 @@
 // Live updates: the stream's connection state (the "Reconnecting…"
 // banner, and what is read again when it is back) and its events:
-// messages, rooms, members and typing.
+// messages, rooms, members, typing and direct read state.
 
 import * as api from './api.js';
 import {mentions, el} from './render.js';
 import {S, $, convOf, isCur, opened, convQuery, norm, openConv} from './state.js';
 import {sessionOver} from './session.js';
-import {loadRooms, loadDirects, loadMembers, renderSidebar, renderHeader} from './rooms.js';
+import {loadRooms, loadDirects, loadMembers, renderSidebar, renderHeader, later} from './rooms.js';
 import {showEmpty, refreshEmpty} from './firstrun.js';
 import {mergeMessages, renderAll, atBottom, scrollToBottom, appendMessage, replaceMessage, dropMessage} from './messages.js';
 import {markRead} from './conv.js';
@@ -36,8 +36,9 @@ export function connState(state) {
     // are taken. (A room joined while down takes the server's count, and
     // its replayed messages may then count twice: rare, and harmless.)
     if (downSince) {
-      loadRooms(undefined, {keepCounts: Boolean(S.stream.lastId)}).catch(() => {});
-      loadDirects().catch(() => {});
+      const keepCounts = Boolean(S.stream.lastId);
+      loadRooms(undefined, {keepCounts}).catch(() => {});
+      loadDirects(undefined, {keepCounts}).catch(() => {});
       catchUp();
     }
     downSince = 0;
@@ -98,6 +99,7 @@ export function onEvent(ev) {
     case 'room.created': case 'room.updated': case 'room.deleted': return roomChanged(ev.event, d);
     case 'member.added': case 'member.removed': case 'member.updated': return memberChanged(ev.event, d);
     case 'typing': return typing(d);
+    case 'direct.updated': return directUpdated(d);
     case 'user.updated':
       learnAvatar(oid(d._id), d.avatar);
       return learnProfile(oid(d._id), d);
@@ -124,6 +126,20 @@ function received(d) {
     renderSidebar();
   }
   if (!fromMe && document.visibilityState !== 'visible') notify(c, m);
+}
+
+// directUpdated takes the user's read state with a partner, moved in
+// this browser or another: the server's counts, but none for the
+// conversation being looked at here.
+function directUpdated(d) {
+  const id = oid(d.user);
+  const c = S.directs.get(id);
+  if (!c) { loadDirects().catch(() => {}); return; }
+  c.last_read = later(c.last_read, oid(d.last_read));
+  const here = isCur({kind: 'dm', id}) && document.visibilityState === 'visible';
+  c.unread = here ? 0 : d.unread || 0;
+  c.mentions = here ? 0 : d.mentions || 0;
+  renderSidebar();
 }
 
 function roomChanged(name, d) {

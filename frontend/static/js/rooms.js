@@ -37,7 +37,10 @@ export async function loadRooms(prefetched, {keepCounts = false} = {}) {
   if (S.cur && S.cur.kind === 'room') renderHeader();
 }
 
-export async function loadDirects(prefetched) {
+// loadDirects reads the direct conversations with their read state (the
+// server's, shared by every browser of the user); keepCounts as for
+// loadRooms.
+export async function loadDirects(prefetched, {keepCounts = false} = {}) {
   const ds = await (prefetched || api.get('/api/directs'));
   for (const d of ds) {
     const id = oid(d.user);
@@ -46,11 +49,16 @@ export async function loadDirects(prefetched) {
     learnAvatar(id, d.avatar);
     learnProfile(id, d);
     const known = S.directs.get(id);
-    if (!known) S.directs.set(id, {username: d.username, unread: 0, mentions: 0});
-    else known.username = d.username; // a partner first seen in an event is named "…"
+    const here = S.cur?.kind === 'dm' && S.cur.id === id && document.visibilityState === 'visible';
+    const counts = keepCounts && known ? known : here ? {unread: 0, mentions: 0} : {unread: d.unread || 0, mentions: d.mentions || 0};
+    S.directs.set(id, {...known, username: d.username, unread: counts.unread, mentions: counts.mentions,
+      last_read: later(known?.last_read, oid(d.last_read))});
   }
   renderSidebar();
 }
+
+// later is the later of two read markers (ids; '' for none).
+export const later = (a = '', b = '') => (a > b ? a : b);
 
 // isMuted tells whether the user muted the room with this id.
 export const isMuted = (id) => S.rooms.get(id)?.muted === true;
@@ -94,7 +102,7 @@ export function renderSidebar() {
   if (sig !== lastSidebar) {
     lastSidebar = sig;
     $('rooms').replaceChildren(...rooms.map(r => convButton('room', r.id, r.name, r.unread, r.mentions, r.is_open ? 'hash' : 'lock', r.muted)));
-    $('directs').replaceChildren(...ds.map(([id, d]) => convButton('dm', id, d.username, d.unread, d.mentions)));
+    $('directs').replaceChildren(...ds.map(([id, d]) => convButton('dm', id, d.username, d.unread, d.unread)));
     if (refocus) $('sidebar').querySelector(refocus)?.focus();
   }
   const unread = rooms.reduce((n, r) => n + (r.muted ? r.mentions : r.unread), 0) + ds.reduce((n, [, d]) => n + d.unread, 0);
