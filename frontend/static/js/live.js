@@ -6,7 +6,7 @@ import * as api from './api.js';
 import {mentions, el} from './render.js';
 import {S, $, convOf, isCur, opened, convQuery, norm, openConv} from './state.js';
 import {sessionOver} from './session.js';
-import {loadRooms, loadDirects, loadMembers, renderSidebar, renderHeader, later} from './rooms.js';
+import {loadRooms, loadDirects, loadGroups, loadMembers, renderSidebar, renderHeader, later} from './rooms.js';
 import {showEmpty, refreshEmpty} from './firstrun.js';
 import {mergeMessages, renderAll, atBottom, scrollToBottom, appendMessage, replaceMessage, dropMessage} from './messages.js';
 import {markRead} from './conv.js';
@@ -39,6 +39,7 @@ export function connState(state) {
       const keepCounts = Boolean(S.stream.lastId);
       loadRooms(undefined, {keepCounts}).catch(() => {});
       loadDirects(undefined, {keepCounts}).catch(() => {});
+      loadGroups(undefined, {keepCounts}).catch(() => {});
       catchUp();
     }
     downSince = 0;
@@ -144,6 +145,9 @@ function directUpdated(d) {
 
 function roomChanged(name, d) {
   const id = oid(d._id);
+  // A group conversation is made (its members are fixed): listed with
+  // the names of its people.
+  if (d.group) { if (name === 'room.created') loadGroups().catch(() => {}); return; }
   if (name === 'room.deleted') {
     S.rooms.delete(id);
     if (S.cur && S.cur.kind === 'room' && S.cur.id === id) {
@@ -174,7 +178,7 @@ function memberChanged(name, d) {
   }
   if (mine && name === 'member.added') {
     // Someone added me to a room while I had none open: show it.
-    loadRooms().then(() => { if (!S.cur && S.rooms.get(room)?.joined) openConv('room', room, false); }).catch(() => {});
+    Promise.all([loadRooms(), loadGroups()]).then(() => { if (!S.cur && S.rooms.get(room)?.joined) openConv('room', room, false); }).catch(() => {});
     return;
   }
   if (S.cur && S.cur.kind === 'room' && S.cur.id === room) loadMembers(room).then(() => loadRooms()).catch(() => {});
