@@ -202,6 +202,9 @@ func TestNewMessage_ThePickerStartsADirectConversation(t *testing.T) {
 	assert.NotContains(t, eval[[]string](t, ctx, `[...document.querySelectorAll('#dialog-body [role=option]')].map(o => o.querySelector('.name').textContent)`), "alice")
 	step(t, ctx, chromedp.KeyEvent("carol"))
 	until(t, ctx, `[...document.querySelectorAll('#dialog-body [role=option]')].map(o => o.querySelector('.name').textContent).join() === 'carol'`, "carol alone")
+	// Enter chooses her, and Enter in the emptied box starts the conversation.
+	step(t, ctx, chromedp.KeyEvent(kb.Enter))
+	until(t, ctx, `document.querySelector('#dialog-body .to .name')?.textContent === 'carol' && document.activeElement.getAttribute('role') === 'combobox'`, "carol chosen")
 	step(t, ctx, chromedp.KeyEvent(kb.Enter))
 	until(t, ctx, `!`+dialogOpen+` && document.getElementById('room-title').textContent === '@carol' && document.activeElement.id === 'composer-input'`, "the conversation with carol")
 	assert.True(t, eval[bool](t, ctx, `[...document.querySelectorAll('#directs .name')].some(n => n.textContent === 'carol')`), "listed under direct messages")
@@ -217,6 +220,8 @@ func TestNewMessage_ThePickerStartsADirectConversation(t *testing.T) {
 	until(t, phone, dialogOpen+` && document.querySelectorAll('#dialog-body [role=option]').length > 0`, "the picker on a phone")
 	assert.LessOrEqual(t, eval[float64](t, phone, `document.getElementById('dialog').getBoundingClientRect().right`), 390.0, "the dialog fits")
 	click(t, phone, `//div[@id="dialog-body"]//li[@role="option"][.//span[text()="alice"]]`)
+	until(t, phone, `document.querySelector('#dialog-body .to .name')?.textContent === 'alice'`, "alice chosen")
+	click(t, phone, chromedp.ID("dialog-ok"))
 	until(t, phone, `!`+dialogOpen+` && document.getElementById('room-title').textContent === '@alice' && !document.getElementById('app').classList.contains('drawer-open')`, "the conversation, the drawer closed")
 	until(t, phone, `document.activeElement.id === 'room-title'`, "the focus on the conversation")
 	step(t, phone, typeInto("#composer-input", "Sent from my phone\r"))

@@ -87,7 +87,7 @@ func TestAccountMenu_KeyboardPointerAndItems(t *testing.T) {
 			// round it; a letter goes to the next item that starts with it.
 			step(t, ctx, chromedp.Focus(chromedp.ID("me-button")), chromedp.KeyEvent(kb.Enter))
 			until(t, ctx, menuOpen+` && `+focused(`document.getElementById('account')`), "the menu, opened by Enter")
-			assert.Equal(t, []string{"Profile, password and sessions", "API tokens", "Notifications", "System", "Light", "Dark", "Admin", "Log out"},
+			assert.Equal(t, []string{"Profile, password and sessions", "API tokens", "Notifications", "Mark all as read", "System", "Light", "Dark", "Admin", "Log out"},
 				eval[[]string](t, ctx, `[...document.querySelectorAll('#me-menu [role^=menuitem]')].filter(i => i.getClientRects().length).map(i => i.textContent)`))
 			assert.True(t, eval[bool](t, ctx, `[...document.querySelectorAll('#me-menu [role^=menuitem]')].every(i => { const r = i.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight && r.right <= innerWidth; })`), "every item in view")
 			screenshot(t, ctx, "account-menu-"+size.name)
@@ -155,7 +155,7 @@ func TestAccountMenu_NoAdminItemForAUser(t *testing.T) {
 	ctx := browser(t, 375, 740)
 	w.login(t, ctx, "bob", "bob-password")
 	openAccountMenu(t, ctx)
-	assert.Equal(t, []string{"Profile, password and sessions", "API tokens", "Notifications", "System", "Light", "Dark", "Log out"},
+	assert.Equal(t, []string{"Profile, password and sessions", "API tokens", "Notifications", "Mark all as read", "System", "Light", "Dark", "Log out"},
 		eval[[]string](t, ctx, `[...document.querySelectorAll('#me-menu [role^=menuitem]')].filter(i => i.getClientRects().length).map(i => i.textContent)`))
 	step(t, ctx, chromedp.KeyEvent(kb.End))
 	assert.Equal(t, "logout", eval[string](t, ctx, `document.activeElement.id`), "End skips the hidden Admin item")

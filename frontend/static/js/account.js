@@ -1,8 +1,8 @@
 // The account menu at the foot of the sidebar: the user's name and
 // avatar on a menu button (menu.js) whose items open the account (the
 // avatar, password and sessions), the API tokens and the notification
-// settings (notify.js), choose the theme, lead to the admin
-// (administrators only) and log out (session.js's).
+// settings (notify.js), mark everything read, choose the theme, lead to
+// the admin (administrators only) and log out (session.js's).
 
 import * as api from './api.js';
 import {el} from './render.js';
@@ -12,11 +12,24 @@ import {learnProfile} from './profiles.js';
 import {$} from './state.js';
 import {menuButton} from './menu.js';
 import {notifySettings} from './notify.js';
+import {loadRooms, loadDirects} from './rooms.js';
 
 const {oid, when} = api;
 
 menuButton($('me-button'), $('me-menu'));
 $('notify').addEventListener('click', notifySettings);
+
+// "Mark all as read": every room, group and direct conversation (the
+// other browsers of the user hear of the direct ones), then the counts
+// as the server has them now.
+$('read-all').addEventListener('click', async () => {
+  $('side-note').textContent = '';
+  try {
+    await api.post('/api/read-all');
+    await Promise.all([loadRooms(), loadDirects()]);
+    $('side-note').textContent = 'Everything is marked as read.';
+  } catch (ex) { $('side-note').textContent = ex.message; }
+});
 
 let me = null; // the account, as /api/me answered
 

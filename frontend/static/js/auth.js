@@ -7,7 +7,7 @@ import * as api from './api.js';
 import {Stream} from './stream.js';
 import {S, $, byName, openConv} from './state.js';
 import {showAuth, sessionOver} from './session.js';
-import {loadRooms, loadDirects, loadThreads} from './rooms.js';
+import {loadRooms, loadDirects, loadGroups, loadThreads} from './rooms.js';
 import {showEmpty} from './firstrun.js';
 import {showInvite} from './accept.js';
 import {onEvent, connState, streamCheck} from './live.js';
@@ -96,8 +96,8 @@ async function boot(land) {
   const quiet = {quiet401: true};
   let roomsP = api.all('/api/rooms?limit=100', quiet);
   let directsP = api.get('/api/directs', quiet);
-  roomsP.catch(() => {});
-  directsP.catch(() => {});
+  let groupsP = api.get('/api/groups', quiet);
+  for (const q of [roomsP, directsP, groupsP]) q.catch(() => {});
   let p;
   try {
     p = await api.get('/api/me', quiet);
@@ -125,11 +125,11 @@ async function boot(land) {
   // leaving an empty page.
   for (let wait = 1000; ; wait = Math.min(wait * 2, 30000)) {
     try {
-      await Promise.all([loadRooms(roomsP), loadDirects(directsP)]);
+      await Promise.all([loadRooms(roomsP), loadDirects(directsP), loadGroups(groupsP)]);
       break;
     } catch (ex) {
       if (ex.status === 401) { sessionOver(); return; }
-      roomsP = directsP = undefined;
+      roomsP = directsP = groupsP = undefined;
       const c = $('conn');
       c.textContent = `Could not load your rooms (${ex.message}); trying again…`;
       c.className = 'conn down';
@@ -147,7 +147,7 @@ async function boot(land) {
   else if (kind === 'room' && S.rooms.get(id)?.joined) openConv('room', id, false);
   else if (kind === 'dm' && S.directs.has(id)) openConv('dm', id, false);
   else {
-    const first = [...S.rooms.values()].filter(r => r.joined).sort(byName)[0];
+    const first = [...S.rooms.values()].filter(r => r.joined && !r.group).sort(byName)[0];
     if (first) openConv('room', first.id, false);
     else showEmpty();
   }

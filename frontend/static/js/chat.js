@@ -5,9 +5,11 @@
 //   state.js     the shared state and the helpers that read it
 //   auth.js      routing, login and registration, boot
 //   session.js   the login page's face, the end of a session, logout
-//   rooms.js     the sidebar, room header, browse/create, switcher
+//   rooms.js     the sidebar (rooms, direct and group conversations), room header, browse/create, switcher
 //   members.js   a room's member list: add people, invite by link
-//   people.js    the people picker, and "New message"
+//   people.js    the people picker
+//   newmessage.js  "New message": a direct or group conversation (loaded on first use)
+//   panels.js    the stylesheet of the panels loaded on first use
 //   firstrun.js  the page for someone in no room: the first-run checklist
 //   accept.js    the page an invite link opens
 //   invites.js   invite fields and links (shared with the admin)

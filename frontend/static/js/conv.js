@@ -50,14 +50,14 @@ export async function openConv(kind, id, chosen = true, at = '') {
     const members = kind === 'room' ? loadMembers(id) : null;
     if (unread && !at && members && !S.mine.has(id)) await members;
     if (!opened(seq)) return;
-    const marker = kind === 'room' ? readMarker(id) : '';
+    const marker = readMarker(kind, id);
     [page] = await Promise.all([firstPage(at || (unread ? marker : '')), members]);
   } catch (ex) {
     if (opened(seq)) $('history-state').textContent = ex.message;
     return;
   }
   if (!opened(seq)) return;
-  if (kind === 'room') S.newerThan = readMarker(id);
+  S.newerThan = readMarker(kind, id);
   // Keep what the stream brought meanwhile, unless newer messages are
   // still to be loaded before it.
   const end = page.msgs.length ? api.oid(page.msgs.at(-1)._id) : '';
@@ -78,11 +78,12 @@ export async function openConv(kind, id, chosen = true, at = '') {
   ready();
 }
 
-// readMarker is the room's read marker. A member who joined a room when
-// it was empty has none (all zeros): there is no place to open at, and no
-// divider to draw.
-function readMarker(room) {
-  const id = S.mine.get(room)?.last_read || '';
+// readMarker is the read marker of a room or a direct conversation. A
+// member who joined a room when it was empty has none (all zeros), nor
+// has one who never read a direct conversation: there is no place to open
+// at, and no divider to draw.
+function readMarker(kind, conv) {
+  const id = (kind === 'room' ? S.mine.get(conv) : S.directs.get(conv))?.last_read || '';
   return /^0*$/.test(id) ? '' : id;
 }
 
@@ -250,15 +251,20 @@ export function markRead() {
   }, 500);
 }
 
-// saveMarker moves the read marker of the open room to id (or to the
-// newest message loaded); never back.
+// saveMarker moves the read marker of the open conversation to id (or to
+// the newest message loaded); never back. A room's is its member's; a
+// direct conversation's is the user's with that partner, which the
+// server passes on to the user's other browsers (direct.updated).
 async function saveMarker(id) {
-  if (!S.cur || S.cur.kind !== 'room') return;
-  const me = S.mine.get(S.cur.id);
+  if (!S.cur) return;
+  const dm = S.cur.kind === 'dm';
+  const me = dm ? S.directs.get(S.cur.id) : S.mine.get(S.cur.id);
   const last = id || [...S.msgs].reverse().find(m => !m.pending && !m.failed)?.id;
   if (!me || !last || (me.last_read && me.last_read >= last)) return;
   me.last_read = last;
-  try { await api.patch('/api/members/' + me.id, {last_read: last}); } catch { /* retried on the next one */ }
+  try {
+    await api.patch(dm ? '/api/directs/' + S.cur.id : '/api/members/' + me.id, {last_read: last});
+  } catch { /* retried on the next one */ }
 }
 
 document.addEventListener('visibilitychange', () => {

@@ -79,7 +79,7 @@ function sayProgress() {
 
 // steps are the checklist's steps, as things stand now.
 function steps() {
-  const out = [{key: 'room', done: S.rooms.size > 0, title: 'Create a room',
+  const out = [{key: 'room', done: [...S.rooms.values()].some(r => !r.group), title: 'Create a room',
     text: 'Rooms are where your team talks: one per team, project or topic.', label: 'Create a room', run: createRoom}];
   if (S.me.canInvite) {
     out.push({key: 'invite', done: invited, title: 'Invite people',
@@ -120,7 +120,7 @@ function patchStep(li, s) {
 // inviteDialog makes an invite link; an administrator's may join no room
 // at all (an account only).
 function inviteDialog() {
-  const rooms = [...S.rooms.values()].sort(byName).map(r => ({id: r.id, name: r.name}));
+  const rooms = [...S.rooms.values()].filter(r => !r.group).sort(byName).map(r => ({id: r.id, name: r.name}));
   const box = el('div', {}, el('p', {className: 'muted'},
     'The link lets people make an account, even with open registration off, and joins them to the rooms you tick.'),
   ...inviteFields(rooms));

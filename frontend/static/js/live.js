@@ -1,14 +1,15 @@
 // Live updates: the stream's connection state (the "Reconnecting…"
 // banner, and what is read again when it is back) and its events:
-// messages, rooms, members and typing. A thread's replies stay out of the
-// conversation (unless in_room) and its counts; threadsum.js, loaded on
-// the first event of a thread, takes those events in.
+// messages, rooms, members, typing and direct read state. A thread's
+// replies stay out of the conversation (unless in_room) and its counts;
+// threadsum.js, loaded on the first event of a thread, takes those events
+// in.
 
 import * as api from './api.js';
 import {mentions, el} from './render.js';
 import {S, $, convOf, isCur, opened, convQuery, norm, openConv} from './state.js';
 import {sessionOver} from './session.js';
-import {loadRooms, loadDirects, loadMembers, loadThreads, renderSidebar, renderHeader} from './rooms.js';
+import {loadRooms, loadDirects, loadGroups, loadMembers, loadThreads, renderSidebar, renderHeader, later} from './rooms.js';
 import {showEmpty, refreshEmpty} from './firstrun.js';
 import {mergeMessages, renderAll, atBottom, scrollToBottom, appendMessage, replaceMessage, dropMessage} from './messages.js';
 import {markRead} from './conv.js';
@@ -38,8 +39,10 @@ export function connState(state) {
     // are taken. (A room joined while down takes the server's count, and
     // its replayed messages may then count twice: rare, and harmless.)
     if (downSince) {
-      loadRooms(undefined, {keepCounts: Boolean(S.stream.lastId)}).catch(() => {});
-      loadDirects().catch(() => {});
+      const keepCounts = Boolean(S.stream.lastId);
+      loadRooms(undefined, {keepCounts}).catch(() => {});
+      loadDirects(undefined, {keepCounts}).catch(() => {});
+      loadGroups(undefined, {keepCounts}).catch(() => {});
       loadThreads().catch(() => {});
       catchUp();
     }
@@ -115,6 +118,7 @@ export function onEvent(ev) {
     case 'room.created': case 'room.updated': case 'room.deleted': return roomChanged(ev.event, d);
     case 'member.added': case 'member.removed': case 'member.updated': return memberChanged(ev.event, d);
     case 'typing': return typing(d);
+    case 'direct.updated': return directUpdated(d);
     case 'user.updated':
       learnAvatar(oid(d._id), d.avatar);
       return learnProfile(oid(d._id), d);
@@ -144,8 +148,25 @@ function received(d) {
   if (!fromMe && document.visibilityState !== 'visible' && (!aside || mentions(m.text, S.me.username))) notify(c, m);
 }
 
+// directUpdated takes the user's read state with a partner, moved in
+// this browser or another: the server's counts, but none for the
+// conversation being looked at here.
+function directUpdated(d) {
+  const id = oid(d.user);
+  const c = S.directs.get(id);
+  if (!c) { loadDirects().catch(() => {}); return; }
+  c.last_read = later(c.last_read, oid(d.last_read));
+  const here = isCur({kind: 'dm', id}) && document.visibilityState === 'visible';
+  c.unread = here ? 0 : d.unread || 0;
+  c.mentions = here ? 0 : d.mentions || 0;
+  renderSidebar();
+}
+
 function roomChanged(name, d) {
   const id = oid(d._id);
+  // A group conversation is made (its members are fixed): listed with
+  // the names of its people.
+  if (d.group) { if (name === 'room.created') loadGroups().catch(() => {}); return; }
   if (name === 'room.deleted') {
     S.rooms.delete(id);
     if (S.cur && S.cur.kind === 'room' && S.cur.id === id) {
@@ -176,7 +197,7 @@ function memberChanged(name, d) {
   }
   if (mine && name === 'member.added') {
     // Someone added me to a room while I had none open: show it.
-    loadRooms().then(() => { if (!S.cur && S.rooms.get(room)?.joined) openConv('room', room, false); }).catch(() => {});
+    Promise.all([loadRooms(), loadGroups()]).then(() => { if (!S.cur && S.rooms.get(room)?.joined) openConv('room', room, false); }).catch(() => {});
     return;
   }
   if (S.cur && S.cur.kind === 'room' && S.cur.id === room) loadMembers(room).then(() => loadRooms()).catch(() => {});

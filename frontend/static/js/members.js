@@ -23,8 +23,10 @@ $('members-button').addEventListener('click', async () => {
   const name = convName();
   await loadMembers(room);
   const ms = S.rooms.get(room)?.memberList || [];
-  const mine = S.mine.get(room);
-  const manages = S.me.admin || mine?.role === 'owner';
+  // A group conversation's members are fixed: no one is added, no one leaves.
+  const group = Boolean(S.rooms.get(room)?.group);
+  const mine = group ? null : S.mine.get(room);
+  const manages = !group && (S.me.admin || mine?.role === 'owner');
   // The owners' tools come first, where the focus lands.
   const tools = manages ? el('div', {className: 'dialog-tools'},
     el('button', {type: 'button', onclick: () => addPeople(h, room, name, ms)}, 'Add people'),
@@ -43,7 +45,7 @@ $('members-button').addEventListener('click', async () => {
         h.close();
       } catch (ex) { e.target.after(el('p', {className: 'error'}, ex.message)); }
     }}, 'Leave this room') : null);
-  const h = dialog({title: `Members of ${name}`, body});
+  const h = dialog({title: group ? 'People in this conversation' : `Members of ${name}`, body});
 });
 
 // addPeople turns the dialog into a people picker; each person chosen

@@ -2,14 +2,13 @@
 // /api/people?q=, active users by username) as one types, with the
 // matches in a list to choose from by mouse or keyboard — a combobox
 // whose active option is named by aria-activedescendant, so the focus
-// stays in the box. It adds members (members.js) and starts direct
-// messages: the sidebar's "New message" is here.
+// stays in the box. It adds members (members.js) and starts direct and
+// group conversations (the sidebar's "New message": newmessage.js).
 
 import * as api from './api.js';
 import {el} from './render.js';
-import {dialog, count} from './ui.js';
-import {S, $} from './state.js';
-import {startDirect} from './rooms.js';
+import {count} from './ui.js';
+import {$} from './state.js';
 import {learnPeople, botTag} from './cards.js';
 import {avatar} from './avatars.js';
 import {who} from './profiles.js';
@@ -109,15 +108,6 @@ export function peoplePicker({label, skip = () => false, onPick}) {
   };
 }
 
-// "New message": a direct conversation with anyone active.
-$('new-dm').addEventListener('click', () => {
-  const drawer = $('app').classList.contains('drawer-open');
-  const picker = peoplePicker({label: 'To', skip: (id) => id === S.me.id, onPick: (p) => {
-    startDirect(p.id, p.username);
-    // The focus goes to the conversation (on a phone, whose drawer has
-    // closed, to its title).
-    h.close(drawer ? $('room-title') : $('composer-input'));
-  }});
-  const h = dialog({title: 'New message', body: el('div', {},
-    el('p', {className: 'muted'}, 'Start a conversation with anyone on this server.'), picker.node)});
-});
+// "New message" (newmessage.js, loaded on first use): a direct or group
+// conversation with anyone active.
+$('new-dm').addEventListener('click', async () => (await import('./newmessage.js')).newMessage());

@@ -28,6 +28,8 @@ export async function loadRooms(prefetched, {keepCounts = false} = {}) {
     fresh.set(id, {id, name: r.name, topic: r.topic || '', is_open: r.is_open, is_visible: r.is_visible, members: r.members.length,
       joined: 'unread' in r, muted: r.muted === true, unread: counts.unread, mentions: counts.mentions, memberList: old?.memberList});
   }
+  // Group conversations are not in the list: they stay as they are.
+  for (const r of S.rooms.values()) if (r.group) fresh.set(r.id, r);
   if (S.cur && S.cur.kind === 'room' && fresh.has(S.cur.id)) {
     const r = fresh.get(S.cur.id);
     if (document.visibilityState === 'visible') { r.unread = 0; r.mentions = 0; }
@@ -37,7 +39,10 @@ export async function loadRooms(prefetched, {keepCounts = false} = {}) {
   if (S.cur && S.cur.kind === 'room') renderHeader();
 }
 
-export async function loadDirects(prefetched) {
+// loadDirects reads the direct conversations with their read state (the
+// server's, shared by every browser of the user); keepCounts as for
+// loadRooms.
+export async function loadDirects(prefetched, {keepCounts = false} = {}) {
   const ds = await (prefetched || api.get('/api/directs'));
   for (const d of ds) {
     const id = oid(d.user);
@@ -46,20 +51,49 @@ export async function loadDirects(prefetched) {
     learnAvatar(id, d.avatar);
     learnProfile(id, d);
     const known = S.directs.get(id);
-    if (!known) S.directs.set(id, {username: d.username, unread: 0, mentions: 0});
-    else known.username = d.username; // a partner first seen in an event is named "…"
+    const here = S.cur?.kind === 'dm' && S.cur.id === id && document.visibilityState === 'visible';
+    const counts = keepCounts && known ? known : here ? {unread: 0, mentions: 0} : {unread: d.unread || 0, mentions: d.mentions || 0};
+    S.directs.set(id, {...known, username: d.username, unread: counts.unread, mentions: counts.mentions,
+      last_read: later(known?.last_read, oid(d.last_read))});
   }
   renderSidebar();
 }
+
+// loadGroups reads the group conversations (docs/api.md, "Group
+// conversations"): rooms with fixed members and no name, kept with the
+// rooms (their messages, members and read markers are a room's) with
+// group: the others in them, by whose names they are listed among the
+// direct messages. keepCounts as for loadRooms.
+export async function loadGroups(prefetched, {keepCounts = false} = {}) {
+  for (const g of await (prefetched || api.get('/api/groups'))) {
+    const id = oid(g._id);
+    const group = g.users.map(u => ({id: oid(u._id), username: u.username})).filter(u => u.id !== S.me.id);
+    for (const u of g.users) {
+      S.names.set(oid(u._id), u.username);
+      learnAvatar(oid(u._id), u.avatar);
+    }
+    const old = S.rooms.get(id);
+    const here = S.cur?.kind === 'room' && S.cur.id === id && document.visibilityState === 'visible';
+    const counts = keepCounts && old ? old : here ? {} : g;
+    S.rooms.set(id, {id, name: group.map(u => u.username).join(', '), topic: '', group, members: g.members.length, joined: true,
+      muted: g.muted === true, unread: counts.unread || 0, mentions: counts.mentions || 0, memberList: old?.memberList});
+  }
+  renderSidebar();
+  if (S.cur?.kind === 'room' && S.rooms.get(S.cur.id)?.group) renderHeader();
+}
+
+// later is the later of two read markers (ids; '' for none).
+export const later = (a = '', b = '') => (a > b ? a : b);
 
 // isMuted tells whether the user muted the room with this id.
 export const isMuted = (id) => S.rooms.get(id)?.muted === true;
 
 // convButton is a conversation in the sidebar, with one badge at most:
-// mentions (every message of a direct conversation is one) as a count,
-// other unread messages as a bold name, said to screen readers. A muted
-// room's plain unread messages are not shown; its mentions are.
-function convButton(kind, id, name, unread, ment, extraIcon, muted = false) {
+// mentions (every message of a direct or group conversation is one) as a
+// count, other unread messages as a bold name, said to screen readers. A
+// muted room's plain unread messages are not shown; its mentions are.
+// people are the avatars of a direct or group conversation.
+function convButton(kind, id, name, unread, ment, extraIcon, muted = false, people = null) {
   const current = S.cur && S.cur.kind === kind && S.cur.id === id;
   const bold = unread > 0 && !muted;
   const n = (x) => (x > 999 ? '999+' : String(x));
@@ -71,11 +105,12 @@ function convButton(kind, id, name, unread, ment, extraIcon, muted = false) {
         closeDrawer();
         if (drawer) $('room-title').focus();
       }},
-    kind === 'dm' ? avatar(id, name, 'small') : icon(extraIcon), el('span', {className: 'name', dir: 'auto'}, name), kind === 'dm' && S.bots.get(id) ? botTag() : null,
-    bold && kind === 'room' ? el('span', {className: 'visually-hidden unread-count'}, `${n(unread)} unread`) : null,
+    people ? people.slice(0, 2).map(p => avatar(p, S.names.get(p) || name, 'small')) : icon(extraIcon),
+    el('span', {className: 'name', dir: 'auto'}, name), kind === 'dm' && S.bots.get(id) ? botTag() : null,
+    bold && !people ? el('span', {className: 'visually-hidden unread-count'}, `${n(unread)} unread`) : null,
     muted ? icon('bell-off', 'Muted') : null,
     ment ? el('span', {className: 'badge mention-badge'}, n(ment), el('span', {className: 'visually-hidden'},
-      ` ${kind === 'dm' ? 'unread message' : 'mention'}${ment === 1 ? '' : 's'}`)) : null));
+      ` ${people ? 'unread message' : 'mention'}${ment === 1 ? '' : 's'}`)) : null));
 }
 
 let lastSidebar = '';
@@ -86,19 +121,23 @@ export function renderSidebar() {
   // Rebuilding must not take the keyboard focus away from a room button.
   const f = document.activeElement;
   const refocus = f && f.classList.contains('conv') && $('sidebar').contains(f) ? `button.conv[data-kind="${f.dataset.kind}"][data-id="${f.dataset.id}"]` : '';
-  const rooms = [...S.rooms.values()].filter(r => r.joined).sort(byName);
-  const ds = [...S.directs.entries()].sort((a, b) => a[1].username.localeCompare(b[1].username));
+  const joined = [...S.rooms.values()].filter(r => r.joined);
+  const rooms = joined.filter(r => !r.group).sort(byName);
+  // Direct and group conversations, by name, in one list.
+  const ds = [...[...S.directs.entries()].map(([id, d]) => ({kind: 'dm', id, name: d.username, unread: d.unread, people: [id], bot: S.bots.get(id)})),
+    ...joined.filter(r => r.group).map(r => ({kind: 'room', id: r.id, name: r.name, unread: r.unread, muted: r.muted, people: r.group.map(u => u.id)}))]
+    .sort(byName);
   // Only what changed is redrawn, so a click never lands on a button
   // that is being replaced.
-  const sig = JSON.stringify([S.cur, rooms.map(r => [r.id, r.name, r.unread, r.mentions, r.is_open, r.muted]), ds, ds.map(([id]) => S.bots.get(id))]);
+  const sig = JSON.stringify([S.cur, rooms.map(r => [r.id, r.name, r.unread, r.mentions, r.is_open, r.muted]), ds]);
   if (sig !== lastSidebar) {
     lastSidebar = sig;
     $('rooms').replaceChildren(...rooms.map(r => convButton('room', r.id, r.name, r.unread, r.mentions, r.is_open ? 'hash' : 'lock', r.muted)));
-    $('directs').replaceChildren(...ds.map(([id, d]) => convButton('dm', id, d.username, d.unread, d.mentions)));
+    $('directs').replaceChildren(...ds.map(d => convButton(d.kind, d.id, d.name, d.unread, d.unread, '', d.muted, d.people)));
     if (refocus) $('sidebar').querySelector(refocus)?.focus();
   }
   threadsBadge();
-  const unread = rooms.reduce((n, r) => n + (r.muted ? r.mentions : r.unread), 0) + ds.reduce((n, [, d]) => n + d.unread, 0);
+  const unread = joined.reduce((n, r) => n + (r.muted ? r.mentions : r.unread), 0) + ds.reduce((n, d) => n + (d.kind === 'dm' ? d.unread : 0), 0);
   document.title = (unread ? `(${unread}) ` : '') + (S.cur ? convName() + ' · ' : '') + 'makechat';
 }
 
@@ -139,7 +178,12 @@ export function renderHeader() {
   const mb = $('members-button');
   if (S.cur.kind === 'room') {
     const r = S.rooms.get(S.cur.id);
-    if (r) {
+    if (r?.group) {
+      // A group conversation: named by its people, its members fixed.
+      flags.push(el('span', {className: 'flag'}, icon('user', 'Group conversation')));
+      mb.textContent = count(r.members, 'person', 'people');
+      mb.hidden = false;
+    } else if (r) {
       flags.push(el('span', {className: 'flag'}, icon(r.is_open ? 'hash' : 'lock', r.is_open ? 'Open room' : 'Closed room')));
       if (!r.is_visible) flags.push(el('span', {className: 'flag'}, icon('hidden', 'Hidden room')));
       mb.textContent = count(r.members, 'member');
@@ -169,7 +213,7 @@ function roomTools(r) {
     mute.title = r.muted ? 'Muted: no notifications, unread messages not in bold' : 'Mute this room';
     mute.replaceChildren(icon(r.muted ? 'bell-off' : 'bell'));
   }
-  $('room-settings').hidden = !r || !(S.me.admin || S.mine.get(r.id)?.role === 'owner');
+  $('room-settings').hidden = !r || r.group || !(S.me.admin || S.mine.get(r.id)?.role === 'owner');
 }
 
 export async function loadMembers(room) {
