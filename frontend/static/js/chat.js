@@ -30,13 +30,15 @@
 //   typing.js    "alice is typing…", both ways
 //   live.js      the stream: connection state and events
 //   search.js    the search field, its filters' hint
-//   searchresults.js  search results, a page at a time (loaded on first use)
-//   notify.js    desktop notifications: level, offer, permission
+//   searchresults.js  search results and mentions, a page at a time (loaded on first use)
+//   notify.js    notification levels (the server's), desktop notifications, the offer, permission
+//   notifysettings.js  the Notifications dialog (loaded on first use)
+//   bell.js      the header's bell: notification level and mute per conversation (loaded on first use)
 //   account.js   the account menu: account, tokens, notifications, theme
 //   myavatar.js  uploading and removing one's avatar (loaded on first use)
 //   myprofile.js one's display name and status (loaded on first use)
 //   menu.js      menu buttons (the account menu's keyboard and pointer)
-//   roomsettings.js  the room header's mute and settings buttons
+//   roomsettings.js  the header's bell (its first use) and settings buttons
 //
 // Everything is rendered with text nodes (see render.js).
 
