@@ -9,7 +9,6 @@ import {S, $, byName, openConv} from './state.js';
 import {showAuth, sessionOver} from './session.js';
 import {loadRooms, loadDirects, loadGroups} from './rooms.js';
 import {showEmpty} from './firstrun.js';
-import {showInvite} from './accept.js';
 import {onEvent, connState, streamCheck} from './live.js';
 import {armOffer} from './notify.js';
 import {showMe} from './account.js';
@@ -32,10 +31,11 @@ export function route() {
   const invite = INVITE.exec(p);
   if (invite && !S.me) {
     // Once the account is made, the chat opens in the invite's first room.
-    showInvite(invite[1], (room) => {
+    // (accept.js loads only for an invite link.)
+    import('./accept.js').then(({showInvite}) => showInvite(invite[1], (room) => {
       history.replaceState({}, '', '/');
       boot(room);
-    });
+    }), (ex) => showAuth('login', ex.message));
     return;
   }
   if (!S.me) boot();
