@@ -140,7 +140,11 @@ async function boot(land) {
   if (document.body.dataset.conn === 'live') $('conn').hidden = true;
   if (S.cur) return; // the user was quicker
   const landing = land && [...S.rooms.values()].find(r => r.joined && r.name === land);
-  const last = localStorage.getItem('makechat.last');
+  // A notification clicked with no tab open (sw.js) names its
+  // conversation: ?open=r<room id> or d<user id>.
+  const open = /^([rd])([0-9a-f]{24})$/.exec(new URLSearchParams(location.search).get('open') || '');
+  if (open) history.replaceState({}, '', '/');
+  const last = open ? (open[1] === 'r' ? 'room:' : 'dm:') + open[2] : localStorage.getItem('makechat.last');
   const [kind, id] = (last || '').split(':');
   if (landing) openConv('room', landing.id, true);
   else if (kind === 'room' && S.rooms.get(id)?.joined) openConv('room', id, false);

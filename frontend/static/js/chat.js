@@ -27,12 +27,13 @@
 //   slash.js     slash commands: their list, running one, its note
 //   outbox.js    sending: queued, in order, never lost or doubled
 //   keys.js      keyboard shortcuts, roving focus in the sidebar
-//   typing.js    "alice is typing…", both ways
+//   typing.js    "alice is typing…", both ways; what the page shows (viewing), activity
 //   live.js      the stream: connection state and events
 //   search.js    the search field, its filters' hint
 //   searchresults.js  search results and mentions, a page at a time (loaded on first use)
 //   notify.js    notification levels (the server's), desktop notifications, the offer, permission
 //   notifysettings.js  the Notifications dialog (loaded on first use)
+//   push.js      Web Push: the service worker (../sw.js), the subscription (loaded when allowed)
 //   bell.js      the header's bell: notification level and mute per conversation (loaded on first use)
 //   account.js   the account menu: account, tokens, notifications, theme
 //   myavatar.js  uploading and removing one's avatar (loaded on first use)

@@ -9,7 +9,7 @@ import {el, icon} from './render.js';
 import {dialog} from './ui.js';
 import {S, $, byName, ready} from './state.js';
 import {browseRooms, createRoom} from './rooms.js';
-import {askNotifications, BLOCKED} from './notify.js';
+import {askNotifications, BLOCKED, pushNote} from './notify.js';
 
 let invited = false; // an invite exists: GET /api/invites said so, or one was made here
 
@@ -87,7 +87,7 @@ function steps() {
   if ('Notification' in window) {
     const denied = Notification.permission === 'denied';
     out.push({key: 'notify', done: Notification.permission === 'granted', title: 'Turn on notifications',
-      text: denied ? BLOCKED : 'Hear of new messages while this tab is in the background.',
+      text: denied ? BLOCKED : pushNote || 'Hear of new messages, even with makechat closed.',
       label: 'Turn on notifications', disabled: denied, run: async () => {
         await askNotifications();
         if (Notification.permission !== 'default') $('firstrun-title').focus();

@@ -10,7 +10,7 @@ import {loadRooms, loadDirects, loadGroups, loadMembers, renderSidebar, renderHe
 import {showEmpty, refreshEmpty} from './firstrun.js';
 import {mergeMessages, renderAll, atBottom, scrollToBottom, appendMessage, replaceMessage, dropMessage} from './messages.js';
 import {markRead} from './conv.js';
-import {typing, clearTyper} from './typing.js';
+import {typing, clearTyper, viewing} from './typing.js';
 import {learnAvatar} from './avatars.js';
 import {learnProfile} from './profiles.js';
 import {notify, settingsOf} from './notify.js';
@@ -42,6 +42,9 @@ export function connState(state) {
       loadGroups(undefined, {keepCounts}).catch(() => {});
       catchUp();
     }
+    // What the page shows, for the server's pushes (a new stream knows
+    // nothing of it).
+    viewing();
     downSince = 0;
     c.hidden = true;
     c.className = 'conn';

@@ -73,14 +73,31 @@ export function notify(c, m) {
 }
 
 // askNotifications asks the browser for the permission (the offer, the
-// dialog, the first-run checklist); the page hears of the answer as a
-// "notify-permission" event on document. Once asked, the offer is never
-// made again.
+// dialog, the first-run checklist) and, once granted, subscribes this
+// browser to the server's pushes; the page hears of the answer, and of
+// the subscription's, as a "notify-permission" event on document. Once
+// asked, the offer is never made again.
 export async function askNotifications() {
   localStorage.setItem(OFFERED, 'asked');
   const answer = await Notification.requestPermission();
   document.dispatchEvent(new Event('notify-permission'));
+  if (answer === 'granted') subscribePush();
   return answer;
+}
+
+// pushNote is what to tell the user when this browser could not be
+// subscribed to pushes ('' when it was, or was not tried).
+export let pushNote = '';
+
+// subscribePush subscribes this browser to the server's pushes (push.js,
+// loaded then), which may take a while: a push service is asked.
+export async function subscribePush() {
+  try {
+    pushNote = await (await import('./push.js')).subscribe();
+  } catch (ex) {
+    pushNote = ex.message;
+  }
+  document.dispatchEvent(new Event('notify-permission'));
 }
 
 // ---------- the offer ----------
@@ -98,6 +115,9 @@ const offerable = () => supported() && Notification.permission !== 'granted' && 
 export function armOffer() {
   closeOffer();
   wait(OFFER_AFTER_MS);
+  // Allowed before: the subscription is renewed (for this user), once
+  // the page has loaded.
+  if (supported() && Notification.permission === 'granted') setTimeout(subscribePush, 3000);
 }
 function wait(ms) {
   clearTimeout(timer);

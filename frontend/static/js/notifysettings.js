@@ -1,10 +1,11 @@
 // The Notifications dialog (account menu): what notifies, which the bell
 // of each conversation sets (bell.js), and whether this browser may show
-// notifications, with the button that asks it. Loaded on first use.
+// notifications, with the button that asks it (and then subscribes it to
+// the server's pushes, or says why it could not). Loaded on first use.
 
 import {el} from './render.js';
 import {dialog} from './ui.js';
-import {askNotifications, closeOffer, BLOCKED} from './notify.js';
+import {askNotifications, closeOffer, BLOCKED, pushNote} from './notify.js';
 
 const supported = () => 'Notification' in window;
 
@@ -14,7 +15,8 @@ export function notifySettings() {
     if (!supported()) {
       perm.replaceChildren(el('p', {className: 'muted'}, 'This browser cannot show notifications.'));
     } else if (Notification.permission === 'granted') {
-      perm.replaceChildren(el('p', {className: 'muted', tabIndex: -1}, 'This browser shows notifications from makechat.'));
+      perm.replaceChildren(el('p', {className: 'muted', tabIndex: -1}, 'This browser shows notifications from makechat.'),
+        el('p', {className: 'muted push-note', role: 'status'}, pushNote));
     } else if (Notification.permission === 'denied') {
       perm.replaceChildren(el('p', {className: 'note', tabIndex: -1}, BLOCKED));
     } else {
@@ -28,6 +30,12 @@ export function notifySettings() {
     }
   };
   fill();
+  // The subscription to pushes ends later: its note, if any, is said then.
+  const pushed = () => {
+    if (!perm.isConnected) document.removeEventListener('notify-permission', pushed);
+    else if (perm.querySelector('.push-note')) perm.querySelector('.push-note').textContent = pushNote;
+  };
+  document.addEventListener('notify-permission', pushed);
   dialog({title: 'Notifications', body: el('div', {},
     el('p', {}, 'Each conversation notifies you as the bell in its header says: of every new message, of mentions only, or of nothing; ' +
       'the bell also mutes it for a while. By default direct and group conversations notify you of every message, rooms of mentions of you.'),
