@@ -47,7 +47,16 @@ func TestHandler_ServesTheWebAppBesideTheAPI(t *testing.T) {
 		assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"))
 		assert.NotEmpty(t, resp.Header.Get("X-Request-Id"))
 	}
-	resp, body := fetch("/robots.txt")
+	// The service worker is served from the root, so that its scope is
+	// the whole site, as JavaScript, revalidated (browsers check it for
+	// updates), under the pages' policy.
+	resp, body := fetch("/sw.js")
+	require.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, "text/javascript; charset=utf-8", resp.Header.Get("Content-Type"))
+	assert.Equal(t, "no-cache", resp.Header.Get("Cache-Control"))
+	assert.Contains(t, resp.Header.Get("Content-Security-Policy"), "script-src 'self'")
+	assert.Contains(t, body, "addEventListener('push'")
+	resp, body = fetch("/robots.txt")
 	assert.Equal(t, 200, resp.StatusCode)
 	assert.Contains(t, body, "Disallow: /", "web_custom_dir is served")
 	resp, _ = fetch("/no/such/page")

@@ -35,7 +35,7 @@ func (s *Server) viewGroups(r *http.Request, a chat.Actor, groups []storage.Room
 	for i, g := range groups {
 		out[i] = groupView{roomView: viewRoom(g), Users: []personView{}}
 		if u, ok := unread[g.ID]; ok {
-			out[i].Unread, out[i].Mentions, out[i].Muted = &u.Count, &u.Mentions, u.Muted
+			out[i].withUnread(u)
 		}
 		for _, id := range g.Group {
 			n := names[id]

@@ -95,3 +95,72 @@ func TestNotify_SettingsPerRoomAndDirectConversation(t *testing.T) {
 	list := e.do(request{method: "GET", path: "/api/directs", token: e.userToken})
 	assert.Contains(t, list.body, `"notify": "mentions"`, "kept from before the first message")
 }
+
+func TestNotify_TheCallersRoomAndGroupListsCarryItsSettings(t *testing.T) {
+	e := newEnv(t)
+	room := e.joined("general")
+	bobID, bobToken := e.tokenOf("bob")
+	carolID, _ := e.tokenOf("carol")
+	g := e.do(request{method: "POST", path: "/api/groups", token: e.userToken, body: usersJSON(bobID, carolID)})
+	require.Equal(t, http.StatusCreated, g.status, g.body)
+	var group groupJSON
+	g.json(t, &group)
+
+	// ownMember is the caller's member id in a room.
+	ownMember := func(room string) string {
+		r := e.do(request{method: "GET", path: "/api/members?room=" + room, token: e.userToken})
+		require.Equal(t, http.StatusOK, r.status, r.body)
+		var ms []struct {
+			ID      map[string]string `json:"_id"`
+			Profile map[string]string `json:"profile"`
+		}
+		r.json(t, &ms)
+		for _, m := range ms {
+			if m.Profile["$oid"] == e.user.ID.Hex() {
+				return m.ID["$oid"]
+			}
+		}
+		t.Fatalf("not a member of %s", room)
+		return ""
+	}
+	type settings struct {
+		ID         map[string]string `json:"_id"`
+		Notify     *string           `json:"notify"`
+		MutedUntil *struct {
+			Date time.Time `json:"$date"`
+		} `json:"muted_until"`
+	}
+	find := func(path, id string) settings {
+		r := e.do(request{method: "GET", path: path, token: e.userToken})
+		require.Equal(t, http.StatusOK, r.status, r.body)
+		var list []settings
+		r.json(t, &list)
+		for _, s := range list {
+			if s.ID["$oid"] == id {
+				return s
+			}
+		}
+		t.Fatalf("%s not in %s", id, path)
+		return settings{}
+	}
+
+	// Nothing set: no fields, the seed's shape.
+	assert.Nil(t, find("/api/rooms", room).Notify)
+	assert.Nil(t, find("/api/groups", group.ID["$oid"]).MutedUntil)
+
+	until := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+	for path, id := range map[string]string{"/api/rooms": room, "/api/groups": group.ID["$oid"]} {
+		r := e.do(request{method: "PATCH", path: "/api/members/" + ownMember(id), token: e.userToken,
+			body: `{"notify": "none", "muted_until": "` + until.Format(time.RFC3339) + `"}`})
+		require.Equal(t, http.StatusOK, r.status, r.body)
+		s := find(path, id)
+		require.NotNil(t, s.Notify, path)
+		assert.Equal(t, "none", *s.Notify, path)
+		require.NotNil(t, s.MutedUntil, path)
+		assert.True(t, until.Equal(s.MutedUntil.Date), "%s: %v", path, s.MutedUntil.Date)
+	}
+	// Another member sees none of it.
+	r := e.do(request{method: "GET", path: "/api/groups", token: bobToken})
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.NotContains(t, r.body, `"notify"`)
+}

@@ -23,12 +23,18 @@ func (s *Server) listRooms(w http.ResponseWriter, r *http.Request, a chat.Actor)
 	views := mapSlice(rooms, viewRoom)
 	for i := range views {
 		if u, ok := unread[views[i].ID]; ok {
-			views[i].Unread, views[i].Mentions, views[i].Muted = &u.Count, &u.Mentions, u.Muted
+			views[i].withUnread(u)
 		}
 	}
 	setPaging(w, r, p, total)
 	writeJSON(w, http.StatusOK, views)
 	return nil
+}
+
+// withUnread adds the caller's unread state and settings in the room.
+func (v *roomView) withUnread(u chat.Unread) {
+	v.Unread, v.Mentions, v.Muted = &u.Count, &u.Mentions, u.Muted
+	v.Notify, v.MutedUntil = u.Notify, optDate(u.MutedUntil)
 }
 
 // roomInput is the body of POST, PUT and PATCH on rooms.

@@ -75,6 +75,10 @@ type roomView struct {
 	Unread    *int         `json:"unread,omitempty"`
 	Mentions  *int         `json:"mentions,omitempty"`
 	Muted     bool         `json:"muted,omitempty"`
+	// Notify and MutedUntil are the caller's notification settings in a
+	// room it belongs to, when set.
+	Notify     string `json:"notify,omitempty"`
+	MutedUntil *date  `json:"muted_until,omitempty"`
 	// Group is a group conversation's users (see "Group conversations").
 	Group []storage.ID `json:"group,omitempty"`
 }

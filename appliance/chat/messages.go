@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -451,11 +452,15 @@ type Unread struct {
 	Count    int
 	Mentions int
 	Muted    bool // the actor muted the room
+	// Notify and MutedUntil are the actor's notification settings there
+	// (Notify "" for the default).
+	Notify     string
+	MutedUntil time.Time
 }
 
 // Unread counts the messages after the actor's read marker in each of
 // the given rooms it belongs to, and those among them that mention it,
-// and says which of them it muted.
+// and says which of them it muted, and its notification settings there.
 func (s *Service) Unread(ctx context.Context, a Actor, rooms []storage.Room) (map[storage.ID]Unread, error) {
 	out := map[storage.ID]Unread{}
 	mention := "@" + strings.ToLower(a.User.Username)
@@ -477,7 +482,7 @@ func (s *Service) Unread(ctx context.Context, a Actor, rooms []storage.Room) (ma
 		if err != nil {
 			return nil, err
 		}
-		u.Muted = m.Muted
+		u.Muted, u.Notify, u.MutedUntil = m.Muted, m.Notify, m.MutedUntil
 		out[r.ID] = u
 	}
 	return out, nil

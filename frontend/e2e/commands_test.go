@@ -107,13 +107,13 @@ func TestCommands_CompletionMeTopicMuteAndTheNote(t *testing.T) {
 			until(t, ctx, chosen+` === '/mute'`, "/mute chosen")
 			step(t, ctx, chromedp.KeyEvent("\r"))
 			until(t, ctx, noteText+` === 'This room is muted.'`, "the answer")
-			until(t, ctx, `document.getElementById('mute-button').getAttribute('aria-pressed') === 'true'`, "the bell pressed")
+			until(t, ctx, bellSays("Notifications: muted"), "the bell says muted")
 			assert.Equal(t, "Muted", eval[string](t, ctx,
 				`[...document.querySelectorAll('#rooms button.conv')].find(b => b.querySelector('.name').textContent === 'general').querySelector('[role=img]').getAttribute('aria-label')`))
 			until(t, ctx, mutedOnServer("general"), "muted on the server")
 			typeIn(t, ctx, "/unmute\r")
 			until(t, ctx, noteText+` === 'This room is no longer muted.'`, "the answer to /unmute")
-			until(t, ctx, `document.getElementById('mute-button').getAttribute('aria-pressed') === 'false'`, "the bell released")
+			until(t, ctx, bellSays("Notifications: mentions only"), "the bell unmuted")
 
 			// The close button closes the note.
 			click(t, ctx, chromedp.CSS(`#slash-note button[aria-label=Dismiss]`))

@@ -188,73 +188,10 @@ func recordNotifications(t *testing.T, ctx context.Context) {
 // notes is the JS for the notifications shown so far.
 const notes = `window.__notes`
 
-// mutedOnServer is the JS promise of the caller's muted flag for a room.
+// mutedOnServer is the JS promise of "the caller muted the room", for
+// good or for a while.
 func mutedOnServer(room string) string {
-	return fmt.Sprintf(`fetch('/api/rooms').then(r => r.json()).then(rs => rs.find(r => r.name === %q).muted === true)`, room)
-}
-
-func TestNotifications_DirectMessagesAndMentionsByDefaultNeverAMutedRoom(t *testing.T) {
-	for _, size := range bothSizes {
-		t.Run(size.name, func(t *testing.T) {
-			w := newWorld(t, nil)
-			dm := func(text string) {
-				status, body := w.call(w.bobToken, "POST", "/api/messages", map[string]string{"recipient": w.admin.ID.Hex(), "text": text})
-				require.Equal(t, 201, status, body)
-			}
-			ctx := browser(t, size.w, size.h)
-			setNotifications(t, ctx, w.url, cdpbrowser.PermissionSettingGranted)
-			recordNotifications(t, ctx)
-			w.login(t, ctx, "alice", "alice-password")
-			until(t, ctx, `document.body.dataset.conn === 'live' && document.getElementById('room-title').textContent === 'general'`, "general, live")
-			assert.Zero(t, eval[int](t, ctx, `window.__asked`), "no question on page load")
-			assert.Equal(t, "done", eval[string](t, ctx, `document.body.dataset.offer`), "nothing to offer: they are allowed")
-			step(t, ctx, chromedp.Evaluate[chromedp.Void](`window.__hidden = true`))
-
-			// The default: a mention and a direct message notify, a plain
-			// message (sent first) does not.
-			w.post(w.bobToken, "a plain message")
-			w.post(w.bobToken, "@alice a mention")
-			until(t, ctx, notes+`.length === 1`, "a notification")
-			dm("a direct word")
-			until(t, ctx, notes+`.length === 2`, "a second notification")
-			assert.Equal(t, []string{"bob in general: @alice a mention", "bob: a direct word"}, eval[[]string](t, ctx, notes))
-
-			// A muted room never notifies, even of a mention.
-			click(t, ctx, chromedp.ID("mute-button"))
-			until(t, ctx, `document.getElementById('mute-button').getAttribute('aria-pressed') === 'true'`, "the bell pressed")
-			until(t, ctx, mutedOnServer("general"), "muted on the server")
-			w.post(w.bobToken, "@alice in a muted room")
-			dm("another direct word")
-			until(t, ctx, notes+`.length === 3`, "a third notification")
-			assert.Equal(t, "bob: another direct word", eval[string](t, ctx, notes+`[2]`))
-			click(t, ctx, chromedp.ID("mute-button"))
-			until(t, ctx, `document.getElementById('mute-button').getAttribute('aria-pressed') === 'false'`, "the bell released")
-			until(t, ctx, mutedOnServer("general")+`.then(m => !m)`, "unmuted on the server")
-
-			// The level, from the Notifications dialog: every message, then
-			// nothing, then every message again.
-			level := func(label string) {
-				openAccountMenu(t, ctx)
-				click(t, ctx, chromedp.ID("notify"))
-				until(t, ctx, dialogOpen+` && document.getElementById('dialog-title').textContent === 'Notifications'`, "the Notifications dialog")
-				assert.Contains(t, eval[string](t, ctx, `document.querySelector('#dialog-body .permission').textContent`), "shows notifications")
-				click(t, ctx, fmt.Sprintf(`//div[@id="dialog-body"]//label[text()=%q]`, label))
-				step(t, ctx, chromedp.KeyEvent(kb.Escape))
-				until(t, ctx, `!`+dialogOpen+` && document.activeElement.id === 'me-button'`, "the dialog closed, the focus back")
-			}
-			level("Every new message")
-			assert.Equal(t, "all", eval[string](t, ctx, `localStorage.getItem('makechat.notify')`), "kept in this browser")
-			w.post(w.bobToken, "plain, and now wanted")
-			until(t, ctx, notes+`.length === 4`, "the plain message notified")
-			assert.Equal(t, "bob in general: plain, and now wanted", eval[string](t, ctx, notes+`[3]`))
-			level("Nothing")
-			dm("a direct word nobody hears of")
-			level("Every new message")
-			w.post(w.bobToken, "heard again")
-			until(t, ctx, notes+`.length === 5`, "a fifth notification")
-			assert.Equal(t, "bob in general: heard again", eval[string](t, ctx, notes+`[4]`), "nothing of the direct message sent at the level Nothing")
-		})
-	}
+	return fmt.Sprintf(`fetch('/api/rooms').then(r => r.json()).then(rs => rs.find(r => r.name === %q)).then(r => r.muted === true || (r.muted_until && new Date(r.muted_until.$date) > new Date()))`, room)
 }
 
 func TestNotifications_OfferedOnceAfterTheFirstMessageWithHelpWhenBlocked(t *testing.T) {
@@ -319,7 +256,7 @@ func TestNotifications_OfferedOnceAfterTheFirstMessageWithHelpWhenBlocked(t *tes
 			click(t, blocked, chromedp.ID("notify"))
 			until(t, blocked, dialogOpen+` && document.querySelector('#dialog-body .permission') !== null`, "the Notifications dialog")
 			assert.Contains(t, eval[string](t, blocked, `document.querySelector('#dialog-body .permission').textContent`), "To allow them")
-			assert.Equal(t, "mentions", eval[string](t, blocked, `document.querySelector('#dialog-body input[type=radio]:checked').value`), "direct messages and mentions by default")
+			assert.Contains(t, eval[string](t, blocked, `document.getElementById('dialog-body').textContent`), "as the bell in its header says", "the levels are the bell's")
 		})
 	}
 }
@@ -370,13 +307,14 @@ func TestSidebar_OneBadgePerConversationAndMutedRooms(t *testing.T) {
 			assert.True(t, eval[bool](t, ctx, `[...document.querySelectorAll('#sidebar button.conv')].every(b => b.querySelectorAll('.badge').length <= 1)`), "never two pills")
 			screenshot(t, ctx, "sidebar-badges-"+size.name)
 
-			// The bell mutes ops: pressed, said in the sidebar, kept on the server.
+			// The bell mutes ops: said by the bell and in the sidebar, kept
+			// on the server.
 			openConvNamed(t, ctx, "rooms", "ops")
 			until(t, ctx, `!document.getElementById('mute-button').hidden && !`+conv("rooms", "ops")+`.classList.contains('unread')`, "ops read, its bell shown")
-			assert.Equal(t, "false", eval[string](t, ctx, `document.getElementById('mute-button').getAttribute('aria-pressed')`))
+			assert.Equal(t, "Notifications: mentions only", eval[string](t, ctx, bellLabel))
 			assert.True(t, eval[bool](t, ctx, fitsTheScreen), "the header fits")
-			click(t, ctx, chromedp.ID("mute-button"))
-			until(t, ctx, `document.getElementById('mute-button').getAttribute('aria-pressed') === 'true'`, "the bell pressed")
+			chooseInBell(t, ctx, "For a week")
+			until(t, ctx, bellLabel+`.startsWith('Notifications: muted until ')`, "the bell says muted")
 			until(t, ctx, mutedOnServer("ops"), "muted on the server")
 			assert.Equal(t, "Muted", eval[string](t, ctx, conv("rooms", "ops")+`.querySelector('[role=img]').getAttribute('aria-label')`))
 
@@ -397,14 +335,14 @@ func TestSidebar_OneBadgePerConversationAndMutedRooms(t *testing.T) {
 			step(t, ctx, chromedp.Reload())
 			until(t, ctx, `document.body.dataset.ready && `+conv("rooms", "ops")+`?.querySelector('[role=img]') != null`, "ops still muted after a reload")
 			openConvNamed(t, ctx, "rooms", "ops")
-			until(t, ctx, `document.getElementById('mute-button').getAttribute('aria-pressed') === 'true' && !document.getElementById('mute-button').hidden`, "the bell still pressed")
-			click(t, ctx, chromedp.ID("mute-button"))
-			until(t, ctx, `document.getElementById('mute-button').getAttribute('aria-pressed') === 'false'`, "the bell released")
+			until(t, ctx, bellLabel+`.startsWith('Notifications: muted until ') && !document.getElementById('mute-button').hidden`, "the bell still says muted")
+			chooseInBell(t, ctx, "Unmute")
+			until(t, ctx, bellSays("Notifications: mentions only"), "unmuted")
 			until(t, ctx, mutedOnServer("ops")+`.then(m => !m)`, "unmuted on the server")
 			assert.Zero(t, eval[int](t, ctx, conv("rooms", "ops")+`.querySelectorAll('[role=img]').length`))
-			// A direct conversation has no bell.
+			// A direct conversation has a bell of its own.
 			openConvNamed(t, ctx, "directs", "alice")
-			assert.True(t, eval[bool](t, ctx, `document.getElementById('mute-button').hidden`))
+			until(t, ctx, bellSays("Notifications: every new message")+` && !document.getElementById('mute-button').hidden`, "the direct conversation's bell")
 		})
 	}
 }

@@ -1,8 +1,9 @@
 // The account menu at the foot of the sidebar: the user's name and
 // avatar on a menu button (menu.js) whose items open the account (the
 // avatar, password and sessions), the API tokens and the notification
-// settings (notify.js), mark everything read, choose the theme, lead to
-// the admin (administrators only) and log out (session.js's).
+// settings (notifysettings.js, loaded on first use), mark everything
+// read, choose the theme, lead to the admin (administrators only) and
+// log out (session.js's).
 
 import * as api from './api.js';
 import {el} from './render.js';
@@ -11,13 +12,12 @@ import {avatar, learnAvatar} from './avatars.js';
 import {learnProfile} from './profiles.js';
 import {$} from './state.js';
 import {menuButton} from './menu.js';
-import {notifySettings} from './notify.js';
 import {loadRooms, loadDirects} from './rooms.js';
 
 const {oid, when} = api;
 
 menuButton($('me-button'), $('me-menu'));
-$('notify').addEventListener('click', notifySettings);
+$('notify').addEventListener('click', async () => (await import('./notifysettings.js')).notifySettings());
 
 // "Mark all as read": every room, group and direct conversation (the
 // other browsers of the user hear of the direct ones), then the counts

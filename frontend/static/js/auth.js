@@ -9,7 +9,6 @@ import {S, $, byName, openConv} from './state.js';
 import {showAuth, sessionOver} from './session.js';
 import {loadRooms, loadDirects, loadGroups, loadThreads} from './rooms.js';
 import {showEmpty} from './firstrun.js';
-import {showInvite} from './accept.js';
 import {onEvent, connState, streamCheck} from './live.js';
 import {armOffer} from './notify.js';
 import {showMe} from './account.js';
@@ -32,10 +31,11 @@ export function route() {
   const invite = INVITE.exec(p);
   if (invite && !S.me) {
     // Once the account is made, the chat opens in the invite's first room.
-    showInvite(invite[1], (room) => {
+    // (accept.js loads only for an invite link.)
+    import('./accept.js').then(({showInvite}) => showInvite(invite[1], (room) => {
       history.replaceState({}, '', '/');
       boot(room);
-    });
+    }), (ex) => showAuth('login', ex.message));
     return;
   }
   if (!S.me) boot();
@@ -141,7 +141,11 @@ async function boot(land) {
   loadThreads().catch(() => {}); // the badge; the stream's reconnection asks again
   if (S.cur) return; // the user was quicker
   const landing = land && [...S.rooms.values()].find(r => r.joined && r.name === land);
-  const last = localStorage.getItem('makechat.last');
+  // A notification clicked with no tab open (sw.js) names its
+  // conversation: ?open=r<room id> or d<user id>.
+  const open = /^([rd])([0-9a-f]{24})$/.exec(new URLSearchParams(location.search).get('open') || '');
+  if (open) history.replaceState({}, '', '/');
+  const last = open ? (open[1] === 'r' ? 'room:' : 'dm:') + open[2] : localStorage.getItem('makechat.last');
   const [kind, id] = (last || '').split(':');
   if (landing) openConv('room', landing.id, true);
   else if (kind === 'room' && S.rooms.get(id)?.joined) openConv('room', id, false);

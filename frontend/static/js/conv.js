@@ -9,7 +9,7 @@ import * as api from './api.js';
 import {S, $, PAGE, opened, convQuery, ready} from './state.js';
 import {renderHeader, renderSidebar, loadMembers} from './rooms.js';
 import {mergeMessages, renderAll, scrollToBottom, atBottom, stopEdit, msgLi, setTabStop, highlight, MAX_DOM} from './messages.js';
-import {forgetTypers} from './typing.js';
+import {forgetTypers, viewing} from './typing.js';
 import {closeResults} from './search.js';
 import {count} from './ui.js';
 
@@ -40,6 +40,7 @@ export async function openConv(kind, id, chosen = true, at = '') {
   $('history-state').textContent = 'Loading…';
   renderHeader();
   renderSidebar();
+  viewing();
   const conv = kind === 'room' ? S.rooms.get(id) : S.directs.get(id);
   const unread = conv ? conv.unread : 0;
   S.newerThan = '';

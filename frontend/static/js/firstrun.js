@@ -9,8 +9,7 @@ import {el, icon} from './render.js';
 import {dialog} from './ui.js';
 import {S, $, byName, ready} from './state.js';
 import {browseRooms, createRoom} from './rooms.js';
-import {askNotifications, BLOCKED} from './notify.js';
-import {inviteFields, readInvite, linkView} from './invites.js';
+import {askNotifications, BLOCKED, pushNote} from './notify.js';
 
 let invited = false; // an invite exists: GET /api/invites said so, or one was made here
 
@@ -88,7 +87,7 @@ function steps() {
   if ('Notification' in window) {
     const denied = Notification.permission === 'denied';
     out.push({key: 'notify', done: Notification.permission === 'granted', title: 'Turn on notifications',
-      text: denied ? BLOCKED : 'Hear of new messages while this tab is in the background.',
+      text: denied ? BLOCKED : pushNote || 'Hear of new messages, even with makechat closed.',
       label: 'Turn on notifications', disabled: denied, run: async () => {
         await askNotifications();
         if (Notification.permission !== 'default') $('firstrun-title').focus();
@@ -118,8 +117,9 @@ function patchStep(li, s) {
 }
 
 // inviteDialog makes an invite link; an administrator's may join no room
-// at all (an account only).
-function inviteDialog() {
+// at all (an account only). invites.js loads on first use.
+async function inviteDialog() {
+  const {inviteFields, readInvite, linkView} = await import('./invites.js');
   const rooms = [...S.rooms.values()].filter(r => !r.group).sort(byName).map(r => ({id: r.id, name: r.name}));
   const box = el('div', {}, el('p', {className: 'muted'},
     'The link lets people make an account, even with open registration off, and joins them to the rooms you tick.'),

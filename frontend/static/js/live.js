@@ -13,10 +13,10 @@ import {loadRooms, loadDirects, loadGroups, loadMembers, loadThreads, renderSide
 import {showEmpty, refreshEmpty} from './firstrun.js';
 import {mergeMessages, renderAll, atBottom, scrollToBottom, appendMessage, replaceMessage, dropMessage} from './messages.js';
 import {markRead} from './conv.js';
-import {typing, clearTyper} from './typing.js';
+import {typing, clearTyper, viewing} from './typing.js';
 import {learnAvatar} from './avatars.js';
 import {learnProfile} from './profiles.js';
-import {notify} from './notify.js';
+import {notify, settingsOf} from './notify.js';
 
 const {oid} = api;
 
@@ -46,6 +46,9 @@ export function connState(state) {
       loadThreads().catch(() => {});
       catchUp();
     }
+    // What the page shows, for the server's pushes (a new stream knows
+    // nothing of it).
+    viewing();
     downSince = 0;
     c.hidden = true;
     c.className = 'conn';
@@ -150,12 +153,14 @@ function received(d) {
 
 // directUpdated takes the user's read state with a partner, moved in
 // this browser or another: the server's counts, but none for the
-// conversation being looked at here.
+// conversation being looked at here; and the user's notification
+// settings there.
 function directUpdated(d) {
   const id = oid(d.user);
   const c = S.directs.get(id);
   if (!c) { loadDirects().catch(() => {}); return; }
   c.last_read = later(c.last_read, oid(d.last_read));
+  Object.assign(c, settingsOf(d));
   const here = isCur({kind: 'dm', id}) && document.visibilityState === 'visible';
   c.unread = here ? 0 : d.unread || 0;
   c.mentions = here ? 0 : d.mentions || 0;
@@ -175,8 +180,8 @@ function roomChanged(name, d) {
     }
   } else {
     const old = S.rooms.get(id);
-    S.rooms.set(id, {id, name: d.name, topic: d.topic || '', is_open: d.is_open, is_visible: d.is_visible, members: d.members.length,
-      joined: old ? old.joined : false, muted: old?.muted === true, unread: old ? old.unread : 0, mentions: old ? old.mentions : 0, memberList: old?.memberList});
+    S.rooms.set(id, {unread: 0, mentions: 0, ...old, id, name: d.name, topic: d.topic || '', is_open: d.is_open, is_visible: d.is_visible,
+      members: d.members.length, joined: old ? old.joined : false});
     if (S.cur && S.cur.kind === 'room' && S.cur.id === id) renderHeader();
   }
   renderSidebar();

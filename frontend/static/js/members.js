@@ -7,7 +7,7 @@
 import * as api from './api.js';
 import {el} from './render.js';
 import {dialog} from './ui.js';
-import {S, $, convName} from './state.js';
+import {S, convName} from './state.js';
 import {loadMembers, startDirect} from './rooms.js';
 import {peoplePicker} from './people.js';
 import {linkView} from './invites.js';
@@ -17,7 +17,9 @@ import {who} from './profiles.js';
 
 const {oid} = api;
 
-$('members-button').addEventListener('click', async () => {
+// showMembers opens the list of the open room's members. This module
+// loads when it is first asked for (chat.js).
+export async function showMembers() {
   if (!S.cur || S.cur.kind !== 'room') return;
   const room = S.cur.id;
   const name = convName();
@@ -46,7 +48,7 @@ $('members-button').addEventListener('click', async () => {
       } catch (ex) { e.target.after(el('p', {className: 'error'}, ex.message)); }
     }}, 'Leave this room') : null);
   const h = dialog({title: group ? 'People in this conversation' : `Members of ${name}`, body});
-});
+}
 
 // addPeople turns the dialog into a people picker; each person chosen
 // joins the room as a member, and the picker stays for the next one.

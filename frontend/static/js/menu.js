@@ -9,11 +9,14 @@
 // button, and only then runs the item: a dialog the item opens gives the
 // focus back to the button, not to an item that is no longer shown.
 
-export function menuButton(button, menu) {
+// onOpen is called as the menu opens (to fill or place it); open(at)
+// opens it from code, on item at (0 the first, -1 the last).
+export function menuButton(button, menu, onOpen = () => {}) {
   const items = () => [...menu.querySelectorAll('[role^=menuitem]')].filter(i => i.getClientRects().length > 0);
   const isOpen = () => !menu.hidden;
 
   function open(at) {
+    onOpen();
     menu.hidden = false;
     button.setAttribute('aria-expanded', 'true');
     const list = items();
@@ -73,5 +76,5 @@ export function menuButton(button, menu) {
     if (e.target.closest('[role^=menuitem]')) close();
   }, true);
 
-  return {close};
+  return {close, open};
 }

@@ -5,7 +5,7 @@
 // that takes them off it; "Start", or Enter in the empty box, opens the
 // conversation.
 //
-// Loaded on first use (people.js), with its stylesheet, panels.css.
+// Loaded on first use (chat.js), with its stylesheet, panels.css.
 
 import * as api from './api.js';
 import {el, icon} from './render.js';

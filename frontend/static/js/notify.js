@@ -1,22 +1,26 @@
-// Desktop notifications: which messages notify (a level kept in this
-// browser: every message, direct messages and mentions — the default —
-// or nothing; a muted room never), the browser's permission, and when to
-// ask for it. It is never asked for on page load: a small bar offers it
-// once, after the user's first message here or after a while in a
-// conversation, and never again once dismissed or answered (where the
-// browser blocks notifications, the bar says how to allow them instead);
-// the first-run checklist and the Notifications dialog (account menu)
-// ask when the user wants.
+// Notifications: the user's level in each conversation, as the server
+// keeps it (set with the bell in a conversation's header, bell.js): every
+// new message, mentions only, or nothing, and a mute that ends by itself;
+// by default a direct or group conversation notifies of every message, a
+// room of mentions. The server pushes them (Web Push); while the page is
+// open in the background, it shows them itself as desktop notifications,
+// by the same levels. The browser's permission is never asked for on page
+// load: a small bar offers it once, after the user's first message here
+// or after a while in a conversation, and never again once dismissed or
+// answered (where the browser blocks notifications, the bar says how to
+// allow them instead); the first-run checklist and the Notifications
+// dialog (account menu, notifysettings.js) ask when the user wants.
 
 import {el, mentions} from './render.js';
-import {dialog, field} from './ui.js';
+import {clock} from './ui.js';
+import {when} from './api.js';
 import {S, $, author, gist, convName, openConv} from './state.js';
-import {isMuted} from './rooms.js';
 
-const LEVEL = 'makechat.notify';          // 'all' | 'mentions' | 'none'
 const OFFERED = 'makechat.notify-offer';  // set once the offer was dismissed or answered
 const OFFER_AFTER_MS = 90 * 1000;
-const LEVELS = [['all', 'Every new message'], ['mentions', 'Direct messages and mentions'], ['none', 'Nothing']];
+
+// LEVELS are the levels, as the bell's menu names them.
+export const LEVELS = {all: 'Every new message', mentions: 'Mentions only', none: 'Nothing'};
 
 // BLOCKED says how to undo a refusal, which only the browser can.
 export const BLOCKED = 'Your browser blocks notifications from this site. To allow them, click the icon at the left of the address bar, ' +
@@ -24,18 +28,38 @@ export const BLOCKED = 'Your browser blocks notifications from this site. To all
 
 const supported = () => 'Notification' in window;
 
-// level is what notifies in this browser.
-export function level() {
-  const v = localStorage.getItem(LEVEL);
-  return LEVELS.some(([k]) => k === v) ? v : 'mentions';
+// settingsOf reads the user's settings in a conversation as the API
+// gives them (a room, member, group or direct conversation).
+export const settingsOf = (x) => ({notify: x.notify || '', muted_until: x.muted_until ? when(x.muted_until).getTime() : 0});
+
+// quiet says whether a conversation (as S keeps it) is muted: for good
+// (a room's muted flag: /mute), or until a time still to come.
+export const quiet = (c) => c.muted === true || c.muted_until > Date.now();
+
+// levelOf is the user's level in a conversation; direct: a direct or
+// group conversation.
+export const levelOf = (c, direct) => c.notify || (direct ? 'all' : 'mentions');
+
+// bellLabel says what a conversation notifies of, for its bell.
+export function bellLabel(c, direct) {
+  if (c.muted) return 'Notifications: muted';
+  if (quiet(c)) return 'Notifications: muted until ' + untilText(c.muted_until);
+  return 'Notifications: ' + LEVELS[levelOf(c, direct)].toLowerCase();
+}
+
+// untilText is a time to come: its time of day today, else its day too.
+export function untilText(ms) {
+  const d = new Date(ms);
+  return d.toDateString() === new Date().toDateString() ? clock(d) : d.toLocaleString([], {weekday: 'long', hour: 'numeric', minute: '2-digit'});
 }
 
 // wanted says whether message m (as state.js's norm keeps it) in
 // conversation c should notify, whatever the browser allows.
 export function wanted(c, m) {
-  const lv = level();
-  if (lv === 'none' || (c.kind === 'room' && isMuted(c.id))) return false;
-  return lv === 'all' || c.kind === 'dm' || mentions(m.text, S.me.username);
+  const conv = c.kind === 'room' ? S.rooms.get(c.id) : S.directs.get(c.id);
+  if (!conv || quiet(conv)) return false;
+  const lv = levelOf(conv, c.kind === 'dm' || Boolean(conv.group));
+  return lv === 'all' || (lv === 'mentions' && [S.me.username, 'room', 'here'].some(n => mentions(m.text, n)));
 }
 
 // notify shows a notification of m, if it should notify and the browser
@@ -49,14 +73,31 @@ export function notify(c, m) {
 }
 
 // askNotifications asks the browser for the permission (the offer, the
-// dialog, the first-run checklist); the page hears of the answer as a
-// "notify-permission" event on document. Once asked, the offer is never
-// made again.
+// dialog, the first-run checklist) and, once granted, subscribes this
+// browser to the server's pushes; the page hears of the answer, and of
+// the subscription's, as a "notify-permission" event on document. Once
+// asked, the offer is never made again.
 export async function askNotifications() {
   localStorage.setItem(OFFERED, 'asked');
   const answer = await Notification.requestPermission();
   document.dispatchEvent(new Event('notify-permission'));
+  if (answer === 'granted') subscribePush();
   return answer;
+}
+
+// pushNote is what to tell the user when this browser could not be
+// subscribed to pushes ('' when it was, or was not tried).
+export let pushNote = '';
+
+// subscribePush subscribes this browser to the server's pushes (push.js,
+// loaded then), which may take a while: a push service is asked.
+export async function subscribePush() {
+  try {
+    pushNote = await (await import('./push.js')).subscribe();
+  } catch (ex) {
+    pushNote = ex.message;
+  }
+  document.dispatchEvent(new Event('notify-permission'));
 }
 
 // ---------- the offer ----------
@@ -67,13 +108,16 @@ let timer = 0;
 // The offer's state is kept on <body data-offer> for the tests: waiting
 // (it will be made), shown, or done (answered, or nothing to offer).
 const say = (s) => { document.body.dataset.offer = s; };
-const offerable = () => supported() && Notification.permission !== 'granted' && !localStorage.getItem(OFFERED) && level() !== 'none';
+const offerable = () => supported() && Notification.permission !== 'granted' && !localStorage.getItem(OFFERED);
 
 // armOffer starts the wait after which the offer is made (boot calls it,
 // after a login as well: an offer left from the last session goes).
 export function armOffer() {
   closeOffer();
   wait(OFFER_AFTER_MS);
+  // Allowed before: the subscription is renewed (for this user), once
+  // the page has loaded.
+  if (supported() && Notification.permission === 'granted') setTimeout(subscribePush, 3000);
 }
 function wait(ms) {
   clearTimeout(timer);
@@ -92,10 +136,9 @@ function offer() {
   if (!S.me || bar) return;
   if (!offerable()) return say('done');
   if (!S.cur || document.visibilityState !== 'visible') return wait(OFFER_AFTER_MS);
-  const what = level() === 'all' ? 'new messages' : 'direct messages and mentions of you';
   const blocked = Notification.permission === 'denied';
   bar = el('section', {id: 'offer', className: 'offer', 'aria-label': 'Notifications'},
-    el('p', {}, blocked ? BLOCKED : `Get a desktop notification of ${what} while this page is in the background?`),
+    el('p', {}, blocked ? BLOCKED : 'Get a desktop notification of direct messages and mentions of you while this page is in the background?'),
     el('div', {className: 'offer-actions'},
       blocked ? null : el('button', {type: 'button', className: 'primary', onclick: turnOn}, 'Turn on'),
       el('button', {type: 'button', onclick: notNow}, blocked ? 'OK' : 'Not now')));
@@ -126,34 +169,4 @@ export function closeOffer() {
   bar.remove();
   bar = null;
   if (had) ($('composer').hidden ? $('room-title') : $('composer-input')).focus();
-}
-
-// ---------- the dialog (account menu) ----------
-
-export function notifySettings() {
-  const name = 'notify-level';
-  const levels = el('fieldset', {className: 'levels'}, el('legend', {}, 'Notify me of'),
-    LEVELS.map(([value, label]) => field(label, {type: 'radio', name, value, checked: level() === value,
-      onchange: () => { localStorage.setItem(LEVEL, value); if (value === 'none') closeOffer(); }})));
-  const perm = el('div', {className: 'permission'});
-  const fill = () => {
-    if (!supported()) {
-      perm.replaceChildren(el('p', {className: 'muted'}, 'This browser cannot show notifications.'));
-    } else if (Notification.permission === 'granted') {
-      perm.replaceChildren(el('p', {className: 'muted', tabIndex: -1}, 'This browser shows notifications from makechat.'));
-    } else if (Notification.permission === 'denied') {
-      perm.replaceChildren(el('p', {className: 'note', tabIndex: -1}, BLOCKED));
-    } else {
-      perm.replaceChildren(el('p', {}, 'This browser has not been allowed to show notifications yet.'),
-        el('button', {type: 'button', onclick: async () => {
-          await askNotifications();
-          closeOffer();
-          fill();
-          perm.querySelector('p').focus();
-        }}, 'Allow notifications'));
-    }
-  };
-  fill();
-  dialog({title: 'Notifications', body: el('div', {}, levels, perm,
-    el('p', {className: 'muted'}, 'They come only while this page is in the background. A muted room never notifies: mute one with the bell in its header.'))});
 }

@@ -3,12 +3,12 @@
 // matches in a list to choose from by mouse or keyboard — a combobox
 // whose active option is named by aria-activedescendant, so the focus
 // stays in the box. It adds members (members.js) and starts direct and
-// group conversations (the sidebar's "New message": newmessage.js).
+// group conversations (the sidebar's "New message": newmessage.js); it
+// loads with them, on first use.
 
 import * as api from './api.js';
 import {el} from './render.js';
 import {count} from './ui.js';
-import {$} from './state.js';
 import {learnPeople, botTag} from './cards.js';
 import {avatar} from './avatars.js';
 import {who} from './profiles.js';
@@ -107,7 +107,3 @@ export function peoplePicker({label, skip = () => false, onPick}) {
     },
   };
 }
-
-// "New message" (newmessage.js, loaded on first use): a direct or group
-// conversation with anyone active.
-$('new-dm').addEventListener('click', async () => (await import('./newmessage.js')).newMessage());

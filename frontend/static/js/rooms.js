@@ -11,6 +11,7 @@ import {S, $, byName, convName, openConv} from './state.js';
 import {botTag, openThreads} from './cards.js';
 import {avatar, learnAvatar} from './avatars.js';
 import {learnProfile} from './profiles.js';
+import {quiet, settingsOf, bellLabel} from './notify.js';
 
 const {oid} = api;
 
@@ -26,7 +27,7 @@ export async function loadRooms(prefetched, {keepCounts = false} = {}) {
     const old = S.rooms.get(id);
     const counts = keepCounts && old?.joined && 'unread' in r ? old : {unread: r.unread || 0, mentions: r.mentions || 0};
     fresh.set(id, {id, name: r.name, topic: r.topic || '', is_open: r.is_open, is_visible: r.is_visible, members: r.members.length,
-      joined: 'unread' in r, muted: r.muted === true, unread: counts.unread, mentions: counts.mentions, memberList: old?.memberList});
+      joined: 'unread' in r, muted: r.muted === true, ...settingsOf(r), unread: counts.unread, mentions: counts.mentions, memberList: old?.memberList});
   }
   // Group conversations are not in the list: they stay as they are.
   for (const r of S.rooms.values()) if (r.group) fresh.set(r.id, r);
@@ -53,7 +54,7 @@ export async function loadDirects(prefetched, {keepCounts = false} = {}) {
     const known = S.directs.get(id);
     const here = S.cur?.kind === 'dm' && S.cur.id === id && document.visibilityState === 'visible';
     const counts = keepCounts && known ? known : here ? {unread: 0, mentions: 0} : {unread: d.unread || 0, mentions: d.mentions || 0};
-    S.directs.set(id, {...known, username: d.username, unread: counts.unread, mentions: counts.mentions,
+    S.directs.set(id, {...known, username: d.username, ...settingsOf(d), unread: counts.unread, mentions: counts.mentions,
       last_read: later(known?.last_read, oid(d.last_read))});
   }
   renderSidebar();
@@ -76,7 +77,7 @@ export async function loadGroups(prefetched, {keepCounts = false} = {}) {
     const here = S.cur?.kind === 'room' && S.cur.id === id && document.visibilityState === 'visible';
     const counts = keepCounts && old ? old : here ? {} : g;
     S.rooms.set(id, {id, name: group.map(u => u.username).join(', '), topic: '', group, members: g.members.length, joined: true,
-      muted: g.muted === true, unread: counts.unread || 0, mentions: counts.mentions || 0, memberList: old?.memberList});
+      muted: g.muted === true, ...settingsOf(g), unread: counts.unread || 0, mentions: counts.mentions || 0, memberList: old?.memberList});
   }
   renderSidebar();
   if (S.cur?.kind === 'room' && S.rooms.get(S.cur.id)?.group) renderHeader();
@@ -84,9 +85,6 @@ export async function loadGroups(prefetched, {keepCounts = false} = {}) {
 
 // later is the later of two read markers (ids; '' for none).
 export const later = (a = '', b = '') => (a > b ? a : b);
-
-// isMuted tells whether the user muted the room with this id.
-export const isMuted = (id) => S.rooms.get(id)?.muted === true;
 
 // convButton is a conversation in the sidebar, with one badge at most:
 // mentions (every message of a direct or group conversation is one) as a
@@ -124,22 +122,27 @@ export function renderSidebar() {
   const joined = [...S.rooms.values()].filter(r => r.joined);
   const rooms = joined.filter(r => !r.group).sort(byName);
   // Direct and group conversations, by name, in one list.
-  const ds = [...[...S.directs.entries()].map(([id, d]) => ({kind: 'dm', id, name: d.username, unread: d.unread, people: [id], bot: S.bots.get(id)})),
-    ...joined.filter(r => r.group).map(r => ({kind: 'room', id: r.id, name: r.name, unread: r.unread, muted: r.muted, people: r.group.map(u => u.id)}))]
+  const ds = [...[...S.directs.entries()].map(([id, d]) => ({kind: 'dm', id, name: d.username, unread: d.unread, muted: quiet(d), people: [id], bot: S.bots.get(id)})),
+    ...joined.filter(r => r.group).map(r => ({kind: 'room', id: r.id, name: r.name, unread: r.unread, muted: quiet(r), people: r.group.map(u => u.id)}))]
     .sort(byName);
   // Only what changed is redrawn, so a click never lands on a button
   // that is being replaced.
-  const sig = JSON.stringify([S.cur, rooms.map(r => [r.id, r.name, r.unread, r.mentions, r.is_open, r.muted]), ds]);
+  const sig = JSON.stringify([S.cur, rooms.map(r => [r.id, r.name, r.unread, r.mentions, r.is_open, quiet(r)]), ds]);
   if (sig !== lastSidebar) {
     lastSidebar = sig;
-    $('rooms').replaceChildren(...rooms.map(r => convButton('room', r.id, r.name, r.unread, r.mentions, r.is_open ? 'hash' : 'lock', r.muted)));
+    $('rooms').replaceChildren(...rooms.map(r => convButton('room', r.id, r.name, r.unread, r.mentions, r.is_open ? 'hash' : 'lock', quiet(r))));
     $('directs').replaceChildren(...ds.map(d => convButton(d.kind, d.id, d.name, d.unread, d.unread, '', d.muted, d.people)));
     if (refocus) $('sidebar').querySelector(refocus)?.focus();
   }
   threadsBadge();
-  const unread = joined.reduce((n, r) => n + (r.muted ? r.mentions : r.unread), 0) + ds.reduce((n, d) => n + (d.kind === 'dm' ? d.unread : 0), 0);
+  const unread = joined.reduce((n, r) => n + (quiet(r) ? r.mentions : r.unread), 0) + ds.reduce((n, d) => n + (d.kind === 'dm' ? d.unread : 0), 0);
   document.title = (unread ? `(${unread}) ` : '') + (S.cur ? convName() + ' · ' : '') + 'makechat';
+  // A mute ends by itself: the lists and the bell say so then.
+  const ends = Math.min(...[...joined, ...S.directs.values()].map(c => c.muted_until).filter(t => t > Date.now()));
+  clearTimeout(muteTimer);
+  if (ends < Infinity) muteTimer = setTimeout(() => { renderSidebar(); if (S.cur) renderHeader(); }, Math.min(ends - Date.now() + 50, 2 ** 31 - 1));
 }
+let muteTimer = 0;
 
 // ---------- threads ----------
 
@@ -198,20 +201,23 @@ export function renderHeader() {
 }
 
 // roomTools shows room r's topic (one line; the whole of it in the
-// tooltip and to screen readers), the mute button, pressed when muted, and
-// to the room's owners and administrators the settings button; a direct
-// conversation (r null) has none of them. What the buttons do is
+// tooltip and to screen readers), the bell, named by what notifies (in a
+// room one belongs to, and in direct and group conversations), and to
+// the room's owners and administrators the settings button; a direct
+// conversation (r null) has no topic nor settings. What the buttons do is
 // roomsettings.js's.
 function roomTools(r) {
   const topic = $('room-topic');
   topic.textContent = topic.title = r?.topic || '';
   topic.hidden = !r?.topic;
-  const mute = $('mute-button');
-  mute.hidden = !r?.joined || !S.mine.has(r.id);
-  if (r && mute.getAttribute('aria-pressed') !== String(r.muted)) {
-    mute.setAttribute('aria-pressed', String(r.muted));
-    mute.title = r.muted ? 'Muted: no notifications, unread messages not in bold' : 'Mute this room';
-    mute.replaceChildren(icon(r.muted ? 'bell-off' : 'bell'));
+  const bell = $('mute-button');
+  const c = r ? (r.joined && S.mine.has(r.id) ? r : null) : S.directs.get(S.cur.id);
+  bell.hidden = !c;
+  const label = c ? bellLabel(c, !r || Boolean(r.group)) : '';
+  if (c && bell.title !== label) {
+    bell.title = label;
+    bell.setAttribute('aria-label', label);
+    bell.replaceChildren(icon(quiet(c) ? 'bell-off' : 'bell'));
   }
   $('room-settings').hidden = !r || r.group || !(S.me.admin || S.mine.get(r.id)?.role === 'owner');
 }
@@ -226,6 +232,9 @@ export async function loadMembers(room) {
       learnProfile(oid(m.profile), m);
       if (oid(m.profile) === S.me.id) {
         S.mine.set(room, {id: oid(m._id), role: m.role, last_read: oid(m.last_read)});
+        // Its notification settings, perhaps changed in another browser.
+        const r = S.rooms.get(room);
+        if (r) Object.assign(r, settingsOf(m), {muted: m.muted === true});
       }
     }
     const r = S.rooms.get(room);

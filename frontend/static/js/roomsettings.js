@@ -1,32 +1,29 @@
-// The room header's own buttons: the bell, which mutes the room for the
-// user (no notifications, plain unread messages not in bold; mentions
-// still count), and, for the room's owners and administrators, the gear,
-// which opens the room's settings: name, topic, open and visible. What
-// the header shows is rooms.js's renderHeader.
+// The conversation header's own buttons: the bell, whose menu sets the
+// user's notifications there (bell.js, loaded at its first use: its level,
+// and a mute for a while), and, for a room's owners and administrators,
+// the gear, which opens the room's settings: name, topic, open and
+// visible. What the header shows is rooms.js's renderHeader.
 
 import * as api from './api.js';
-import {el} from './render.js';
 import {dialog, field} from './ui.js';
+import {el} from './render.js';
 import {S, $} from './state.js';
 import {renderHeader, renderSidebar} from './rooms.js';
 
-$('mute-button').addEventListener('click', async () => {
-  const r = S.cur?.kind === 'room' ? S.rooms.get(S.cur.id) : null;
-  const me = r && S.mine.get(r.id);
-  if (!me) return;
-  const muted = !r.muted;
-  r.muted = muted;
-  renderHeader();
-  renderSidebar();
-  try {
-    await api.patch('/api/members/' + me.id, {muted});
-  } catch (ex) {
-    r.muted = !muted;
-    renderHeader();
-    renderSidebar();
-    dialog({title: muted ? 'The room was not muted' : 'The room was not unmuted', body: el('p', {}, ex.message)});
-  }
-});
+// The first click (or ↓, ↑) loads the bell's menu and opens it; from then
+// on the menu button is bell.js's.
+let bell = null;
+function firstBell(e) {
+  if (e.type === 'keydown' && e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+  e.preventDefault();
+  bell ||= import('./bell.js').then((m) => {
+    $('mute-button').removeEventListener('click', firstBell);
+    $('mute-button').removeEventListener('keydown', firstBell);
+    m.openBell(e.key === 'ArrowUp' ? -1 : 0);
+  }, () => { bell = null; });
+}
+$('mute-button').addEventListener('click', firstBell);
+$('mute-button').addEventListener('keydown', firstBell);
 
 $('room-settings').addEventListener('click', () => {
   const r = S.cur?.kind === 'room' ? S.rooms.get(S.cur.id) : null;

@@ -67,6 +67,9 @@ export function sessionOver(msg = 'Your session has expired. Please log in again
 api.onUnauthorized(() => sessionOver());
 
 $('logout').addEventListener('click', async () => {
+  // Pushes for this user stop coming to this browser (the server drops
+  // the subscription when the push service says it is gone).
+  try { await (await navigator.serviceWorker?.getRegistration())?.pushManager.getSubscription().then(s => s?.unsubscribe()); } catch { /* none */ }
   try { await api.post('/api/logout'); } catch { /* the cookie goes anyway */ }
   sessionOver('You have logged out.');
 });

@@ -48,10 +48,14 @@ export class Stream {
     if (id && id > this.lastId) this.lastId = id;
   }
 
+  // send sends an event to the server; it says whether it could (the
+  // socket is open).
   send(event, data) {
     if (this.ws && this.ws.readyState === WebSocket.OPEN) {
       this.ws.send(JSON.stringify({event, data}));
+      return true;
     }
+    return false;
   }
 
   connect() {

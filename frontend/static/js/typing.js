@@ -1,8 +1,27 @@
 // "alice is typing…": the line above the composer, from the stream's
-// typing events, and the events this browser sends while its user types.
+// typing events, and the events this browser sends while its user types;
+// and what else it tells the stream of its user: the conversation it
+// shows, and whether it is looked at ("viewing": no push notification of
+// it then), and that its user is there ("active", for presence).
 
 import {oid} from './api.js';
 import {S, $, isCur} from './state.js';
+
+// viewing says which conversation this page shows and whether it is
+// visible: when that changes, and after a reconnect.
+export function viewing() {
+  if (!S.cur || !S.stream) return;
+  S.stream.send('viewing', {[S.cur.kind === 'room' ? 'room' : 'recipient']: S.cur.id, visible: document.visibilityState === 'visible'});
+}
+document.addEventListener('visibilitychange', viewing);
+
+// Input says that the user is there, at most once a minute.
+let activeAt = 0;
+for (const type of ['keydown', 'pointerdown', 'wheel']) {
+  addEventListener(type, () => {
+    if (S.stream && Date.now() - activeAt >= 60000 && S.stream.send('active')) activeAt = Date.now();
+  }, {capture: true, passive: true});
+}
 
 const typers = new Map(); // user id -> {name, timer}
 let typedAt = 0;          // when this user's last typing event went out
