@@ -9,7 +9,7 @@ import {S, $, byName, openConv} from './state.js';
 import {showAuth, sessionOver} from './session.js';
 import {loadRooms, loadDirects, loadGroups} from './rooms.js';
 import {showEmpty} from './firstrun.js';
-import {onEvent, connState, streamCheck} from './live.js';
+import {onEvent, connState, streamCheck, presence} from './live.js';
 import {armOffer} from './notify.js';
 import {showMe} from './account.js';
 
@@ -138,6 +138,7 @@ async function boot(land) {
     }
   }
   if (document.body.dataset.conn === 'live') $('conn').hidden = true;
+  presence();
   if (S.cur) return; // the user was quicker
   const landing = land && [...S.rooms.values()].find(r => r.joined && r.name === land);
   // A notification clicked with no tab open (sw.js) names its

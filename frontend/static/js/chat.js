@@ -18,7 +18,8 @@
 //   cards.js     a message's cards (hooks' attachments), the BOT tag
 //   previews.js  a message's link preview (loaded on first use)
 //   reactions.js a message's reactions and the reaction picker (loaded on first use)
-//   avatars.js   people's pictures, or their initials on a colour
+//   avatars.js   people's pictures, or their initials on a colour; presence dots
+//   presence.js  who is online, away or offline; "last seen" in a direct conversation
 //   profiles.js  people's display names and statuses, drawn and kept live
 //   msgmenu.js   a message's menu: long-press, Shift+F10; copy, react, edit, delete
 //   composer.js  the message box: its keys, @- and /-completion; attaching
@@ -37,7 +38,7 @@
 //   bell.js      the header's bell: notification level and mute per conversation (loaded on first use)
 //   account.js   the account menu: account, tokens, notifications, theme
 //   myavatar.js  uploading and removing one's avatar (loaded on first use)
-//   myprofile.js one's display name and status (loaded on first use)
+//   myprofile.js one's display name, status and presence shown (loaded on first use)
 //   menu.js      menu buttons (the account menu's keyboard and pointer)
 //   roomsettings.js  the header's bell (its first use) and settings buttons
 //

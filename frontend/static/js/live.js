@@ -1,6 +1,6 @@
 // Live updates: the stream's connection state (the "Reconnecting…"
 // banner, and what is read again when it is back) and its events:
-// messages, rooms, members, typing and direct read state.
+// messages, rooms, members, typing, direct read state and presence.
 
 import * as api from './api.js';
 import {mentions, el} from './render.js';
@@ -14,6 +14,7 @@ import {typing, clearTyper, viewing} from './typing.js';
 import {learnAvatar} from './avatars.js';
 import {learnProfile} from './profiles.js';
 import {notify, settingsOf} from './notify.js';
+import {loadPresence, presenceChanged} from './presence.js';
 
 const {oid} = api;
 
@@ -40,6 +41,7 @@ export function connState(state) {
       loadRooms(undefined, {keepCounts}).catch(() => {});
       loadDirects(undefined, {keepCounts}).catch(() => {});
       loadGroups(undefined, {keepCounts}).catch(() => {});
+      presence();
       catchUp();
     }
     // What the page shows, for the server's pushes (a new stream knows
@@ -91,6 +93,11 @@ export async function streamCheck() {
   return true;
 }
 window.addEventListener('online', () => S.stream && S.stream.retryNow());
+// A page left for another goes offline, even if the browser keeps it
+// (the back-forward cache would keep its stream open), and comes back
+// with what it missed.
+window.addEventListener('pagehide', () => S.stream?.stop());
+window.addEventListener('pageshow', (e) => { if (e.persisted && S.me) S.stream?.start(); });
 
 // ---------- events ----------
 
@@ -104,6 +111,9 @@ export function onEvent(ev) {
     case 'member.added': case 'member.removed': case 'member.updated': return memberChanged(ev.event, d);
     case 'typing': return typing(d);
     case 'direct.updated': return directUpdated(d);
+    case 'presence':
+      presenceChanged(d);
+      return presenceShown();
     case 'user.updated':
       learnAvatar(oid(d._id), d.avatar);
       return learnProfile(oid(d._id), d);
@@ -130,6 +140,19 @@ function received(d) {
     renderSidebar();
   }
   if (!fromMe && document.visibilityState !== 'visible') notify(c, m);
+}
+
+// presence reads who is online (at load, and after a reconnect: the
+// events of the meantime are lost).
+export function presence() {
+  loadPresence().then(presenceShown, () => {});
+}
+
+// presenceShown redraws what says presence in words: the sidebar (to
+// screen readers) and a direct conversation's header.
+function presenceShown() {
+  renderSidebar();
+  if (S.cur?.kind === 'dm') renderHeader();
 }
 
 // directUpdated takes the user's read state with a partner, moved in
