@@ -5,10 +5,9 @@
 
 import * as api from './api.js';
 import {Stream} from './stream.js';
-import {S, $, byName, openConv} from './state.js';
+import {S, $, byName, openConv, firstRun} from './state.js';
 import {showAuth, sessionOver} from './session.js';
 import {loadRooms, loadDirects, loadGroups} from './rooms.js';
-import {showEmpty} from './firstrun.js';
 import {onEvent, connState, streamCheck, presence} from './live.js';
 import {armOffer} from './notify.js';
 import {showMe} from './account.js';
@@ -153,6 +152,6 @@ async function boot(land) {
   else {
     const first = [...S.rooms.values()].filter(r => r.joined && !r.group).sort(byName)[0];
     if (first) openConv('room', first.id, false);
-    else showEmpty();
+    else firstRun().then(m => m.showEmpty());
   }
 }

@@ -10,7 +10,7 @@
 //   people.js    the people picker (loaded on first use)
 //   newmessage.js  "New message": a direct or group conversation (loaded on first use)
 //   panels.js    the stylesheet of the panels loaded on first use
-//   firstrun.js  the page for someone in no room: the first-run checklist
+//   firstrun.js  the page for someone in no room: the first-run checklist (loaded on first use)
 //   accept.js    the page an invite link opens (loaded on first use)
 //   invites.js   invite fields and links (shared with the admin; loaded on first use)
 //   conv.js      opening a conversation, older history, the read marker

@@ -4,10 +4,9 @@
 
 import * as api from './api.js';
 import {mentions, el} from './render.js';
-import {S, $, convOf, isCur, opened, convQuery, norm, openConv} from './state.js';
+import {S, $, convOf, isCur, opened, convQuery, norm, openConv, firstRun} from './state.js';
 import {sessionOver} from './session.js';
 import {loadRooms, loadDirects, loadGroups, loadMembers, renderSidebar, renderHeader, later} from './rooms.js';
-import {showEmpty, refreshEmpty} from './firstrun.js';
 import {mergeMessages, renderAll, atBottom, scrollToBottom, appendMessage, replaceMessage, dropMessage} from './messages.js';
 import {markRead} from './conv.js';
 import {typing, clearTyper, viewing} from './typing.js';
@@ -179,8 +178,10 @@ function roomChanged(name, d) {
   if (name === 'room.deleted') {
     S.rooms.delete(id);
     if (S.cur && S.cur.kind === 'room' && S.cur.id === id) {
-      showEmpty();
-      $('empty').prepend(el('p', {className: 'note'}, 'The room you were in was deleted.'));
+      firstRun().then((m) => {
+        m.showEmpty();
+        $('empty').prepend(el('p', {className: 'note'}, 'The room you were in was deleted.'));
+      });
     }
   } else {
     const old = S.rooms.get(id);
@@ -189,7 +190,7 @@ function roomChanged(name, d) {
     if (S.cur && S.cur.kind === 'room' && S.cur.id === id) renderHeader();
   }
   renderSidebar();
-  refreshEmpty();
+  if (!$('empty').hidden) firstRun().then(m => m.refreshEmpty());
 }
 
 function memberChanged(name, d) {
@@ -200,7 +201,7 @@ function memberChanged(name, d) {
     const r = S.rooms.get(room);
     if (r) r.joined = false;
     S.mine.delete(room);
-    if (S.cur && S.cur.kind === 'room' && S.cur.id === room) showEmpty();
+    if (S.cur && S.cur.kind === 'room' && S.cur.id === room) firstRun().then(m => m.showEmpty());
     renderSidebar();
     return;
   }
