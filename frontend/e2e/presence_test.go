@@ -14,8 +14,8 @@ import (
 )
 
 // dotOf is the JS for the presence drawn on the avatar of the user
-// named name in the sidebar's direct messages: 'online', 'away', or ''
-// with none, but only when a dot is indeed drawn (CSS).
+// named name in the sidebar's direct messages: "online", "away", or
+// empty with none; a dot the CSS does not draw counts as none.
 func dotOf(name string) string {
 	return fmt.Sprintf(`(a => !a ? 'no avatar' : a.dataset.presence && getComputedStyle(a, '::after').content !== 'none' ? a.dataset.presence : '')(%s?.querySelector('.avatar'))`,
 		convButton("directs", name))
