@@ -69,12 +69,12 @@ $('tokens').addEventListener('click', async () => {
   dialog({title: 'Your API tokens', body: el('div', {}, el('p', {className: 'muted'}, 'Tokens let bots and scripts act as you.'), list, name, make, shown)});
 });
 
-// The account: who one is, one's display name and status (myprofile.js)
-// and avatar (myavatar.js), both loaded when the dialog first opens,
-// one's own password, and the sessions one is logged in with, each of
-// which can be ended from here.
+// The account: who one is, one's display name, status and whether others
+// see one's presence (myprofile.js) and avatar (myavatar.js), both loaded
+// when the dialog first opens, one's own password, and the sessions one
+// is logged in with, each of which can be ended from here.
 $('account').addEventListener('click', async () => {
-  const [{avatarSection}, {profileSection}] = await Promise.all([import('./myavatar.js'), import('./myprofile.js')]);
+  const [{avatarSection}, {profileSection, presenceSection}] = await Promise.all([import('./myavatar.js'), import('./myprofile.js')]);
   const sessions = el('ul', {className: 'pick', 'aria-label': 'Your sessions'});
   const fill = async () => {
     const ss = await api.get('/api/sessions');
@@ -107,6 +107,7 @@ $('account').addEventListener('click', async () => {
       el('dt', {}, 'Role'), el('dd', {}, me.is_superuser ? 'administrator' : 'user')),
     el('h3', {}, 'Profile'), profileSection(me, (saved) => { me = {...me, display_name: saved.display_name, status: saved.status}; }),
     el('h3', {}, 'Avatar'), avatarSection(me, (avatarURL) => { me = {...me, avatar: avatarURL}; }),
+    el('h3', {}, 'Presence'), presenceSection(me, (saved) => { me = {...me, hide_presence: saved.hide_presence}; }),
     el('h3', {}, 'Password'), cur, next, again, change, note,
     el('h3', {}, 'Where you are logged in'), sessions)});
 });

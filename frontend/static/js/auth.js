@@ -5,11 +5,10 @@
 
 import * as api from './api.js';
 import {Stream} from './stream.js';
-import {S, $, byName, openConv} from './state.js';
+import {S, $, byName, openConv, firstRun} from './state.js';
 import {showAuth, sessionOver} from './session.js';
 import {loadRooms, loadDirects, loadGroups, loadThreads} from './rooms.js';
-import {showEmpty} from './firstrun.js';
-import {onEvent, connState, streamCheck} from './live.js';
+import {onEvent, connState, streamCheck, presence} from './live.js';
 import {armOffer} from './notify.js';
 import {showMe} from './account.js';
 
@@ -139,6 +138,7 @@ async function boot(land) {
   }
   if (document.body.dataset.conn === 'live') $('conn').hidden = true;
   loadThreads().catch(() => {}); // the badge; the stream's reconnection asks again
+  presence();
   if (S.cur) return; // the user was quicker
   const landing = land && [...S.rooms.values()].find(r => r.joined && r.name === land);
   // A notification clicked with no tab open (sw.js) names its
@@ -153,6 +153,6 @@ async function boot(land) {
   else {
     const first = [...S.rooms.values()].filter(r => r.joined && !r.group).sort(byName)[0];
     if (first) openConv('room', first.id, false);
-    else showEmpty();
+    else firstRun().then(m => m.showEmpty());
   }
 }

@@ -5,11 +5,14 @@
 // Decorative, as the name is beside it: a box hidden from screen readers
 // with the initials, and the picture (alt "") over them; one that fails
 // to load leaves the initials showing. learnAvatar notes a URL and
-// updates the avatars of that user already drawn.
+// updates the avatars of that user already drawn; learnPresence does the
+// same for the user's presence (presence.js), which some lists show as a
+// dot (app.css).
 
 import {el} from './render.js';
 
 const urls = new Map();   // user id -> avatar URL ('' for none)
+const present = new Map(); // user id -> 'online' | 'away' (else offline)
 
 // initials: "bob" B, "mary_ann" MA.
 function initials(name) {
@@ -32,7 +35,7 @@ const picture = (src) => el('img', {src, alt: '', loading: 'lazy', decoding: 'as
 // (.small, .large).
 export function avatar(id, name, cls = '') {
   const url = id && urls.get(id);
-  return el('span', {className: `avatar ${colourClass(id || name)} ${cls}`.trim(), dataset: id ? {user: id} : {}, 'aria-hidden': 'true'},
+  return el('span', {className: `avatar ${colourClass(id || name)} ${cls}`.trim(), dataset: !id ? {} : present.has(id) ? {user: id, presence: present.get(id)} : {user: id}, 'aria-hidden': 'true'},
     initials(name), url ? picture(url) : null);
 }
 
@@ -47,5 +50,18 @@ export function learnAvatar(id, url) {
   }
 }
 
+// learnPresence notes user id's presence: 'online', 'away' or 'offline'.
+export function learnPresence(id, status) {
+  if (status === 'online' || status === 'away') present.set(id, status);
+  else present.delete(id);
+  for (const a of document.querySelectorAll(`.avatar[data-user="${CSS.escape(id)}"]`)) {
+    if (present.has(id)) a.dataset.presence = status;
+    else delete a.dataset.presence;
+  }
+}
+
+// presenceOf is user id's presence as last known.
+export const presenceOf = (id) => present.get(id) || 'offline';
+
 // forgetAvatars is for the end of a session.
-export function forgetAvatars() { urls.clear(); }
+export function forgetAvatars() { urls.clear(); present.clear(); }

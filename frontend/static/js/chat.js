@@ -10,7 +10,7 @@
 //   people.js    the people picker (loaded on first use)
 //   newmessage.js  "New message": a direct or group conversation (loaded on first use)
 //   panels.js    the stylesheet of the panels loaded on first use
-//   firstrun.js  the page for someone in no room: the first-run checklist
+//   firstrun.js  the page for someone in no room: the first-run checklist (loaded on first use)
 //   accept.js    the page an invite link opens (loaded on first use)
 //   invites.js   invite fields and links (shared with the admin; loaded on first use)
 //   conv.js      opening a conversation, older history, the read marker
@@ -20,7 +20,8 @@
 //   reactions.js a message's reactions and the reaction picker (loaded on first use)
 //   threadsum.js a root's summary of replies, thread events, the Threads badge (loaded on first use)
 //   threads.js   the thread panel and the list of threads (loaded on first use; threadparts.js draws)
-//   avatars.js   people's pictures, or their initials on a colour
+//   avatars.js   people's pictures, or their initials on a colour; presence dots
+//   presence.js  who is online, away or offline; "last seen" in a direct conversation
 //   profiles.js  people's display names and statuses, drawn and kept live
 //   msgmenu.js   a message's menu: long-press, Shift+F10; copy, react, edit, delete
 //   composer.js  the message box: its keys, @- and /-completion; attaching
@@ -39,7 +40,7 @@
 //   bell.js      the header's bell: notification level and mute per conversation (loaded on first use)
 //   account.js   the account menu: account, tokens, notifications, theme
 //   myavatar.js  uploading and removing one's avatar (loaded on first use)
-//   myprofile.js one's display name and status (loaded on first use)
+//   myprofile.js one's display name, status and presence shown (loaded on first use)
 //   menu.js      menu buttons (the account menu's keyboard and pointer)
 //   roomsettings.js  the header's bell (its first use) and settings buttons
 //

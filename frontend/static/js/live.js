@@ -1,22 +1,22 @@
 // Live updates: the stream's connection state (the "Reconnecting…"
 // banner, and what is read again when it is back) and its events:
-// messages, rooms, members, typing and direct read state. A thread's
-// replies stay out of the conversation (unless in_room) and its counts;
-// threadsum.js, loaded on the first event of a thread, takes those events
-// in.
+// messages, rooms, members, typing, direct read state and presence. A
+// thread's replies stay out of the conversation (unless in_room) and its
+// counts; threadsum.js, loaded on the first event of a thread, takes those
+// events in.
 
 import * as api from './api.js';
 import {mentions, el} from './render.js';
-import {S, $, convOf, isCur, opened, convQuery, norm, openConv} from './state.js';
+import {S, $, convOf, isCur, opened, convQuery, norm, openConv, firstRun} from './state.js';
 import {sessionOver} from './session.js';
 import {loadRooms, loadDirects, loadGroups, loadMembers, loadThreads, renderSidebar, renderHeader, later} from './rooms.js';
-import {showEmpty, refreshEmpty} from './firstrun.js';
 import {mergeMessages, renderAll, atBottom, scrollToBottom, appendMessage, replaceMessage, dropMessage} from './messages.js';
 import {markRead} from './conv.js';
 import {typing, clearTyper, viewing} from './typing.js';
 import {learnAvatar} from './avatars.js';
 import {learnProfile} from './profiles.js';
 import {notify, settingsOf} from './notify.js';
+import {loadPresence, presenceChanged} from './presence.js';
 
 const {oid} = api;
 
@@ -44,6 +44,7 @@ export function connState(state) {
       loadDirects(undefined, {keepCounts}).catch(() => {});
       loadGroups(undefined, {keepCounts}).catch(() => {});
       loadThreads().catch(() => {});
+      presence();
       catchUp();
     }
     // What the page shows, for the server's pushes (a new stream knows
@@ -96,6 +97,11 @@ export async function streamCheck() {
   return true;
 }
 window.addEventListener('online', () => S.stream && S.stream.retryNow());
+// A page left for another goes offline, even if the browser keeps it
+// (the back-forward cache would keep its stream open), and comes back
+// with what it missed.
+window.addEventListener('pagehide', () => S.stream?.stop());
+window.addEventListener('pageshow', (e) => { if (e.persisted && S.me) S.stream?.start(); });
 
 // ---------- events ----------
 
@@ -122,6 +128,9 @@ export function onEvent(ev) {
     case 'member.added': case 'member.removed': case 'member.updated': return memberChanged(ev.event, d);
     case 'typing': return typing(d);
     case 'direct.updated': return directUpdated(d);
+    case 'presence':
+      presenceChanged(d);
+      return presenceShown();
     case 'user.updated':
       learnAvatar(oid(d._id), d.avatar);
       return learnProfile(oid(d._id), d);
@@ -151,6 +160,19 @@ function received(d) {
   if (!fromMe && document.visibilityState !== 'visible' && (!aside || mentions(m.text, S.me.username))) notify(c, m);
 }
 
+// presence reads who is online (at load, and after a reconnect: the
+// events of the meantime are lost).
+export function presence() {
+  loadPresence().then(presenceShown, () => {});
+}
+
+// presenceShown redraws what says presence in words: the sidebar (to
+// screen readers) and a direct conversation's header.
+function presenceShown() {
+  renderSidebar();
+  if (S.cur?.kind === 'dm') renderHeader();
+}
+
 // directUpdated takes the user's read state with a partner, moved in
 // this browser or another: the server's counts, but none for the
 // conversation being looked at here; and the user's notification
@@ -175,8 +197,10 @@ function roomChanged(name, d) {
   if (name === 'room.deleted') {
     S.rooms.delete(id);
     if (S.cur && S.cur.kind === 'room' && S.cur.id === id) {
-      showEmpty();
-      $('empty').prepend(el('p', {className: 'note'}, 'The room you were in was deleted.'));
+      firstRun().then((m) => {
+        m.showEmpty();
+        $('empty').prepend(el('p', {className: 'note'}, 'The room you were in was deleted.'));
+      });
     }
   } else {
     const old = S.rooms.get(id);
@@ -185,7 +209,7 @@ function roomChanged(name, d) {
     if (S.cur && S.cur.kind === 'room' && S.cur.id === id) renderHeader();
   }
   renderSidebar();
-  refreshEmpty();
+  if (!$('empty').hidden) firstRun().then(m => m.refreshEmpty());
 }
 
 function memberChanged(name, d) {
@@ -196,7 +220,7 @@ function memberChanged(name, d) {
     const r = S.rooms.get(room);
     if (r) r.joined = false;
     S.mine.delete(room);
-    if (S.cur && S.cur.kind === 'room' && S.cur.id === room) showEmpty();
+    if (S.cur && S.cur.kind === 'room' && S.cur.id === room) firstRun().then(m => m.showEmpty());
     renderSidebar();
     return;
   }

@@ -14,6 +14,7 @@ import {linkView} from './invites.js';
 import {botTag} from './cards.js';
 import {avatar} from './avatars.js';
 import {who} from './profiles.js';
+import {presenceText} from './presence.js';
 
 const {oid} = api;
 
@@ -36,7 +37,9 @@ export async function showMembers() {
   const body = el('div', {}, tools,
     el('ul', {className: 'pick', 'aria-label': 'Members'}, ms.map(m => el('li', {},
       // The member list does not say who is a bot: those seen are tagged.
-      avatar(oid(m.profile), m.username, 'small'), who(oid(m.profile), m.username), S.bots.get(oid(m.profile)) ? botTag() : null, el('span', {className: 'muted'}, m.role),
+      avatar(oid(m.profile), m.username, 'small'), who(oid(m.profile), m.username),
+      el('span', {className: 'visually-hidden'}, presenceText(oid(m.profile))),
+      S.bots.get(oid(m.profile)) ? botTag() : null, el('span', {className: 'muted'}, m.role),
       oid(m.profile) !== S.me.id ? el('button', {type: 'button', onclick: () => {
         h.close();
         startDirect(oid(m.profile), m.username);

@@ -69,3 +69,26 @@ export function profileSection(me, changed) {
     el('p', {className: 'muted hint'}, 'Others see your display name beside your username, and your status beside your name.'),
     el('div', {className: 'profile-tools'}, save, clear), note);
 }
+
+// presenceSection is the dialog's part for showing one's presence:
+// "Show when I'm online" (PATCH /api/me {hide_presence}), saved as it is
+// ticked; others see one offline, without a last-seen time, while it is
+// not. changed(account) is told the account as saved.
+export function presenceSection(me, changed) {
+  const show = field("Show when I'm online", {type: 'checkbox', checked: !me.hide_presence, onchange: async () => {
+    const box = show.querySelector('input');
+    note.className = 'muted';
+    try {
+      me = await api.patch('/api/me', {hide_presence: !box.checked});
+      changed(me);
+      note.textContent = me.hide_presence ? 'Others now see you offline.' : 'Others now see when you are online.';
+    } catch (ex) {
+      box.checked = !box.checked;
+      note.className = 'error';
+      note.textContent = ex.message;
+    }
+  }});
+  const note = el('p', {className: 'muted', role: 'status'});
+  return el('div', {className: 'presence-edit'}, show,
+    el('p', {className: 'muted hint'}, 'Others see a dot on your picture while you are online, and when you were last seen.'), note);
+}

@@ -12,6 +12,7 @@ import {count} from './ui.js';
 import {learnPeople, botTag} from './cards.js';
 import {avatar} from './avatars.js';
 import {who} from './profiles.js';
+import {presenceText} from './presence.js';
 
 const {oid} = api;
 const DEBOUNCE_MS = 150;
@@ -34,7 +35,7 @@ export function peoplePicker({label, skip = () => false, onPick}) {
   function render() {
     list.replaceChildren(...found.map((p, i) => el('li', {role: 'option', id: `${listId}-${i}`, 'aria-selected': String(i === active),
       onmousedown: (e) => e.preventDefault(), onclick: () => choose(i)},
-    avatar(p.id, p.username, 'small'), who(p.id, p.username), p.bot ? botTag() : null)));
+    avatar(p.id, p.username, 'small'), who(p.id, p.username), el('span', {className: 'visually-hidden'}, presenceText(p.id)), p.bot ? botTag() : null)));
     list.hidden = !found.length;
     input.setAttribute('aria-expanded', String(found.length > 0));
     if (active >= 0) {

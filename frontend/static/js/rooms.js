@@ -12,6 +12,7 @@ import {botTag, openThreads} from './cards.js';
 import {avatar, learnAvatar} from './avatars.js';
 import {learnProfile} from './profiles.js';
 import {quiet, settingsOf, bellLabel} from './notify.js';
+import {presenceText, seenLine} from './presence.js';
 
 const {oid} = api;
 
@@ -91,7 +92,7 @@ export const later = (a = '', b = '') => (a > b ? a : b);
 // count, other unread messages as a bold name, said to screen readers. A
 // muted room's plain unread messages are not shown; its mentions are.
 // people are the avatars of a direct or group conversation.
-function convButton(kind, id, name, unread, ment, extraIcon, muted = false, people = null) {
+function convButton(kind, id, name, unread, ment, extraIcon, muted = false, people = null, presence = '') {
   const current = S.cur && S.cur.kind === kind && S.cur.id === id;
   const bold = unread > 0 && !muted;
   const n = (x) => (x > 999 ? '999+' : String(x));
@@ -104,7 +105,8 @@ function convButton(kind, id, name, unread, ment, extraIcon, muted = false, peop
         if (drawer) $('room-title').focus();
       }},
     people ? people.slice(0, 2).map(p => avatar(p, S.names.get(p) || name, 'small')) : icon(extraIcon),
-    el('span', {className: 'name', dir: 'auto'}, name), kind === 'dm' && S.bots.get(id) ? botTag() : null,
+    el('span', {className: 'name', dir: 'auto'}, name), presence ? el('span', {className: 'visually-hidden'}, presence) : null,
+    kind === 'dm' && S.bots.get(id) ? botTag() : null,
     bold && !people ? el('span', {className: 'visually-hidden unread-count'}, `${n(unread)} unread`) : null,
     muted ? icon('bell-off', 'Muted') : null,
     ment ? el('span', {className: 'badge mention-badge'}, n(ment), el('span', {className: 'visually-hidden'},
@@ -122,7 +124,7 @@ export function renderSidebar() {
   const joined = [...S.rooms.values()].filter(r => r.joined);
   const rooms = joined.filter(r => !r.group).sort(byName);
   // Direct and group conversations, by name, in one list.
-  const ds = [...[...S.directs.entries()].map(([id, d]) => ({kind: 'dm', id, name: d.username, unread: d.unread, muted: quiet(d), people: [id], bot: S.bots.get(id)})),
+  const ds = [...[...S.directs.entries()].map(([id, d]) => ({kind: 'dm', id, name: d.username, unread: d.unread, muted: quiet(d), people: [id], bot: S.bots.get(id), presence: presenceText(id)})),
     ...joined.filter(r => r.group).map(r => ({kind: 'room', id: r.id, name: r.name, unread: r.unread, muted: quiet(r), people: r.group.map(u => u.id)}))]
     .sort(byName);
   // Only what changed is redrawn, so a click never lands on a button
@@ -131,7 +133,7 @@ export function renderSidebar() {
   if (sig !== lastSidebar) {
     lastSidebar = sig;
     $('rooms').replaceChildren(...rooms.map(r => convButton('room', r.id, r.name, r.unread, r.mentions, r.is_open ? 'hash' : 'lock', quiet(r))));
-    $('directs').replaceChildren(...ds.map(d => convButton(d.kind, d.id, d.name, d.unread, d.unread, '', d.muted, d.people)));
+    $('directs').replaceChildren(...ds.map(d => convButton(d.kind, d.id, d.name, d.unread, d.unread, '', d.muted, d.people, d.presence)));
     if (refocus) $('sidebar').querySelector(refocus)?.focus();
   }
   threadsBadge();
@@ -201,7 +203,8 @@ export function renderHeader() {
 }
 
 // roomTools shows room r's topic (one line; the whole of it in the
-// tooltip and to screen readers), the bell, named by what notifies (in a
+// tooltip and to screen readers; in a direct conversation, the other's
+// presence), the bell, named by what notifies (in a
 // room one belongs to, and in direct and group conversations), and to
 // the room's owners and administrators the settings button; a direct
 // conversation (r null) has no topic nor settings. What the buttons do is
@@ -210,6 +213,8 @@ function roomTools(r) {
   const topic = $('room-topic');
   topic.textContent = topic.title = r?.topic || '';
   topic.hidden = !r?.topic;
+  // A direct conversation's line says whether the other is there.
+  if (!r) seenLine(topic);
   const bell = $('mute-button');
   const c = r ? (r.joined && S.mine.has(r.id) ? r : null) : S.directs.get(S.cur.id);
   bell.hidden = !c;

@@ -77,6 +77,10 @@ export function ready() {
   document.body.dataset.ready = String(Math.round(performance.now()));
 }
 
+// firstRun loads the page for someone in no room (firstrun.js), which
+// few visits show: {showEmpty, refreshEmpty}.
+export const firstRun = () => import('./firstrun.js');
+
 // Opening a conversation involves most of the app, and conv.js, which
 // does it, imports the sidebar, search and the rest. They open one
 // through openConv here instead of importing conv.js back; chat.js
