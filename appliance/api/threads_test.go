@@ -246,3 +246,20 @@ func TestThreads_FollowingUnreadAndTheThreadsView(t *testing.T) {
 	require.Equal(t, http.StatusNoContent, r.status, r.body)
 	assert.Empty(t, e.threads(bobToken))
 }
+
+func TestThreads_ReadingAThreadFirstLeavesAutomaticFollowingToCome(t *testing.T) {
+	e := newEnv(t)
+	room := e.joined("general")
+	_, bobToken := e.tokenOf("bob")
+	r := e.do(request{method: "POST", path: "/api/members", token: bobToken, body: `{"room": "` + room + `"}`})
+	require.Equal(t, http.StatusCreated, r.status, r.body)
+	root, _ := e.say(e.adminToken, room, "root")
+	first := e.reply(e.adminToken, root, "first", "")
+	r = e.do(request{method: "PATCH", path: "/api/threads/" + root, token: bobToken, body: `{"last_read": "` + first + `"}`})
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Contains(t, r.body, `"following": false`)
+	e.reply(e.adminToken, root, "what do you think, @bob?", "")
+	ts := e.threads(bobToken)
+	require.Len(t, ts, 1, "the mention made bob follow")
+	assert.Equal(t, 1, ts[0].Unread)
+}

@@ -37,9 +37,9 @@ const maxThreads = 200
 // maxMentionFollows bounds the users one reply makes follow by mention.
 const maxMentionFollows = 10
 
-// followCache remembers which users have a read state in which thread,
-// so that a reply makes no store write for those who already have one
-// (following or not). It forgets everything when full.
+// followCache remembers which users have chosen, or been given, whether
+// they follow which thread, so that a reply makes no store write for
+// them. It forgets everything when full.
 type followCache struct {
 	mu   sync.Mutex
 	seen map[storage.ReadKey]struct{}
@@ -207,7 +207,9 @@ func (s *Service) ChangeThread(ctx context.Context, a Actor, id storage.ID, c Th
 	if err != nil {
 		return Thread{}, storeErr(err, "thread")
 	}
-	s.follows.add(k)
+	if r.FollowSet {
+		s.follows.add(k) // (a read alone leaves automatic following to come)
+	}
 	return s.notifyThread(ctx, a.User.ID, root, r), nil
 }
 
