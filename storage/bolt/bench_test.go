@@ -328,3 +328,46 @@ func BenchmarkCreateMessage(b *testing.B) {
 		post(b, s, h.room, h.user, func(rng *rand.Rand) string { return sentence(rng, h.vocab) })
 	})
 }
+
+// decorateOnce gives the history's newest 100 messages three reactions
+// each and every fifth a thread of three replies, once per process.
+var decorateOnce sync.Once
+
+// BenchmarkHistoryNewest50Decorated measures opening a room whose newest
+// messages carry reactions and thread summaries (issue 16's target: p99
+// at most 3 ms on a 1M-message store; MAKECHAT_BENCH_MESSAGES=1000000).
+func BenchmarkHistoryNewest50Decorated(b *testing.B) {
+	s, h := openHistory(b)
+	c := storage.RoomConversation(h.room)
+	var err error
+	decorateOnce.Do(func() {
+		var newest []storage.Message
+		if newest, err = s.Messages(b.Context(), c, storage.MessageQuery{Limit: 100}); err != nil {
+			return
+		}
+		ids := storage.NewIDGen()
+		for i, m := range newest {
+			for _, e := range []string{"👍", "🎉", "🚀"} {
+				if _, _, err = s.AddReaction(b.Context(), m.ID, storage.Reaction{Emoji: e, User: h.user, Username: "bench", At: time.Now()}); err != nil {
+					return
+				}
+			}
+			for j := 0; i%5 == 0 && j < 3; j++ {
+				reply := storage.Message{ID: ids.New(), Text: "a reply", Sender: h.user, Room: h.room, Thread: m.ID, Created: time.Now()}
+				if err = s.CreateMessage(b.Context(), reply); err != nil {
+					return
+				}
+			}
+		}
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	timeEach(b, func(int) error {
+		msgs, err := s.Messages(b.Context(), c, storage.MessageQuery{Limit: 50})
+		if err == nil && (len(msgs) != 50 || len(msgs[49].Reactions) != 3) {
+			err = fmt.Errorf("got %d messages, the newest with %d reactions", len(msgs), len(msgs[len(msgs)-1].Reactions))
+		}
+		return err
+	})
+}
