@@ -210,6 +210,7 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 		return nil, err
 	}
 	pusher = push.New(st, svc, pushes, log, push.Options{})
+	m.WatchPush(pusher.Stats)
 	out.Start(svc)
 	pusher.Start()
 	proxies, err := api.ParseProxies(cfg.TrustedProxies)

@@ -143,6 +143,22 @@ func (m *Metrics) WatchBackups(status func() (lastSuccess time.Time, failures in
 	)
 }
 
+// WatchPush makes the Web Push counters read stats when scraped: the
+// messages fanned out (each asked whom to notify), the pushes sent and
+// the notifications dropped (queue full) since the server started.
+func (m *Metrics) WatchPush(stats func() (fanOuts, sent, dropped int64)) {
+	counter := func(name, help string, pick func(f, s, d int64) int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 {
+			return float64(pick(stats()))
+		})
+	}
+	m.reg.MustRegister(
+		counter("makechat_push_fanouts_total", "Messages whose Web Push notifications were decided.", func(f, _, _ int64) int64 { return f }),
+		counter("makechat_push_sent_total", "Web Push messages accepted by browsers' push services.", func(_, s, _ int64) int64 { return s }),
+		counter("makechat_push_dropped_total", "Web Push notifications dropped because the queue was full.", func(_, _, d int64) int64 { return d }),
+	)
+}
+
 // ObserveStore records one store operation: its latency, and a fault
 // unless its error is an answer (not found, duplicate) or the caller
 // going away. It is the stores' storage.Observer.

@@ -35,6 +35,7 @@ func TestMetricsCountRequestsStoreCallsAndBackups(t *testing.T) {
 	m := New(started)
 	m.WatchStreams(func() int { return streams })
 	m.WatchBackups(func() (time.Time, int) { return lastBackup, failures })
+	m.WatchPush(func() (int64, int64, int64) { return 7, 5, 2 })
 
 	m.ObserveRequest("/api/rooms/{id}", "GET", 200, 3*time.Millisecond)
 	m.ObserveRequest("/api/rooms/{id}", "GET", 200, time.Millisecond)
@@ -55,6 +56,9 @@ func TestMetricsCountRequestsStoreCallsAndBackups(t *testing.T) {
 	out := scrape(t, m)
 	for _, want := range []string{
 		`makechat_http_requests_total{code="101",method="GET",route="/api/stream"} 1`,
+		`makechat_push_fanouts_total 7`,
+		`makechat_push_sent_total 5`,
+		`makechat_push_dropped_total 2`,
 		`makechat_http_requests_total{code="200",method="GET",route="/api/rooms/{id}"} 2`,
 		`makechat_http_requests_total{code="405",method="other",route="/api/rooms/{id}"} 1`,
 		`makechat_http_request_duration_seconds_count{route="/api/rooms/{id}"} 3`,

@@ -33,8 +33,10 @@ self.addEventListener('notificationclick', (e) => {
     const tabs = await self.clients.matchAll({type: 'window', includeUncontrolled: true});
     const tab = tabs.find((c) => new URL(c.url).origin === self.location.origin);
     if (tab) {
-      await tab.focus();
+      // The message first: the tab opens the conversation even where
+      // the browser refuses to bring it forward.
       tab.postMessage({type: 'open', conversation, message});
+      await tab.focus();
     } else {
       await self.clients.openWindow(conversation ? '/?open=' + encodeURIComponent(conversation) : '/');
     }
