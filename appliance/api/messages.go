@@ -218,25 +218,17 @@ func (s *Server) removePreview(w http.ResponseWriter, r *http.Request, a chat.Ac
 // (?with=), a thread's replies (?thread=), or a search (?q=).
 func (s *Server) listMessages(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
 	q := r.URL.Query()
-	limit, err := intParam(q, "limit", defaultLimit, 1, maxLimit)
-	if err != nil {
-		return err
-	}
-	before, err := queryID(q, "before")
+	limit, before, err := backPage(q)
 	if err != nil {
 		return err
 	}
 	if q.Has("q") {
+		// The next page may follow one that is not full (see chat.Search).
 		found, err := s.chat.Search(r.Context(), a, q.Get("q"), before, limit)
 		if err != nil {
 			return err
 		}
-		if !found.Next.IsZero() {
-			// Newest first: the next page is older than this one, and
-			// may follow a page that is not full (see chat.Search).
-			w.Header().Add("Link", cursorLink(r, "before", found.Next, limit, "next"))
-		}
-		return s.writeMessages(r.Context(), w, a, found.Messages)
+		return s.writeNewestFirst(w, r, a, found.Messages, found.Next, limit)
 	}
 	after, err := queryID(q, "after")
 	if err != nil {
@@ -264,6 +256,24 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request, a chat.Act
 		if !after.IsZero() || !before.IsZero() {
 			w.Header().Add("Link", cursorLink(r, "after", msgs[len(msgs)-1].ID, limit, "next"))
 		}
+	}
+	return s.writeMessages(r.Context(), w, a, msgs)
+}
+
+// backPage reads the limit and the before cursor of a list.
+func backPage(q url.Values) (limit int, before storage.ID, err error) {
+	if limit, err = intParam(q, "limit", defaultLimit, 1, maxLimit); err != nil {
+		return 0, storage.ID{}, err
+	}
+	before, err = queryID(q, "before")
+	return limit, before, err
+}
+
+// writeNewestFirst writes a page of a list that goes back in time (search,
+// mentions), with a Link to the older page from next when there is one.
+func (s *Server) writeNewestFirst(w http.ResponseWriter, r *http.Request, a chat.Actor, msgs []storage.Message, next storage.ID, limit int) error {
+	if !next.IsZero() {
+		w.Header().Add("Link", cursorLink(r, "before", next, limit, "next"))
 	}
 	return s.writeMessages(r.Context(), w, a, msgs)
 }

@@ -88,12 +88,7 @@ func (s *Server) changeThread(w http.ResponseWriter, r *http.Request, a chat.Act
 // listMentions serves the messages that mention the caller, newest
 // first, paged back with before=.
 func (s *Server) listMentions(w http.ResponseWriter, r *http.Request, a chat.Actor) error {
-	q := r.URL.Query()
-	limit, err := intParam(q, "limit", defaultLimit, 1, maxLimit)
-	if err != nil {
-		return err
-	}
-	before, err := queryID(q, "before")
+	limit, before, err := backPage(r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -101,8 +96,9 @@ func (s *Server) listMentions(w http.ResponseWriter, r *http.Request, a chat.Act
 	if err != nil {
 		return err
 	}
+	var next storage.ID
 	if len(msgs) == limit {
-		w.Header().Add("Link", cursorLink(r, "before", msgs[len(msgs)-1].ID, limit, "next"))
+		next = msgs[len(msgs)-1].ID
 	}
-	return s.writeMessages(r.Context(), w, a, msgs)
+	return s.writeNewestFirst(w, r, a, msgs, next, limit)
 }

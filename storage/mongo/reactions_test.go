@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,24 +12,8 @@ import (
 
 	"github.com/makechat/makechat/storage"
 	"github.com/makechat/makechat/storage/mongo/mongotest"
+	"github.com/makechat/makechat/storage/storagetest"
 )
-
-// atOnce runs fn(i) for i < n in goroutines that start together, and
-// returns their errors.
-func atOnce(n int, fn func(i int) error) []error {
-	errs := make([]error, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			errs[i] = fn(i)
-		})
-	}
-	close(start)
-	wg.Wait()
-	return errs
-}
 
 // TestReactions_TwoServersOnOneDatabaseLoseNoneAndPassNoLimit has two
 // stores (two servers) change one message's reactions at once: within a
@@ -57,7 +40,7 @@ func TestReactions_TwoServersOnOneDatabaseLoseNoneAndPassNoLimit(t *testing.T) {
 				users[i] = ids.New()
 			}
 			emoji := func(i int) string { return []string{"👍", "🍕"}[i%2] }
-			require.NoError(t, errors.Join(atOnce(n, func(i int) error {
+			require.NoError(t, errors.Join(storagetest.Together(n, func(i int) error {
 				r := storage.Reaction{Emoji: emoji(i), User: users[i], Username: fmt.Sprintf("u%02d", i), At: time.Now()}
 				_, added, err := stores[i%2].AddReaction(ctx, msg.ID, r)
 				if err == nil && !added {
@@ -79,7 +62,7 @@ func TestReactions_TwoServersOnOneDatabaseLoseNoneAndPassNoLimit(t *testing.T) {
 			}
 
 			// Half take theirs back, from either store.
-			require.NoError(t, errors.Join(atOnce(n/2, func(i int) error {
+			require.NoError(t, errors.Join(storagetest.Together(n/2, func(i int) error {
 				_, removed, err := stores[(i+1)%2].RemoveReaction(ctx, msg.ID, emoji(2*i), users[2*i])
 				if err == nil && !removed {
 					err = fmt.Errorf("u%02d's %s was not removed", 2*i, emoji(2*i))
@@ -100,7 +83,7 @@ func TestReactions_TwoServersOnOneDatabaseLoseNoneAndPassNoLimit(t *testing.T) {
 				require.NoError(t, err)
 			}
 			won := 0
-			for i, err := range atOnce(10, func(i int) error {
+			for i, err := range storagetest.Together(10, func(i int) error {
 				r := storage.Reaction{Emoji: string(rune(0x1F680 + i)), User: ids.New(), Username: "late", At: time.Now()}
 				_, _, err := stores[i%2].AddReaction(ctx, msg.ID, r)
 				return err

@@ -25,7 +25,7 @@ var cascadeScenarios = []scenario{
 			for i := range 8 {
 				users = append(users, e.newUser(fmt.Sprintf("u%d-%d", round, i)))
 			}
-			errs := together(25, func(i int) error {
+			errs := Together(25, func(i int) error {
 				switch {
 				case i == 0:
 					return e.s.DeleteRoom(e.ctx(), room.ID)
@@ -71,7 +71,7 @@ var cascadeScenarios = []scenario{
 		}
 		for round := range 5 {
 			u := e.newUser(fmt.Sprintf("leaving %d", round))
-			errs := together(9, func(i int) error {
+			errs := Together(9, func(i int) error {
 				if i == 0 {
 					return e.s.DeleteUser(e.ctx(), u.ID)
 				}

@@ -13,10 +13,10 @@ import (
 	"github.com/makechat/makechat/storage"
 )
 
-// together runs n calls of fn at once: every goroutine waits at a starting
+// Together runs n calls of fn at once: every goroutine waits at a starting
 // line so that they reach the store as close together as they can. It
 // returns each call's error by index.
-func together(n int, fn func(i int) error) []error {
+func Together(n int, fn func(i int) error) []error {
 	errs := make([]error, n)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
@@ -48,7 +48,7 @@ var concurrencyScenarios = []scenario{
 		for i := range users {
 			users[i] = storage.User{ID: e.ids.New(), Username: spellings[i%len(spellings)], Email: fmt.Sprintf("alice%d@example.com", i)}
 		}
-		errs := together(len(users), func(i int) error { return e.s.CreateUser(e.ctx(), users[i]) })
+		errs := Together(len(users), func(i int) error { return e.s.CreateUser(e.ctx(), users[i]) })
 		winner := -1
 		for i, err := range errs {
 			if err == nil {
@@ -78,7 +78,7 @@ var concurrencyScenarios = []scenario{
 			rooms[i] = storage.Room{ID: e.ids.New(), Name: fmt.Sprintf("room %d", i), Created: time.Now()}
 			owners[i] = storage.Member{ID: e.ids.New(), Room: rooms[i].ID, Profile: alice.ID, Role: storage.RoleOwner}
 		}
-		errs := together(n, func(i int) error { return e.s.CreateRoom(e.ctx(), rooms[i], owners[i]) })
+		errs := Together(n, func(i int) error { return e.s.CreateRoom(e.ctx(), rooms[i], owners[i]) })
 		require.NoError(e, errors.Join(errs...))
 		for i := range rooms {
 			rooms[i].Members = []storage.ID{owners[i].ID}
@@ -99,7 +99,7 @@ var concurrencyScenarios = []scenario{
 		for i := range users {
 			users[i] = storage.User{ID: e.ids.New(), Username: fmt.Sprintf("user%d", i), Email: fmt.Sprintf("user%d@x", i)}
 		}
-		require.NoError(e, errors.Join(together(n, func(i int) error { return e.s.CreateUser(e.ctx(), users[i]) })...))
+		require.NoError(e, errors.Join(Together(n, func(i int) error { return e.s.CreateUser(e.ctx(), users[i]) })...))
 
 		// A reader checks throughout that every member it can see is
 		// named by its room: the member and the room's list are one write.
@@ -129,7 +129,7 @@ var concurrencyScenarios = []scenario{
 		for i := range members {
 			members[i] = storage.Member{ID: e.ids.New(), Room: r.ID, Profile: users[i].ID, Role: storage.RoleMember}
 		}
-		errs := together(n, func(i int) error { return e.s.AddMember(e.ctx(), members[i]) })
+		errs := Together(n, func(i int) error { return e.s.AddMember(e.ctx(), members[i]) })
 		done.Store(true)
 		require.NoError(e, errors.Join(errs...))
 		require.NoError(e, <-readerErr)
@@ -153,7 +153,7 @@ var concurrencyScenarios = []scenario{
 		msgs := make([]storage.Message, n)
 		// Each goroutine makes its id when it posts, as a server does, so
 		// that commit order and id order differ.
-		errs := together(n, func(i int) error {
+		errs := Together(n, func(i int) error {
 			msgs[i] = storage.Message{ID: e.ids.New(), Text: fmt.Sprint("post ", i), Sender: alice.ID, Room: r.ID, Created: time.Now()}
 			return e.s.CreateMessage(e.ctx(), msgs[i])
 		})

@@ -74,7 +74,7 @@ var inviteScenarios = []scenario{
 		require.NoError(e, e.s.CreateInvite(e.ctx(), in))
 		var mu sync.Mutex
 		used := 0
-		errs := together(20, func(int) error {
+		errs := Together(20, func(int) error {
 			_, err := e.s.UseInvite(e.ctx(), in.ID, time.Now())
 			if err == nil {
 				mu.Lock()

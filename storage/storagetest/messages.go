@@ -49,7 +49,7 @@ func (e *env) sayMany(r storage.Room, from storage.User, n int, text func(i int)
 		msgs[i] = storage.Message{ID: e.ids.New(), Text: text(i), Sender: from.ID, Room: r.ID, Created: time.Now()}
 	}
 	slots := make(chan struct{}, sayManyAtOnce)
-	require.NoError(e, errors.Join(together(n, func(i int) error {
+	require.NoError(e, errors.Join(Together(n, func(i int) error {
 		slots <- struct{}{}
 		defer func() { <-slots }()
 		return e.s.CreateMessage(e.ctx(), msgs[i])
@@ -172,7 +172,7 @@ var messageScenarios = []scenario{
 		r, _ := e.newRoom("lobby", alice)
 		msgs := e.sayMany(r, alice, 200, func(i int) string { return fmt.Sprint("message ", i) })
 		deleted := func(i int) bool { return i%7 == 0 }
-		require.NoError(e, errors.Join(together(len(msgs), func(i int) error {
+		require.NoError(e, errors.Join(Together(len(msgs), func(i int) error {
 			if !deleted(i) {
 				return nil
 			}
@@ -436,7 +436,7 @@ var messageScenarios = []scenario{
 		alice := e.newUser("alice")
 		r, _ := e.newRoom("lobby", alice)
 		const n = 16
-		errs := together(n, func(i int) error {
+		errs := Together(n, func(i int) error {
 			return e.s.CreateMessage(e.ctx(), storage.Message{ID: e.ids.New(), Text: fmt.Sprint("try ", i), Sender: alice.ID, Room: r.ID, ClientID: "same"})
 		})
 		stored := 0

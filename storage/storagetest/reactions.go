@@ -172,7 +172,7 @@ var reactionScenarios = []scenario{
 		}
 		// Even users take 👍, odd ones 🍕.
 		emoji := func(i int) string { return []string{"👍", "🍕"}[i%2] }
-		require.NoError(e, errors.Join(together(len(users), func(i int) error {
+		require.NoError(e, errors.Join(Together(len(users), func(i int) error {
 			_, added, err := e.s.AddReaction(e.ctx(), m.ID, reaction(users[i], emoji(i)))
 			if err == nil && !added {
 				err = fmt.Errorf("%s's %s was not added", users[i].Username, emoji(i))
@@ -188,7 +188,7 @@ var reactionScenarios = []scenario{
 		for i, u := range users {
 			require.Equal(e, 1, count[emoji(i)+" "+u.Username], "%s %s", emoji(i), u.Username)
 		}
-		require.NoError(e, errors.Join(together(len(users), func(i int) error {
+		require.NoError(e, errors.Join(Together(len(users), func(i int) error {
 			_, removed, err := e.s.RemoveReaction(e.ctx(), m.ID, "👍", users[i].ID)
 			if err == nil && removed != (i%2 == 0) {
 				err = fmt.Errorf("%s's 👍: removed is %v", users[i].Username, removed)
@@ -214,7 +214,7 @@ var reactionScenarios = []scenario{
 		for i := range users {
 			users[i] = e.newUser(fmt.Sprintf("late%d", i))
 		}
-		errs := together(len(late), func(i int) error {
+		errs := Together(len(late), func(i int) error {
 			_, _, err := e.s.AddReaction(e.ctx(), m.ID, reaction(users[i], late[i]))
 			return err
 		})

@@ -98,7 +98,7 @@ var readStateScenarios = []scenario{
 		r, _ := e.newRoom("lobby", alice)
 		msgs := e.sayMany(r, alice, 20, func(int) string { return "m" })
 		k := storage.ReadKey{User: alice.ID, Thread: msgs[0].ID}
-		require.NoError(e, errors.Join(together(len(msgs), func(i int) error {
+		require.NoError(e, errors.Join(Together(len(msgs), func(i int) error {
 			_, err := e.s.ChangeReadState(e.ctx(), k, storage.ReadChange{LastRead: msgs[i].ID, Follow: ptr(true), OnlyIfNew: true, NewID: e.ids.New(), At: time.Now()})
 			return err
 		})...))

@@ -156,7 +156,7 @@ var threadScenarios = []scenario{
 		for i := range users {
 			users[i] = e.newUser(fmt.Sprintf("user%02d", i))
 		}
-		require.NoError(e, errors.Join(together(len(users), func(i int) error {
+		require.NoError(e, errors.Join(Together(len(users), func(i int) error {
 			_, err := e.tryReply(root, users[i], "me too", false)
 			return err
 		})...))
