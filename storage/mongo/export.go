@@ -242,16 +242,22 @@ func (s *Store) Import(ctx context.Context, recs []storage.Record) error {
 // orphanReply is m, or, if m is a reply whose root is neither among the
 // roots imported so far in this call nor stored, m as a message of its
 // conversation (a root deleted while a MongoDB export ran), rather than a
-// reply nothing shows.
+// reply nothing shows. roots remembers both answers, so a thread costs
+// at most one query per call however many replies it has.
 func (s *Store) orphanReply(ctx context.Context, m storage.Message, roots map[storage.ID]bool) storage.Message {
 	if !m.IsReply() {
 		roots[m.ID] = true
 		return m
 	}
-	if roots[m.Thread] {
-		return m
+	found, known := roots[m.Thread]
+	if !known {
+		ok, err := exists(ctx, s.messages, m.Thread)
+		found = err != nil || ok // on an error, keep the reply as it came
+		if err == nil {
+			roots[m.Thread] = found
+		}
 	}
-	if ok, err := exists(ctx, s.messages, m.Thread); err != nil || ok {
+	if found {
 		return m
 	}
 	m.Thread, m.InRoom = storage.NilID, false

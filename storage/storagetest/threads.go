@@ -185,10 +185,24 @@ var threadScenarios = []scenario{
 	{"Import brings back a reply whose root is not in the copy as a message of its conversation", func(e *env) {
 		alice := e.newUser("alice")
 		r, _ := e.newRoom("lobby", alice)
-		orphan := storage.Message{ID: e.ids.New(), Text: "orphan", Sender: alice.ID, Room: r.ID, Thread: e.ids.New(), Created: time.Now()}
-		require.NoError(e, e.s.Import(e.ctx(), []storage.Record{{Collection: storage.CollMessages, Value: orphan}}))
-		got := e.history(storage.RoomConversation(r.ID), storage.MessageQuery{})
-		require.Equal(e, []string{"orphan"}, texts(got))
-		require.False(e, got[0].IsReply())
+		// The root of a reply may come in an earlier call (it is stored)
+		// or not at all.
+		root := storage.Message{ID: e.ids.New(), Text: "root", Sender: alice.ID, Room: r.ID, Created: time.Now()}
+		require.NoError(e, e.s.Import(e.ctx(), []storage.Record{{Collection: storage.CollMessages, Value: root}}))
+		gone := e.ids.New()
+		var recs []storage.Record
+		for _, m := range []struct {
+			text   string
+			thread storage.ID
+		}{{"reply 1", root.ID}, {"orphan 1", gone}, {"reply 2", root.ID}, {"orphan 2", gone}} {
+			msg := storage.Message{ID: e.ids.New(), Text: m.text, Sender: alice.ID, Room: r.ID, Thread: m.thread, Created: time.Now()}
+			recs = append(recs, storage.Record{Collection: storage.CollMessages, Value: msg})
+		}
+		require.NoError(e, e.s.Import(e.ctx(), recs))
+		conv := storage.RoomConversation(r.ID)
+		got := e.history(conv, storage.MessageQuery{})
+		require.Equal(e, []string{"root", "orphan 1", "orphan 2"}, texts(got))
+		require.False(e, got[1].IsReply())
+		require.Equal(e, []string{"reply 1", "reply 2"}, texts(e.history(conv, storage.MessageQuery{Thread: root.ID})))
 	}},
 }
