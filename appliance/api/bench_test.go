@@ -70,3 +70,38 @@ func BenchmarkLogin(b *testing.B) {
 	}
 	reportLatency(b, d)
 }
+
+// BenchmarkHistoryNewest50Decorated times GET of a room's newest 50
+// messages, each with 3 reactions and every fifth the root of a thread of
+// 3 replies: what the store reads plus what the API does with it.
+func BenchmarkHistoryNewest50Decorated(b *testing.B) {
+	e := newEnv(b)
+	room := e.joined("general")
+	for i := range 60 {
+		id, _ := e.say(e.userToken, room, fmt.Sprintf("message %d about the release", i))
+		for _, r := range []struct{ token, emoji string }{{e.userToken, "%F0%9F%91%8D"}, {e.adminToken, "%F0%9F%91%8D"}, {e.adminToken, "%F0%9F%8E%89"}} {
+			if res := e.do(request{method: "PUT", path: "/api/messages/" + id + "/reactions/" + r.emoji, token: r.token}); res.status/100 != 2 {
+				b.Fatal(res.body)
+			}
+		}
+		if i%5 == 0 {
+			for j := range 3 {
+				if res := e.do(request{method: "POST", path: "/api/messages", token: e.adminToken, body: fmt.Sprintf(`{"room": %q, "thread": %q, "text": "reply %d"}`, room, id, j)}); res.status != 201 {
+					b.Fatal(res.body)
+				}
+			}
+		}
+	}
+	c := e.srv.Client()
+	req := func() *http.Request {
+		r, _ := http.NewRequest("GET", e.srv.URL+"/api/messages?room="+room+"&limit=50", nil)
+		r.Header.Set("X-Auth-Token", e.userToken)
+		return r
+	}
+	d := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for range b.N {
+		d = append(d, roundTrip(b, c, req, 200))
+	}
+	reportLatency(b, d)
+}

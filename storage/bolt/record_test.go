@@ -36,3 +36,48 @@ func TestDecodeMessage_ReadsWhatStorageMessageReads(t *testing.T) {
 		require.Error(t, err, bad)
 	}
 }
+
+// decorated is a message with three reactions and a thread summary, as
+// the history of a busy room holds them.
+func decorated() storage.Message {
+	ids := storage.NewIDGen()
+	now := time.Now().UTC()
+	return storage.Message{
+		ID: ids.New(), Text: "a message about the release", Sender: ids.New(), Room: ids.New(), Username: "alice", Created: now,
+		Reactions: []storage.Reaction{
+			{Emoji: "👍", User: ids.New(), Username: "bob", At: now},
+			{Emoji: "👍", User: ids.New(), Username: "carol", At: now},
+			{Emoji: "🎉", User: ids.New(), Username: "dave", At: now},
+		},
+		Replies: &storage.ThreadSummary{Count: 3, Last: now, LastID: ids.New(), Repliers: []storage.ID{ids.New(), ids.New()}},
+	}
+}
+
+func TestDecodeMessage_ReadsReactionsRepliesAndThreadsAsStorageMessageDoes(t *testing.T) {
+	root := decorated()
+	reply := root
+	reply.Replies, reply.Thread, reply.InRoom = nil, storage.NewIDGen().New(), true
+	for _, m := range []storage.Message{root, reply} {
+		written, err := json.Marshal(m)
+		require.NoError(t, err)
+		var want storage.Message
+		require.NoError(t, json.Unmarshal(written, &want))
+		got, err := decodeMessage([]byte("k"), written)
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+	}
+	for _, bad := range []string{`{"reactions": [{"user": {"$oid": "xyz"}}]}`, `{"replies": {"repliers": [5]}}`, `{"thread": {"$oid": "zz"}}`} {
+		_, err := decodeMessage([]byte("k"), []byte(bad))
+		require.Error(t, err, bad)
+	}
+}
+
+func BenchmarkDecodeMessage_Decorated(b *testing.B) {
+	data, err := json.Marshal(decorated())
+	require.NoError(b, err)
+	for b.Loop() {
+		if _, err := decodeMessage([]byte("k"), data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

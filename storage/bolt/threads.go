@@ -2,6 +2,7 @@ package bolt
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 
 	"go.etcd.io/bbolt"
@@ -128,8 +129,16 @@ func shown(q storage.MessageQuery, k, data []byte) (bool, error) {
 	if q.AllReplies || !bytes.Contains(data, replyMark) {
 		return true, nil
 	}
-	m, err := decodeMessage(k, data)
-	return m.InConversation(), err
+	// Only the two fields that decide; the whole record is decoded once,
+	// if it is shown.
+	var r struct {
+		Thread recordID `json:"thread"`
+		InRoom bool     `json:"in_room"`
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		return false, fmt.Errorf("decode message %x: %w", k, err)
+	}
+	return storage.Message{Thread: storage.ID(r.Thread), InRoom: r.InRoom}.InConversation(), nil
 }
 
 // deleteRange deletes every key of b that starts with prefix.

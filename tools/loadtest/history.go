@@ -49,23 +49,25 @@ func (r *runner) history(ctx context.Context) error {
 	vocab := vocabulary()
 	newest := "/api/messages?room=" + t.room + "&limit=50"
 	queries := []struct {
-		name  string
-		count int
-		path  func(*rand.Rand) string
+		name    string
+		workers int
+		count   int
+		path    func(*rand.Rand) string
 	}{
-		{"newest 50", historyPages, func(*rand.Rand) string { return newest }},
-		{"search, one word", historySearches, func(rng *rand.Rand) string {
+		{"newest 50, 1 client", 1, historyPages, func(*rand.Rand) string { return newest }},
+		{"newest 50", historyWorkers, historyPages, func(*rand.Rand) string { return newest }},
+		{"search, one word", historyWorkers, historySearches, func(rng *rand.Rand) string {
 			return "/api/messages?q=" + vocab[rng.IntN(len(vocab))]
 		}},
-		{"search, two words", historySearches, func(rng *rand.Rand) string {
+		{"search, two words", historyWorkers, historySearches, func(rng *rand.Rand) string {
 			return "/api/messages?q=" + url.QueryEscape(vocab[rng.IntN(len(vocab))]+" "+vocab[rng.IntN(len(vocab))])
 		}},
 	}
-	tbl := newTable(fmt.Sprintf("history: the room of %s messages, %d client goroutines", thousands(int64(big.messages)), historyWorkers),
+	tbl := newTable(fmt.Sprintf("history: the room of %s messages, %d client goroutines unless said", thousands(int64(big.messages)), historyWorkers),
 		"request", "count", "p50", "p99", "max", "messages per answer", "errors")
 	var failures []string
 	for _, q := range queries {
-		res := runGets(ctx, hc, t, q.count, q.path)
+		res := runGets(ctx, hc, t, q.workers, q.count, q.path)
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -108,16 +110,16 @@ type getResult struct {
 	errs     map[string]int
 }
 
-// runGets sends count GETs from historyWorkers goroutines, each path
-// made by path.
-func runGets(ctx context.Context, hc *http.Client, t *target, count int, path func(*rand.Rand) string) getResult {
+// runGets sends count GETs from workers goroutines, each path made by
+// path.
+func runGets(ctx context.Context, hc *http.Client, t *target, workers, count int, path func(*rand.Rand) string) getResult {
 	var next atomic.Int64
 	var mu sync.Mutex
 	res := getResult{errs: map[string]int{}}
 	var lat []time.Duration
 	var wg sync.WaitGroup
 	h := tokenHeader(t.token)
-	for w := range historyWorkers {
+	for w := range workers {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(w), 0x9e7))
 			for next.Add(1) <= int64(count) && ctx.Err() == nil {
