@@ -34,6 +34,7 @@ import (
 	webfs "github.com/makechat/makechat/embed"
 	"github.com/makechat/makechat/storage"
 	"github.com/makechat/makechat/storage/bolt"
+	"github.com/makechat/makechat/storage/cache"
 	"github.com/makechat/makechat/storage/mongo"
 	"github.com/rs/zerolog"
 )
@@ -98,15 +99,23 @@ func OpenStore(cfg config.Config, o StoreOptions) (storage.Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		return st, nil
+		// Another process may write to the same database.
+		return cache.New(st, cache.Options{TTL: mongoCacheTTL}), nil
 	}
 	path := filepath.Join(cfg.DataDir, StoreFile)
 	st, err := bolt.Open(path, bolt.Options{Timeout: o.LockWait, Log: o.Log, Observe: o.Observe})
 	if errors.Is(err, bolt.ErrLocked) {
 		return nil, fmt.Errorf("data_dir %s is in use by another makechat server (its store %s is locked)", cfg.DataDir, path)
 	}
-	return st, err
+	if err != nil {
+		return nil, err
+	}
+	return cache.New(st, cache.Options{}), nil
 }
+
+// mongoCacheTTL is how long a cached token, user, room or membership is
+// trusted on MongoDB, where a write may come from another process.
+const mongoCacheTTL = time.Second
 
 // NewChat builds the domain service over a store; notify receives its
 // events (nil for none, as on the command line), and out, if not nil,

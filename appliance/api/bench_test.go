@@ -105,3 +105,22 @@ func BenchmarkHistoryNewest50Decorated(b *testing.B) {
 	}
 	reportLatency(b, d)
 }
+
+// BenchmarkPost times posts to one room from 64 concurrent clients, each
+// durable before its answer: the write path with its reads.
+func BenchmarkPost(b *testing.B) {
+	e := newEnv(b)
+	room := e.joined("general")
+	c := e.srv.Client()
+	c.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
+	b.SetParallelism(32)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			r, _ := http.NewRequest("POST", e.srv.URL+"/api/messages", strings.NewReader(`{"room": "`+room+`", "text": "a message of a busy room"}`))
+			r.Header.Set("X-Auth-Token", e.userToken)
+			r.Header.Set("Content-Type", "application/json")
+			roundTrip(b, c, func() *http.Request { return r }, 201)
+		}
+	})
+}

@@ -27,6 +27,7 @@ import (
 	"github.com/makechat/makechat/appliance/push"
 	"github.com/makechat/makechat/appliance/webpush"
 	"github.com/makechat/makechat/storage"
+	"github.com/makechat/makechat/storage/cache"
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -84,7 +85,9 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	st := o.store(t)
+	// The API runs on the cached store, as the server does (e.store is
+	// it too, so that a test's own writes forget what they change).
+	st := storage.Store(cache.New(o.store(t), cache.Options{}))
 	h := hub.New(o.hub)
 	// Outgoing hooks are delivered as the server does, with short waits
 	// between attempts.
