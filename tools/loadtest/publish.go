@@ -28,7 +28,7 @@ func (r *runner) publish(ctx context.Context) error {
 		return err
 	}
 	tbl := newTable(fmt.Sprintf("publish: N posters to one room, each with its own keep-alive connection, %s each", r.opts.duration),
-		"posters", "posts/s", "p50", "p99", "max", "floor", "% of floor", "errors")
+		"posters", "posts/s", "p50", "p99", "max", "server CPU/post", "floor", "% of floor", "errors")
 	var failures []string
 	for _, n := range r.opts.writers {
 		var floor floorResult
@@ -37,9 +37,14 @@ func (r *runner) publish(ctx context.Context) error {
 				return err
 			}
 		}
+		before := t.cpuTicks()
 		res := runPublish(ctx, t, n, r.opts.duration)
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		cpuCol := "-"
+		if t.srv != nil && res.ok > 0 {
+			cpuCol = fmtDur(time.Duration(t.cpuTicks()-before) * (time.Second / userHZ) / time.Duration(res.ok))
 		}
 		rate := perSecond(res.ok, res.elapsed)
 		floorCol, pctCol := "-", "-"
@@ -47,12 +52,15 @@ func (r *runner) publish(ctx context.Context) error {
 			floorCol, pctCol = fmtRate(floor.rate()), percent(rate, floor.rate())
 		}
 		tbl.add(fmt.Sprint(n), fmtRate(rate), fmtDur(res.lat.p50), fmtDur(res.lat.p99), fmtDur(res.lat.max),
-			floorCol, pctCol, thousands(res.failed))
+			cpuCol, floorCol, pctCol, thousands(res.failed))
 		for _, e := range sortedErrors(res.errs) {
 			failures = append(failures, fmt.Sprintf("%d posters: %d × %s", n, res.errs[e], e))
 		}
 	}
 	tbl.note("posts/s counts 201 answers; latency is request to answer, which the server gives once the message is durable")
+	if r.opts.target == "" {
+		tbl.note("server CPU/post: the server process's user and system time over the step, per 201 answer")
+	}
 	if r.opts.target == "" {
 		tbl.note("floor: bare bbolt commits/s with as many writers, on the same disk")
 	}
@@ -133,4 +141,13 @@ func sortedErrors(errs map[string]int) []string {
 		out = out[:5]
 	}
 	return out
+}
+
+// cpuTicks is the started server's CPU time so far (0 for a target the
+// tool did not start).
+func (t *target) cpuTicks() int64 {
+	if t.srv == nil {
+		return 0
+	}
+	return procTicks(strconv.Itoa(t.srv.pid()), false)
 }
