@@ -100,16 +100,3 @@ func (t *table[K, V]) forgetAll() {
 		s.ok, s.ver = false, t.vers.Add(1)
 	}
 }
-
-// len is how many values are held.
-func (t *table[K, V]) len() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	n := 0
-	for _, s := range t.slots {
-		if s.ok {
-			n++
-		}
-	}
-	return n
-}
