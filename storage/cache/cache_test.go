@@ -120,6 +120,106 @@ func TestStore_AReadThatRacedAWriteKeepsNothing(t *testing.T) {
 	assert.True(t, got.IsDisabled, "but the cache did not keep it")
 }
 
+// committedStore stops a write after it committed and before it
+// returns: the window in which a cache that forgot only afterwards would
+// serve the old value.
+type committedStore struct {
+	storage.Store
+	committed chan struct{}
+	goOn      chan struct{}
+}
+
+func (s *committedStore) held() {
+	close(s.committed)
+	<-s.goOn
+}
+
+func (s *committedStore) UpdateUser(ctx context.Context, id storage.ID, p storage.UserPatch) (storage.User, error) {
+	defer s.held()
+	return s.Store.UpdateUser(ctx, id, p)
+}
+
+func (s *committedStore) SetMemberRole(ctx context.Context, id storage.ID, role string) (storage.Member, error) {
+	defer s.held()
+	return s.Store.SetMemberRole(ctx, id, role)
+}
+
+func (s *committedStore) DeleteMember(ctx context.Context, id storage.ID) error {
+	defer s.held()
+	return s.Store.DeleteMember(ctx, id)
+}
+
+// whileCommitted runs write until it has committed, then check, then
+// lets write return.
+func (s *committedStore) whileCommitted(t *testing.T, write func() error, check func()) {
+	s.committed, s.goOn = make(chan struct{}), make(chan struct{})
+	done := make(chan error)
+	go func() { done <- write() }()
+	<-s.committed
+	check()
+	close(s.goOn)
+	require.NoError(t, <-done)
+}
+
+func TestStore_AWriteCommittedButNotReturnedIsSeenByEveryRead(t *testing.T) {
+	ctx := context.Background()
+	inner := &committedStore{Store: openBolt(t)}
+	ids := storage.NewIDGen()
+	u := storage.User{ID: ids.New(), Username: "alice", Email: "alice@example.com"}
+	require.NoError(t, inner.CreateUser(ctx, u))
+	room := storage.Room{ID: ids.New(), Name: "general", Created: time.Now()}
+	m := storage.Member{ID: ids.New(), Room: room.ID, Profile: u.ID, Role: storage.RoleMember, Created: time.Now()}
+	require.NoError(t, inner.CreateRoom(ctx, room, m))
+	read := func(t *testing.T, st *cache.Store) (storage.User, storage.Member, []storage.Member, storage.Room) {
+		user, err := st.User(ctx, u.ID)
+		require.NoError(t, err)
+		member, err := st.MemberOf(ctx, room.ID, u.ID)
+		require.NoError(t, err)
+		list, err := st.Members(ctx, room.ID)
+		require.NoError(t, err)
+		r, err := st.Room(ctx, room.ID)
+		require.NoError(t, err)
+		return user, member, list, r
+	}
+
+	t.Run("a user", func(t *testing.T) {
+		st := cache.New(inner, cache.Options{})
+		read(t, st)
+		inner.whileCommitted(t, func() error {
+			_, err := st.UpdateUser(ctx, u.ID, storage.UserPatch{IsDisabled: new(true)})
+			return err
+		}, func() {
+			got, _, _, _ := read(t, st)
+			assert.True(t, got.IsDisabled)
+		})
+	})
+	t.Run("a member whose place is known", func(t *testing.T) {
+		st := cache.New(inner, cache.Options{})
+		read(t, st)
+		inner.whileCommitted(t, func() error {
+			_, err := st.SetMemberRole(ctx, m.ID, storage.RoleGuest)
+			return err
+		}, func() {
+			_, member, list, _ := read(t, st)
+			assert.Equal(t, storage.RoleGuest, member.Role, "the member")
+			assert.Equal(t, storage.RoleGuest, list[0].Role, "the room's members")
+		})
+	})
+	t.Run("a member whose place is not known", func(t *testing.T) {
+		// Only the room, which lists its members, is in memory.
+		st := cache.New(inner, cache.Options{})
+		_, err := st.Room(ctx, room.ID)
+		require.NoError(t, err)
+		inner.whileCommitted(t, func() error { return st.DeleteMember(ctx, m.ID) }, func() {
+			r, err := st.Room(ctx, room.ID)
+			require.NoError(t, err)
+			assert.NotContains(t, r.Members, m.ID)
+			_, err = st.MemberOf(ctx, room.ID, u.ID)
+			assert.ErrorIs(t, err, storage.ErrNotFound)
+		})
+	})
+}
+
 func TestStore_AValueIsACopyTheCallerMayChange(t *testing.T) {
 	ctx := context.Background()
 	st := cache.New(openBolt(t), cache.Options{})
