@@ -378,10 +378,9 @@ func (a *App) Run(ctx context.Context, ready func(url string)) error {
 	a.log.Info().Msg("shutting down")
 	shutCtx, done := context.WithTimeout(context.Background(), shutdownGrace)
 	defer done()
+	a.api.CloseStreams(shutCtx)
 	err = web.shutdown(shutCtx)
-	// Ending the base context closes the streams with "going away".
 	cancel()
-	a.api.WaitStreams(shutCtx)
 	wg.Wait()
 	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)

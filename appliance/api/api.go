@@ -19,6 +19,7 @@ import (
 	"github.com/makechat/makechat/appliance/maintenance"
 	"github.com/makechat/makechat/appliance/outgoing"
 	"github.com/makechat/makechat/appliance/presence"
+	"github.com/makechat/makechat/appliance/ws"
 	"github.com/makechat/makechat/storage"
 	"github.com/rs/zerolog"
 )
@@ -34,6 +35,7 @@ type Server struct {
 	maxStreams int
 	maint      *maintenance.Switch
 	streams    sync.WaitGroup // open WebSocket streams
+	ws         *ws.Server
 	// details add named entries to the /healthz body (AddHealthDetail).
 	details []healthDetail
 	// observer and metrics, if set, count requests and serve /metrics.
@@ -91,21 +93,29 @@ type Options struct {
 	Viewer  Viewer
 	// Presence, if not nil, hears streams open, close and show activity.
 	Presence *presence.Tracker
+	// Stream tunes the streams' WebSocket layer (pings; zero values are
+	// its defaults, a write's wait at most the hub's MaxLag).
+	Stream ws.Options
 }
 
 // New returns the API over a chat service, whose streams are fed by h
 // (see HubEvent for what the service's events become).
 func New(svc *chat.Service, h *hub.Hub, log zerolog.Logger, o Options) *Server {
+	if o.Stream.WriteWait <= 0 {
+		o.Stream.WriteWait = min(writeTimeout, h.MaxLag())
+	}
 	return &Server{
 		chat: svc, hub: h, log: log, proxies: o.Proxies, maxStreams: o.MaxStreamsPerUser,
 		maint: o.Maintenance, observer: o.Observer, metrics: o.Metrics, deliveries: o.Deliveries,
-		pushKey: o.PushKey, viewer: o.Viewer, presence: o.Presence,
+		pushKey: o.PushKey, viewer: o.Viewer, presence: o.Presence, ws: ws.New(o.Stream),
 	}
 }
 
-// WaitStreams waits until every stream has closed (they close when the
-// HTTP server's base context ends), or ctx ends.
-func (s *Server) WaitStreams(ctx context.Context) {
+// CloseStreams closes every stream with 1001 ("going away") and waits
+// until they have closed, or ctx ends. Streams opened afterwards are
+// closed at once.
+func (s *Server) CloseStreams(ctx context.Context) {
+	s.ws.Shutdown(ctx)
 	done := make(chan struct{})
 	go func() {
 		s.streams.Wait()

@@ -71,6 +71,11 @@ var (
 		title:       "Not found",
 		description: "The requested resource does not exist.",
 	}
+	errBadHandshake = &httpError{
+		status:      http.StatusBadRequest,
+		title:       "Bad Request",
+		description: "A WebSocket handshake needs GET, Sec-WebSocket-Version: 13 and a Sec-WebSocket-Key.",
+	}
 	errCrossOrigin = &httpError{
 		status:      http.StatusForbidden,
 		title:       "Permission Denied",

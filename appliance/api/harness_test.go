@@ -136,6 +136,9 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	srv.Config.ReadTimeout = o.readTimeout
 	srv.Start()
 	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		a.CloseStreams(ctx)
+		cancel()
 		srv.Close()
 		out.Close()
 		pusher.Close()

@@ -5,24 +5,23 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"sort"
-	"strings"
+	"sync/atomic"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/makechat/makechat/appliance/auth"
 	"github.com/makechat/makechat/appliance/chat"
 	"github.com/makechat/makechat/appliance/hub"
+	"github.com/makechat/makechat/appliance/ws"
 	"github.com/makechat/makechat/storage"
 )
 
 // Stream timings and limits.
 const (
-	pingEvery      = 30 * time.Second
-	writeTimeout   = 10 * time.Second
-	maxClientFrame = 4 << 10 // clients send only small typing events
-	replayPerConv  = 1000    // messages replayed per conversation on ?since=
+	writeTimeout  = 10 * time.Second
+	replayPerConv = 1000 // messages replayed per conversation on ?since=
 )
 
 // frame is what the stream sends: {"event": ..., "data": ...}.
@@ -122,29 +121,6 @@ func (s *Server) streamAuth(r *http.Request) (chat.Actor, error) {
 	return a, nil
 }
 
-// isUpgrade reports whether r asks for a WebSocket (RFC 6455: Connection
-// holds the token "upgrade", Upgrade the token "websocket").
-func isUpgrade(r *http.Request) bool {
-	return headerHasToken(r.Header, "Connection", "upgrade") && headerHasToken(r.Header, "Upgrade", "websocket")
-}
-
-func headerHasToken(h http.Header, name, token string) bool {
-	for _, v := range h.Values(name) {
-		for _, t := range strings.Split(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(t), token) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// closeStream ends an accepted stream with a policy close (1008) saying
-// why: the server does not want it, and a reconnect needs a new reason.
-func closeStream(conn *websocket.Conn, reason string) {
-	conn.Close(websocket.StatusPolicyViolation, reason)
-}
-
 // stream serves GET /api/stream: a WebSocket of events the caller may
 // read, after a replay of what it missed since ?since=. The stream lives
 // only as long as what authorised it: it ends when its session is logged
@@ -160,9 +136,11 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ chat.Actor) er
 	if err != nil {
 		return err
 	}
-	if !isUpgrade(r) {
-		// The library would answer in plain text; the API answers JSON.
+	if !ws.IsUpgrade(r) {
 		return errUpgradeRequired
+	}
+	if ws.CheckHandshake(r) != nil {
+		return errBadHandshake
 	}
 	rooms, err := s.streamRooms(r.Context(), a)
 	if err != nil {
@@ -170,82 +148,81 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ chat.Actor) er
 	}
 	// The client is registered before the handshake completes, so that
 	// once the peer sees the upgrade it misses no event published after.
+	st := &stream{s: s, stream: s.streamSeq.Add(1)}
 	client := hub.NewClient(hub.ClientInfo{
 		User: a.User.ID, Session: a.Session, Token: a.Token,
-		Admin: a.IsAdmin(), Rooms: rooms, Hold: !since.IsZero(),
+		Admin: a.IsAdmin(), Rooms: rooms, Hold: !since.IsZero(), Wake: st.wake,
 	})
+	st.client = client
 	perUser := s.maxStreams
 	if a.IsAdmin() {
 		perUser = 0
 	}
-	registered := s.hub.Register(client, perUser)
-	if registered {
-		defer s.hub.Unregister(client)
-		// A credential ended, an account disabled, or a membership or
-		// role changed between the reads above and the registration
-		// reached no client of ours: read again now that the hub applies
-		// such events to this client.
-		fresh, err := s.chat.Reauthenticate(r.Context(), a)
-		if err != nil {
-			return err
+	if !s.hub.Register(client, perUser) {
+		nc, early, err := ws.Upgrade(w, r)
+		if err == nil {
+			s.streams.Add(1)
+			st.refused = true
+			s.ws.Serve(nc, early, st).Close(ws.ClosePolicy, fmt.Sprintf("too many streams: at most %d per user", s.maxStreams))
 		}
-		if fresh.IsAdmin() != a.IsAdmin() {
-			s.hub.SetAdmin(client, fresh.IsAdmin())
-		}
-		a = fresh
-		if rooms, err = s.streamRooms(r.Context(), a); err != nil {
-			return err
-		}
-		s.hub.Resubscribe(client, rooms)
+		return nil
 	}
-
-	// The Origin was checked by streamAuth, with the scheme, which the
-	// library's own check leaves out.
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
-		InsecureSkipVerify: true,
-		CompressionMode:    websocket.CompressionDisabled,
-	})
+	// A credential ended, an account disabled, or a membership or role
+	// changed between the reads above and the registration reached no
+	// client of ours: read again now that the hub applies such events to
+	// this client.
+	if a, err = s.streamAgain(r.Context(), client, a); err != nil {
+		s.hub.Unregister(client)
+		return err
+	}
+	st.actor = a
+	// The Origin was checked by streamAuth, with the scheme.
+	nc, early, err := ws.Upgrade(w, r)
 	if err != nil {
-		// Accept has answered the request itself.
+		s.hub.Unregister(client)
+		logFor(r, s.log).Debug().Err(err).Msg("stream handshake failed")
 		return nil
 	}
 	s.streams.Add(1)
-	defer s.streams.Done()
-	if !registered {
-		closeStream(conn, fmt.Sprintf("too many streams: at most %d per user", s.maxStreams))
-		return nil
-	}
-	conn.SetReadLimit(maxClientFrame)
-
-	ctx := r.Context()
 	if !since.IsZero() {
-		if err := s.replay(ctx, conn, client, a, since); err != nil {
+		if err := s.replay(r.Context(), nc, client, a, since); err != nil {
 			logFor(r, s.log).Debug().Err(err).Msg("stream replay ended")
-			if errors.Is(err, errFellBehind) {
-				closeStream(conn, hub.ReasonSlow)
-			} else {
-				conn.CloseNow()
+			if !errors.Is(err, errFellBehind) {
+				nc.Close()
+				st.Ended()
+				return nil
 			}
-			return nil
+			client.Cut(hub.ReasonSlow)
 		}
-	}
-	// The library closes a connection at once when a Read's context ends;
-	// the reader must outlive the server's shutdown signal so that the
-	// writer can still send a proper "going away" close.
-	readCtx, stopReading := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopReading()
-	readDone := make(chan error, 1)
-	stream := s.streamSeq.Add(1)
-	if s.viewer != nil {
-		defer s.viewer.Closed(a.User.ID, stream)
 	}
 	if s.presence != nil {
 		s.presence.Connected(a.User.ID)
-		defer s.presence.Disconnected(a.User.ID)
 	}
-	go func() { readDone <- s.readStream(readCtx, conn, a, stream) }()
-	s.writeStream(ctx, conn, client, a.SessionExpires, readDone)
+	conn := s.ws.Serve(nc, early, st)
+	st.conn.Store(conn)
+	if !a.SessionExpires.IsZero() {
+		st.expiry = time.AfterFunc(time.Until(a.SessionExpires), func() { conn.Close(ws.ClosePolicy, chat.ReasonSessionExpired) })
+	}
+	conn.Wake() // whatever came meanwhile
 	return nil
+}
+
+// streamAgain reads a's account, rights and rooms again once client is
+// registered, and gives client what changed.
+func (s *Server) streamAgain(ctx context.Context, client *hub.Client, a chat.Actor) (chat.Actor, error) {
+	fresh, err := s.chat.Reauthenticate(ctx, a)
+	if err != nil {
+		return a, err
+	}
+	if fresh.IsAdmin() != a.IsAdmin() {
+		s.hub.SetAdmin(client, fresh.IsAdmin())
+	}
+	rooms, err := s.streamRooms(ctx, fresh)
+	if err != nil {
+		return a, err
+	}
+	s.hub.Resubscribe(client, rooms)
+	return fresh, nil
 }
 
 // streamRooms lists the rooms whose events a stream of a follows.
@@ -265,7 +242,8 @@ func (s *Server) streamRooms(ctx context.Context, a chat.Actor) ([]storage.ID, e
 
 // replay sends the messages created after since, then lets the live
 // events held meanwhile through, minus those the replay already sent.
-func (s *Server) replay(ctx context.Context, conn *websocket.Conn, client *hub.Client, a chat.Actor, since storage.ID) error {
+// It writes on nc itself, before the stream is served.
+func (s *Server) replay(ctx context.Context, nc net.Conn, client *hub.Client, a chat.Actor, since storage.ID) error {
 	missed, err := s.chat.Replay(ctx, a, since, replayPerConv)
 	if err != nil {
 		return err
@@ -283,12 +261,15 @@ func (s *Server) replay(ctx context.Context, conn *websocket.Conn, client *hub.C
 	if err != nil {
 		return err
 	}
-	for _, v := range views {
-		wctx, cancel := context.WithTimeout(ctx, writeTimeout)
-		err := conn.Write(wctx, websocket.MessageText, encodeFrame(chat.EventMessageCreated, v))
-		cancel()
-		if err != nil {
-			return err
+	var buf []byte
+	for i, v := range views {
+		buf = ws.AppendText(buf, encodeFrame(chat.EventMessageCreated, v))
+		if len(buf) >= 64<<10 || i == len(views)-1 {
+			_ = nc.SetWriteDeadline(time.Now().Add(writeTimeout))
+			if _, err := nc.Write(buf); err != nil {
+				return err
+			}
+			buf = buf[:0]
 		}
 	}
 	if !s.hub.Release(client, sent) {
@@ -300,121 +281,94 @@ func (s *Server) replay(ctx context.Context, conn *websocket.Conn, client *hub.C
 // errFellBehind ends a replay whose live events outgrew the backlog.
 var errFellBehind = errors.New("too many live events while replaying")
 
-// writeStream sends queued events and pings until the client goes, is cut
-// off, its session expires (at expires, if not zero), or the server
-// shuts down.
-func (s *Server) writeStream(ctx context.Context, conn *websocket.Conn, client *hub.Client, expires time.Time, readDone <-chan error) {
-	ping := time.NewTicker(pingEvery)
-	defer ping.Stop()
-	var expired <-chan time.Time
-	if !expires.IsZero() {
-		t := time.NewTimer(time.Until(expires))
-		defer t.Stop()
-		expired = t.C
-	}
-	for {
-		select {
-		case <-client.Ready():
-			err := writeBatch(ctx, conn, client.Next(), min(writeTimeout, s.hub.MaxLag()))
-			client.Written()
-			if err != nil {
-				conn.CloseNow()
-				return
-			}
-		case <-ping.C:
-			pctx, cancel := context.WithTimeout(ctx, writeTimeout)
-			err := conn.Ping(pctx)
-			cancel()
-			if err != nil {
-				// No pong in time: the peer is gone.
-				conn.CloseNow()
-				return
-			}
-		case <-client.Gone():
-			closeStream(conn, client.Reason())
-			return
-		case <-expired:
-			closeStream(conn, chat.ReasonSessionExpired)
-			return
-		case err := <-readDone:
-			switch websocket.CloseStatus(err) {
-			case websocket.StatusNormalClosure, websocket.StatusGoingAway:
-				conn.Close(websocket.StatusNormalClosure, "")
-			case websocket.StatusMessageTooBig:
-				// The library has already answered with its own close.
-				conn.CloseNow()
-			default:
-				if errors.Is(err, errBadFrame) {
-					conn.Close(websocket.StatusUnsupportedData, "frames must be JSON events")
-				} else {
-					conn.CloseNow()
-				}
-			}
-			return
-		case <-ctx.Done():
-			conn.Close(websocket.StatusGoingAway, "server shutting down")
-			return
-		}
+var errBadFrame = errors.New("frames must be JSON events")
+
+// stream is one open stream: the hub's client on a WebSocket.
+type stream struct {
+	s       *Server
+	client  *hub.Client
+	actor   chat.Actor
+	stream  uint64 // its number, for the viewer
+	refused bool   // over the user's cap: closed at once, never registered
+	conn    atomic.Pointer[ws.Conn]
+	expiry  *time.Timer
+}
+
+func (st *stream) wake() {
+	if c := st.conn.Load(); c != nil {
+		c.Wake()
 	}
 }
 
-// writeBatch writes a batch of frames under one write deadline, so that
-// a busy stream does not pay for a timer per event. A client that has
-// not taken a batch within the hub's MaxLag is too slow: its stream is
-// cut (with no close frame, which could not get through either), and it
-// resumes with ?since= like any dropped client.
-func writeBatch(ctx context.Context, conn *websocket.Conn, batch [][]byte, deadline time.Duration) error {
-	wctx, cancel := context.WithTimeout(ctx, deadline)
-	defer cancel()
-	for _, data := range batch {
-		if err := conn.Write(wctx, websocket.MessageText, data); err != nil {
-			return err
+// Next gives the WebSocket the events waiting, or the policy close of a
+// client the hub cut off.
+func (st *stream) Next() ([][]byte, int, string) {
+	select {
+	case <-st.client.Gone():
+		return nil, ws.ClosePolicy, st.client.Reason()
+	default:
+		return st.client.Next(), 0, ""
+	}
+}
+
+func (st *stream) Written() { st.client.Written() }
+
+// Ended forgets the stream everywhere.
+func (st *stream) Ended() {
+	s := st.s
+	defer s.streams.Done()
+	if st.refused {
+		return
+	}
+	s.hub.Unregister(st.client)
+	if st.expiry != nil {
+		st.expiry.Stop()
+	}
+	if st.conn.Load() == nil {
+		return // ended during its replay: never served
+	}
+	if s.viewer != nil {
+		s.viewer.Closed(st.actor.User.ID, st.stream)
+	}
+	if s.presence != nil {
+		s.presence.Disconnected(st.actor.User.ID)
+	}
+}
+
+// Receive reads what the client sends: typing events, and what its page
+// shows (viewing: {"room" or "recipient", "visible"}), which the push
+// sender reads. Anything that is not a JSON object ends the stream;
+// unknown events are ignored so that newer clients do not break older
+// servers.
+func (st *stream) Receive(data []byte) error {
+	s, a := st.s, st.actor
+	var in struct {
+		Event string `json:"event"`
+		Data  struct {
+			Room      idInput `json:"room"`
+			Recipient idInput `json:"recipient"`
+			Visible   bool    `json:"visible"`
+		} `json:"data"`
+	}
+	if json.Unmarshal(data, &in) != nil {
+		return errBadFrame
+	}
+	room, _ := in.Data.Room.get("room")
+	recipient, _ := in.Data.Recipient.get("recipient")
+	if s.presence != nil && (in.Event != eventViewing || in.Data.Visible) {
+		s.presence.Active(a.User.ID) // any frame is activity, but a page being hidden
+	}
+	switch in.Event {
+	case chat.EventTyping:
+		// A typing event the user may not send, or sends too often, is
+		// dropped: typing is a hint, not worth closing a stream over.
+		_ = s.chat.Typing(context.Background(), a, room, recipient)
+	case eventViewing:
+		if s.viewer != nil {
+			s.viewer.Viewing(a.User.ID, st.stream, viewingKey(room, recipient), in.Data.Visible)
 		}
 	}
 	return nil
-}
-
-var errBadFrame = errors.New("bad frame")
-
-// readStream reads what the client sends: typing events, and what its
-// page shows (viewing: {"room" or "recipient", "visible"}), which the
-// push sender reads. Anything that is not a JSON object, or is binary,
-// ends the stream; unknown events are ignored so that newer clients do
-// not break older servers.
-func (s *Server) readStream(ctx context.Context, conn *websocket.Conn, a chat.Actor, stream uint64) error {
-	for {
-		typ, data, err := conn.Read(ctx)
-		if err != nil {
-			return err
-		}
-		var in struct {
-			Event string `json:"event"`
-			Data  struct {
-				Room      idInput `json:"room"`
-				Recipient idInput `json:"recipient"`
-				Visible   bool    `json:"visible"`
-			} `json:"data"`
-		}
-		if typ != websocket.MessageText || json.Unmarshal(data, &in) != nil {
-			return errBadFrame
-		}
-		room, _ := in.Data.Room.get("room")
-		recipient, _ := in.Data.Recipient.get("recipient")
-		if s.presence != nil && (in.Event != eventViewing || in.Data.Visible) {
-			s.presence.Active(a.User.ID) // any frame is activity, but a page being hidden
-		}
-		switch in.Event {
-		case chat.EventTyping:
-			// A typing event the user may not send, or sends too
-			// often, is dropped: typing is a hint, not worth closing a
-			// stream over.
-			_ = s.chat.Typing(ctx, a, room, recipient)
-		case eventViewing:
-			if s.viewer != nil {
-				s.viewer.Viewing(a.User.ID, stream, viewingKey(room, recipient), in.Data.Visible)
-			}
-		}
-	}
 }
 
 // eventViewing is what a client sends when its page shows another

@@ -24,6 +24,11 @@ type ClientInfo struct {
 	// Hold holds live events back until Release (a stream replaying
 	// what it missed).
 	Hold bool
+	// Wake, if not nil, is called when events start waiting and when
+	// the client is cut off, as Ready and Gone are signalled. It is
+	// called with the client's lock held: it must not block, nor call
+	// the client back.
+	Wake func()
 }
 
 // Client is one open stream as the hub sees it: whose it is, by what
@@ -42,6 +47,7 @@ type Client struct {
 	rooms map[storage.ID]struct{} // guarded by the hub's lock
 
 	ready chan struct{} // signalled when events are pending
+	wake  func()
 	gone  chan struct{}
 	once  sync.Once
 
@@ -69,6 +75,7 @@ func NewClient(info ClientInfo) *Client {
 		admin:   info.Admin,
 		rooms:   make(map[storage.ID]struct{}, len(info.Rooms)),
 		ready:   make(chan struct{}, 1),
+		wake:    info.Wake,
 		gone:    make(chan struct{}),
 		holding: info.Hold,
 	}
@@ -119,8 +126,11 @@ func (c *Client) Cut(reason string) bool {
 		c.mu.Lock()
 		c.reason = reason
 		c.pending, c.held = nil, nil
-		c.mu.Unlock()
 		close(c.gone)
+		if c.wake != nil {
+			c.wake()
+		}
+		c.mu.Unlock()
 		first = true
 	})
 	return first
@@ -175,6 +185,9 @@ func (c *Client) queue(data []byte, now time.Time, lim limits) bool {
 	select {
 	case c.ready <- struct{}{}:
 	default:
+	}
+	if c.wake != nil && len(c.pending) == 1 {
+		c.wake()
 	}
 	return true
 }

@@ -1,0 +1,346 @@
+package ws
+
+import (
+	"crypto/tls"
+	"errors"
+	"net"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Conn is one served connection.
+type Conn struct {
+	s  *Server
+	nc net.Conn
+	st Stream
+	fd int             // in the poller (-1: read by a goroutine of its own)
+	rc syscall.RawConn // its socket, when in the poller
+
+	in []byte // a frame begun but not yet whole; the reader's alone
+
+	mu          sync.Mutex
+	ctl         []byte // control frames to send before anything else
+	dirty       bool   // something may be waiting: the writer must look
+	writing     bool   // the writer goroutine runs
+	reading     bool   // a reader goroutine runs
+	closeCode   int    // a close to send (0: none)
+	closeReason string
+	closeSent   bool
+	peerClosed  bool // the client's close frame has come
+	closed      bool
+	pingAt      time.Time // when the unanswered ping went (zero: none)
+	quietSince  time.Time // since when nothing was heard
+	linger      *time.Timer
+}
+
+func newConn(s *Server, nc net.Conn, st Stream) *Conn {
+	return &Conn{s: s, nc: nc, st: st, fd: -1, quietSince: time.Now()}
+}
+
+// Wake says that the stream may have messages waiting: the writer asks
+// its Next. It never blocks.
+func (c *Conn) Wake() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.wakeLocked()
+}
+
+func (c *Conn) wakeLocked() {
+	if c.closed || c.closeSent {
+		return
+	}
+	c.dirty = true
+	if !c.writing {
+		c.writing = true
+		go c.write()
+	}
+}
+
+// Close sends the client a close frame with code and reason, after the
+// control frames waiting but before any message, then waits CloseWait
+// for the client's answer. The first close asked for is the one sent.
+func (c *Conn) Close(code int, reason string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closeCode == 0 {
+		c.closeCode, c.closeReason = code, reason
+	}
+	c.wakeLocked()
+}
+
+type due int
+
+const (
+	notDue due = iota
+	pingDue
+	pongOverdue
+)
+
+// due says whether c must be pinged, or is gone, at now; it queues the
+// ping.
+func (c *Conn) due(now time.Time) due {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.closed || c.closeSent:
+		return notDue
+	case !c.pingAt.IsZero():
+		if now.Sub(c.pingAt) > c.s.o.PongWait {
+			return pongOverdue
+		}
+	case now.Sub(c.quietSince) >= c.s.o.PingEvery:
+		c.pingAt = now
+		c.ctl = appendFrame(c.ctl, opPing, nil)
+		return pingDue
+	}
+	return notDue
+}
+
+var writeBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// write sends what is waiting until nothing is; it runs in its own
+// goroutine, one at a time.
+func (c *Conn) write() {
+	bp := writeBufs.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= 64<<10 {
+			writeBufs.Put(bp)
+		}
+	}()
+	for {
+		c.mu.Lock()
+		if c.closed || c.closeSent || !c.dirty {
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+		c.dirty = false
+		buf := append((*bp)[:0], c.ctl...)
+		c.ctl = c.ctl[:0]
+		code, reason := c.closeCode, c.closeReason
+		c.mu.Unlock()
+
+		var msgs [][]byte
+		asked := code == 0
+		if asked {
+			msgs, code, reason = c.st.Next()
+		}
+		size := len(buf)
+		for _, m := range msgs {
+			size += frameSize(m)
+		}
+		buf = grow(buf, size+130)
+		for _, m := range msgs {
+			buf = appendFrame(buf, opText, m)
+		}
+		if code != 0 {
+			buf = appendClose(buf, code, reason)
+		}
+		*bp = buf
+		var err error
+		if len(buf) > 0 {
+			_ = c.nc.SetWriteDeadline(time.Now().Add(c.s.o.WriteWait))
+			_, err = c.nc.Write(buf)
+		}
+		if asked {
+			c.st.Written()
+		}
+		if err != nil {
+			c.kill() // no close frame could get through either
+			return
+		}
+		if code != 0 {
+			c.sentClose(code, reason)
+			return
+		}
+	}
+}
+
+func grow(b []byte, n int) []byte {
+	if cap(b) >= n {
+		return b
+	}
+	nb := make([]byte, len(b), n)
+	copy(nb, b)
+	return nb
+}
+
+// sentClose ends the writing side: the connection closes when the
+// client answers, or after CloseWait.
+func (c *Conn) sentClose(code int, reason string) {
+	c.mu.Lock()
+	c.closeSent, c.writing = true, false
+	if c.closeCode == 0 {
+		c.closeCode, c.closeReason = code, reason
+	}
+	answered := c.peerClosed
+	if !answered && !c.closed {
+		c.linger = time.AfterFunc(c.s.o.CloseWait, c.kill)
+	}
+	c.mu.Unlock()
+	if answered {
+		c.kill()
+		return
+	}
+	if tc, ok := c.nc.(*net.TCPConn); ok {
+		_ = tc.CloseWrite()
+	}
+}
+
+// received handles bytes read from the client.
+func (c *Conn) received(data []byte) {
+	if len(c.in) > 0 {
+		c.in = append(c.in, data...)
+		data = c.in
+	}
+	c.mu.Lock()
+	c.quietSince, c.pingAt = time.Now(), time.Time{}
+	closing := c.closeCode != 0
+	c.mu.Unlock()
+	for len(data) > 0 {
+		n, op, p, err := parseFrame(data)
+		if err != nil {
+			// What follows cannot be framed: it is dropped until the
+			// client's FIN, or CloseWait, ends the connection. (Closing
+			// at once would reset it, and the client could lose the
+			// close frame that says why.)
+			c.in = nil
+			switch {
+			case closing:
+			case errors.Is(err, errTooBig):
+				c.Close(CloseTooBig, "frame too big")
+			default:
+				c.Close(CloseProtocol, "protocol error")
+			}
+			return
+		}
+		if n == 0 {
+			break
+		}
+		data = data[n:]
+		switch op {
+		case opText:
+			if closing {
+				continue
+			}
+			if err := c.st.Receive(p); err != nil {
+				c.Close(CloseUnsupported, err.Error())
+				closing = true
+			}
+		case opBinary:
+			if !closing {
+				c.Close(CloseUnsupported, "binary frames are not accepted")
+				closing = true
+			}
+		case opPing:
+			c.mu.Lock()
+			c.ctl = appendFrame(c.ctl, opPong, p)
+			c.wakeLocked()
+			c.mu.Unlock()
+		case opClose:
+			c.in = nil
+			c.mu.Lock()
+			c.peerClosed = true
+			sent := c.closeSent
+			c.mu.Unlock()
+			if sent {
+				c.kill()
+			} else {
+				c.Close(CloseNormal, "")
+			}
+			return
+		}
+	}
+	if len(data) > 0 {
+		c.in = append([]byte(nil), data...)
+	} else {
+		c.in = nil
+	}
+}
+
+// kill closes the connection at once, without a close frame.
+func (c *Conn) kill() {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	c.ctl = nil
+	if c.linger != nil {
+		c.linger.Stop()
+	}
+	c.unwatchLocked()
+	c.mu.Unlock()
+	c.nc.Close()
+	c.s.forget(c)
+	c.st.Ended()
+}
+
+// readLoop reads in a goroutine of its own: where there is no poller.
+func (c *Conn) readLoop() {
+	buf := make([]byte, 16<<10)
+	for {
+		n, err := c.nc.Read(buf)
+		if n > 0 {
+			c.received(buf[:n])
+		}
+		if err != nil {
+			c.kill()
+			return
+		}
+	}
+}
+
+var readBufs = sync.Pool{New: func() any { b := make([]byte, 16<<10); return &b }}
+
+// tlsDrain is how long a read through crypto/tls waits once the socket
+// is drained: a record that arrived in part stays buffered in the
+// tls.Conn, and a timeout does not break it.
+const tlsDrain = 2 * time.Millisecond
+
+// readReady reads what the poller saw arrive, then asks it to watch
+// again; it runs in a short-lived goroutine of its own.
+func (c *Conn) readReady() {
+	c.mu.Lock()
+	busy := c.reading || c.closed
+	c.reading = true
+	c.mu.Unlock()
+	if busy {
+		return // a stale event: the reader at work arms again
+	}
+	bp := readBufs.Get().(*[]byte)
+	defer readBufs.Put(bp)
+	_, isTLS := c.nc.(*tls.Conn)
+	for {
+		var n int
+		var err error
+		if isTLS {
+			_ = c.nc.SetReadDeadline(time.Now().Add(tlsDrain))
+			n, err = c.nc.Read(*bp)
+		} else {
+			n, err = c.readNow(*bp)
+		}
+		if n > 0 {
+			c.received((*bp)[:n])
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, errWouldBlock) {
+			break
+		}
+		if err != nil {
+			c.kill()
+			return
+		}
+		if !isTLS && n < len(*bp) {
+			break
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.reading = false
+	if !c.closed {
+		c.rearmLocked()
+	}
+}
