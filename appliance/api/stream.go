@@ -198,11 +198,16 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ chat.Actor) er
 	if s.presence != nil {
 		s.presence.Connected(a.User.ID)
 	}
+	if !a.SessionExpires.IsZero() {
+		st.expiry = time.AfterFunc(time.Until(a.SessionExpires), func() {
+			if c := st.conn.Load(); c != nil {
+				c.Close(ws.ClosePolicy, chat.ReasonSessionExpired)
+			}
+		})
+	}
+	st.served = true
 	conn := s.ws.Serve(nc, early, st)
 	st.conn.Store(conn)
-	if !a.SessionExpires.IsZero() {
-		st.expiry = time.AfterFunc(time.Until(a.SessionExpires), func() { conn.Close(ws.ClosePolicy, chat.ReasonSessionExpired) })
-	}
 	conn.Wake() // whatever came meanwhile
 	return nil
 }
@@ -290,6 +295,7 @@ type stream struct {
 	actor   chat.Actor
 	stream  uint64 // its number, for the viewer
 	refused bool   // over the user's cap: closed at once, never registered
+	served  bool   // past its replay: presence and the viewer know it
 	conn    atomic.Pointer[ws.Conn]
 	expiry  *time.Timer
 }
@@ -324,8 +330,8 @@ func (st *stream) Ended() {
 	if st.expiry != nil {
 		st.expiry.Stop()
 	}
-	if st.conn.Load() == nil {
-		return // ended during its replay: never served
+	if !st.served {
+		return // ended during its replay
 	}
 	if s.viewer != nil {
 		s.viewer.Closed(st.actor.User.ID, st.stream)
