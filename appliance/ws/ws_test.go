@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -75,9 +76,11 @@ type server struct {
 	refuse  string
 }
 
-func newServer(t *testing.T, o ws.Options) *server {
+func newServer(t *testing.T, o ws.Options) *server { return startServer(t, o, false) }
+
+func startServer(t *testing.T, o ws.Options, overTLS bool) *server {
 	s := &server{ws: ws.New(o), streams: make(chan *echo, 20000)}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		nc, early, err := ws.Upgrade(w, r)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
@@ -88,6 +91,11 @@ func newServer(t *testing.T, o ws.Options) *server {
 		e.conn = s.ws.Serve(nc, early, e)
 		s.streams <- e
 	}))
+	if overTLS {
+		s.StartTLS()
+	} else {
+		s.Start()
+	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -222,6 +230,66 @@ func TestUpgrade_RefusesWhatIsNotAVersion13HandshakeWithAKey(t *testing.T) {
 		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, name)
 	}
 	assert.Equal(t, 0, s.ws.Count())
+}
+
+func TestConn_OverTLSMessagesFlowBothWaysAndAFrameInManyRecordsIsWhole(t *testing.T) {
+	s := startServer(t, ws.Options{PingEvery: 50 * time.Millisecond, PongWait: time.Second}, true)
+	c, _, err := websocket.Dial(context.Background(), "wss"+strings.TrimPrefix(s.URL, "https"), &websocket.DialOptions{HTTPClient: s.Client()})
+	require.NoError(t, err)
+	defer c.CloseNow()
+	e := <-s.streams
+	go func() { // the client's reader answers pings and takes messages
+		for i := 0; ; i++ {
+			_, got, err := c.Read(context.Background())
+			if err != nil {
+				return
+			}
+			e.received <- "got " + string(got)
+		}
+	}()
+	for i := range 50 {
+		e.send(fmt.Sprint(i))
+		require.Equal(t, fmt.Sprint("got ", i), <-e.received)
+		require.NoError(t, c.Write(context.Background(), websocket.MessageText, []byte(strings.Repeat("x", 3000))))
+		require.Equal(t, strings.Repeat("x", 3000), <-e.received)
+		time.Sleep(5 * time.Millisecond) // time for the server's pings
+	}
+	require.NoError(t, c.Close(websocket.StatusNormalClosure, ""))
+	<-e.ended
+
+	// A frame written a byte per TLS record, each record split across
+	// TCP writes with pauses longer than the server's wait for more:
+	// crypto/tls keeps what it has between the server's short reads.
+	tcp, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "https://"))
+	require.NoError(t, err)
+	cfg := s.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
+	cfg.ServerName = "example.com" // httptest's certificate's name
+	nc := tls.Client(halves{tcp}, cfg)
+	defer nc.Close()
+	fmt.Fprintf(nc, "GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
+	e = <-s.streams
+	f := frame(1, []byte("byte by byte"))
+	for i := range f {
+		_, err := nc.Write(f[i : i+1])
+		require.NoError(t, err)
+	}
+	assert.Equal(t, "byte by byte", <-e.received)
+}
+
+// halves writes each write in two, 3 ms apart.
+type halves struct{ net.Conn }
+
+func (h halves) Write(p []byte) (int, error) {
+	n, err := h.Conn.Write(p[:len(p)/2])
+	if err != nil {
+		return n, err
+	}
+	time.Sleep(3 * time.Millisecond)
+	m, err := h.Conn.Write(p[len(p)/2:])
+	return n + m, err
 }
 
 func TestConn_AFrameSplitAcrossReadsIsWhole(t *testing.T) {
