@@ -176,12 +176,20 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ chat.Actor) er
 		return err
 	}
 	st.actor = a
-	// The Origin was checked by streamAuth, with the scheme.
+	s.serveStream(w, r, st, since)
+	return nil
+}
+
+// serveStream upgrades r (its Origin was checked by streamAuth, with the
+// scheme), replays what the client missed since since, and hands the
+// stream to the WebSocket layer.
+func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, st *stream, since storage.ID) {
+	client, a := st.client, st.actor
 	nc, early, err := ws.Upgrade(w, r)
 	if err != nil {
 		s.hub.Unregister(client)
 		logFor(r, s.log).Debug().Err(err).Msg("stream handshake failed")
-		return nil
+		return
 	}
 	s.streams.Add(1)
 	if !since.IsZero() {
@@ -190,7 +198,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ chat.Actor) er
 			if !errors.Is(err, errFellBehind) {
 				nc.Close()
 				st.Ended()
-				return nil
+				return
 			}
 			client.Cut(hub.ReasonSlow)
 		}
@@ -209,7 +217,6 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ chat.Actor) er
 	conn := s.ws.Serve(nc, early, st)
 	st.conn.Store(conn)
 	conn.Wake() // whatever came meanwhile
-	return nil
 }
 
 // streamAgain reads a's account, rights and rooms again once client is
