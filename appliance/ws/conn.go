@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -29,8 +30,9 @@ type Conn struct {
 	closeSent   bool
 	peerClosed  bool // the client's close frame has come
 	closed      bool
-	pingAt      time.Time // when the unanswered ping went (zero: none)
-	quietSince  time.Time // since when nothing was heard
+	pingAt      time.Time    // when the unanswered ping went (zero: none)
+	writeSince  atomic.Int64 // when the write under way began (UnixNano; 0: none)
+	quietSince  time.Time    // since when nothing was heard
 	linger      *time.Timer
 }
 
@@ -74,7 +76,7 @@ type due int
 const (
 	notDue due = iota
 	pingDue
-	pongOverdue
+	overdue // a pong or a write: the client is gone
 )
 
 // due says whether c must be pinged, or is gone, at now; it queues the
@@ -82,12 +84,16 @@ const (
 func (c *Conn) due(now time.Time) due {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	switch {
-	case c.closed || c.closeSent:
+	switch since := c.writeSince.Load(); {
+	case c.closed:
+		return notDue
+	case since != 0 && now.UnixNano()-since > int64(c.s.o.WriteWait):
+		return overdue // the client stopped reading
+	case c.closeSent:
 		return notDue
 	case !c.pingAt.IsZero():
 		if now.Sub(c.pingAt) > c.s.o.PongWait {
-			return pongOverdue
+			return overdue
 		}
 	case now.Sub(c.quietSince) >= c.s.o.PingEvery:
 		c.pingAt = now
@@ -140,8 +146,11 @@ func (c *Conn) write() {
 		*bp = buf
 		var err error
 		if len(buf) > 0 {
-			_ = c.nc.SetWriteDeadline(time.Now().Add(c.s.o.WriteWait))
+			// The sweeper cuts a write that takes longer than
+			// WriteWait: cheaper than a deadline on every write.
+			c.writeSince.Store(time.Now().UnixNano())
 			_, err = c.nc.Write(buf)
+			c.writeSince.Store(0)
 		}
 		if asked {
 			c.st.Written()

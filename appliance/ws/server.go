@@ -165,9 +165,10 @@ func (s *Server) forget(c *Conn) {
 }
 
 // sweep pings the connections that have been quiet for PingEvery and
-// drops those whose pong is overdue, while any are open.
+// drops those whose pong is overdue or whose write has taken longer than
+// WriteWait, while any are open.
 func (s *Server) sweep() {
-	tick := min(s.o.PingEvery, s.o.PongWait) / 4
+	tick := min(s.o.PingEvery, s.o.PongWait, s.o.WriteWait) / 4
 	tick = max(10*time.Millisecond, min(tick, time.Second))
 	t := time.NewTicker(tick)
 	defer t.Stop()
@@ -184,7 +185,7 @@ func (s *Server) sweep() {
 			switch c.due(now) {
 			case pingDue:
 				ping = append(ping, c)
-			case pongOverdue:
+			case overdue:
 				dead = append(dead, c)
 			}
 		}
