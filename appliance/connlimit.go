@@ -202,6 +202,10 @@ func (c *limitedConn) Read(b []byte) (int, error) {
 	return n, err
 }
 
+// NetConn returns the connection c counts, for those that reach past
+// wrappers (the streams' poller watches its socket).
+func (c *limitedConn) NetConn() net.Conn { return c.Conn }
+
 func (c *limitedConn) Close() error {
 	err := c.Conn.Close()
 	c.once.Do(func() { c.limit.remove(c) })

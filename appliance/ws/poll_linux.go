@@ -1,7 +1,6 @@
 package ws
 
 import (
-	"crypto/tls"
 	"errors"
 	"net"
 	"sync"
@@ -54,10 +53,16 @@ func (p *poller) loop() {
 	}
 }
 
-// sysConn is the socket under nc: a TCP connection, plain or in TLS.
+// sysConn is the socket under nc: a TCP connection, plain or in TLS,
+// found through any wrappers that say what they wrap with NetConn, as
+// tls.Conn does.
 func sysConn(nc net.Conn) syscall.RawConn {
-	if t, ok := nc.(*tls.Conn); ok {
-		nc = t.NetConn()
+	for {
+		w, ok := nc.(interface{ NetConn() net.Conn })
+		if !ok {
+			break
+		}
+		nc = w.NetConn()
 	}
 	if tc, ok := nc.(*net.TCPConn); ok {
 		if rc, err := tc.SyscallConn(); err == nil {

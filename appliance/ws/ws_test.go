@@ -91,6 +91,7 @@ func startServer(t *testing.T, o ws.Options, overTLS bool) *server {
 		e.conn = s.ws.Serve(nc, early, e)
 		s.streams <- e
 	}))
+	s.Listener = wrapped{s.Listener}
 	if overTLS {
 		s.StartTLS()
 	} else {
@@ -118,6 +119,22 @@ func (s *server) dialKept(t testing.TB) (*websocket.Conn, *echo) {
 	c, _, err := websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(s.URL, "http"), nil)
 	require.NoError(t, err)
 	return c, <-s.streams
+}
+
+// wrapped accepts connections in a wrapper, as the server's connection
+// limit does: the poller finds the socket through NetConn.
+type wrapped struct{ net.Listener }
+
+type wrappedConn struct{ net.Conn }
+
+func (w wrappedConn) NetConn() net.Conn { return w.Conn }
+
+func (l wrapped) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return wrappedConn{c}, nil
 }
 
 // raw is a client that speaks the protocol byte by byte.
@@ -546,6 +563,38 @@ func heapInUse() uint64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return m.HeapInuse
+}
+
+func TestServer_AnIdleStreamHoldsNoGoroutine(t *testing.T) {
+	for _, overTLS := range []bool{false, true} {
+		t.Run(fmt.Sprint("TLS ", overTLS), func(t *testing.T) {
+			s := startServer(t, ws.Options{}, overTLS)
+			base := goroutines(runtime.NumGoroutine())
+			const n = 200
+			for range n {
+				nc, err := net.Dial("tcp", s.Listener.Addr().String())
+				require.NoError(t, err)
+				t.Cleanup(func() { nc.Close() })
+				if overTLS {
+					cfg := s.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
+					cfg.ServerName = "example.com"
+					tc := tls.Client(nc, cfg)
+					require.NoError(t, tc.Handshake())
+					nc = tc
+				}
+				fmt.Fprintf(nc, "GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+				resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
+				require.NoError(t, err)
+				require.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
+				<-s.streams
+			}
+			// The poller and the sweeper, and net/http's goroutines for
+			// connections in the middle of closing.
+			got := goroutines(base + 5)
+			t.Logf("%d goroutines before, %d with %d idle streams", base, got, n)
+			assert.LessOrEqual(t, got, base+5)
+		})
+	}
 }
 
 func TestServer_ShutdownSendsEveryStreamGoingAway(t *testing.T) {
