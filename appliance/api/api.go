@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/makechat/makechat/appliance/chat"
@@ -34,8 +33,7 @@ type Server struct {
 	// are exempt.
 	maxStreams int
 	maint      *maintenance.Switch
-	streams    sync.WaitGroup // open WebSocket streams
-	ws         *ws.Server
+	ws         *ws.Server // the open streams
 	// details add named entries to the /healthz body (AddHealthDetail).
 	details []healthDetail
 	// observer and metrics, if set, count requests and serve /metrics.
@@ -114,18 +112,7 @@ func New(svc *chat.Service, h *hub.Hub, log zerolog.Logger, o Options) *Server {
 // CloseStreams closes every stream with 1001 ("going away") and waits
 // until they have closed, or ctx ends. Streams opened afterwards are
 // closed at once.
-func (s *Server) CloseStreams(ctx context.Context) {
-	s.ws.Shutdown(ctx)
-	done := make(chan struct{})
-	go func() {
-		s.streams.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-ctx.Done():
-	}
-}
+func (s *Server) CloseStreams(ctx context.Context) { s.ws.Shutdown(ctx) }
 
 // Handler returns the API's routes wrapped in its middleware.
 func (s *Server) Handler() http.Handler {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sort"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -140,6 +141,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ chat.Actor) er
 		return errUpgradeRequired
 	}
 	if ws.CheckHandshake(r) != nil {
+		w.Header().Set("Sec-WebSocket-Version", "13")
 		return errBadHandshake
 	}
 	rooms, err := s.streamRooms(r.Context(), a)
@@ -159,11 +161,8 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ chat.Actor) er
 		perUser = 0
 	}
 	if !s.hub.Register(client, perUser) {
-		nc, early, err := ws.Upgrade(w, r)
-		if err == nil {
-			s.streams.Add(1)
-			st.refused = true
-			s.ws.Serve(nc, early, st).Close(ws.ClosePolicy, fmt.Sprintf("too many streams: at most %d per user", s.maxStreams))
+		if nc, early, err := ws.Upgrade(w, r); err == nil {
+			s.ws.Refuse(nc, early, ws.ClosePolicy, fmt.Sprintf("too many streams: at most %d per user", s.maxStreams))
 		}
 		return nil
 	}
@@ -191,7 +190,6 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, st *stream,
 		logFor(r, s.log).Debug().Err(err).Msg("stream handshake failed")
 		return
 	}
-	s.streams.Add(1)
 	if !since.IsZero() {
 		if err := s.replay(r.Context(), nc, client, a, since); err != nil {
 			logFor(r, s.log).Debug().Err(err).Msg("stream replay ended")
@@ -206,16 +204,16 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, st *stream,
 	if s.presence != nil {
 		s.presence.Connected(a.User.ID)
 	}
-	if !a.SessionExpires.IsZero() {
-		st.expiry = time.AfterFunc(time.Until(a.SessionExpires), func() {
-			if c := st.conn.Load(); c != nil {
-				c.Close(ws.ClosePolicy, chat.ReasonSessionExpired)
-			}
-		})
-	}
 	st.served = true
 	conn := s.ws.Serve(nc, early, st)
 	st.conn.Store(conn)
+	if !a.SessionExpires.IsZero() {
+		st.mu.Lock()
+		if !st.ended { // a session that expired meanwhile closes at once
+			st.expiry = time.AfterFunc(time.Until(a.SessionExpires), func() { conn.Close(ws.ClosePolicy, chat.ReasonSessionExpired) })
+		}
+		st.mu.Unlock()
+	}
 	conn.Wake() // whatever came meanwhile
 }
 
@@ -297,14 +295,19 @@ var errBadFrame = errors.New("frames must be JSON events")
 
 // stream is one open stream: the hub's client on a WebSocket.
 type stream struct {
-	s       *Server
-	client  *hub.Client
-	actor   chat.Actor
-	stream  uint64 // its number, for the viewer
-	refused bool   // over the user's cap: closed at once, never registered
-	served  bool   // past its replay: presence and the viewer know it
-	conn    atomic.Pointer[ws.Conn]
-	expiry  *time.Timer
+	s      *Server
+	client *hub.Client
+	actor  chat.Actor
+	stream uint64 // its number, for the viewer
+	served bool   // past its replay: presence and the viewer know it
+	conn   atomic.Pointer[ws.Conn]
+
+	// mu orders the end of the stream with what its client says and
+	// with its session's expiry timer: nothing reaches the viewer after
+	// Ended has told it the stream closed.
+	mu     sync.Mutex
+	ended  bool
+	expiry *time.Timer
 }
 
 func (st *stream) wake() {
@@ -329,11 +332,10 @@ func (st *stream) Written() { st.client.Written() }
 // Ended forgets the stream everywhere.
 func (st *stream) Ended() {
 	s := st.s
-	defer s.streams.Done()
-	if st.refused {
-		return
-	}
 	s.hub.Unregister(st.client)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.ended = true
 	if st.expiry != nil {
 		st.expiry.Stop()
 	}
@@ -377,9 +379,11 @@ func (st *stream) Receive(data []byte) error {
 		// dropped: typing is a hint, not worth closing a stream over.
 		_ = s.chat.Typing(context.Background(), a, room, recipient)
 	case eventViewing:
-		if s.viewer != nil {
+		st.mu.Lock()
+		if s.viewer != nil && !st.ended {
 			s.viewer.Viewing(a.User.ID, st.stream, viewingKey(room, recipient), in.Data.Visible)
 		}
+		st.mu.Unlock()
 	}
 	return nil
 }

@@ -203,6 +203,10 @@ func TestStream_BadCredentialsAndCursors(t *testing.T) {
 			exact: `{"title": "Invalid parameter", "description": "The 'since' parameter must be an ObjectId."}`},
 		// The WebSocket library answers this one itself, in plain text.
 		{name: "not a WebSocket", req: request{method: "GET", path: "/api/stream", token: e.userToken}, status: 426, exact: `{"title": "Upgrade Required", "description": "This route is a WebSocket: open it with a WebSocket client (Connection: Upgrade, Upgrade: websocket)."}`},
+		{name: "a WebSocket without a key", req: request{method: "GET", path: "/api/stream", token: e.userToken, headers: map[string]string{"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13"}},
+			status: 400, exact: `{"title": "Bad Request", "description": "A WebSocket handshake needs GET, Sec-WebSocket-Version: 13 and a Sec-WebSocket-Key."}`},
+		{name: "a WebSocket of another version", req: request{method: "GET", path: "/api/stream", token: e.userToken, headers: map[string]string{"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "8", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}},
+			status: 400, exact: `{"title": "Bad Request", "description": "A WebSocket handshake needs GET, Sec-WebSocket-Version: 13 and a Sec-WebSocket-Key."}`},
 	})
 	ctx := context.Background()
 	u := "ws" + strings.TrimPrefix(e.srv.URL, "http") + "/api/stream?token=" + e.userToken

@@ -28,12 +28,14 @@ const (
 	CloseGoingAway   = 1001
 	CloseProtocol    = 1002
 	CloseUnsupported = 1003
+	CloseInvalidData = 1007
 	ClosePolicy      = 1008
 	CloseTooBig      = 1009
 )
 
-// MaxClientFrame is the largest frame a client may send: clients send
-// only small events. A bigger one closes the stream with 1009.
+// MaxClientFrame is the largest message a client may send, in one frame
+// or in fragments: clients send only small events. A bigger one closes
+// the stream with 1009.
 const MaxClientFrame = 4 << 10
 
 // ErrHandshake is Upgrade's error for a request that is not a version 13
@@ -58,9 +60,12 @@ func hasToken(h http.Header, name, token string) bool {
 }
 
 // CheckHandshake returns ErrHandshake unless r is a GET asking for a
-// version 13 WebSocket with a key: what Upgrade needs before it answers.
+// version 13 WebSocket with a key (16 bytes in base64): what Upgrade
+// needs before it answers. A refusal should say Sec-WebSocket-Version:
+// 13 (RFC 6455 §4.4).
 func CheckHandshake(r *http.Request) error {
-	if r.Method != http.MethodGet || !IsUpgrade(r) || r.Header.Get("Sec-WebSocket-Version") != "13" || r.Header.Get("Sec-WebSocket-Key") == "" {
+	key, err := base64.StdEncoding.DecodeString(r.Header.Get("Sec-WebSocket-Key"))
+	if r.Method != http.MethodGet || !IsUpgrade(r) || r.Header.Get("Sec-WebSocket-Version") != "13" || err != nil || len(key) != 16 {
 		return ErrHandshake
 	}
 	return nil
@@ -145,45 +150,62 @@ var (
 )
 
 // parseFrame parses one masked client frame at the start of b: it
-// returns how many bytes it took (0: b holds only part of it), its
-// opcode and its payload, unmasked in place. Clients send small
-// messages in one frame each: a fragment is refused like any frame
-// that breaks RFC 6455's rules for clients.
-func parseFrame(b []byte) (n int, op byte, payload []byte, err error) {
+// returns how many bytes it took (0: b holds only part of it), whether
+// it ends its message, its opcode and its payload, unmasked in place.
+func parseFrame(b []byte) (n int, fin bool, op byte, payload []byte, err error) {
 	if len(b) < 2 {
-		return 0, 0, nil, nil
+		return 0, false, 0, nil, nil
 	}
 	fin, rsv, op := b[0]&0x80 != 0, b[0]&0x70, b[0]&0x0F
 	masked, size := b[1]&0x80 != 0, int(b[1]&0x7F)
 	control := op >= opClose
 	switch {
-	case rsv != 0 || !masked || !fin || op == opContinue:
-		return 0, 0, nil, errProtocol
+	case rsv != 0 || !masked:
+		return 0, false, 0, nil, errProtocol
 	case op > opBinary && op < opClose, op > opPong:
-		return 0, 0, nil, errProtocol
-	case control && size > 125:
-		return 0, 0, nil, errProtocol
+		return 0, false, 0, nil, errProtocol
+	case control && (size > 125 || !fin):
+		return 0, false, 0, nil, errProtocol
 	}
 	head := 2
 	switch size {
 	case 126:
 		if len(b) < 4 {
-			return 0, 0, nil, nil
+			return 0, false, 0, nil, nil
 		}
 		size, head = int(binary.BigEndian.Uint16(b[2:])), 4
 	case 127:
-		return 0, 0, nil, errTooBig
+		return 0, false, 0, nil, errTooBig
 	}
 	if size > MaxClientFrame {
-		return 0, 0, nil, errTooBig
+		return 0, false, 0, nil, errTooBig
 	}
 	if len(b) < head+4+size {
-		return 0, 0, nil, nil
+		return 0, false, 0, nil, nil
 	}
 	mask := b[head : head+4]
 	payload = b[head+4 : head+4+size]
 	for i := range payload {
 		payload[i] ^= mask[i&3]
 	}
-	return head + 4 + size, op, payload, nil
+	return head + 4 + size, fin, op, payload, nil
+}
+
+// checkClose says what is wrong with a client's close frame's payload,
+// as the close code to answer with (0: nothing).
+func checkClose(p []byte) int {
+	if len(p) == 0 {
+		return 0
+	}
+	if len(p) == 1 {
+		return CloseProtocol
+	}
+	switch code := int(binary.BigEndian.Uint16(p)); {
+	case code < 1000, code >= 1004 && code <= 1006, code >= 1012 && code < 3000, code >= 5000:
+		return CloseProtocol
+	}
+	if !utf8.Valid(p[2:]) {
+		return CloseInvalidData
+	}
+	return 0
 }

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unicode/utf8"
 )
 
 // Conn is one served connection.
@@ -18,14 +19,20 @@ type Conn struct {
 	fd int             // in the poller (-1: read by a goroutine of its own)
 	rc syscall.RawConn // its socket, when in the poller
 
-	in []byte // a frame begun but not yet whole; the reader's alone
+	// The reader's alone: a frame begun but not yet whole, and a
+	// message begun in fragments (its opcode; 0: none).
+	in    []byte
+	msg   []byte
+	msgOp byte
 
 	mu          sync.Mutex
 	ctl         []byte // control frames to send before anything else
-	dirty       bool   // something may be waiting: the writer must look
-	writing     bool   // the writer goroutine runs
-	reading     bool   // a reader goroutine runs
-	closeCode   int    // a close to send (0: none)
+	pong        []byte // the answer to the client's latest ping
+	pongDue     bool
+	dirty       bool // something may be waiting: the writer must look
+	writing     bool // the writer goroutine runs
+	reading     bool // a reader goroutine runs
+	closeCode   int  // a close to send (0: none)
 	closeReason string
 	closeSent   bool
 	peerClosed  bool // the client's close frame has come
@@ -124,6 +131,10 @@ func (c *Conn) write() {
 		c.dirty = false
 		buf := append((*bp)[:0], c.ctl...)
 		c.ctl = c.ctl[:0]
+		if c.pongDue {
+			buf = appendFrame(buf, opPong, c.pong)
+			c.pongDue = false
+		}
 		code, reason := c.closeCode, c.closeReason
 		c.mu.Unlock()
 
@@ -192,9 +203,26 @@ func (c *Conn) sentClose(code int, reason string) {
 		c.kill()
 		return
 	}
-	if tc, ok := c.nc.(*net.TCPConn); ok {
+	if tc, ok := plainTCP(c.nc); ok {
 		_ = tc.CloseWrite()
 	}
+}
+
+// plainTCP is the TCP connection under nc's wrappers (those that say
+// what they wrap with NetConn), unless nc is in TLS.
+func plainTCP(nc net.Conn) (*net.TCPConn, bool) {
+	for {
+		if _, ok := nc.(*tls.Conn); ok {
+			return nil, false
+		}
+		w, ok := nc.(interface{ NetConn() net.Conn })
+		if !ok {
+			break
+		}
+		nc = w.NetConn()
+	}
+	tc, ok := nc.(*net.TCPConn)
+	return tc, ok
 }
 
 // received handles bytes read from the client.
@@ -205,21 +233,18 @@ func (c *Conn) received(data []byte) {
 	}
 	c.mu.Lock()
 	c.quietSince, c.pingAt = time.Now(), time.Time{}
-	closing := c.closeCode != 0
 	c.mu.Unlock()
 	for len(data) > 0 {
-		n, op, p, err := parseFrame(data)
+		n, fin, op, p, err := parseFrame(data)
 		if err != nil {
 			// What follows cannot be framed: it is dropped until the
 			// client's FIN, or CloseWait, ends the connection. (Closing
 			// at once would reset it, and the client could lose the
 			// close frame that says why.)
 			c.in = nil
-			switch {
-			case closing:
-			case errors.Is(err, errTooBig):
+			if errors.Is(err, errTooBig) {
 				c.Close(CloseTooBig, "frame too big")
-			default:
+			} else {
 				c.Close(CloseProtocol, "protocol error")
 			}
 			return
@@ -228,36 +253,8 @@ func (c *Conn) received(data []byte) {
 			break
 		}
 		data = data[n:]
-		switch op {
-		case opText:
-			if closing {
-				continue
-			}
-			if err := c.st.Receive(p); err != nil {
-				c.Close(CloseUnsupported, err.Error())
-				closing = true
-			}
-		case opBinary:
-			if !closing {
-				c.Close(CloseUnsupported, "binary frames are not accepted")
-				closing = true
-			}
-		case opPing:
-			c.mu.Lock()
-			c.ctl = appendFrame(c.ctl, opPong, p)
-			c.wakeLocked()
-			c.mu.Unlock()
-		case opClose:
+		if !c.frame(fin, op, p) {
 			c.in = nil
-			c.mu.Lock()
-			c.peerClosed = true
-			sent := c.closeSent
-			c.mu.Unlock()
-			if sent {
-				c.kill()
-			} else {
-				c.Close(CloseNormal, "")
-			}
 			return
 		}
 	}
@@ -266,6 +263,80 @@ func (c *Conn) received(data []byte) {
 	} else {
 		c.in = nil
 	}
+}
+
+// frame handles one client frame; false when nothing after it is read.
+func (c *Conn) frame(fin bool, op byte, p []byte) bool {
+	switch op {
+	case opPing:
+		// Only the latest ping is answered (RFC 6455 §5.5.3): a client
+		// that pings and does not read queues one pong.
+		c.mu.Lock()
+		c.pong, c.pongDue = append(c.pong[:0], p...), true
+		c.wakeLocked()
+		c.mu.Unlock()
+		return true
+	case opPong:
+		return true
+	case opClose:
+		c.mu.Lock()
+		c.peerClosed = true
+		sent := c.closeSent
+		c.mu.Unlock()
+		switch code := checkClose(p); {
+		case sent:
+			c.kill()
+		case code != 0:
+			c.Close(code, "bad close frame")
+		default:
+			c.Close(CloseNormal, "")
+		}
+		return false
+	}
+	// A message, whole or in fragments.
+	switch {
+	case op == opContinue && c.msgOp == 0, op != opContinue && c.msgOp != 0:
+		c.Close(CloseProtocol, "protocol error")
+		return false
+	case op != opContinue && fin:
+		return c.message(op, p)
+	case len(c.msg)+len(p) > MaxClientFrame:
+		c.Close(CloseTooBig, "message too big")
+		return false
+	case op != opContinue:
+		c.msgOp, c.msg = op, append(c.msg[:0], p...)
+		return true
+	}
+	c.msg = append(c.msg, p...)
+	if !fin {
+		return true
+	}
+	op, p = c.msgOp, c.msg
+	c.msgOp, c.msg = 0, nil
+	return c.message(op, p)
+}
+
+// message hands a whole client message to the stream while the
+// connection is open and not closing (after that, messages are dropped
+// while the reader waits for the client's close frame); false when the
+// message closes the connection.
+func (c *Conn) message(op byte, p []byte) bool {
+	c.mu.Lock()
+	open := !c.closed && c.closeCode == 0
+	c.mu.Unlock()
+	switch {
+	case !open:
+		return true
+	case op == opBinary:
+		c.Close(CloseUnsupported, "binary frames are not accepted")
+	case !utf8.Valid(p):
+		c.Close(CloseInvalidData, "text must be UTF-8")
+	default:
+		if err := c.st.Receive(p); err != nil {
+			c.Close(CloseUnsupported, err.Error())
+		}
+	}
+	return true
 }
 
 // kill closes the connection at once, without a close frame.

@@ -2,11 +2,13 @@ package ws_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -129,6 +131,21 @@ func TestConn_AFrameSplitAcrossReadsIsWhole(t *testing.T) {
 	assert.Equal(t, "second", <-e.received)
 }
 
+func TestConn_AMessageInFragmentsIsWhole(t *testing.T) {
+	s := newServer(t, ws.Options{})
+	c, e := s.dialRaw(t, 0)
+	// A character split across fragments, a ping between them.
+	msg := []byte(`{"event": "typing", "text": "é"}`)
+	cut := bytes.IndexByte(msg, 0xA9)
+	send := slices.Concat(fragment(false, 1, msg[:5]), frame(9, []byte("p")), fragment(false, 0, msg[5:cut]), frame(0, msg[cut:]))
+	_, err := c.Write(send)
+	require.NoError(t, err)
+	assert.Equal(t, string(msg), <-e.received)
+	op, p := c.next(t)
+	assert.Equal(t, byte(0xA), op)
+	assert.Equal(t, "p", string(p))
+}
+
 func TestConn_HostileFramesCloseWithTheirCode(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -139,7 +156,15 @@ func TestConn_HostileFramesCloseWithTheirCode(t *testing.T) {
 		{"too big", frame(1, make([]byte, ws.MaxClientFrame+1)), ws.CloseTooBig},
 		{"64-bit length", frame(1, make([]byte, 70_000)), ws.CloseTooBig},
 		{"unmasked", []byte{0x81, 0x01, 'x'}, ws.CloseProtocol},
-		{"a fragment", append([]byte{0x01, 0x81}, 0, 0, 0, 0, 'x'), ws.CloseProtocol},
+		{"a continuation of nothing", frame(0, []byte("x")), ws.CloseProtocol},
+		{"a new message inside a fragmented one", append(fragment(false, 1, []byte("a")), frame(1, []byte("b"))...), ws.CloseProtocol},
+		{"a fragmented ping", fragment(false, 9, nil), ws.CloseProtocol},
+		{"fragments over 4 KiB in all", append(fragment(false, 1, make([]byte, 3000)), frame(0, make([]byte, 3000))...), ws.CloseTooBig},
+		{"text that is not UTF-8", frame(1, []byte{'a', 0xff}), ws.CloseInvalidData},
+		{"text fragmented in the middle of a character, then not UTF-8", append(fragment(false, 1, []byte("é")[:1]), frame(0, []byte{0xff})...), ws.CloseInvalidData},
+		{"a close with one byte", frame(8, []byte{3}), ws.CloseProtocol},
+		{"a close with a reserved code", frame(8, []byte{0x03, 0xED}), ws.CloseProtocol},
+		{"a close with a reason not UTF-8", frame(8, []byte{0x03, 0xE8, 0xff}), ws.CloseInvalidData},
 		{"reserved bits", append([]byte{0xC1, 0x81}, 0, 0, 0, 0, 'x'), ws.CloseProtocol},
 		{"unknown opcode", append([]byte{0x83, 0x81}, 0, 0, 0, 0, 'x'), ws.CloseProtocol},
 		{"a long ping", frame(9, make([]byte, 126)), ws.CloseProtocol},

@@ -82,6 +82,10 @@ func startServer(t *testing.T, o ws.Options, overTLS bool) *server {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
+		if r.URL.Path == "/refused" {
+			s.ws.Refuse(nc, early, ws.ClosePolicy, "too many streams")
+			return
+		}
 		e := newEcho()
 		e.refuse = s.refuse
 		e.conn = s.ws.Serve(nc, early, e)
@@ -175,8 +179,14 @@ func (s *server) tlsConfig() *tls.Config {
 }
 
 // frame is a masked client frame.
-func frame(op byte, p []byte) []byte {
-	b := []byte{0x80 | op}
+func frame(op byte, p []byte) []byte { return fragment(true, op, p) }
+
+// fragment is a masked client frame that may leave its message open.
+func fragment(fin bool, op byte, p []byte) []byte {
+	b := []byte{op}
+	if fin {
+		b[0] |= 0x80
+	}
 	switch {
 	case len(p) < 126:
 		b = append(b, 0x80|byte(len(p)))

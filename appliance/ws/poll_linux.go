@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"crypto/tls"
 	"errors"
 	"net"
 	"sync"
@@ -86,7 +87,10 @@ func (c *Conn) watch() {
 		return
 	}
 	fd := -1
-	_ = rc.Control(func(s uintptr) { fd = int(s) })
+	if rc.Control(func(s uintptr) { fd = int(s) }) != nil || fd < 0 {
+		go c.readLoop() // closed already: the read ends it
+		return
+	}
 	p.mu.Lock()
 	p.conns[int32(fd)] = c
 	p.mu.Unlock()
@@ -94,6 +98,12 @@ func (c *Conn) watch() {
 	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: armed, Fd: int32(fd)}); err != nil {
 		c.unwatchLocked()
 		go c.readLoop()
+		return
+	}
+	if _, ok := c.nc.(*tls.Conn); ok {
+		// crypto/tls may hold what it read past the request, which the
+		// socket will not signal again: read once now.
+		go c.readReady()
 	}
 }
 

@@ -66,7 +66,7 @@ type Server struct {
 	conns    map[*Conn]struct{}
 	closing  bool
 	sweeping bool
-	open     sync.WaitGroup
+	emptied  chan struct{} // closed when the last connection goes (nil: no one waits)
 }
 
 // New returns a Server with no connections.
@@ -90,19 +90,37 @@ func New(o Options) *Server {
 // after the handshake, and carries st on it until either side closes.
 // During shutdown the connection is closed at once with 1001.
 func (s *Server) Serve(nc net.Conn, early []byte, st Stream) *Conn {
+	return s.serve(nc, early, st, 0, "")
+}
+
+// Refuse takes nc like Serve but closes it at once with code and
+// reason; what the client sends meanwhile is not read.
+func (s *Server) Refuse(nc net.Conn, early []byte, code int, reason string) {
+	s.serve(nc, early, refused{}, code, reason)
+}
+
+type refused struct{}
+
+func (refused) Next() ([][]byte, int, string) { return nil, 0, "" }
+func (refused) Written()                      {}
+func (refused) Receive([]byte) error          { return nil }
+func (refused) Ended()                        {}
+
+func (s *Server) serve(nc net.Conn, early []byte, st Stream, code int, reason string) *Conn {
 	_ = nc.SetDeadline(time.Time{})
 	c := newConn(s, nc, st)
 	s.mu.Lock()
-	closing := s.closing
+	if s.closing && code == 0 {
+		code, reason = CloseGoingAway, "server shutting down"
+	}
 	s.conns[c] = struct{}{}
-	s.open.Add(1)
 	if !s.sweeping {
 		s.sweeping = true
 		go s.sweep()
 	}
 	s.mu.Unlock()
-	if closing {
-		c.Close(CloseGoingAway, "server shutting down")
+	if code != 0 {
+		c.Close(code, reason) // before anything the client sent is read
 	}
 	if len(early) > 0 {
 		c.received(early)
@@ -120,7 +138,7 @@ func (s *Server) Count() int {
 
 // Shutdown closes every connection with 1001 ("going away") and waits
 // until their close handshakes end or ctx does, then drops the rest.
-// Connections served afterwards are closed at once.
+// Connections served meanwhile and afterwards are closed at once.
 func (s *Server) Shutdown(ctx context.Context) {
 	s.mu.Lock()
 	s.closing = true
@@ -129,19 +147,27 @@ func (s *Server) Shutdown(ctx context.Context) {
 	for _, c := range list {
 		c.Close(CloseGoingAway, "server shutting down")
 	}
-	done := make(chan struct{})
-	go func() {
-		s.open.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-ctx.Done():
+	for {
 		s.mu.Lock()
-		list = s.list()
+		if len(s.conns) == 0 {
+			s.mu.Unlock()
+			return
+		}
+		if s.emptied == nil {
+			s.emptied = make(chan struct{})
+		}
+		emptied := s.emptied
 		s.mu.Unlock()
-		for _, c := range list {
-			c.kill()
+		select {
+		case <-emptied:
+		case <-ctx.Done():
+			s.mu.Lock()
+			list = s.list()
+			s.mu.Unlock()
+			for _, c := range list {
+				c.kill()
+			}
+			return
 		}
 	}
 }
@@ -158,9 +184,10 @@ func (s *Server) list() []*Conn {
 func (s *Server) forget(c *Conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.conns[c]; ok {
-		delete(s.conns, c)
-		s.open.Done()
+	delete(s.conns, c)
+	if len(s.conns) == 0 && s.emptied != nil {
+		close(s.emptied)
+		s.emptied = nil
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -194,4 +195,67 @@ func TestServer_ShutdownSendsEveryStreamGoingAway(t *testing.T) {
 	}
 	assert.Equal(t, n, count, "every stream got 1001")
 	t.Logf("%d streams got 1001 within %v of the shutdown", n, time.Duration(last.Load()))
+}
+
+func TestServer_ARefusedStreamReadsNothingTheClientSentAndSaysWhy(t *testing.T) {
+	s := newServer(t, ws.Options{})
+	nc, err := net.Dial("tcp", s.Listener.Addr().String())
+	require.NoError(t, err)
+	defer nc.Close()
+	// The request and a message in one write: the server has both at once.
+	_, err = nc.Write(slices.Concat([]byte("GET /refused HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"+
+		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"), frame(1, []byte(`{"event": "viewing"}`))))
+	require.NoError(t, err)
+	c := &raw{Conn: nc, r: bufio.NewReader(nc)}
+	resp, err := http.ReadResponse(c.r, nil)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
+	op, p := c.next(t)
+	require.Equal(t, byte(8), op)
+	assert.Equal(t, ws.ClosePolicy, closeCode(p))
+	assert.Equal(t, "too many streams", string(p[2:]))
+	_, _ = c.Write(frame(8, p[:2]))
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, err = c.r.ReadByte()
+	assert.Error(t, err, "closed after the close handshake")
+	assert.Empty(t, s.streams, "no stream was served")
+}
+
+func TestServer_StreamsArrivingDuringShutdownAreClosedToo(t *testing.T) {
+	s := newServer(t, ws.Options{})
+	var dialers sync.WaitGroup
+	var served atomic.Int64
+	stop := make(chan struct{})
+	for range 4 {
+		dialers.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				c, _, err := websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(s.URL, "http"), nil)
+				if err != nil {
+					continue
+				}
+				served.Add(1)
+				_, _, err = c.Read(context.Background())
+				assert.Equal(t, websocket.StatusGoingAway, websocket.CloseStatus(err), "every stream, early or late, is told the server is going away")
+				c.CloseNow()
+			}
+		})
+	}
+	for s.ws.Count() < 4 {
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s.ws.Shutdown(ctx) // while streams keep coming
+	close(stop)
+	dialers.Wait()
+	require.NoError(t, ctx.Err(), "the shutdown ended with its streams, not its deadline")
+	for len(s.streams) > 0 {
+		<-s.streams
+	}
+	t.Logf("%d streams served around the shutdown", served.Load())
 }
