@@ -20,6 +20,7 @@ import (
 
 	"github.com/makechat/makechat/appliance/api"
 	"github.com/makechat/makechat/appliance/chat"
+	"github.com/makechat/makechat/appliance/cluster"
 	"github.com/makechat/makechat/appliance/config"
 	"github.com/makechat/makechat/appliance/control"
 	"github.com/makechat/makechat/appliance/egress"
@@ -72,7 +73,8 @@ type App struct {
 	outgoing *outgoing.Sender
 	push     *push.Pusher
 	presence *presence.Tracker
-	conns    *connLimit // set by Run
+	bus      *cluster.Bus // events to and from other nodes (nil: one node)
+	conns    *connLimit   // set by Run
 
 	tlsOverrides tlsOverrides // tests only; see web.go
 }
@@ -172,6 +174,9 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 	if err := cfg.EnsureSecret(); err != nil {
 		return nil, err
 	}
+	if cfg.NATSURL != "" && cfg.MongoURI == "" {
+		return nil, errors.New("nats_url needs mongo_uri: the embedded store belongs to one process, so several nodes cannot share it")
+	}
 	m := metrics.New(time.Now())
 	st, err := OpenStore(cfg, StoreOptions{
 		LockWait: time.Second,
@@ -187,6 +192,7 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 		Dropped:    func(*hub.Client) { log.Info().Msg("stream cut off: its client did not keep up") },
 	})
 	m.WatchStreams(h.Count)
+	publish := h.Publish // to the other nodes too once the bus is up, at the end
 	client, err := egress.New(egress.Policy{Allow: cfg.OutgoingAllow})
 	if err != nil {
 		st.Close()
@@ -212,7 +218,7 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 				pusher.Message(*e.Message)
 			}
 		}
-		h.Publish(api.HubEvent(e))
+		publish(api.HubEvent(e))
 	}, out, &log)
 	if err != nil {
 		st.Close()
@@ -249,7 +255,22 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 		Presence:          tracker,
 	})
 	srv.AddHealthDetail("backup", backups.healthDetail)
-	return &App{cfg: cfg, log: log, store: st, chat: svc, api: srv, backups: backups, maint: maint, outgoing: out, push: pusher, presence: tracker}, nil
+	var bus *cluster.Bus
+	if cfg.NATSURL != "" {
+		// Nothing has published yet: the service serves no one before Run.
+		if bus, err = cluster.Connect(cfg.NATSURL, h, log); err != nil {
+			st.Close()
+			return nil, err
+		}
+		publish = bus.Publish
+	}
+	if bus != nil {
+		srv.AddHealthDetail("nats", func() any {
+			st := bus.Stats()
+			return map[string]any{"connected": st.Connected, "node": bus.Node(), "sent": st.Sent, "received": st.Received, "dropped": st.Dropped}
+		})
+	}
+	return &App{cfg: cfg, log: log, store: st, chat: svc, api: srv, backups: backups, maint: maint, outgoing: out, push: pusher, presence: tracker, bus: bus}, nil
 }
 
 // presenceEvery is how often presence changes are published, batched.
@@ -320,6 +341,9 @@ func (a *App) Run(ctx context.Context, ready func(url string)) error {
 	defer a.chat.Wait() // link previews being fetched, before the store closes
 	defer a.outgoing.Close()
 	defer a.push.Close()
+	if a.bus != nil {
+		defer a.bus.Close()
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	srv := &http.Server{

@@ -21,6 +21,7 @@ type Config struct {
 	Listen            string        // listen
 	DataDir           string        // data_dir, always absolute after Load
 	MongoURI          string        // mongo_uri
+	NATSURL           string        // nats_url
 	SecretKey         string        // secret_key; see EnsureSecret
 	SessionTTL        time.Duration // session_ttl
 	AllowRegistration bool          // allow_registration

@@ -261,6 +261,8 @@ func TestLoad_BadValueNamesKeyAndSource(t *testing.T) {
 		{"data_dir", "", "must not be empty"},
 		{"session_ttl", "abc", "not a number of seconds"},
 		{"session_ttl", "0", "must be more than 0"},
+		{"nats_url", "http://nats:4222", "must start with nats:// or tls://"},
+		{"nats_url", "nats://a:4222,localhost:4222", `"localhost:4222": each server must start with nats:// or tls://`},
 		{"session_ttl", "-5", "must be more than 0"},
 		{"session_ttl", "31536001", "longer than one year"},
 		{"session_ttl", "9999h", "longer than one year"},
@@ -363,6 +365,7 @@ func TestLoad_GoodValuesAreAccepted(t *testing.T) {
 		{"allow_registration", "on", func(t *testing.T, c Config) { assert.True(t, c.AllowRegistration) }},
 		{"allow_registration", "1", func(t *testing.T, c Config) { assert.True(t, c.AllowRegistration) }},
 		{"allow_registration", "Off", func(t *testing.T, c Config) { assert.False(t, c.AllowRegistration) }},
+		{"nats_url", "nats://a:4222, tls://b:4222", func(t *testing.T, c Config) { assert.Equal(t, "nats://a:4222, tls://b:4222", c.NATSURL) }},
 		{"mongo_uri", "mongodb+srv://u:p@cluster.example/db", func(t *testing.T, c Config) {
 			assert.Equal(t, "mongodb+srv://u:p@cluster.example/db", c.MongoURI)
 		}},

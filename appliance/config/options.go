@@ -75,6 +75,11 @@ func options(env lookupFunc) []Option {
 			set:    setMongoURI,
 		},
 		{
+			Key:  "nats_url",
+			Help: "NATS servers (nats:// or tls:// URLs, comma-separated) through which several makechat nodes on one MongoDB pass each other's events; needs mongo_uri (the embedded store belongs to one process).",
+			set:  setNATSURL,
+		},
+		{
 			Key:        "secret_key",
 			docDefault: "generated once and kept in `<data_dir>/secret_key`",
 			Help:       "Key that signs device cookies (a browser that logged in before is not locked out by others' failed logins); leave it unset to have one generated and kept in the data directory.",

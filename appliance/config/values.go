@@ -70,6 +70,18 @@ func setMongoURI(c *Config, v string) error {
 	return nil
 }
 
+// setNATSURL takes what nats.go takes: nats:// or tls:// URLs,
+// comma-separated.
+func setNATSURL(c *Config, v string) error {
+	for u := range strings.SplitSeq(v, ",") {
+		if u = strings.TrimSpace(u); v != "" && !strings.HasPrefix(u, "nats://") && !strings.HasPrefix(u, "tls://") {
+			return fmt.Errorf("%q: each server must start with nats:// or tls://", u)
+		}
+	}
+	c.NATSURL = v
+	return nil
+}
+
 // setSessionTTL takes whole seconds, as the original makechat.conf does,
 // or a Go duration.
 func setSessionTTL(c *Config, v string) error {

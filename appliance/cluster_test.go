@@ -1,0 +1,108 @@
+package appliance
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/rs/zerolog"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/makechat/makechat/appliance/chat"
+	"github.com/makechat/makechat/storage/mongo/mongotest"
+)
+
+func TestCluster_TheEmbeddedStoreRefusesNATSWithOneLine(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.NATSURL = "nats://127.0.0.1:4222"
+	a, err := New(cfg, zerolog.New(io.Discard), "test")
+	require.Nil(t, a)
+	require.EqualError(t, err, "nats_url needs mongo_uri: the embedded store belongs to one process, so several nodes cannot share it")
+}
+
+func TestCluster_AStreamOnOneNodeGetsWhatIsPostedOnAnother(t *testing.T) {
+	mongotest.SkipIfShort(t)
+	f, err := mongotest.Start()
+	require.NoError(t, err)
+	t.Cleanup(f.Stop)
+	uri, err := mongotest.WithDatabase(f.URI(), "cluster")
+	require.NoError(t, err)
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
+	require.NoError(t, err)
+	go ns.Start()
+	require.True(t, ns.ReadyForConnections(10*time.Second))
+	t.Cleanup(ns.Shutdown)
+
+	// Two nodes: their own data_dir, one MongoDB, one NATS.
+	node := func() (*App, string) {
+		cfg := testConfig(t)
+		cfg.MongoURI, cfg.NATSURL = uri, ns.ClientURL()
+		a, err := New(cfg, zerolog.New(io.Discard), "test")
+		require.NoError(t, err)
+		srv := httptest.NewServer(a.Handler())
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			a.api.CloseStreams(ctx)
+			srv.Close()
+			a.bus.Close()
+			a.store.Close()
+		})
+		return a, srv.URL
+	}
+	a, urlA := node()
+	_, urlB := node()
+	ctx := context.Background()
+	admin, err := a.chat.CreateUser(ctx, chat.SystemActor, chat.NewUser{Username: "admin", Email: "admin@example.com", Password: "a long password", IsSuperuser: true})
+	require.NoError(t, err)
+	_, token, err := a.chat.CreateToken(ctx, chat.Actor{User: admin}, "bot")
+	require.NoError(t, err)
+	call := func(base, path, body string) map[string]any {
+		req, _ := http.NewRequest(http.MethodPost, base+path, bytes.NewBufferString(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Auth-Token", token)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.Less(t, resp.StatusCode, 300)
+		var out map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+		return out
+	}
+	room := call(urlA, "/api/rooms", `{"name": "general"}`)["_id"].(map[string]any)["$oid"].(string)
+
+	// A stream on B; a post on A.
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(dctx, "ws"+strings.TrimPrefix(urlB, "http")+"/api/stream?token="+token, nil)
+	require.NoError(t, err)
+	defer c.CloseNow()
+	call(urlA, "/api/messages", `{"room": "`+room+`", "text": "hello from A"}`)
+	for {
+		_, data, err := c.Read(dctx)
+		require.NoError(t, err, "the message posted on A reaches the stream on B")
+		var ev struct {
+			Event string `json:"event"`
+			Data  struct {
+				Text string `json:"text"`
+			} `json:"data"`
+		}
+		require.NoError(t, json.Unmarshal(data, &ev))
+		if ev.Event == chat.EventMessageCreated {
+			assert.Equal(t, "hello from A", ev.Data.Text)
+			break
+		}
+	}
+	stats := a.bus.Stats()
+	assert.True(t, stats.Connected)
+	assert.Positive(t, stats.Sent)
+}
