@@ -258,7 +258,7 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 	var bus *cluster.Bus
 	if cfg.NATSURL != "" {
 		// Nothing has published yet: the service serves no one before Run.
-		if bus, err = cluster.Connect(cfg.NATSURL, h, log); err != nil {
+		if bus, err = cluster.ConnectWith(cfg.NATSURL, h, forgetRemote(st), log); err != nil {
 			st.Close()
 			return nil, err
 		}
@@ -271,6 +271,34 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 		})
 	}
 	return &App{cfg: cfg, log: log, store: st, chat: svc, api: srv, backups: backups, maint: maint, outgoing: out, push: pusher, presence: tracker, bus: bus}, nil
+}
+
+// forgetRemote makes st's cache forget what another node's event says
+// changed there — an ended session or token, a disabled or deleted
+// account, new rights, a membership, a deleted room — so that this node
+// refuses on the very next request what the other refused, rather than
+// after the cache's TTL.
+func forgetRemote(st storage.Store) func(hub.Event) {
+	c, ok := st.(*cache.Store)
+	if !ok {
+		return nil
+	}
+	return func(e hub.Event) {
+		if e.End != nil {
+			c.ForgetUser(e.End.User)
+		}
+		if e.Access != nil {
+			c.ForgetUser(e.Access.User)
+		}
+		for _, m := range []*hub.Membership{e.Join, e.Leave} {
+			if m != nil {
+				c.ForgetMembership(m.Room, m.User)
+			}
+		}
+		if !e.DropRoom.IsZero() {
+			c.ForgetRoom(e.DropRoom)
+		}
+	}
 }
 
 // presenceEvery is how often presence changes are published, batched.

@@ -60,7 +60,7 @@ func TestCluster_AStreamOnOneNodeGetsWhatIsPostedOnAnother(t *testing.T) {
 		return a, srv.URL
 	}
 	a, urlA := node()
-	_, urlB := node()
+	b, urlB := node()
 	ctx := context.Background()
 	admin, err := a.chat.CreateUser(ctx, chat.SystemActor, chat.NewUser{Username: "admin", Email: "admin@example.com", Password: "a long password", IsSuperuser: true})
 	require.NoError(t, err)
@@ -105,4 +105,30 @@ func TestCluster_AStreamOnOneNodeGetsWhatIsPostedOnAnother(t *testing.T) {
 	stats := a.bus.Stats()
 	assert.True(t, stats.Connected)
 	assert.Positive(t, stats.Sent)
+
+	// Bob is disabled on A: once B has heard it, B refuses his token on
+	// the very next request, though B's cache trusted it a moment ago.
+	bob, err := a.chat.CreateUser(ctx, chat.SystemActor, chat.NewUser{Username: "bob", Email: "bob@example.com", Password: "a long password"})
+	require.NoError(t, err)
+	_, bobToken, err := a.chat.CreateToken(ctx, chat.Actor{User: bob}, "bot")
+	require.NoError(t, err)
+	ping := func() int {
+		req, _ := http.NewRequest(http.MethodGet, urlB+"/api/ping", nil)
+		req.Header.Set("X-Auth-Token", bobToken)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	require.Equal(t, http.StatusOK, ping())
+	heard := b.bus.Stats().Received
+	req, _ := http.NewRequest(http.MethodPatch, urlA+"/api/users/"+bob.ID.Hex(), strings.NewReader(`{"is_disabled": true}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Auth-Token", token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Eventually(t, func() bool { return b.bus.Stats().Received > heard }, 10*time.Second, time.Millisecond)
+	assert.Equal(t, http.StatusUnauthorized, ping())
 }

@@ -35,11 +35,12 @@ const Subject = "makechat.events"
 // Bus publishes a node's hub events to the other nodes and delivers
 // theirs to its hub.
 type Bus struct {
-	node string
-	hub  *hub.Hub
-	nc   *nats.Conn
-	sub  *nats.Subscription
-	log  zerolog.Logger
+	node   string
+	hub    *hub.Hub
+	remote func(hub.Event)
+	nc     *nats.Conn
+	sub    *nats.Subscription
+	log    zerolog.Logger
 
 	sent, received, dropped atomic.Uint64
 }
@@ -54,9 +55,16 @@ type wire struct {
 // nodes' events to h. It keeps reconnecting for as long as the Bus is
 // open, logging once per change of state.
 func Connect(url string, h *hub.Hub, log zerolog.Logger) (*Bus, error) {
+	return ConnectWith(url, h, nil, log)
+}
+
+// ConnectWith is Connect with remote, if not nil, told of each other
+// node's event before this node's streams get it: what changed elsewhere
+// (an ended session, new rights, a membership) can be forgotten first.
+func ConnectWith(url string, h *hub.Hub, remote func(hub.Event), log zerolog.Logger) (*Bus, error) {
 	var id [8]byte
 	_, _ = rand.Read(id[:])
-	b := &Bus{node: hex.EncodeToString(id[:]), hub: h, log: log.With().Str("component", "cluster").Logger()}
+	b := &Bus{node: hex.EncodeToString(id[:]), hub: h, remote: remote, log: log.With().Str("component", "cluster").Logger()}
 	nc, err := nats.Connect(url,
 		nats.Name("makechat "+b.node),
 		nats.MaxReconnects(-1),
@@ -117,6 +125,9 @@ func (b *Bus) deliver(m *nats.Msg) {
 		return // delivered here when it was published
 	}
 	b.received.Add(1)
+	if b.remote != nil {
+		b.remote(w.Event)
+	}
 	b.hub.Publish(w.Event)
 }
 

@@ -353,3 +353,24 @@ func (p *places) of(id storage.ID) (memberKey, bool) {
 	k, ok := p.at[id]
 	return k, ok
 }
+
+// Changes made elsewhere: another process (a second node) says what it
+// changed, and the cache forgets it at once rather than at its TTL.
+
+// ForgetUser forgets user id, and its sessions and tokens.
+func (s *Store) ForgetUser(id storage.ID) {
+	s.users.begin(id)()
+	s.sessions.beginWhere(func(_ string, v storage.Session) bool { return v.User == id })()
+	s.tokens.beginWhere(func(_ string, v storage.Token) bool { return v.User == id })()
+}
+
+// ForgetMembership forgets user's membership of room, the room's
+// member list and the room.
+func (s *Store) ForgetMembership(room, user storage.ID) {
+	s.memberOf.begin(memberKey{room, user})()
+	s.members.begin(room)()
+	s.rooms.begin(room)()
+}
+
+// ForgetRoom forgets room and everything kept of it.
+func (s *Store) ForgetRoom(room storage.ID) { s.beginRoom(room)() }

@@ -300,3 +300,49 @@ func TestStore_MissesAreNotKeptAndAFullTableStartsAgain(t *testing.T) {
 	}
 	assert.LessOrEqual(t, inner.users, 2+6, "never more reads than asks")
 }
+
+// Another node says what it changed: the next read goes to the store.
+func TestStore_ForgetTakesWhatAnotherProcessChanged(t *testing.T) {
+	ctx := context.Background()
+	inner := openBolt(t)
+	other := inner // another node's writes, past this cache
+	st := cache.New(inner, cache.Options{TTL: time.Hour})
+	ids := storage.NewIDGen()
+	u := storage.User{ID: ids.New(), Username: "alice", Email: "alice@example.com"}
+	require.NoError(t, st.CreateUser(ctx, u))
+	room := storage.Room{ID: ids.New(), Name: "general", Created: time.Now()}
+	m := storage.Member{ID: ids.New(), Room: room.ID, Profile: u.ID, Role: storage.RoleMember, Created: time.Now()}
+	require.NoError(t, st.CreateRoom(ctx, room, m))
+	_, err := st.User(ctx, u.ID)
+	require.NoError(t, err)
+	_, err = st.MemberOf(ctx, room.ID, u.ID)
+	require.NoError(t, err)
+	_, err = st.Room(ctx, room.ID)
+	require.NoError(t, err)
+
+	_, err = other.UpdateUser(ctx, u.ID, storage.UserPatch{IsDisabled: new(true)})
+	require.NoError(t, err)
+	require.NoError(t, other.DeleteMember(ctx, m.ID))
+	got, err := st.User(ctx, u.ID)
+	require.NoError(t, err)
+	require.False(t, got.IsDisabled, "kept within the TTL")
+
+	st.ForgetUser(u.ID)
+	got, err = st.User(ctx, u.ID)
+	require.NoError(t, err)
+	assert.True(t, got.IsDisabled)
+
+	st.ForgetMembership(room.ID, u.ID)
+	_, err = st.MemberOf(ctx, room.ID, u.ID)
+	assert.ErrorIs(t, err, storage.ErrNotFound)
+	r, err := st.Room(ctx, room.ID)
+	require.NoError(t, err)
+	assert.NotContains(t, r.Members, m.ID)
+
+	_, err = other.UpdateRoom(ctx, room.ID, storage.RoomPatch{Name: new("renamed")})
+	require.NoError(t, err)
+	st.ForgetRoom(room.ID)
+	r, err = st.Room(ctx, room.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "renamed", r.Name)
+}
