@@ -13,11 +13,13 @@ import (
 
 // Conn is one served connection.
 type Conn struct {
-	s  *Server
-	nc net.Conn
-	st Stream
-	fd int             // in the poller (-1: read by a goroutine of its own)
-	rc syscall.RawConn // its socket, when in the poller
+	s       *Server
+	nc      net.Conn
+	st      Stream
+	fd      int             // in the poller (-1: read by a goroutine of its own)
+	rc      syscall.RawConn // its socket, when in the poller
+	tcp     *net.TCPConn    // the TCP connection under nc (nil: none)
+	overTLS bool
 
 	// The reader's alone: a frame begun but not yet whole, and a
 	// message begun in fragments (its opcode; 0: none).
@@ -44,7 +46,27 @@ type Conn struct {
 }
 
 func newConn(s *Server, nc net.Conn, st Stream) *Conn {
-	return &Conn{s: s, nc: nc, st: st, fd: -1, quietSince: time.Now()}
+	c := &Conn{s: s, nc: nc, st: st, fd: -1, quietSince: time.Now()}
+	c.tcp, c.overTLS = underneath(nc)
+	return c
+}
+
+// underneath is the TCP connection under nc (nil if there is none),
+// found through any wrappers that say what they wrap with NetConn as
+// tls.Conn does, and whether one of them is TLS.
+func underneath(nc net.Conn) (tcp *net.TCPConn, overTLS bool) {
+	for {
+		if _, ok := nc.(*tls.Conn); ok {
+			overTLS = true
+		}
+		w, ok := nc.(interface{ NetConn() net.Conn })
+		if !ok {
+			break
+		}
+		nc = w.NetConn()
+	}
+	tcp, _ = nc.(*net.TCPConn)
+	return tcp, overTLS
 }
 
 // Wake says that the stream may have messages waiting: the writer asks
@@ -203,26 +225,9 @@ func (c *Conn) sentClose(code int, reason string) {
 		c.kill()
 		return
 	}
-	if tc, ok := plainTCP(c.nc); ok {
-		_ = tc.CloseWrite()
+	if c.tcp != nil && !c.overTLS {
+		_ = c.tcp.CloseWrite()
 	}
-}
-
-// plainTCP is the TCP connection under nc's wrappers (those that say
-// what they wrap with NetConn), unless nc is in TLS.
-func plainTCP(nc net.Conn) (*net.TCPConn, bool) {
-	for {
-		if _, ok := nc.(*tls.Conn); ok {
-			return nil, false
-		}
-		w, ok := nc.(interface{ NetConn() net.Conn })
-		if !ok {
-			break
-		}
-		nc = w.NetConn()
-	}
-	tc, ok := nc.(*net.TCPConn)
-	return tc, ok
 }
 
 // received handles bytes read from the client.
@@ -392,11 +397,10 @@ func (c *Conn) readReady() {
 	}
 	bp := readBufs.Get().(*[]byte)
 	defer readBufs.Put(bp)
-	_, isTLS := c.nc.(*tls.Conn)
 	for {
 		var n int
 		var err error
-		if isTLS {
+		if c.overTLS {
 			_ = c.nc.SetReadDeadline(time.Now().Add(tlsDrain))
 			n, err = c.nc.Read(*bp)
 		} else {
@@ -413,7 +417,7 @@ func (c *Conn) readReady() {
 			c.kill()
 			return
 		}
-		if !isTLS && n < len(*bp) {
+		if !c.overTLS && n < len(*bp) {
 			break
 		}
 	}

@@ -1,7 +1,6 @@
 package ws
 
 import (
-	"crypto/tls"
 	"errors"
 	"net"
 	"sync"
@@ -54,29 +53,14 @@ func (p *poller) loop() {
 	}
 }
 
-// sysConn is the socket under nc: a TCP connection, plain or in TLS,
-// found through any wrappers that say what they wrap with NetConn, as
-// tls.Conn does.
-func sysConn(nc net.Conn) syscall.RawConn {
-	for {
-		w, ok := nc.(interface{ NetConn() net.Conn })
-		if !ok {
-			break
-		}
-		nc = w.NetConn()
-	}
-	if tc, ok := nc.(*net.TCPConn); ok {
-		if rc, err := tc.SyscallConn(); err == nil {
-			return rc
-		}
-	}
-	return nil
-}
-
 // watch starts reading c: by the poller when there is one and c is a
 // socket, else by a goroutine of its own.
 func (c *Conn) watch() {
-	p, rc := c.s.poll, sysConn(c.nc)
+	p := c.s.poll
+	var rc syscall.RawConn
+	if c.tcp != nil {
+		rc, _ = c.tcp.SyscallConn()
+	}
 	if p == nil || rc == nil {
 		go c.readLoop()
 		return
@@ -100,7 +84,7 @@ func (c *Conn) watch() {
 		go c.readLoop()
 		return
 	}
-	if _, ok := c.nc.(*tls.Conn); ok {
+	if c.overTLS {
 		// crypto/tls may hold what it read past the request, which the
 		// socket will not signal again: read once now.
 		go c.readReady()
