@@ -24,10 +24,9 @@ type ClientInfo struct {
 	// Hold holds live events back until Release (a stream replaying
 	// what it missed).
 	Hold bool
-	// Wake, if not nil, is called when events start waiting and when
-	// the client is cut off, as Ready and Gone are signalled. It is
-	// called with the client's lock held: it must not block, nor call
-	// the client back.
+	// Wake is called when events start waiting and when the client is
+	// cut off. It is called with the client's lock held: it must not
+	// block, nor call the client back. If nil, Ready is signalled.
 	Wake func()
 }
 
@@ -46,7 +45,7 @@ type Client struct {
 	admin bool                    // guarded by the hub's lock
 	rooms map[storage.ID]struct{} // guarded by the hub's lock
 
-	ready chan struct{} // signalled when events are pending
+	ready chan struct{} // Wake's default (nil when Wake is given)
 	wake  func()
 	gone  chan struct{}
 	once  sync.Once
@@ -74,10 +73,18 @@ func NewClient(info ClientInfo) *Client {
 		Token:   info.Token,
 		admin:   info.Admin,
 		rooms:   make(map[storage.ID]struct{}, len(info.Rooms)),
-		ready:   make(chan struct{}, 1),
 		wake:    info.Wake,
 		gone:    make(chan struct{}),
 		holding: info.Hold,
+	}
+	if c.wake == nil {
+		c.ready = make(chan struct{}, 1)
+		c.wake = func() {
+			select {
+			case c.ready <- struct{}{}:
+			default:
+			}
+		}
 	}
 	for _, r := range info.Rooms {
 		c.rooms[r] = struct{}{}
@@ -85,7 +92,8 @@ func NewClient(info ClientInfo) *Client {
 	return c
 }
 
-// Ready is signalled when events are waiting; take them with Next.
+// Ready is signalled when events start waiting, and when the client is
+// cut off, unless ClientInfo.Wake is given; take the events with Next.
 func (c *Client) Ready() <-chan struct{} { return c.ready }
 
 // Next returns every waiting event, oldest first, and counts them as
@@ -127,9 +135,7 @@ func (c *Client) Cut(reason string) bool {
 		c.reason = reason
 		c.pending, c.held = nil, nil
 		close(c.gone)
-		if c.wake != nil {
-			c.wake()
-		}
+		c.wake()
 		c.mu.Unlock()
 		first = true
 	})
@@ -182,11 +188,7 @@ func (c *Client) queue(data []byte, now time.Time, lim limits) bool {
 	}
 	c.pending = append(c.pending, data)
 	c.pendingBytes += len(data)
-	select {
-	case c.ready <- struct{}{}:
-	default:
-	}
-	if c.wake != nil && len(c.pending) == 1 {
+	if len(c.pending) == 1 {
 		c.wake()
 	}
 	return true
