@@ -263,8 +263,6 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 			return nil, err
 		}
 		publish = bus.Publish
-	}
-	if bus != nil {
 		srv.AddHealthDetail("nats", func() any {
 			st := bus.Stats()
 			return map[string]any{"connected": st.Connected, "node": bus.Node(), "sent": st.Sent, "received": st.Received, "dropped": st.Dropped}
