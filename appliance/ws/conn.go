@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -165,11 +166,11 @@ func (c *Conn) write() {
 		if asked {
 			msgs, code, reason = c.st.Next()
 		}
-		size := len(buf)
+		more := 2 + 125 // a close frame
 		for _, m := range msgs {
-			size += frameSize(m)
+			more += frameSize(m)
 		}
-		buf = grow(buf, size+130)
+		buf = slices.Grow(buf, more)
 		for _, m := range msgs {
 			buf = appendFrame(buf, opText, m)
 		}
@@ -197,15 +198,6 @@ func (c *Conn) write() {
 			return
 		}
 	}
-}
-
-func grow(b []byte, n int) []byte {
-	if cap(b) >= n {
-		return b
-	}
-	nb := make([]byte, len(b), n)
-	copy(nb, b)
-	return nb
 }
 
 // sentClose ends the writing side: the connection closes when the
