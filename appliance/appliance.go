@@ -258,7 +258,7 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 	var bus *cluster.Bus
 	if cfg.NATSURL != "" {
 		// Nothing has published yet: the service serves no one before Run.
-		if bus, err = cluster.ConnectWith(cfg.NATSURL, h, forgetRemote(st), log); err != nil {
+		if bus, err = cluster.Connect(cfg.NATSURL, h, forgetRemote(st), log); err != nil {
 			st.Close()
 			return nil, err
 		}

@@ -52,16 +52,11 @@ type wire struct {
 }
 
 // Connect joins the NATS servers at url and starts delivering the other
-// nodes' events to h. It keeps reconnecting for as long as the Bus is
-// open, logging once per change of state.
-func Connect(url string, h *hub.Hub, log zerolog.Logger) (*Bus, error) {
-	return ConnectWith(url, h, nil, log)
-}
-
-// ConnectWith is Connect with remote, if not nil, told of each other
-// node's event before this node's streams get it: what changed elsewhere
-// (an ended session, new rights, a membership) can be forgotten first.
-func ConnectWith(url string, h *hub.Hub, remote func(hub.Event), log zerolog.Logger) (*Bus, error) {
+// nodes' events to h, telling remote (if not nil) of each before this
+// node's streams get it: what changed elsewhere (an ended session, new
+// rights, a membership) can be forgotten first. It keeps reconnecting
+// for as long as the Bus is open, logging once per change of state.
+func Connect(url string, h *hub.Hub, remote func(hub.Event), log zerolog.Logger) (*Bus, error) {
 	var id [8]byte
 	_, _ = rand.Read(id[:])
 	b := &Bus{node: hex.EncodeToString(id[:]), hub: h, remote: remote, log: log.With().Str("component", "cluster").Logger()}

@@ -38,7 +38,7 @@ type node struct {
 func newNode(t *testing.T, url string) node {
 	t.Helper()
 	h := hub.New(hub.Options{})
-	b, err := cluster.Connect(url, h, zerolog.New(io.Discard))
+	b, err := cluster.Connect(url, h, nil, zerolog.New(io.Discard))
 	require.NoError(t, err)
 	t.Cleanup(func() { b.Close() })
 	return node{hub: h, bus: b}
