@@ -243,6 +243,16 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 		return s.LastSuccess, s.Failures
 	})
 	tracker := presence.New(cfg.PresenceAway, nil)
+	var bus *cluster.Bus
+	var delivered func() storage.ID
+	if cfg.NATSURL != "" {
+		// Nothing has published yet: the service serves no one before Run.
+		if bus, err = cluster.Connect(cfg.NATSURL, h, svc, forgetRemote(st), log); err != nil {
+			st.Close()
+			return nil, err
+		}
+		publish, delivered = bus.Publish, bus.Delivered
+	}
 	srv := api.New(svc, h, log, api.Options{
 		Proxies:           proxies,
 		MaxStreamsPerUser: cfg.MaxStreamsPerUser,
@@ -253,19 +263,13 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 		PushKey:           keys.PublicKey(),
 		Viewer:            pusher,
 		Presence:          tracker,
+		Delivered:         delivered,
 	})
 	srv.AddHealthDetail("backup", backups.healthDetail)
-	var bus *cluster.Bus
-	if cfg.NATSURL != "" {
-		// Nothing has published yet: the service serves no one before Run.
-		if bus, err = cluster.Connect(cfg.NATSURL, h, forgetRemote(st), log); err != nil {
-			st.Close()
-			return nil, err
-		}
-		publish = bus.Publish
+	if bus != nil {
 		srv.AddHealthDetail("nats", func() any {
 			st := bus.Stats()
-			return map[string]any{"connected": st.Connected, "node": bus.Node(), "sent": st.Sent, "received": st.Received, "dropped": st.Dropped}
+			return map[string]any{"connected": st.Connected, "node": bus.Node(), "peers": st.Peers, "sent": st.Sent, "received": st.Received, "dropped": st.Dropped, "late": st.Late}
 		})
 	}
 	return &App{cfg: cfg, log: log, store: st, chat: svc, api: srv, backups: backups, maint: maint, outgoing: out, push: pusher, presence: tracker, bus: bus}, nil

@@ -30,37 +30,8 @@ func TestCluster_TheEmbeddedStoreRefusesNATSWithOneLine(t *testing.T) {
 }
 
 func TestCluster_AStreamOnOneNodeGetsWhatIsPostedOnAnother(t *testing.T) {
-	mongotest.SkipIfShort(t)
-	f, err := mongotest.Start()
-	require.NoError(t, err)
-	t.Cleanup(f.Stop)
-	uri, err := mongotest.WithDatabase(f.URI(), "cluster")
-	require.NoError(t, err)
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
-	require.NoError(t, err)
-	go ns.Start()
-	require.True(t, ns.ReadyForConnections(10*time.Second))
-	t.Cleanup(ns.Shutdown)
-
-	// Two nodes: their own data_dir, one MongoDB, one NATS.
-	node := func() (*App, string) {
-		cfg := testConfig(t)
-		cfg.MongoURI, cfg.NATSURL = uri, ns.ClientURL()
-		a, err := New(cfg, zerolog.New(io.Discard), "test")
-		require.NoError(t, err)
-		srv := httptest.NewServer(a.Handler())
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			a.api.CloseStreams(ctx)
-			srv.Close()
-			a.bus.Close()
-			a.store.Close()
-		})
-		return a, srv.URL
-	}
-	a, urlA := node()
-	b, urlB := node()
+	nodes := startCluster(t, 2)
+	a, urlA, b, urlB := nodes[0].app, nodes[0].url, nodes[1].app, nodes[1].url
 	ctx := context.Background()
 	admin, err := a.chat.CreateUser(ctx, chat.SystemActor, chat.NewUser{Username: "admin", Email: "admin@example.com", Password: "a long password", IsSuperuser: true})
 	require.NoError(t, err)
@@ -131,4 +102,45 @@ func TestCluster_AStreamOnOneNodeGetsWhatIsPostedOnAnother(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Eventually(t, func() bool { return b.bus.Stats().Received > heard }, 10*time.Second, time.Millisecond)
 	assert.Equal(t, http.StatusUnauthorized, ping())
+}
+
+// node is one makechat process of a test cluster.
+type node struct {
+	app *App
+	url string
+}
+
+// startCluster starts n nodes on one MongoDB (embedded FerretDB) and one
+// in-process NATS server, each with its own data_dir, on loopback.
+func startCluster(t *testing.T, n int) []node {
+	t.Helper()
+	mongotest.SkipIfShort(t)
+	f, err := mongotest.Start()
+	require.NoError(t, err)
+	t.Cleanup(f.Stop)
+	uri, err := mongotest.WithDatabase(f.URI(), "cluster")
+	require.NoError(t, err)
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
+	require.NoError(t, err)
+	go ns.Start()
+	require.True(t, ns.ReadyForConnections(10*time.Second))
+	t.Cleanup(ns.Shutdown)
+	nodes := make([]node, n)
+	for i := range nodes {
+		cfg := testConfig(t)
+		cfg.MongoURI, cfg.NATSURL = uri, ns.ClientURL()
+		a, err := New(cfg, zerolog.New(io.Discard), "test")
+		require.NoError(t, err)
+		srv := httptest.NewServer(a.Handler())
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			a.api.CloseStreams(ctx)
+			srv.Close()
+			a.bus.Close()
+			a.store.Close()
+		})
+		nodes[i] = node{app: a, url: srv.URL}
+	}
+	return nodes
 }

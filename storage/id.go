@@ -9,14 +9,16 @@ import (
 	"errors"
 	"math"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
-// ID is a 12-byte MongoDB ObjectId: a 4-byte big-endian Unix time in
-// seconds, 5 random bytes fixed per process, and a 3-byte counter. Both
-// backends use it, so a backup of one restores into the other, and ids
-// sort in creation order within a process.
+// ID is a 12-byte MongoDB ObjectId. Ids made here hold a 4-byte
+// big-endian Unix time in seconds (the ObjectId's timestamp), 4 bytes of
+// the fraction of that second (units of 2^-32 s) and 4 random bytes fixed
+// per generator: ids sort in creation order across processes as well as
+// their clocks agree, and a generator that has seen another's id (Observe)
+// makes only greater ones. Both backends use it, so a backup of one
+// restores into the other.
 type ID [12]byte
 
 // NilID is the zero ID; it never names a stored object.
@@ -26,52 +28,66 @@ var NilID ID
 var ErrInvalidID = errors.New("not an ObjectId")
 
 // IDGen makes ObjectIds that strictly increase: each id is greater than
-// every id it made before and every id passed to Observe, even when the
-// counter wraps within a second or the clock steps back. Message order
-// relies on this. The zero value is not ready; use NewIDGen.
+// every id it made before, every id passed to Observe and every floor it
+// gave (Floor), even when the clock steps back. Message order relies on
+// this. The zero value is not ready; use NewIDGen.
 type IDGen struct {
-	process [5]byte
-	counter atomic.Uint32
-	now     func() time.Time
+	node [4]byte
+	now  func() time.Time
 
 	mu   sync.Mutex
-	last ID
+	last uint64 // the time part (seconds and fraction) of the last id or floor
 }
 
-// NewIDGen returns a generator with a random process part and counter.
+// NewIDGen returns a generator with a random node part.
 func NewIDGen() *IDGen {
 	g := &IDGen{now: time.Now}
-	var seed [8]byte
-	_, _ = rand.Read(seed[:])
-	copy(g.process[:], seed[:5])
-	g.counter.Store(binary.BigEndian.Uint32(seed[4:]) & 0xffffff)
+	_, _ = rand.Read(g.node[:])
 	return g
 }
 
 // New returns a fresh ObjectId.
 func (g *IDGen) New() ID {
 	var id ID
-	binary.BigEndian.PutUint32(id[0:4], uint32(g.now().Unix()))
-	copy(id[4:9], g.process[:])
-	c := g.counter.Add(1)
-	id[9], id[10], id[11] = byte(c>>16), byte(c>>8), byte(c)
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if bytes.Compare(id[:], g.last[:]) <= 0 {
-		id = g.last.next()
-	}
-	g.last = id
+	binary.BigEndian.PutUint64(id[0:8], g.advance())
+	copy(id[8:], g.node[:])
 	return id
 }
 
-// Observe makes every later id greater than id: a store calls it with
-// the greatest id it holds, so that ids made after a restart within the
-// same second still sort after those made before it.
-func (g *IDGen) Observe(id ID) {
+// Floor returns an id below every id this generator will make from now
+// on (and above every one it made): an id's place in time that no later
+// id of this generator can take. Nodes of a cluster send their floors so
+// that the others know which events can no longer be overtaken.
+func (g *IDGen) Floor() ID {
+	var id ID
+	binary.BigEndian.PutUint64(id[0:8], g.advance())
+	return id
+}
+
+// advance returns a time part greater than every one given before.
+func (g *IDGen) advance() uint64 {
+	t := g.now()
+	sec, frac := uint64(t.Unix()), uint64(t.Nanosecond())<<32/1e9
+	v := sec<<32 | frac
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if bytes.Compare(id[:], g.last[:]) > 0 {
-		g.last = id
+	if v <= g.last {
+		v = g.last + 1
+	}
+	g.last = v
+	return v
+}
+
+// Observe makes every later id greater than id: a store calls it with
+// the greatest id it holds, so that ids made after a restart still sort
+// after those made before it, and a cluster's node with every id it
+// hears of from the others.
+func (g *IDGen) Observe(id ID) {
+	v := binary.BigEndian.Uint64(id[0:8])
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if v > g.last {
+		g.last = v
 	}
 }
 

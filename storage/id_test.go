@@ -9,17 +9,17 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestIDGen_IdsStrictlyIncreaseAcrossACounterWrap(t *testing.T) {
+func TestIDGen_IdsStrictlyIncreaseWithAStoppedClock(t *testing.T) {
 	g := NewIDGen()
 	fixed := time.Unix(1_700_000_000, 0)
 	g.now = func() time.Time { return fixed }
-	g.counter.Store(0xfffffe)
 	prev := g.New()
 	for range 10 {
 		id := g.New()
 		require.True(t, prev.Less(id), "%s !< %s", prev, id)
 		prev = id
 	}
+	assert.Equal(t, fixed.UTC(), prev.Time())
 }
 
 func TestIDGen_IdsStrictlyIncreaseWhenTheClockStepsBack(t *testing.T) {
@@ -40,6 +40,36 @@ func TestIDGen_ObserveMovesPastAnotherProcessesIds(t *testing.T) {
 	}
 	g.Observe(future)
 	assert.True(t, future.Less(g.New()))
+}
+
+// Two generators whose clocks agree interleave by time; one that heard of
+// the other's id makes only greater ones, though its clock is behind.
+func TestIDGen_IdsOfTwoGeneratorsSortByTime(t *testing.T) {
+	a, b := NewIDGen(), NewIDGen()
+	now := time.Unix(1_700_000_000, 0)
+	a.now = func() time.Time { return now }
+	b.now = func() time.Time { return now.Add(time.Millisecond) }
+	x := a.New()
+	y := b.New()
+	now = now.Add(2 * time.Millisecond)
+	z := a.New()
+	assert.True(t, x.Less(y) && y.Less(z), "%s %s %s", x, y, z)
+
+	late := NewIDGen()
+	late.now = func() time.Time { return now.Add(-time.Minute) }
+	late.Observe(z)
+	assert.True(t, z.Less(late.New()))
+}
+
+// A floor is above every id made before it and below every id made after.
+func TestIDGen_FloorSeparatesTheIdsBeforeAndAfterIt(t *testing.T) {
+	g := NewIDGen()
+	fixed := time.Unix(1_700_000_000, 0)
+	g.now = func() time.Time { return fixed }
+	before := g.New()
+	floor := g.Floor()
+	after := g.New()
+	assert.True(t, before.Less(floor) && floor.Less(after), "%s %s %s", before, floor, after)
 }
 
 func TestID_ParseAndExtendedJSON(t *testing.T) {

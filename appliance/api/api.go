@@ -47,6 +47,7 @@ type Server struct {
 	viewer    Viewer
 	streamSeq atomic.Uint64
 	presence  *presence.Tracker
+	delivered func() storage.ID // see Options.Delivered (nil: one node)
 }
 
 // serveMetrics serves the metrics to administrators only: counts of
@@ -94,6 +95,12 @@ type Options struct {
 	// Stream tunes the streams' WebSocket layer (pings; zero values are
 	// its defaults, a write's wait at most the hub's MaxLag).
 	Stream ws.Options
+	// Delivered, if not nil, is a cluster's key below which every
+	// node's events have reached h (cluster.Bus.Delivered): the hub then
+	// gets events in key order, and a stream's replay reads the store up
+	// to that key only, leaving the rest to the live events, so that it
+	// is exact across nodes.
+	Delivered func() storage.ID
 }
 
 // New returns the API over a chat service, whose streams are fed by h
@@ -105,7 +112,7 @@ func New(svc *chat.Service, h *hub.Hub, log zerolog.Logger, o Options) *Server {
 	return &Server{
 		chat: svc, hub: h, log: log, proxies: o.Proxies, maxStreams: o.MaxStreamsPerUser,
 		maint: o.Maintenance, observer: o.Observer, metrics: o.Metrics, deliveries: o.Deliveries,
-		pushKey: o.PushKey, viewer: o.Viewer, presence: o.Presence, ws: ws.New(o.Stream),
+		pushKey: o.PushKey, viewer: o.Viewer, presence: o.Presence, ws: ws.New(o.Stream), delivered: o.Delivered,
 	}
 }
 

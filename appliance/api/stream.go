@@ -253,8 +253,18 @@ func (s *Server) streamRooms(ctx context.Context, a chat.Actor) ([]storage.ID, e
 // replay sends the messages created after since, then lets the live
 // events held meanwhile through, minus those the replay already sent.
 // It writes on nc itself, before the stream is served.
+//
+// In a cluster the hub gets events in key order, and every message below
+// the key delivered so far is stored: the replay reads up to that key and
+// the live events give the rest, in order. The client got every message
+// up to since on the node it came from, so those the hub delivers here
+// only now are not given again.
 func (s *Server) replay(ctx context.Context, nc net.Conn, client *hub.Client, a chat.Actor, since storage.ID) error {
-	missed, err := s.chat.Replay(ctx, a, since, replayPerConv)
+	var upTo, seen storage.ID
+	if s.delivered != nil {
+		upTo, seen = s.delivered(), since
+	}
+	missed, err := s.chat.Replay(ctx, a, since, upTo, replayPerConv)
 	if err != nil {
 		return err
 	}
@@ -282,7 +292,7 @@ func (s *Server) replay(ctx context.Context, nc net.Conn, client *hub.Client, a 
 			buf = buf[:0]
 		}
 	}
-	if !s.hub.Release(client, sent) {
+	if !s.hub.Release(client, sent, seen) {
 		return errFellBehind
 	}
 	return nil

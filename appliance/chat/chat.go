@@ -185,6 +185,20 @@ func (s *Service) Init(ctx context.Context) error {
 	return nil
 }
 
+// Frontier returns a key below which this node will emit no more events:
+// every message it is storing has a greater id, and every event it emits
+// from now on a greater key (a new message's id, or a Stamp). Nodes of a
+// cluster exchange frontiers to deliver everyone's events in key order.
+func (s *Service) Frontier() storage.ID { return s.seq.frontier() }
+
+// Stamp returns a key for an event that is not a new message, above every
+// id made so far; done must be called once the event has been handed on.
+func (s *Service) Stamp() (key storage.ID, done func()) { return s.seq.stamp() }
+
+// Observe makes every later id and key greater than id: a cluster's node
+// observes the keys it hears of from the others.
+func (s *Service) Observe(id storage.ID) { s.ids.Observe(id) }
+
 // Ping checks that the store answers.
 func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
 

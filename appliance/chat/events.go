@@ -102,16 +102,31 @@ type Notifier func(Event)
 // every earlier post in that conversation has been stored (or failed), so
 // clients see messages in id order even though concurrent posts commit in
 // one batch and return in any order.
+//
+// It also knows which keys are in flight — a new message's id, or a stamp
+// for another event, taken but whose event has not been handed to notify
+// yet — so that it can say below which key this node will send nothing
+// more (frontier): a cluster merges its nodes' events in key order.
 type sequencer struct {
 	mu     sync.Mutex
 	ids    *storage.IDGen
 	lines  map[storage.Conversation][]*slot
 	notify Notifier
+
+	flightMu sync.Mutex
+	flight   []*ticket // in key order: keys are taken under flightMu
 }
 
 type slot struct {
 	done   bool
 	events []Event
+	ticket *ticket // a new message's id, until its event is out
+}
+
+// ticket is a key in flight.
+type ticket struct {
+	key storage.ID
+	out bool
 }
 
 // take returns a new message id (zero if newID is false: an edit or a
@@ -119,13 +134,15 @@ type slot struct {
 func (q *sequencer) take(c storage.Conversation, newID bool) (storage.ID, *slot) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	var id storage.ID
-	if newID {
-		id = q.ids.New()
-	}
 	s := &slot{}
+	if newID {
+		s.ticket = q.fly(q.ids.New)
+	}
 	q.lines[c] = append(q.lines[c], s)
-	return id, s
+	if s.ticket != nil {
+		return s.ticket.key, s
+	}
+	return storage.NilID, s
 }
 
 // finish marks s done with its events (none if the write failed) and
@@ -139,6 +156,9 @@ func (q *sequencer) finish(c storage.Conversation, s *slot, events ...Event) {
 		for _, e := range line[0].events {
 			q.notify(e)
 		}
+		if t := line[0].ticket; t != nil {
+			q.land(t)
+		}
 		line[0] = nil
 		line = line[1:]
 	}
@@ -147,4 +167,42 @@ func (q *sequencer) finish(c storage.Conversation, s *slot, events ...Event) {
 	} else {
 		q.lines[c] = line
 	}
+}
+
+// fly takes a key from next and counts it in flight until land.
+func (q *sequencer) fly(next func() storage.ID) *ticket {
+	q.flightMu.Lock()
+	defer q.flightMu.Unlock()
+	t := &ticket{key: next()}
+	q.flight = append(q.flight, t)
+	return t
+}
+
+// land says t's event has been handed on (or will never be).
+func (q *sequencer) land(t *ticket) {
+	q.flightMu.Lock()
+	defer q.flightMu.Unlock()
+	t.out = true
+	for len(q.flight) > 0 && q.flight[0].out {
+		q.flight[0] = nil
+		q.flight = q.flight[1:]
+	}
+}
+
+// stamp returns a key for an event that is not a new message, counted in
+// flight until done is called, once the event has been handed on.
+func (q *sequencer) stamp() (key storage.ID, done func()) {
+	t := q.fly(q.ids.Floor)
+	return t.key, func() { q.land(t) }
+}
+
+// frontier returns a key below every key whose event this node has not
+// handed on yet and every key it will take from now on.
+func (q *sequencer) frontier() storage.ID {
+	q.flightMu.Lock()
+	defer q.flightMu.Unlock()
+	if len(q.flight) > 0 {
+		return q.flight[0].key
+	}
+	return q.ids.Floor()
 }

@@ -429,14 +429,14 @@ func (s *Service) Search(ctx context.Context, a Actor, q string, before storage.
 // Replay returns, per conversation the actor follows, the messages
 // created after since (at most perConv each, oldest first), for a stream
 // that reconnects.
-func (s *Service) Replay(ctx context.Context, a Actor, since storage.ID, perConv int) (map[storage.Conversation][]storage.Message, error) {
+func (s *Service) Replay(ctx context.Context, a Actor, since, before storage.ID, perConv int) (map[storage.Conversation][]storage.Message, error) {
 	convs, err := s.Readable(ctx, a)
 	if err != nil {
 		return nil, err
 	}
 	out := map[storage.Conversation][]storage.Message{}
 	for _, c := range convs {
-		msgs, err := s.store.Messages(ctx, c, storage.MessageQuery{After: since, Limit: perConv, AllReplies: true})
+		msgs, err := s.store.Messages(ctx, c, storage.MessageQuery{After: since, Before: before, Limit: perConv, AllReplies: true})
 		if err != nil {
 			return nil, storeErr(err, "message")
 		}

@@ -1,13 +1,23 @@
 // Package cluster carries the hub's events between makechat nodes over
-// NATS, so that a stream on one node sees what was posted on another.
+// NATS, so that a stream on one node sees what was posted on another, in
+// the same order on every node.
 //
-// Every event a node's chat service emits is published to its own hub
-// and, encoded once, on one NATS subject; each node delivers the events
-// of the other nodes to its own hub, with the same audience rules, and
-// skips its own (they carry the node's id). One subject rather than one
+// Every event a node's chat service emits is sent, encoded once, on one
+// NATS subject; each node delivers its own events and the other nodes'
+// to its hub, with the same audience rules. One subject rather than one
 // per conversation: at the sizes makechat serves, every node has streams
 // in nearly every busy room, so a subject per room would add a
 // subscription per room to each node and save it almost nothing.
+//
+// Order. Every event has a key: a new message's id, or a stamp from the
+// node's id generator for any other event. Each node sends, after its
+// events, its frontier — a key below which it will send nothing more —
+// and delivers events in key order once every node's frontier has passed
+// them. So every stream, on any node, gets messages in id order, and a
+// client that resumes with ?since=<the last id it got> on another node
+// misses nothing and gets nothing twice. Nodes observe the keys they hear
+// of (a Lamport clock), so a node whose clock is behind does not hold the
+// others back. A node not heard of for a second is no longer waited for.
 //
 // NATS is not the store: a post is durable in MongoDB before its event
 // is sent, and a client that missed an event while NATS was away catches
@@ -15,11 +25,13 @@
 package cluster
 
 import (
+	"container/heap"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -27,39 +39,85 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/makechat/makechat/appliance/hub"
+	"github.com/makechat/makechat/storage"
 )
 
-// Subject is where the nodes' events go.
+// Subject is where the nodes' events and frontiers go.
 const Subject = "makechat.events"
 
+const (
+	// heartbeat is how often a node sends its frontier when nothing
+	// else makes it.
+	heartbeat = 100 * time.Millisecond
+	// silence is how long a node may go unheard before the others stop
+	// waiting for it (it died, or lost NATS).
+	silence = time.Second
+)
+
+// Order is what the Bus needs of the node's chat service (chat.Service
+// has it): keys for events, and how far its events have gone out.
+type Order interface {
+	// Frontier is a key below every key of an event not handed to the
+	// Bus yet, and of every event to come.
+	Frontier() storage.ID
+	// Stamp is a key for an event that is not a new message; done is
+	// called once it has been handed on.
+	Stamp() (key storage.ID, done func())
+	// Observe makes later keys greater than id.
+	Observe(id storage.ID)
+}
+
 // Bus publishes a node's hub events to the other nodes and delivers
-// theirs to its hub.
+// everyone's, in key order, to its hub.
 type Bus struct {
 	node   string
 	hub    *hub.Hub
+	order  Order
 	remote func(hub.Event)
 	nc     *nats.Conn
 	sub    *nats.Subscription
 	log    zerolog.Logger
 
-	sent, received, dropped atomic.Uint64
+	kick chan struct{} // something to send or deliver
+	stop chan struct{}
+	done chan struct{} // the loop has returned
+
+	mu      sync.Mutex
+	pending queue            // events waiting for every node's frontier
+	peers   map[string]*peer // the other nodes heard of lately
+	bound   storage.ID       // every event below it has been delivered
+
+	sent, received, dropped, late atomic.Uint64
 }
 
-// wire is an event as it travels: the node it comes from, and the event.
+// peer is another node as this one last heard of it.
+type peer struct {
+	frontier storage.ID
+	heard    time.Time
+}
+
+// wire is what travels: an event with its key, or (Event nil) the
+// node's frontier.
 type wire struct {
-	Node  string    `json:"node"`
-	Event hub.Event `json:"event"`
+	Node  string     `json:"node"`
+	Key   storage.ID `json:"key"`
+	Event *hub.Event `json:"event,omitempty"`
 }
 
-// Connect joins the NATS servers at url and starts delivering the other
-// nodes' events to h, telling remote (if not nil) of each before this
-// node's streams get it: what changed elsewhere (an ended session, new
-// rights, a membership) can be forgotten first. It keeps reconnecting
-// for as long as the Bus is open, logging once per change of state.
-func Connect(url string, h *hub.Hub, remote func(hub.Event), log zerolog.Logger) (*Bus, error) {
+// Connect joins the NATS servers at url and starts delivering events to
+// h in key order, telling remote (if not nil) of each other node's event
+// as it arrives: what changed elsewhere (an ended session, new rights, a
+// membership) can be forgotten first. It keeps reconnecting for as long
+// as the Bus is open, logging once per change of state.
+func Connect(url string, h *hub.Hub, order Order, remote func(hub.Event), log zerolog.Logger) (*Bus, error) {
 	var id [8]byte
 	_, _ = rand.Read(id[:])
-	b := &Bus{node: hex.EncodeToString(id[:]), hub: h, remote: remote, log: log.With().Str("component", "cluster").Logger()}
+	b := &Bus{
+		node: hex.EncodeToString(id[:]), hub: h, order: order, remote: remote,
+		log:  log.With().Str("component", "cluster").Logger(),
+		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
+		peers: map[string]*peer{},
+	}
 	nc, err := nats.Connect(url,
 		nats.Name("makechat "+b.node),
 		nats.MaxReconnects(-1),
@@ -67,6 +125,7 @@ func Connect(url string, h *hub.Hub, remote func(hub.Event), log zerolog.Logger)
 		nats.RetryOnFailedConnect(true),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			b.log.Warn().Err(err).Msg("NATS disconnected: events from other nodes wait; streams catch up by replay")
+			b.forgetPeers()
 		}),
 		nats.ReconnectHandler(func(c *nats.Conn) {
 			b.log.Info().Str("server", c.ConnectedUrlRedacted()).Msg("NATS reconnected")
@@ -76,7 +135,7 @@ func Connect(url string, h *hub.Hub, remote func(hub.Event), log zerolog.Logger)
 		return nil, fmt.Errorf("nats_url: %w", err)
 	}
 	b.nc = nc
-	if b.sub, err = nc.Subscribe(Subject, b.deliver); err != nil {
+	if b.sub, err = nc.Subscribe(Subject, b.receive); err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("nats_url: %w", err)
 	}
@@ -85,63 +144,201 @@ func Connect(url string, h *hub.Hub, remote func(hub.Event), log zerolog.Logger)
 	if nc.IsConnected() {
 		_ = nc.FlushTimeout(5 * time.Second)
 	}
+	go b.run()
 	return b, nil
 }
 
 // Node is this node's id in the cluster.
 func (b *Bus) Node() string { return b.node }
 
-// Publish delivers e on this node and sends it to the others. An event
-// that cannot be sent is counted and dropped: the store has it, and
-// other nodes' streams get it by replay.
+// Publish sends e to the other nodes and queues it for this node's hub.
+// An event that cannot be sent is counted and dropped: the store has
+// it, and other nodes' streams get it by replay.
 func (b *Bus) Publish(e hub.Event) {
-	b.hub.Publish(e)
-	data, err := json.Marshal(wire{Node: b.node, Event: e})
+	key, done := e.Message, func() {}
+	if key.IsZero() {
+		key, done = b.order.Stamp()
+	}
+	data, err := json.Marshal(wire{Node: b.node, Key: key, Event: &e})
 	if err == nil {
 		err = b.nc.Publish(Subject, data)
 	}
 	if err != nil {
 		b.dropped.Add(1)
 		b.log.Debug().Err(err).Msg("event not sent to the other nodes")
-		return
+	} else {
+		b.sent.Add(1)
 	}
-	b.sent.Add(1)
+	// Queued before the key stops counting in flight: the frontier
+	// that passes it cannot release what follows it first.
+	b.mu.Lock()
+	heap.Push(&b.pending, item{key: key, event: e})
+	b.mu.Unlock()
+	done()
+	b.poke()
 }
 
-// deliver gives another node's event to this node's hub.
-func (b *Bus) deliver(m *nats.Msg) {
+// receive takes another node's event or frontier.
+func (b *Bus) receive(m *nats.Msg) {
 	var w wire
 	if err := json.Unmarshal(m.Data, &w); err != nil {
 		b.dropped.Add(1)
-		b.log.Warn().Err(err).Msg("an event from another node could not be read")
+		b.log.Warn().Err(err).Msg("a message from another node could not be read")
 		return
 	}
 	if w.Node == b.node {
-		return // delivered here when it was published
+		return // queued here when it was published
 	}
-	b.received.Add(1)
-	if b.remote != nil {
-		b.remote(w.Event)
+	b.order.Observe(w.Key)
+	if w.Event != nil {
+		b.received.Add(1)
+		if b.remote != nil {
+			b.remote(*w.Event)
+		}
 	}
-	b.hub.Publish(w.Event)
+	b.mu.Lock()
+	p := b.peers[w.Node]
+	if p == nil {
+		p = &peer{}
+		b.peers[w.Node] = p
+		b.log.Info().Str("node", w.Node).Msg("node joined")
+	}
+	p.heard = time.Now()
+	if w.Event == nil {
+		if p.frontier.Less(w.Key) {
+			p.frontier = w.Key
+		}
+	} else {
+		if w.Key.Less(b.bound) {
+			b.late.Add(1) // its node was not waited for: delivered out of order
+		}
+		heap.Push(&b.pending, item{key: w.Key, event: *w.Event})
+	}
+	b.mu.Unlock()
+	b.poke()
 }
 
-// Stats are the Bus's counts since it started.
+// run sends this node's frontier when it moves (and every heartbeat) and
+// delivers what every node's frontier has passed.
+func (b *Bus) run() {
+	defer close(b.done)
+	tick := time.NewTicker(heartbeat)
+	defer tick.Stop()
+	var last storage.ID
+	var lastAt time.Time
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-b.kick:
+		case <-tick.C:
+		}
+		f, now := b.order.Frontier(), time.Now()
+		if last.Less(f) || now.Sub(lastAt) >= heartbeat {
+			if data, err := json.Marshal(wire{Node: b.node, Key: f}); err == nil && b.nc.Publish(Subject, data) == nil {
+				last, lastAt = f, now
+			}
+		}
+		b.release(f, now)
+	}
+}
+
+// release delivers, in key order, the events below every live node's
+// frontier (self is this node's).
+func (b *Bus) release(self storage.ID, now time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	bound := self
+	for id, p := range b.peers {
+		if now.Sub(p.heard) > silence {
+			delete(b.peers, id)
+			b.log.Warn().Str("node", id).Msg("node silent: no longer waited for")
+			continue
+		}
+		if p.frontier.Less(bound) {
+			bound = p.frontier
+		}
+	}
+	if b.bound.Less(bound) {
+		b.bound = bound
+	}
+	for len(b.pending) > 0 && b.pending[0].key.Less(b.bound) {
+		b.hub.Publish(heap.Pop(&b.pending).(item).event)
+	}
+}
+
+// forgetPeers stops waiting for the other nodes: NATS is away, so their
+// frontiers cannot come, and this node's own streams must go on.
+func (b *Bus) forgetPeers() {
+	b.mu.Lock()
+	clear(b.peers)
+	b.mu.Unlock()
+	b.poke()
+}
+
+func (b *Bus) poke() {
+	select {
+	case b.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Delivered is a key below which every event, of any node, has been
+// delivered to this node's hub (or will come late, from a node that was
+// not waited for): a stream's replay reads the store up to it.
+func (b *Bus) Delivered() storage.ID {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.bound
+}
+
+// Stats are the Bus's state and counts since it started.
 type Stats struct {
-	Connected               bool
-	Sent, Received, Dropped uint64
+	Connected                     bool
+	Peers                         int // other nodes heard of within the last second
+	Sent, Received, Dropped, Late uint64
 }
 
 // Stats returns the Bus's state and counts.
 func (b *Bus) Stats() Stats {
-	return Stats{Connected: b.nc.IsConnected(), Sent: b.sent.Load(), Received: b.received.Load(), Dropped: b.dropped.Load()}
+	b.mu.Lock()
+	peers := len(b.peers)
+	b.mu.Unlock()
+	return Stats{Connected: b.nc.IsConnected(), Peers: peers, Sent: b.sent.Load(), Received: b.received.Load(), Dropped: b.dropped.Load(), Late: b.late.Load()}
 }
 
 // Close stops sending and delivering, after what was sent is flushed.
 func (b *Bus) Close() error {
+	select {
+	case <-b.stop:
+	default:
+		close(b.stop)
+	}
+	<-b.done
 	err := b.nc.Drain()
 	if errors.Is(err, nats.ErrConnectionClosed) {
 		return nil
 	}
 	return err
+}
+
+// item is an event waiting in the queue, with its key.
+type item struct {
+	key   storage.ID
+	event hub.Event
+}
+
+// queue is a min-heap of items by key.
+type queue []item
+
+func (q queue) Len() int           { return len(q) }
+func (q queue) Less(i, j int) bool { return q[i].key.Less(q[j].key) }
+func (q queue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
+func (q *queue) Push(x any)        { *q = append(*q, x.(item)) }
+func (q *queue) Pop() any {
+	old := *q
+	it := old[len(old)-1]
+	old[len(old)-1] = item{}
+	*q = old[:len(old)-1]
+	return it
 }

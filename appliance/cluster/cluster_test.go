@@ -5,6 +5,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,19 +30,72 @@ func startNATS(t *testing.T, port int) *server.Server {
 	return ns
 }
 
-// node is one makechat node as far as events go: its hub and its bus.
+// node is one makechat node as far as events go: its hub, its bus and
+// its keys.
 type node struct {
-	hub *hub.Hub
-	bus *cluster.Bus
+	hub   *hub.Hub
+	bus   *cluster.Bus
+	order *order
 }
 
 func newNode(t *testing.T, url string) node {
 	t.Helper()
 	h := hub.New(hub.Options{})
-	b, err := cluster.Connect(url, h, nil, zerolog.New(io.Discard))
+	o := &order{ids: storage.NewIDGen(), flight: map[storage.ID]bool{}}
+	b, err := cluster.Connect(url, h, o, nil, zerolog.New(io.Discard))
 	require.NoError(t, err)
 	t.Cleanup(func() { b.Close() })
-	return node{hub: h, bus: b}
+	return node{hub: h, bus: b, order: o}
+}
+
+// order gives keys as the chat service does: a message's id is in flight
+// while it is being stored (take, land), a stamp until its event is out.
+type order struct {
+	mu     sync.Mutex
+	ids    *storage.IDGen
+	flight map[storage.ID]bool
+}
+
+func (o *order) fly(next func() storage.ID) storage.ID {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	k := next()
+	o.flight[k] = true
+	return k
+}
+
+func (o *order) take() storage.ID { return o.fly(o.ids.New) }
+
+func (o *order) land(k storage.ID) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.flight, k)
+}
+
+func (o *order) Frontier() storage.ID {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	f := o.ids.Floor()
+	for k := range o.flight {
+		if k.Less(f) {
+			f = k
+		}
+	}
+	return f
+}
+
+func (o *order) Stamp() (storage.ID, func()) {
+	k := o.fly(o.ids.Floor)
+	return k, func() { o.land(k) }
+}
+
+func (o *order) Observe(id storage.ID) { o.ids.Observe(id) }
+
+// post publishes a message event from n, as the chat service does once
+// the message with id k is stored.
+func (n node) post(k storage.ID, text string, room storage.ID) {
+	n.bus.Publish(hub.Event{Data: []byte(text), Room: room, Message: k})
+	n.order.land(k)
 }
 
 // client registers a stream of user in rooms on n.
@@ -88,7 +142,7 @@ func TestBus_AnEventReachesEveryNodeOnceWithItsAudience(t *testing.T) {
 	elsewhere := b.client(t, carol, other)
 	require.Eventually(t, func() bool { return a.bus.Stats().Connected && b.bus.Stats().Connected }, 10*time.Second, 10*time.Millisecond)
 
-	a.bus.Publish(hub.Event{Data: []byte("hello"), Room: room, Message: ids.New()})
+	a.post(a.order.take(), "hello", room)
 	assert.Equal(t, []string{"hello"}, next(t, onB), "the other node's member")
 	assert.Equal(t, []string{"hello"}, next(t, onA), "this node's member, once")
 	quiet(t, onA)
@@ -162,4 +216,50 @@ func TestBus_EventsSentWhileNATSIsDownArriveWhenItIsBack(t *testing.T) {
 		got = append(got, next(t, onB)...)
 	}
 	t.Logf("after NATS came back, B got %q", got)
+}
+
+// Events reach every node in key order: a message that took its id first
+// and is still being stored on A holds back a later one sent by B, on
+// both nodes, until A sends it.
+func TestBus_EveryNodeDeliversInKeyOrder(t *testing.T) {
+	ns := startNATS(t, -1)
+	a, b := newNode(t, ns.ClientURL()), newNode(t, ns.ClientURL())
+	ids := storage.NewIDGen()
+	room := ids.New()
+	onA, onB := a.client(t, ids.New(), room), b.client(t, ids.New(), room)
+	require.Eventually(t, func() bool { return a.bus.Stats().Peers == 1 && b.bus.Stats().Peers == 1 }, 10*time.Second, 10*time.Millisecond)
+
+	first := a.order.take() // being stored on A
+	b.order.Observe(first)
+	second := b.order.take()
+	b.post(second, "second", room)
+	quiet(t, onA)
+	quiet(t, onB)
+	a.post(first, "first", room)
+	for _, c := range []*hub.Client{onA, onB} {
+		var got []string
+		for len(got) < 2 {
+			got = append(got, next(t, c)...)
+		}
+		assert.Equal(t, []string{"first", "second"}, got)
+	}
+}
+
+// A node that stops sending (it died, or lost NATS) is no longer waited
+// for after a second: the others deliver what it held back.
+func TestBus_ASilentNodeIsNoLongerWaitedFor(t *testing.T) {
+	ns := startNATS(t, -1)
+	a, b := newNode(t, ns.ClientURL()), newNode(t, ns.ClientURL())
+	ids := storage.NewIDGen()
+	room := ids.New()
+	onB := b.client(t, ids.New(), room)
+	require.Eventually(t, func() bool { return a.bus.Stats().Peers == 1 && b.bus.Stats().Peers == 1 }, 10*time.Second, 10*time.Millisecond)
+
+	stuck := a.order.take() // A dies while storing it
+	b.order.Observe(stuck)
+	b.post(b.order.take(), "after", room)
+	quiet(t, onB)
+	require.NoError(t, a.bus.Close())
+	assert.Equal(t, []string{"after"}, next(t, onB))
+	assert.Equal(t, 0, b.bus.Stats().Peers)
 }

@@ -200,13 +200,13 @@ func (c *Client) queue(data []byte, now time.Time, lim limits) bool {
 // that took its id before a replayed one but committed after the replay
 // read the store must still come through. It returns false if the
 // backlog overflowed.
-func (c *Client) release(replayed map[storage.ID]struct{}, now time.Time, lim limits) bool {
+func (c *Client) release(replayed map[storage.ID]struct{}, seen storage.ID, now time.Time, lim limits) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	held := c.held
 	c.held, c.heldBytes, c.holding = nil, 0, false
 	for _, e := range held {
-		if _, sent := replayed[e.Message]; sent && !e.Message.IsZero() {
+		if _, sent := replayed[e.Message]; !e.Message.IsZero() && (sent || !seen.Less(e.Message)) {
 			continue
 		}
 		if !c.queue(e.Data, now, lim) {

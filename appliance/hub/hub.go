@@ -143,9 +143,10 @@ func (h *Hub) MaxLag() time.Duration { return h.lim.lag }
 
 // Release ends c's holding (see ClientInfo.Hold): the events held back
 // meanwhile are queued, minus the messages in replayed, which the
-// stream has sent already. False means c fell too far behind meanwhile.
-func (h *Hub) Release(c *Client, replayed map[storage.ID]struct{}) bool {
-	return c.release(replayed, h.now(), h.lim)
+// stream has sent already, and those with ids up to seen (NilID: none),
+// which its client had. False means c fell too far behind meanwhile.
+func (h *Hub) Release(c *Client, replayed map[storage.ID]struct{}, seen storage.ID) bool {
+	return c.release(replayed, seen, h.now(), h.lim)
 }
 
 // SetAdmin sets c's administrator flag, after the stream found the

@@ -171,10 +171,27 @@ func TestRelease_SkipsWhatTheReplaySent(t *testing.T) {
 	assert.Empty(t, drain(c), "nothing flows while holding")
 	// The replay read m2 (committed) but not m1, which took its id first
 	// and committed later: m1 must still arrive.
-	require.True(t, h.Release(c, map[storage.ID]struct{}{m2: {}}))
+	require.True(t, h.Release(c, map[storage.ID]struct{}{m2: {}}, storage.NilID))
 	assert.Equal(t, [][]byte{[]byte("m1"), []byte("m3")}, drain(c))
 	h.Publish(Event{Data: []byte("m4"), Room: room})
 	assert.Len(t, drain(c), 1)
+}
+
+// In a cluster, a client that resumes on this node had every message up
+// to the id it resumes from: those this node's hub gets only now are
+// skipped; other events are not.
+func TestRelease_SkipsTheMessagesTheClientHadOnAnotherNode(t *testing.T) {
+	h := New(Options{})
+	room := ids.New()
+	c := NewClient(ClientInfo{User: ids.New(), Rooms: []storage.ID{room}, Hold: true})
+	register(t, h, c)
+	m1, m2, m3 := ids.New(), ids.New(), ids.New()
+	h.Publish(Event{Data: []byte("m1"), Room: room, Message: m1})
+	h.Publish(Event{Data: []byte("typing"), Room: room})
+	h.Publish(Event{Data: []byte("m2"), Room: room, Message: m2})
+	h.Publish(Event{Data: []byte("m3"), Room: room, Message: m3})
+	require.True(t, h.Release(c, nil, m2))
+	assert.Equal(t, [][]byte{[]byte("typing"), []byte("m3")}, drain(c))
 }
 
 func TestEnd_CutsOffTheStreamsOfAUserASessionOrAToken(t *testing.T) {
