@@ -233,7 +233,11 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	maint := maintenance.Open(cfg.DataDir)
+	maint, err := OpenMaintenance(context.Background(), cfg, st)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	if maint.On() {
 		log.Warn().Msg("maintenance mode is on: users get 503 until 'makechat maintenance off'")
 	}
@@ -252,6 +256,8 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 			return nil, err
 		}
 		publish, delivered = bus.Publish, bus.Delivered
+		shared, _ := sharedState(st) // there: nats_url needs mongo_uri
+		backups.shareWith(shared, bus.Node())
 	}
 	srv := api.New(svc, h, log, api.Options{
 		Proxies:           proxies,
@@ -273,6 +279,34 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 		})
 	}
 	return &App{cfg: cfg, log: log, store: st, chat: svc, api: srv, backups: backups, maint: maint, outgoing: out, push: pusher, presence: tracker, bus: bus}, nil
+}
+
+// maintenanceFollow is how often a cluster's node reads the shared
+// maintenance flag: a switch on one node applies everywhere within it.
+const maintenanceFollow = 500 * time.Millisecond
+
+// OpenMaintenance returns the maintenance switch: the file in data_dir,
+// or on a cluster's node (nats_url set) the flag every node shares in
+// MongoDB, so that the CLI and the admin switch it for all from any node.
+func OpenMaintenance(ctx context.Context, cfg config.Config, st storage.Store) (*maintenance.Switch, error) {
+	if cfg.NATSURL == "" {
+		return maintenance.Open(cfg.DataDir), nil
+	}
+	shared, ok := sharedState(st)
+	if !ok {
+		return nil, errors.New("maintenance: this store cannot keep a cluster's state")
+	}
+	return maintenance.OpenShared(ctx, shared)
+}
+
+// sharedState returns the cluster state st keeps, if it keeps any (only
+// MongoDB does).
+func sharedState(st storage.Store) (storage.Shared, bool) {
+	if c, ok := st.(*cache.Store); ok {
+		st = c.Unwrap()
+	}
+	sh, ok := st.(storage.Shared)
+	return sh, ok
 }
 
 // forgetRemote makes st's cache forget what another node's event says
@@ -411,6 +445,11 @@ func (a *App) Run(ctx context.Context, ready func(url string)) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { control.Serve(ctx, sock, control.NewOps(a.chat, a.maint, a.backups), a.log) })
 	wg.Go(func() { a.backups.Schedule(ctx) })
+	wg.Go(func() {
+		a.maint.Follow(ctx, maintenanceFollow, func(on bool) {
+			a.log.Info().Bool("on", on).Msg("maintenance mode switched on another node")
+		})
+	})
 	wg.Go(func() { a.expireSessions(ctx) })
 	wg.Go(func() { a.publishPresence(ctx) })
 	hup, stopHup := hangups()

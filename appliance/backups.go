@@ -34,6 +34,12 @@ type Backups struct {
 
 	run sync.Mutex // held while a backup runs: one at a time
 
+	// On a cluster, each scheduled backup is a turn (the number of its
+	// interval since 1970) that one node claims: claims nil means one
+	// node, which takes them all; node names this one.
+	claims storage.Shared
+	node   string
+
 	mu     sync.Mutex
 	status BackupStatus
 }
@@ -117,8 +123,28 @@ func (b *Backups) Schedule(ctx context.Context) {
 	}
 }
 
-// scheduled takes one scheduled backup and prunes the old ones.
+// shareWith makes the scheduled backups of a cluster's node turns that
+// one node takes each: the first whose timer fires in that interval.
+// If it dies, the next interval's turn goes to another.
+func (b *Backups) shareWith(claims storage.Shared, node string) {
+	b.claims, b.node = claims, node
+}
+
+// scheduled takes one scheduled backup, unless another node of the
+// cluster took this interval's, and prunes the old ones.
 func (b *Backups) scheduled(ctx context.Context) {
+	if b.claims != nil {
+		turn := time.Now().UnixNano() / int64(b.cfg.BackupInterval)
+		won, err := b.claims.Claim(ctx, "backup", turn, b.node)
+		if err != nil {
+			b.log.Warn().Err(err).Msg("scheduled backup skipped: could not claim it in the store")
+			return
+		}
+		if !won {
+			b.log.Debug().Int64("turn", turn).Msg("scheduled backup taken by another node")
+			return
+		}
+	}
 	info, err := b.Backup(ctx, "")
 	if err != nil && ctx.Err() != nil {
 		return // stopped by a shutdown, not failed

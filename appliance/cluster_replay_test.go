@@ -23,7 +23,7 @@ import (
 // at once, ends with every acknowledged message exactly once, and each
 // stream gives them in id order.
 func TestCluster_AClientAlternatingNodesGetsEveryMessageOnce(t *testing.T) {
-	nodes := startCluster(t, 2)
+	nodes := startCluster(t, 2, nil)
 	ctx := context.Background()
 	admin, err := nodes[0].app.chat.CreateUser(ctx, chat.SystemActor, chat.NewUser{Username: "admin", Email: "admin@example.com", Password: "a long password", IsSuperuser: true})
 	require.NoError(t, err)

@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/makechat/makechat/appliance/chat"
+	"github.com/makechat/makechat/appliance/config"
 	"github.com/makechat/makechat/storage/mongo/mongotest"
 )
 
@@ -30,7 +31,7 @@ func TestCluster_TheEmbeddedStoreRefusesNATSWithOneLine(t *testing.T) {
 }
 
 func TestCluster_AStreamOnOneNodeGetsWhatIsPostedOnAnother(t *testing.T) {
-	nodes := startCluster(t, 2)
+	nodes := startCluster(t, 2, nil)
 	a, urlA, b, urlB := nodes[0].app, nodes[0].url, nodes[1].app, nodes[1].url
 	ctx := context.Background()
 	admin, err := a.chat.CreateUser(ctx, chat.SystemActor, chat.NewUser{Username: "admin", Email: "admin@example.com", Password: "a long password", IsSuperuser: true})
@@ -106,13 +107,16 @@ func TestCluster_AStreamOnOneNodeGetsWhatIsPostedOnAnother(t *testing.T) {
 
 // node is one makechat process of a test cluster.
 type node struct {
-	app *App
-	url string
+	app  *App
+	url  string
+	stop func() // stops it, as a shutdown does (idempotent)
 }
 
 // startCluster starts n nodes on one MongoDB (embedded FerretDB) and one
-// in-process NATS server, each with its own data_dir, on loopback.
-func startCluster(t *testing.T, n int) []node {
+// in-process NATS server, each with its own data_dir, serving on
+// loopback as the binary does (Run); tune, if not nil, changes each
+// node's configuration first.
+func startCluster(t *testing.T, n int, tune func(*config.Config)) []node {
 	t.Helper()
 	mongotest.SkipIfShort(t)
 	f, err := mongotest.Start()
@@ -129,18 +133,22 @@ func startCluster(t *testing.T, n int) []node {
 	for i := range nodes {
 		cfg := testConfig(t)
 		cfg.MongoURI, cfg.NATSURL = uri, ns.ClientURL()
+		if tune != nil {
+			tune(&cfg)
+		}
 		a, err := New(cfg, zerolog.New(io.Discard), "test")
 		require.NoError(t, err)
-		srv := httptest.NewServer(a.Handler())
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			a.api.CloseStreams(ctx)
-			srv.Close()
-			a.bus.Close()
-			a.store.Close()
-		})
-		nodes[i] = node{app: a, url: srv.URL}
+		ctx, cancel := context.WithCancel(context.Background())
+		ready, done := make(chan string, 1), make(chan error, 1)
+		go func() { done <- a.Run(ctx, func(url string) { ready <- url }) }()
+		select {
+		case url := <-ready:
+			nodes[i] = node{app: a, url: url, stop: sync.OnceFunc(func() { cancel(); <-done })}
+		case err := <-done:
+			cancel()
+			t.Fatalf("node %d did not start: %v", i, err)
+		}
+		t.Cleanup(nodes[i].stop)
 	}
 	return nodes
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/makechat/makechat/appliance"
 	"github.com/makechat/makechat/appliance/config"
 	"github.com/makechat/makechat/appliance/control"
-	"github.com/makechat/makechat/appliance/maintenance"
 	"github.com/rs/zerolog"
 )
 
@@ -47,5 +46,9 @@ func execOp(ctx context.Context, env Env, cfg config.Config, op string, args, re
 		return err
 	}
 	backups := appliance.NewBackups(cfg, st, env.Version, zerolog.Nop())
-	return control.NewOps(svc, maintenance.Open(cfg.DataDir), backups).Call(ctx, op, args, result)
+	maint, err := appliance.OpenMaintenance(ctx, cfg, st)
+	if err != nil {
+		return err
+	}
+	return control.NewOps(svc, maint, backups).Call(ctx, op, args, result)
 }

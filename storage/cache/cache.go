@@ -65,6 +65,10 @@ type Store struct {
 
 type memberKey struct{ room, user storage.ID }
 
+// Unwrap returns the store underneath, for what it has beyond
+// storage.Store (a cluster's storage.Shared), which is not cached.
+func (s *Store) Unwrap() storage.Store { return s.Store }
+
 // New returns st with its hot reads cached.
 func New(st storage.Store, o Options) *Store {
 	if o.Max <= 0 {
