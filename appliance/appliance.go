@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/makechat/makechat/appliance/api"
+	"github.com/makechat/makechat/appliance/auth"
 	"github.com/makechat/makechat/appliance/chat"
 	"github.com/makechat/makechat/appliance/cluster"
 	"github.com/makechat/makechat/appliance/config"
@@ -138,7 +139,12 @@ func NewChat(ctx context.Context, cfg config.Config, st storage.Store, notify ch
 	if log != nil {
 		warn = func(what string, err error) { log.Warn().Err(err).Msg(what) }
 	}
+	var logins *auth.LoginGuard
+	if shared, ok := sharedState(st); ok && cfg.NATSURL != "" {
+		logins = auth.NewSharedLoginGuard(shared, time.Now)
+	}
 	svc := chat.New(st, chat.Options{
+		Logins:            logins,
 		Warn:              warn,
 		SessionTTL:        cfg.SessionTTL,
 		AllowRegistration: cfg.AllowRegistration,
@@ -185,6 +191,12 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if cfg.NATSURL != "" {
+		if err := shareSecrets(context.Background(), &cfg, st, log); err != nil {
+			st.Close()
+			return nil, err
+		}
 	}
 	h := hub.New(hub.Options{
 		MaxLag:     cfg.StreamMaxLag,
@@ -251,7 +263,7 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 	var delivered func() storage.ID
 	if cfg.NATSURL != "" {
 		// Nothing has published yet: the service serves no one before Run.
-		if bus, err = cluster.Connect(cfg.NATSURL, h, svc, forgetRemote(st), log); err != nil {
+		if bus, err = cluster.Connect(cfg.NATSURL, h, svc, remoteHook(st, svc), log); err != nil {
 			st.Close()
 			return nil, err
 		}
@@ -279,6 +291,33 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 		})
 	}
 	return &App{cfg: cfg, log: log, store: st, chat: svc, api: srv, backups: backups, maint: maint, outgoing: out, push: pusher, presence: tracker, bus: bus}, nil
+}
+
+// shareSecrets makes a cluster's nodes use one secret key (device
+// cookies) and one pair of Web Push keys (subscriptions): the first
+// node's, kept in MongoDB. A node that brought its own uses the
+// cluster's, and says so once.
+func shareSecrets(ctx context.Context, cfg *config.Config, st storage.Store, log zerolog.Logger) error {
+	shared, ok := sharedState(st)
+	if !ok {
+		return errors.New("this store cannot keep a cluster's state")
+	}
+	keep := func(name string) func([]byte) ([]byte, error) {
+		return func(v []byte) ([]byte, error) { return shared.Keep(ctx, name, v) }
+	}
+	key, err := keep("secret_key")([]byte(cfg.SecretKey))
+	if err != nil {
+		return fmt.Errorf("secret key: %w", err)
+	}
+	if string(key) != cfg.SecretKey {
+		log.Info().Msg("this node uses the cluster's secret_key (kept in MongoDB), not its own")
+		cfg.SecretKey = string(key)
+	}
+	replaced, err := push.ShareKeys(cfg.DataDir, keep("vapid"))
+	if replaced {
+		log.Info().Msg("this node's Web Push keys were replaced by the cluster's")
+	}
+	return err
 }
 
 // maintenanceFollow is how often a cluster's node reads the shared
@@ -309,17 +348,22 @@ func sharedState(st storage.Store) (storage.Shared, bool) {
 	return sh, ok
 }
 
-// forgetRemote makes st's cache forget what another node's event says
-// changed there — an ended session or token, a disabled or deleted
-// account, new rights, a membership, a deleted room — so that this node
-// refuses on the very next request what the other refused, rather than
-// after the cache's TTL.
-func forgetRemote(st storage.Store) func(hub.Event) {
-	c, ok := st.(*cache.Store)
-	if !ok {
-		return nil
-	}
+// remoteHook is told of each other node's event before this node's
+// streams get it. It makes st's cache forget what the event says changed
+// there — an ended session or token, a disabled or deleted account, new
+// rights, a membership, a deleted room — so that this node refuses on
+// the very next request what the other refused, rather than after the
+// cache's TTL; and it charges a message's sender's post limit here, so
+// that posting through several nodes gets no more than through one.
+func remoteHook(st storage.Store, svc *chat.Service) func(hub.Event) {
+	c, _ := st.(*cache.Store)
 	return func(e hub.Event) {
+		if !e.Sender.IsZero() {
+			svc.ChargePost(e.Sender)
+		}
+		if c == nil {
+			return
+		}
 		if e.End != nil {
 			c.ForgetUser(e.End.User)
 		}

@@ -100,3 +100,76 @@ func TestCluster_EachScheduledBackupIsTakenByOneNode(t *testing.T) {
 		return after > before
 	}, 10*time.Second, 10*time.Millisecond, "the others take the next backups")
 }
+
+// Failed logins count for the cluster: ten wrong passwords spread over
+// two nodes lock that username out from that address on both, as ten on
+// one node would.
+func TestCluster_FailedLoginsCountOnEveryNode(t *testing.T) {
+	nodes := startCluster(t, 2, nil)
+	_, err := nodes[0].app.chat.CreateUser(context.Background(), chat.SystemActor, chat.NewUser{Username: "alice", Email: "alice@example.com", Password: "the right password"})
+	require.NoError(t, err)
+	login := func(n node, password string) int {
+		resp, err := http.Post(n.url+"/api/login", "application/json", strings.NewReader(`{"username": "alice", "password": "`+password+`"}`))
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i := range 10 {
+		require.Equal(t, http.StatusUnauthorized, login(nodes[i%2], "wrong"), "try %d", i+1)
+	}
+	assert.Equal(t, http.StatusTooManyRequests, login(nodes[0], "the right password"))
+	assert.Equal(t, http.StatusTooManyRequests, login(nodes[1], "the right password"))
+}
+
+// A user's post limit counts for the cluster: the burst spent half on A
+// and half on B leaves nothing on either.
+func TestCluster_APostLimitCountsOnEveryNode(t *testing.T) {
+	nodes := startCluster(t, 2, func(c *config.Config) { c.PostsPerSecond, c.PostBurst = 0.01, 6 })
+	svc := nodes[0].app.chat
+	ctx := context.Background()
+	admin, err := svc.CreateUser(ctx, chat.SystemActor, chat.NewUser{Username: "admin", Email: "admin@example.com", Password: "a long password", IsSuperuser: true})
+	require.NoError(t, err)
+	bob, err := svc.CreateUser(ctx, chat.SystemActor, chat.NewUser{Username: "bob", Email: "bob@example.com", Password: "a long password"})
+	require.NoError(t, err)
+	room, err := svc.CreateRoom(ctx, chat.Actor{User: admin}, chat.NewRoom{Name: "general"})
+	require.NoError(t, err)
+	_, err = svc.AddMember(ctx, chat.Actor{User: admin}, room.ID, bob.ID, "")
+	require.NoError(t, err)
+	_, token, err := svc.CreateToken(ctx, chat.Actor{User: bob}, "bot")
+	require.NoError(t, err)
+	post := func(n node) int {
+		req, _ := http.NewRequest(http.MethodPost, n.url+"/api/messages", strings.NewReader(`{"room": "`+room.ID.Hex()+`", "text": "hi"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Auth-Token", token)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i := range 6 {
+		other := nodes[(i+1)%2].app.bus
+		heard := other.Stats().Received
+		require.Equal(t, http.StatusCreated, post(nodes[i%2]), "post %d", i+1)
+		// The next post goes to the other node once it heard of this one.
+		require.Eventually(t, func() bool { return other.Stats().Received > heard }, 10*time.Second, time.Millisecond)
+	}
+	assert.Equal(t, http.StatusTooManyRequests, post(nodes[0]))
+	assert.Equal(t, http.StatusTooManyRequests, post(nodes[1]))
+}
+
+// Every node uses the first node's secret key and Web Push keys: a
+// device cookie or a push subscription made through one node holds on
+// the others, and every node's backups carry the keys in use.
+func TestCluster_EveryNodeUsesTheSameSecrets(t *testing.T) {
+	nodes := startCluster(t, 2, nil)
+	a, b := nodes[0].app, nodes[1].app
+	assert.Equal(t, a.cfg.SecretKey, b.cfg.SecretKey)
+	own, err := os.ReadFile(b.cfg.DataDir + "/secret_key")
+	require.NoError(t, err)
+	assert.NotEqual(t, b.cfg.SecretKey, strings.TrimSpace(string(own)), "B made its own, and uses the cluster's")
+	keysA, err := os.ReadFile(a.cfg.DataDir + "/vapid.json")
+	require.NoError(t, err)
+	keysB, err := os.ReadFile(b.cfg.DataDir + "/vapid.json")
+	require.NoError(t, err)
+	assert.Equal(t, string(keysA), string(keysB))
+}

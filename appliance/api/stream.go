@@ -64,7 +64,7 @@ func HubEvent(e chat.Event) hub.Event {
 		v.DisplayName = e.DisplayName
 		he.Data = encodeFrame(e.Name, v)
 		if e.Name == chat.EventMessageCreated {
-			he.Message = e.Message.ID
+			he.Message, he.Sender = e.Message.ID, e.Message.Sender
 		}
 	case e.Room != nil:
 		he.Data = encodeFrame(e.Name, viewRoom(*e.Room))

@@ -36,7 +36,27 @@ const (
 // LoginGuard applies the failed-login limits. The zero value is not
 // usable; use NewLoginGuard.
 type LoginGuard struct {
-	pair, addr, account *Limiter
+	pair, addr, account counter
+}
+
+// counter counts failures per key: a Limiter in memory, or a cluster's
+// sharedCounter.
+type counter interface {
+	Blocked(key string) time.Duration
+	Fail(key string)
+	Count(key string) int
+	Reset(key string)
+}
+
+// NewSharedLoginGuard returns the guard of a cluster's node: failures are
+// counted in st for every node, so that an attacker spreading tries over
+// the nodes gets no more than against one.
+func NewSharedLoginGuard(st Strikes, now func() time.Time) *LoginGuard {
+	return &LoginGuard{
+		pair:    &sharedCounter{"pair\x00", PairFailures, PairWindow, st, now},
+		addr:    &sharedCounter{"addr\x00", AddrFailures, AddrWindow, st, now},
+		account: &sharedCounter{"account\x00", AccountFailures, AccountWindow, st, now},
+	}
 }
 
 // NewLoginGuard returns a guard with empty counts.

@@ -52,6 +52,9 @@ type Options struct {
 	Now func() time.Time
 	// Notify receives events for the real-time streams (nil: dropped).
 	Notify Notifier
+	// Logins applies the failed-login limits (nil: counted in memory, by
+	// this process; a cluster's nodes share theirs).
+	Logins *auth.LoginGuard
 
 	// Per-user limits; administrators are exempt and 0 is no limit.
 	// PostsPerSecond messages a second over time, after a burst of
@@ -155,11 +158,14 @@ func New(store storage.Store, opts Options) *Service {
 		opts.Notify = func(Event) {}
 	}
 	ids := storage.NewIDGen()
+	if opts.Logins == nil {
+		opts.Logins = auth.NewLoginGuard(opts.Now)
+	}
 	return &Service{
 		store:    store,
 		ids:      ids,
 		hasher:   auth.NewHasher(opts.BcryptCost),
-		logins:   auth.NewLoginGuard(opts.Now),
+		logins:   opts.Logins,
 		devices:  auth.NewDevices(opts.SecretKey, opts.Now),
 		posts:    rate.New(opts.PostsPerSecond, opts.PostBurst, opts.Now),
 		typing:   rate.New(opts.TypingPerSecond, typingBurst, opts.Now),

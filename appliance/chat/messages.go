@@ -164,6 +164,11 @@ func (s *Service) posted(ctx context.Context, a Actor, n NewMessage) (storage.Me
 	return m, nil
 }
 
+// ChargePost spends one of user's posts for a message it posted on
+// another node of the cluster, so that posting through several nodes
+// gets no more than through one.
+func (s *Service) ChargePost(user storage.ID) { s.posts.Charge(user.Hex()) }
+
 // takePost spends one of the actor's posts (posts_per_second and
 // post_burst); administrators, and with them their bots and the load
 // tool, are exempt.

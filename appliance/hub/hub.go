@@ -61,8 +61,10 @@ type Event struct {
 	SkipUser storage.ID
 
 	// message.created events carry the message's id, so a client
-	// replaying history can skip what it already replayed.
+	// replaying history can skip what it already replayed, and its
+	// sender, whose post limit a cluster's other nodes charge.
 	Message storage.ID
+	Sender  storage.ID `json:",omitzero"`
 
 	Join, Leave *Membership
 	DropRoom    storage.ID // a deleted room: forget it everywhere

@@ -69,3 +69,34 @@ func readKeys(path string) (*webpush.Keys, error) {
 	}
 	return &k, nil
 }
+
+// ShareKeys makes the keys kept in dir those of a cluster: keep stores
+// the given pair for the cluster unless it has one, and returns the
+// cluster's. This node's pair is replaced by the cluster's when they
+// differ, so that every node signs for the same subscriptions and its
+// backups carry the pair in use. It reports whether it replaced them.
+func ShareKeys(dir string, keep func([]byte) ([]byte, error)) (bool, error) {
+	path := filepath.Join(dir, KeysFile)
+	if _, err := LoadOrCreateKeys(dir); err != nil {
+		return false, err
+	}
+	mine, err := os.ReadFile(path)
+	if err != nil {
+		return false, fmt.Errorf("push keys: %w", err)
+	}
+	theirs, err := keep(mine)
+	if err != nil {
+		return false, fmt.Errorf("push keys: %w", err)
+	}
+	if string(theirs) == string(mine) {
+		return false, nil
+	}
+	var k webpush.Keys
+	if err := json.Unmarshal(theirs, &k); err != nil {
+		return false, fmt.Errorf("push keys: the cluster's: %w", err)
+	}
+	if err := durable.WriteFile(path, theirs); err != nil {
+		return false, fmt.Errorf("push keys: %w", err)
+	}
+	return true, nil
+}

@@ -73,6 +73,27 @@ func (l *Limiter) Take(key string) (bool, time.Duration) {
 	return true, 0
 }
 
+// Charge spends one token of key's bucket for something done elsewhere
+// (on another node of a cluster): it never refuses, and an empty bucket
+// stays empty rather than going into debt.
+func (l *Limiter) Charge(key string) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.buckets[key]
+	if b == nil {
+		if len(l.buckets) >= l.maxKeys {
+			l.evict(l.now())
+		}
+		b = &bucket{tokens: l.burst, at: l.now()}
+		l.buckets[key] = b
+	}
+	l.refill(b, l.now())
+	b.tokens = max(0, b.tokens-1)
+}
+
 func (l *Limiter) refill(b *bucket, now time.Time) {
 	if d := now.Sub(b.at); d > 0 {
 		b.tokens = min(l.burst, b.tokens+d.Seconds()*l.rate)

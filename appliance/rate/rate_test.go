@@ -74,3 +74,21 @@ func TestTake_ManyKeysStayBoundedAndAFullBucketGoesFirst(t *testing.T) {
 	_, kept = l.buckets["idle"]
 	assert.False(t, kept)
 }
+
+// What a key did elsewhere spends its tokens here, down to empty and not
+// below: the next token comes at the rate, as after a Take.
+func TestCharge_SpendsWithoutRefusingOrGoingIntoDebt(t *testing.T) {
+	c := &clock{t: time.Unix(1000, 0)}
+	l := New(2, 3, c.now)
+	for range 5 {
+		l.Charge("alice")
+	}
+	ok, wait := l.Take("alice")
+	assert.False(t, ok)
+	assert.Equal(t, 500*time.Millisecond, wait)
+	c.t = c.t.Add(500 * time.Millisecond)
+	ok, _ = l.Take("alice")
+	assert.True(t, ok, "no debt from the charges past empty")
+	var none *Limiter
+	none.Charge("alice") // no limit: nothing to charge
+}

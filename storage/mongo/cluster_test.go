@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -63,4 +64,60 @@ func TestShared_EachTurnGoesToOneHolder(t *testing.T) {
 	won, err := stores[2].Claim(ctx, "other", 1, "node2")
 	require.NoError(t, err)
 	assert.True(t, won, "names are independent")
+}
+
+// Strikes recorded through one store are counted through another, newest
+// first, within the window asked for; cleared, they are gone.
+func TestShared_StrikesAreCountedForEveryStore(t *testing.T) {
+	uri := ferret(t).NewDatabase(t)
+	a, b := openURI(t, uri), openURI(t, uri)
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	for i := range 5 {
+		require.NoError(t, a.Strike(ctx, "p\x00203.0.113.9\x00ann", now.Add(time.Duration(i-4)*time.Minute)))
+	}
+	require.NoError(t, b.Strike(ctx, "p\x00203.0.113.9\x00bob", now))
+	got, err := b.Strikes(ctx, "p\x00203.0.113.9\x00ann", now.Add(-150*time.Second), 10)
+	require.NoError(t, err)
+	assert.Equal(t, []time.Time{now, now.Add(-time.Minute), now.Add(-2 * time.Minute)}, utc(got))
+	got, err = b.Strikes(ctx, "p\x00203.0.113.9\x00ann", time.Time{}, 2)
+	require.NoError(t, err)
+	assert.Len(t, got, 2, "at most limit")
+	require.NoError(t, a.ClearStrikes(ctx, "p\x00203.0.113.9\x00ann"))
+	got, err = b.Strikes(ctx, "p\x00203.0.113.9\x00ann", time.Time{}, 10)
+	require.NoError(t, err)
+	assert.Empty(t, got)
+	got, err = a.Strikes(ctx, "p\x00203.0.113.9\x00bob", time.Time{}, 10)
+	require.NoError(t, err)
+	assert.Len(t, got, 1, "other keys stay")
+}
+
+func utc(ts []time.Time) []time.Time {
+	for i := range ts {
+		ts[i] = ts[i].UTC()
+	}
+	return ts
+}
+
+// Of several stores keeping their own value under one name, all get the
+// first one's.
+func TestShared_TheFirstValueKeptIsEveryones(t *testing.T) {
+	uri := ferret(t).NewDatabase(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	got := make([][]byte, 3)
+	for i := range got {
+		s := openURI(t, uri)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v, err := s.Keep(ctx, "secret_key", []byte(fmt.Sprint("secret of node ", i)))
+			assert.NoError(t, err)
+			got[i] = v
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, got[0], got[1])
+	assert.Equal(t, got[0], got[2])
+	assert.Contains(t, string(got[0]), "secret of node ")
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -51,10 +52,13 @@ type Store struct {
 	snapshot bool
 
 	users, sessions, tokens, rooms, members, messages, hooks, invites, commands, files *mongo.Collection
-	partners, pending, meta, inviteUses, reactions, readStates, push                   *mongo.Collection
+	partners, pending, meta, inviteUses, reactions, readStates, push, strikes          *mongo.Collection
 
 	// reading takes the changes of each read state in turn (locks.go).
 	reading keyLocks
+
+	// strikesPruned is when old strikes were last removed (Unix ns).
+	strikesPruned atomic.Int64
 
 	// mu is held shared by every call and exclusively by Close, so that
 	// Close waits for the calls in flight and later calls see closed.
@@ -75,6 +79,8 @@ const (
 	collMeta       = "makechat_meta"
 	// collReactions holds the reactions to messages (see reactions.go).
 	collReactions = "message_reactions"
+	// collStrikes holds a cluster's failed logins (see cluster.go).
+	collStrikes = "login_strikes"
 )
 
 // Open connects to the MongoDB that uri names, in the database the URI's
@@ -123,6 +129,7 @@ func Open(ctx context.Context, uri string, opts Options) (*Store, error) {
 		{&s.hooks, storage.CollHooks}, {&s.invites, storage.CollInvites}, {&s.commands, storage.CollCommands}, {&s.files, storage.CollFiles},
 		{&s.partners, collPartners}, {&s.pending, collPending}, {&s.meta, collMeta}, {&s.inviteUses, collInviteUses},
 		{&s.reactions, collReactions}, {&s.readStates, storage.CollReadStates}, {&s.push, storage.CollPushSubscriptions},
+		{&s.strikes, collStrikes},
 	} {
 		*c.c = s.db.Collection(c.name)
 	}
