@@ -155,7 +155,7 @@ func (s *Store) indexes() map[*mongo.Collection][]mongo.IndexModel {
 		s.commands:   {unique("name_key", asc("name_key"))},
 		s.readStates: {unique("key", asc("key")), plain("user", asc("user")), plain("thread", asc("thread"))},
 		s.push:       {unique("endpoint_key", asc("endpoint_key")), plain("user_id", asc("user", "_id"))},
-		s.strikes: {plain("key_at", bson.D{{Key: "key", Value: 1}, {Key: "at", Value: -1}}), plain("at", asc("at"))},
+		s.strikes:    {plain("key_at", bson.D{{Key: "key", Value: 1}, {Key: "at", Value: -1}}), plain("at", asc("at"))},
 		s.files: {
 			plain("owner", asc("owner")), plain("message_id", asc("message", "_id")), plain("room", asc("room")),
 			plain("sha256", asc("sha256")), plain("thumb", asc("thumb")),
