@@ -75,7 +75,11 @@ type App struct {
 	push     *push.Pusher
 	presence *presence.Tracker
 	bus      *cluster.Bus // events to and from other nodes (nil: one node)
+	peers    *peers       // the other nodes as the bus heard of them
 	conns    *connLimit   // set by Run
+	version  string
+	started  time.Time
+	streams  func() int // open streams on this node
 
 	tlsOverrides tlsOverrides // tests only; see web.go
 }
@@ -290,102 +294,26 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 			return map[string]any{"connected": st.Connected, "node": bus.Node(), "peers": st.Peers, "sent": st.Sent, "received": st.Received, "dropped": st.Dropped, "late": st.Late}
 		})
 	}
-	return &App{cfg: cfg, log: log, store: st, chat: svc, api: srv, backups: backups, maint: maint, outgoing: out, push: pusher, presence: tracker, bus: bus}, nil
-}
-
-// shareSecrets makes a cluster's nodes use one secret key (device
-// cookies) and one pair of Web Push keys (subscriptions): the first
-// node's, kept in MongoDB. A node that brought its own uses the
-// cluster's, and says so once.
-func shareSecrets(ctx context.Context, cfg *config.Config, st storage.Store, log zerolog.Logger) error {
-	shared, ok := sharedState(st)
-	if !ok {
-		return errors.New("this store cannot keep a cluster's state")
+	a := &App{
+		cfg: cfg, log: log, store: st, chat: svc, api: srv, backups: backups, maint: maint, outgoing: out, push: pusher, presence: tracker,
+		bus: bus, peers: &peers{nodes: map[string]control.ClusterNode{}}, version: version, started: time.Now(), streams: h.Count,
 	}
-	keep := func(name string) func([]byte) ([]byte, error) {
-		return func(v []byte) ([]byte, error) { return shared.Keep(ctx, name, v) }
-	}
-	key, err := keep("secret_key")([]byte(cfg.SecretKey))
-	if err != nil {
-		return fmt.Errorf("secret key: %w", err)
-	}
-	if string(key) != cfg.SecretKey {
-		log.Info().Msg("this node uses the cluster's secret_key (kept in MongoDB), not its own")
-		cfg.SecretKey = string(key)
-	}
-	replaced, err := push.ShareKeys(cfg.DataDir, keep("vapid"))
-	if replaced {
-		log.Info().Msg("this node's Web Push keys were replaced by the cluster's")
-	}
-	return err
-}
-
-// maintenanceFollow is how often a cluster's node reads the shared
-// maintenance flag: a switch on one node applies everywhere within it.
-const maintenanceFollow = 500 * time.Millisecond
-
-// OpenMaintenance returns the maintenance switch: the file in data_dir,
-// or on a cluster's node (nats_url set) the flag every node shares in
-// MongoDB, so that the CLI and the admin switch it for all from any node.
-func OpenMaintenance(ctx context.Context, cfg config.Config, st storage.Store) (*maintenance.Switch, error) {
-	if cfg.NATSURL == "" {
-		return maintenance.Open(cfg.DataDir), nil
-	}
-	shared, ok := sharedState(st)
-	if !ok {
-		return nil, errors.New("maintenance: this store cannot keep a cluster's state")
-	}
-	return maintenance.OpenShared(ctx, shared)
-}
-
-// sharedState returns the cluster state st keeps, if it keeps any (only
-// MongoDB does).
-func sharedState(st storage.Store) (storage.Shared, bool) {
-	if c, ok := st.(*cache.Store); ok {
-		st = c.Unwrap()
-	}
-	sh, ok := st.(storage.Shared)
-	return sh, ok
-}
-
-// remoteHook is told of each other node's event before this node's
-// streams get it. It makes st's cache forget what the event says changed
-// there — an ended session or token, a disabled or deleted account, new
-// rights, a membership, a deleted room — so that this node refuses on
-// the very next request what the other refused, rather than after the
-// cache's TTL; and it charges a message's sender's post limit here, so
-// that posting through several nodes gets no more than through one.
-func remoteHook(st storage.Store, svc *chat.Service) func(hub.Event) {
-	c, _ := st.(*cache.Store)
-	return func(e hub.Event) {
-		if !e.Sender.IsZero() {
-			svc.ChargePost(e.Sender)
-		}
-		if c == nil {
-			return
-		}
-		if e.End != nil {
-			c.ForgetUser(e.End.User)
-		}
-		if e.Access != nil {
-			c.ForgetUser(e.Access.User)
-		}
-		for _, m := range []*hub.Membership{e.Join, e.Leave} {
-			if m != nil {
-				c.ForgetMembership(m.Room, m.User)
-			}
-		}
-		if !e.DropRoom.IsZero() {
-			c.ForgetRoom(e.DropRoom)
+	if bus != nil {
+		if err := a.listenToPeers(); err != nil {
+			bus.Close()
+			st.Close()
+			return nil, err
 		}
 	}
+	return a, nil
 }
 
 // presenceEvery is how often presence changes are published, batched.
 const presenceEvery = 5 * time.Second
 
 // publishPresence publishes, every presenceEvery until ctx ends, the
-// presence changes the streams made since the last time.
+// presence changes the streams made since the last time. A cluster's
+// node shares its own view and state with the others first.
 func (a *App) publishPresence(ctx context.Context) {
 	t := time.NewTicker(presenceEvery)
 	defer t.Stop()
@@ -395,6 +323,7 @@ func (a *App) publishPresence(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+		a.shareWithPeers()
 		changes := a.presence.Flush()
 		if len(changes) == 0 {
 			continue
@@ -487,7 +416,11 @@ func (a *App) Run(ctx context.Context, ready func(url string)) error {
 		return fmt.Errorf("automatic HTTPS: %w", err)
 	}
 	var wg sync.WaitGroup
-	wg.Go(func() { control.Serve(ctx, sock, control.NewOps(a.chat, a.maint, a.backups), a.log) })
+	ops := control.NewOps(a.chat, a.maint, a.backups)
+	if a.bus != nil {
+		ops.WithCluster(a.clusterInfo)
+	}
+	wg.Go(func() { control.Serve(ctx, sock, ops, a.log) })
 	wg.Go(func() { a.backups.Schedule(ctx) })
 	wg.Go(func() {
 		a.maint.Follow(ctx, maintenanceFollow, func(on bool) {

@@ -2,12 +2,14 @@ package appliance
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -172,4 +174,50 @@ func TestCluster_EveryNodeUsesTheSameSecrets(t *testing.T) {
 	keysB, err := os.ReadFile(b.cfg.DataDir + "/vapid.json")
 	require.NoError(t, err)
 	assert.Equal(t, string(keysA), string(keysB))
+}
+
+// Each node knows the others (cluster status) and who is online on any
+// of them: a user with a stream on A is online for B's API.
+func TestCluster_NodesKnowEachOtherAndWhoIsOnline(t *testing.T) {
+	nodes := startCluster(t, 2, nil)
+	a, b := nodes[0], nodes[1]
+	ctx := context.Background()
+	alice, err := a.app.chat.CreateUser(ctx, chat.SystemActor, chat.NewUser{Username: "alice", Email: "alice@example.com", Password: "a long password"})
+	require.NoError(t, err)
+	_, token, err := a.app.chat.CreateToken(ctx, chat.Actor{User: alice}, "bot")
+	require.NoError(t, err)
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(dctx, "ws"+strings.TrimPrefix(a.url, "http")+"/api/stream?token="+token, nil)
+	require.NoError(t, err)
+	defer c.CloseNow()
+
+	statusOnB := func() string {
+		req, _ := http.NewRequest(http.MethodGet, b.url+"/api/presence?users="+alice.ID.Hex(), nil)
+		req.Header.Set("X-Auth-Token", token)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var out []struct {
+			Status string `json:"status"`
+		}
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+		if len(out) == 0 {
+			return ""
+		}
+		return out[0].Status
+	}
+	require.Eventually(t, func() bool { return statusOnB() == "online" }, 20*time.Second, 100*time.Millisecond)
+
+	var info control.ClusterInfo
+	require.Eventually(t, func() bool {
+		require.NoError(t, control.Call(ctx, control.SocketPath(b.app.cfg.DataDir), control.OpCluster, nil, &info))
+		return len(info.Nodes) == 2
+	}, 20*time.Second, 100*time.Millisecond)
+	assert.True(t, info.NATSConnected)
+	assert.True(t, info.Nodes[0].Self)
+	assert.Equal(t, b.app.bus.Node(), info.Nodes[0].Node)
+	assert.Equal(t, a.app.bus.Node(), info.Nodes[1].Node)
+	assert.Equal(t, "test", info.Nodes[1].Version)
+	assert.Equal(t, 1, info.Nodes[1].Streams, "alice's stream on A")
 }

@@ -86,6 +86,7 @@ func HubEvent(e chat.Event) hub.Event {
 		he.Data = encodeFrame(e.Name, viewThread(*e.Thread))
 	case e.Presence != nil:
 		he.Data = encodeFrame(e.Name, map[string]any{"changes": mapSlice(e.Presence, viewPresence)})
+		he.Local = true // each node of a cluster flushes the merged view itself
 	case e.Direct != nil:
 		he.Data = encodeFrame(e.Name, viewDirect(*e.Direct, chat.Name{}))
 	case e.Typing != nil:

@@ -88,6 +88,7 @@ func newRoot(env Env) *ucli.Command {
 			serveCommand(env),
 			userCommand(env),
 			maintenanceCommand(env),
+			clusterCommand(env),
 			backupCommand(env),
 			restoreCommand(env),
 			healthCommand(env),

@@ -148,6 +148,45 @@ func Connect(url string, h *hub.Hub, order Order, remote func(hub.Event), log ze
 	return b, nil
 }
 
+// sharedPrefix begins the subjects of what nodes share (Share).
+const sharedPrefix = "makechat.shared."
+
+// shared is a node's value under a topic.
+type shared struct {
+	Node  string          `json:"node"`
+	Value json.RawMessage `json:"value"`
+}
+
+// Share sends v, as JSON, to the other nodes under topic: a node's view
+// of something that each node keeps (who is online here, this node's
+// version and streams). It is not ordered with the events, and what is
+// sent while NATS is away may be lost: share the whole view each time.
+func (b *Bus) Share(topic string, v any) {
+	value, err := json.Marshal(v)
+	if err == nil {
+		var data []byte
+		if data, err = json.Marshal(shared{Node: b.node, Value: value}); err == nil {
+			err = b.nc.Publish(sharedPrefix+topic, data)
+		}
+	}
+	if err != nil {
+		b.log.Debug().Err(err).Str("topic", topic).Msg("not shared with the other nodes")
+	}
+}
+
+// OnShared calls fn with what each other node shares under topic, from
+// now on.
+func (b *Bus) OnShared(topic string, fn func(node string, value json.RawMessage)) error {
+	_, err := b.nc.Subscribe(sharedPrefix+topic, func(m *nats.Msg) {
+		var s shared
+		if err := json.Unmarshal(m.Data, &s); err != nil || s.Node == b.node {
+			return
+		}
+		fn(s.Node, s.Value)
+	})
+	return err
+}
+
 // Node is this node's id in the cluster.
 func (b *Bus) Node() string { return b.node }
 
@@ -159,15 +198,17 @@ func (b *Bus) Publish(e hub.Event) {
 	if key.IsZero() {
 		key, done = b.order.Stamp()
 	}
-	data, err := json.Marshal(wire{Node: b.node, Key: key, Event: &e})
-	if err == nil {
-		err = b.nc.Publish(Subject, data)
-	}
-	if err != nil {
-		b.dropped.Add(1)
-		b.log.Debug().Err(err).Msg("event not sent to the other nodes")
-	} else {
-		b.sent.Add(1)
+	if !e.Local {
+		data, err := json.Marshal(wire{Node: b.node, Key: key, Event: &e})
+		if err == nil {
+			err = b.nc.Publish(Subject, data)
+		}
+		if err != nil {
+			b.dropped.Add(1)
+			b.log.Debug().Err(err).Msg("event not sent to the other nodes")
+		} else {
+			b.sent.Add(1)
+		}
 	}
 	// Queued before the key stops counting in flight: the frontier
 	// that passes it cannot release what follows it first.

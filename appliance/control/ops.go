@@ -16,7 +16,34 @@ type Ops struct {
 	chat    *chat.Service
 	maint   Maintenance
 	backups Backuper
+	cluster func() ClusterInfo // nil: not a cluster's node
 }
+
+// ClusterInfo is what a node knows of its cluster.
+type ClusterInfo struct {
+	NATSConnected bool          `json:"nats_connected"`
+	Nodes         []ClusterNode `json:"nodes"`
+}
+
+// ClusterNode is a node as the node asked knows it: itself, and the
+// others it heard from lately.
+type ClusterNode struct {
+	Node    string    `json:"node"`
+	Version string    `json:"version"`
+	Streams int       `json:"streams"`
+	Started time.Time `json:"started"`
+	Heard   time.Time `json:"heard,omitzero"` // zero for the node asked
+	Self    bool      `json:"self,omitempty"`
+}
+
+// WithCluster makes the cluster operation answer with what c says.
+func (o *Ops) WithCluster(c func() ClusterInfo) *Ops {
+	o.cluster = c
+	return o
+}
+
+// ErrNotClustered answers the cluster operation on a node of its own.
+var ErrNotClustered = errors.New("this server is not a cluster's node (nats_url is not set)")
 
 // Backuper takes a backup of the store into a directory ("" for the
 // configured one).
@@ -94,6 +121,7 @@ const (
 	OpUserEnable     = "user.enable"
 	OpMaintenance    = "maintenance"
 	OpBackup         = "backup"
+	OpCluster        = "cluster"
 )
 
 // Do runs one operation; args is its JSON-encoded argument struct.
@@ -111,6 +139,12 @@ func (o *Ops) Do(ctx context.Context, op string, args json.RawMessage) (any, err
 			}
 		}
 		return MaintenanceInfo{On: o.maint.On()}, nil
+	}
+	if op == OpCluster {
+		if o.cluster == nil {
+			return nil, ErrNotClustered
+		}
+		return o.cluster(), nil
 	}
 	if op == OpBackup {
 		var ba BackupArgs

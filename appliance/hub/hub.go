@@ -66,6 +66,10 @@ type Event struct {
 	Message storage.ID
 	Sender  storage.ID `json:",omitzero"`
 
+	// Local events are for this node's streams only: on a cluster, each
+	// node sends its own (presence, merged from every node's view).
+	Local bool `json:"-"`
+
 	Join, Leave *Membership
 	DropRoom    storage.ID // a deleted room: forget it everywhere
 	End         *Ending    // streams to end

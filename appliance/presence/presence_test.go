@@ -57,3 +57,40 @@ func TestTracker_OnlineAwayOfflineAndOnlyChangesAreFlushed(t *testing.T) {
 	tr.Disconnected(alice)   // more closes than opens: no harm
 	assert.Equal(t, []presence.Change{{bob, presence.Online, now}}, tr.Present())
 }
+
+// On a cluster: a user online on node A is online on B once B heard A's
+// view; it stays online while it moves from A to B; it goes offline on
+// B when it left A and B has no stream of it, or when A falls silent.
+func TestTracker_AClustersNodesMergeTheirViews(t *testing.T) {
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	a, b := presence.New(5*time.Minute, clock), presence.New(5*time.Minute, clock)
+	ids := storage.NewIDGen()
+	alice, bob := ids.New(), ids.New()
+
+	a.Connected(alice)
+	b.Heard("A", a.Local())
+	st, _ := b.Status(alice)
+	assert.Equal(t, presence.Online, st)
+	assert.Equal(t, []presence.Change{{alice, presence.Online, now}}, b.Flush())
+
+	// Alice moves to B: no change on B.
+	now = now.Add(time.Second)
+	a.Disconnected(alice)
+	b.Connected(alice)
+	b.Heard("A", a.Local())
+	assert.Empty(t, b.Flush())
+
+	// She leaves B too: offline there, seen when she left.
+	now = now.Add(time.Second)
+	b.Disconnected(alice)
+	assert.Equal(t, []presence.Change{{alice, presence.Offline, now}}, b.Flush())
+
+	// Bob is on A, which then falls silent: offline on B after RemoteTTL.
+	a.Connected(bob)
+	b.Heard("A", a.Local())
+	assert.Equal(t, []presence.Change{{bob, presence.Online, now}}, b.Flush())
+	heard := now
+	now = now.Add(presence.RemoteTTL)
+	assert.Equal(t, []presence.Change{{bob, presence.Offline, heard}}, b.Flush())
+}
