@@ -74,9 +74,10 @@ type App struct {
 	outgoing *outgoing.Sender
 	push     *push.Pusher
 	presence *presence.Tracker
-	bus      *cluster.Bus // events to and from other nodes (nil: one node)
-	peers    *peers       // the other nodes as the bus heard of them
-	conns    *connLimit   // set by Run
+	bus      *cluster.Bus      // events to and from other nodes (nil: one node)
+	nats     *cluster.Embedded // the NATS server inside this node (nats_embedded)
+	peers    *peers            // the other nodes as the bus heard of them
+	conns    *connLimit        // set by Run
 	version  string
 	started  time.Time
 	streams  func() int // open streams on this node
@@ -144,7 +145,7 @@ func NewChat(ctx context.Context, cfg config.Config, st storage.Store, notify ch
 		warn = func(what string, err error) { log.Warn().Err(err).Msg(what) }
 	}
 	var logins *auth.LoginGuard
-	if shared, ok := sharedState(st); ok && cfg.NATSURL != "" {
+	if shared, ok := sharedState(st); ok && cfg.Clustered() {
 		logins = auth.NewSharedLoginGuard(shared, time.Now)
 	}
 	svc := chat.New(st, chat.Options{
@@ -184,8 +185,12 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 	if err := cfg.EnsureSecret(); err != nil {
 		return nil, err
 	}
-	if cfg.NATSURL != "" && cfg.MongoURI == "" {
-		return nil, errors.New("nats_url needs mongo_uri: the embedded store belongs to one process, so several nodes cannot share it")
+	if cfg.Clustered() && cfg.MongoURI == "" {
+		key := "nats_url"
+		if cfg.NATSEmbedded {
+			key = "nats_embedded"
+		}
+		return nil, errors.New(key + " needs mongo_uri: the embedded store belongs to one process, so several nodes cannot share it")
 	}
 	m := metrics.New(time.Now())
 	st, err := OpenStore(cfg, StoreOptions{
@@ -196,7 +201,7 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.NATSURL != "" {
+	if cfg.Clustered() {
 		if err := shareSecrets(context.Background(), &cfg, st, log); err != nil {
 			st.Close()
 			return nil, err
@@ -264,15 +269,16 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 	})
 	tracker := presence.New(cfg.PresenceAway, nil)
 	var bus *cluster.Bus
+	var embedded *cluster.Embedded
 	var delivered func() storage.ID
-	if cfg.NATSURL != "" {
+	if cfg.Clustered() {
 		// Nothing has published yet: the service serves no one before Run.
-		if bus, err = cluster.Connect(cfg.NATSURL, h, svc, remoteHook(st, svc), log); err != nil {
+		if bus, embedded, err = joinCluster(cfg, h, svc, st, log); err != nil {
 			st.Close()
 			return nil, err
 		}
 		publish, delivered = bus.Publish, bus.Delivered
-		shared, _ := sharedState(st) // there: nats_url needs mongo_uri
+		shared, _ := sharedState(st) // there: a cluster needs mongo_uri
 		backups.shareWith(shared, bus.Node())
 	}
 	srv := api.New(svc, h, log, api.Options{
@@ -291,16 +297,20 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 	if bus != nil {
 		srv.AddHealthDetail("nats", func() any {
 			st := bus.Stats()
-			return map[string]any{"connected": st.Connected, "node": bus.Node(), "peers": st.Peers, "sent": st.Sent, "received": st.Received, "dropped": st.Dropped, "late": st.Late}
+			detail := map[string]any{"connected": st.Connected, "node": bus.Node(), "peers": st.Peers, "sent": st.Sent, "received": st.Received, "dropped": st.Dropped, "late": st.Late}
+			if embedded != nil {
+				detail["routes"] = embedded.Routes()
+			}
+			return detail
 		})
 	}
 	a := &App{
 		cfg: cfg, log: log, store: st, chat: svc, api: srv, backups: backups, maint: maint, outgoing: out, push: pusher, presence: tracker,
-		bus: bus, peers: &peers{nodes: map[string]control.ClusterNode{}}, version: version, started: time.Now(), streams: h.Count,
+		bus: bus, nats: embedded, peers: &peers{nodes: map[string]control.ClusterNode{}}, version: version, started: time.Now(), streams: h.Count,
 	}
 	if bus != nil {
 		if err := a.listenToPeers(); err != nil {
-			bus.Close()
+			a.leaveCluster()
 			st.Close()
 			return nil, err
 		}
@@ -378,9 +388,7 @@ func (a *App) Run(ctx context.Context, ready func(url string)) error {
 	defer a.chat.Wait() // link previews being fetched, before the store closes
 	defer a.outgoing.Close()
 	defer a.push.Close()
-	if a.bus != nil {
-		defer a.bus.Close()
-	}
+	defer a.leaveCluster()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	srv := &http.Server{

@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/makechat/makechat/appliance/chat"
+	"github.com/makechat/makechat/appliance/cluster"
 	"github.com/makechat/makechat/appliance/config"
 	"github.com/makechat/makechat/appliance/control"
 	"github.com/makechat/makechat/appliance/hub"
@@ -26,6 +27,36 @@ import (
 	"github.com/makechat/makechat/storage"
 	"github.com/makechat/makechat/storage/cache"
 )
+
+// joinCluster connects this node's bus to NATS: nats_url's servers, or
+// with nats_embedded a NATS server started inside this node, which joins
+// the other nodes' by routes.
+func joinCluster(cfg config.Config, h *hub.Hub, svc *chat.Service, st storage.Store, log zerolog.Logger) (*cluster.Bus, *cluster.Embedded, error) {
+	if !cfg.NATSEmbedded {
+		bus, err := cluster.Connect(cfg.NATSURL, h, svc, remoteHook(st, svc), log)
+		return bus, nil, err
+	}
+	e, err := cluster.Embed(cluster.EmbedOptions{Listen: cfg.NATSClusterListen, Peers: cfg.NATSClusterPeers, Secret: cfg.SecretKey}, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	bus, err := cluster.Connect(e.URL(), h, svc, remoteHook(st, svc), log, e.Options()...)
+	if err != nil {
+		e.Shutdown()
+		return nil, nil, err
+	}
+	return bus, e, nil
+}
+
+// leaveCluster closes the bus, then the NATS server inside this node.
+func (a *App) leaveCluster() {
+	if a.bus != nil {
+		a.bus.Close()
+	}
+	if a.nats != nil {
+		a.nats.Shutdown()
+	}
+}
 
 // shareSecrets makes a cluster's nodes use one secret key (device
 // cookies) and one pair of Web Push keys (subscriptions): the first
@@ -62,7 +93,7 @@ const maintenanceFollow = 500 * time.Millisecond
 // or on a cluster's node (nats_url set) the flag every node shares in
 // MongoDB, so that the CLI and the admin switch it for all from any node.
 func OpenMaintenance(ctx context.Context, cfg config.Config, st storage.Store) (*maintenance.Switch, error) {
-	if cfg.NATSURL == "" {
+	if !cfg.Clustered() {
 		return maintenance.Open(cfg.DataDir), nil
 	}
 	shared, ok := sharedState(st)

@@ -62,7 +62,7 @@ func TestCluster_MaintenanceIsOneForEveryNode(t *testing.T) {
 // the node that took the latest stops, the others go on.
 func TestCluster_EachScheduledBackupIsTakenByOneNode(t *testing.T) {
 	const interval = 300 * time.Millisecond
-	nodes := startCluster(t, 3, func(c *config.Config) {
+	nodes := startCluster(t, 3, func(_ int, c *config.Config) {
 		c.BackupInterval, c.BackupKeep = interval, 1000
 	})
 	turn := func() int64 { return time.Now().UnixNano() / int64(interval) }
@@ -126,7 +126,7 @@ func TestCluster_FailedLoginsCountOnEveryNode(t *testing.T) {
 // A user's post limit counts for the cluster: the burst spent half on A
 // and half on B leaves nothing on either.
 func TestCluster_APostLimitCountsOnEveryNode(t *testing.T) {
-	nodes := startCluster(t, 2, func(c *config.Config) { c.PostsPerSecond, c.PostBurst = 0.01, 6 })
+	nodes := startCluster(t, 2, func(_ int, c *config.Config) { c.PostsPerSecond, c.PostBurst = 0.01, 6 })
 	svc := nodes[0].app.chat
 	ctx := context.Background()
 	admin, err := svc.CreateUser(ctx, chat.SystemActor, chat.NewUser{Username: "admin", Email: "admin@example.com", Password: "a long password", IsSuperuser: true})

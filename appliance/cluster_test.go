@@ -28,6 +28,10 @@ func TestCluster_TheEmbeddedStoreRefusesNATSWithOneLine(t *testing.T) {
 	a, err := New(cfg, zerolog.New(io.Discard), "test")
 	require.Nil(t, a)
 	require.EqualError(t, err, "nats_url needs mongo_uri: the embedded store belongs to one process, so several nodes cannot share it")
+	cfg.NATSURL, cfg.NATSEmbedded = "", true
+	a, err = New(cfg, zerolog.New(io.Discard), "test")
+	require.Nil(t, a)
+	require.EqualError(t, err, "nats_embedded needs mongo_uri: the embedded store belongs to one process, so several nodes cannot share it")
 }
 
 func TestCluster_AStreamOnOneNodeGetsWhatIsPostedOnAnother(t *testing.T) {
@@ -115,8 +119,8 @@ type node struct {
 // startCluster starts n nodes on one MongoDB (embedded FerretDB) and one
 // in-process NATS server, each with its own data_dir, serving on
 // loopback as the binary does (Run); tune, if not nil, changes each
-// node's configuration first.
-func startCluster(t *testing.T, n int, tune func(*config.Config)) []node {
+// node's configuration first (i is the node's index).
+func startCluster(t *testing.T, n int, tune func(i int, c *config.Config)) []node {
 	t.Helper()
 	mongotest.SkipIfShort(t)
 	f, err := mongotest.Start()
@@ -134,7 +138,7 @@ func startCluster(t *testing.T, n int, tune func(*config.Config)) []node {
 		cfg := testConfig(t)
 		cfg.MongoURI, cfg.NATSURL = uri, ns.ClientURL()
 		if tune != nil {
-			tune(&cfg)
+			tune(i, &cfg)
 		}
 		a, err := New(cfg, zerolog.New(io.Discard), "test")
 		require.NoError(t, err)

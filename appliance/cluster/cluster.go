@@ -108,8 +108,9 @@ type wire struct {
 // h in key order, telling remote (if not nil) of each other node's event
 // as it arrives: what changed elsewhere (an ended session, new rights, a
 // membership) can be forgotten first. It keeps reconnecting for as long
-// as the Bus is open, logging once per change of state.
-func Connect(url string, h *hub.Hub, order Order, remote func(hub.Event), log zerolog.Logger) (*Bus, error) {
+// as the Bus is open, logging once per change of state. opts are added
+// to the Bus's own (an Embedded server's Option).
+func Connect(url string, h *hub.Hub, order Order, remote func(hub.Event), log zerolog.Logger, opts ...nats.Option) (*Bus, error) {
 	var id [8]byte
 	_, _ = rand.Read(id[:])
 	b := &Bus{
@@ -118,8 +119,8 @@ func Connect(url string, h *hub.Hub, order Order, remote func(hub.Event), log ze
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 		peers: map[string]*peer{},
 	}
-	nc, err := nats.Connect(url,
-		nats.Name("makechat "+b.node),
+	nc, err := nats.Connect(url, append([]nats.Option{
+		nats.Name("makechat " + b.node),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(time.Second),
 		nats.RetryOnFailedConnect(true),
@@ -130,7 +131,7 @@ func Connect(url string, h *hub.Hub, order Order, remote func(hub.Event), log ze
 		nats.ReconnectHandler(func(c *nats.Conn) {
 			b.log.Info().Str("server", c.ConnectedUrlRedacted()).Msg("NATS reconnected")
 		}),
-	)
+	}, opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("nats_url: %w", err)
 	}

@@ -22,6 +22,9 @@ type Config struct {
 	DataDir           string        // data_dir, always absolute after Load
 	MongoURI          string        // mongo_uri
 	NATSURL           string        // nats_url
+	NATSEmbedded      bool          // nats_embedded
+	NATSClusterListen string        // nats_cluster_listen: host:port of the embedded server's routes
+	NATSClusterPeers  []string      // nats_cluster_peers: host:port of the other nodes' routes
 	SecretKey         string        // secret_key; see EnsureSecret
 	SessionTTL        time.Duration // session_ttl
 	AllowRegistration bool          // allow_registration
@@ -246,6 +249,14 @@ func load(file string, env lookupFunc, flags map[string]string, search []string)
 		return Config{}, &Error{Key: "tls_cert", Value: c.TLSCert, Source: sources("tls_cert"),
 			Err: fmt.Errorf("domain is set too (from %s); use domain for automatic certificates or tls_cert/tls_key for your own, not both", sanitize(sources("domain")))}
 	}
+	if c.NATSEmbedded && c.NATSURL != "" {
+		return Config{}, &Error{Key: "nats_embedded", Value: "true", Source: sources("nats_embedded"),
+			Err: fmt.Errorf("nats_url is set too (from %s): run NATS inside each node or use NATS servers, not both", sanitize(sources("nats_url")))}
+	}
+	if len(c.NATSClusterPeers) > 0 && !c.NATSEmbedded {
+		return Config{}, &Error{Key: "nats_cluster_peers", Value: strings.Join(c.NATSClusterPeers, ","), Source: sources("nats_cluster_peers"),
+			Err: errors.New("needs nats_embedded = true: the peers are those of the NATS server inside each node")}
+	}
 	if c.BackupDir == "" {
 		c.BackupDir = filepath.Join(c.DataDir, "backups")
 		c.Origins["backup_dir"] = Origin{Value: c.BackupDir, Source: "default (data_dir/backups)"}
@@ -253,6 +264,10 @@ func load(file string, env lookupFunc, flags map[string]string, search []string)
 	c.Origins["data_dir"] = Origin{Value: c.DataDir, Source: c.Origins["data_dir"].Source}
 	return c, nil
 }
+
+// Clustered reports whether this node is one of several on one MongoDB,
+// passing events over NATS (nats_url or nats_embedded).
+func (c Config) Clustered() bool { return c.NATSURL != "" || c.NATSEmbedded }
 
 // Setting is one option's line of the effective configuration.
 type Setting struct {

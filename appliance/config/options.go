@@ -80,6 +80,27 @@ func options(env lookupFunc) []Option {
 			set:  setNATSURL,
 		},
 		{
+			Key:     "nats_embedded",
+			Default: "false",
+			Help:    "Run a NATS server inside this node instead of using nats_url: the nodes' servers form one NATS cluster (see nats_cluster_peers), so a cluster needs only makechat and MongoDB. Needs mongo_uri.",
+			set: func(c *Config, v string) error {
+				b, err := parseBool(v)
+				c.NATSEmbedded = b
+				return err
+			},
+		},
+		{
+			Key:     "nats_cluster_listen",
+			Default: "0.0.0.0:6222",
+			Help:    "With nats_embedded, the host:port where this node's NATS server takes routes from the other nodes' (keep it on a private network: routes authenticate with a key derived from the cluster's secret_key, but are not encrypted).",
+			set:     setHostPort(func(c *Config, v string) { c.NATSClusterListen = v }),
+		},
+		{
+			Key:  "nats_cluster_peers",
+			Help: "With nats_embedded, the other nodes' nats_cluster_listen addresses (host:port, comma-separated; listing this node too is harmless), so that one list serves every node.",
+			set:  setPeers,
+		},
+		{
 			Key:        "secret_key",
 			docDefault: "generated once and kept in `<data_dir>/secret_key`",
 			Help:       "Key that signs device cookies (a browser that logged in before is not locked out by others' failed logins); leave it unset to have one generated and kept in the data directory.",

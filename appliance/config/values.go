@@ -82,6 +82,44 @@ func setNATSURL(c *Config, v string) error {
 	return nil
 }
 
+// setHostPort takes host:port (the host may be empty: every address).
+func setHostPort(set func(*Config, string)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if err := checkHostPort(v); err != nil {
+			return err
+		}
+		set(c, v)
+		return nil
+	}
+}
+
+func checkHostPort(v string) error {
+	_, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return errors.New("not host:port")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return errors.New("the port must be a number from 1 to 65535")
+	}
+	return nil
+}
+
+// setPeers takes host:port addresses, comma-separated.
+func setPeers(c *Config, v string) error {
+	var peers []string
+	for p := range strings.SplitSeq(v, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if err := checkHostPort(p); err != nil {
+			return fmt.Errorf("%q: %w", p, err)
+		}
+		peers = append(peers, p)
+	}
+	c.NATSClusterPeers = peers
+	return nil
+}
+
 // setSessionTTL takes whole seconds, as the original makechat.conf does,
 // or a Go duration.
 func setSessionTTL(c *Config, v string) error {
