@@ -87,6 +87,9 @@ type Bus struct {
 	peers   map[string]*peer // the other nodes heard of lately
 	bound   storage.ID       // every event below it has been delivered
 
+	kept  kept  // what this node sent lately (resync.go)
+	heard heard // what it received lately
+
 	sent, received, dropped, late atomic.Uint64
 }
 
@@ -102,6 +105,10 @@ type wire struct {
 	Node  string     `json:"node"`
 	Key   storage.ID `json:"key"`
 	Event *hub.Event `json:"event,omitempty"`
+	// Again marks an event sent again for a node that came back
+	// (resync.go); Resync is that node's request, with no event.
+	Again  bool `json:"again,omitempty"`
+	Resync bool `json:"resync,omitempty"`
 }
 
 // Connect joins the NATS servers at url and starts delivering events to
@@ -130,6 +137,7 @@ func Connect(url string, h *hub.Hub, order Order, remote func(hub.Event), log ze
 		}),
 		nats.ReconnectHandler(func(c *nats.Conn) {
 			b.log.Info().Str("server", c.ConnectedUrlRedacted()).Msg("NATS reconnected")
+			b.askAgain()
 		}),
 	}, opts...)...)
 	if err != nil {
@@ -200,7 +208,9 @@ func (b *Bus) Publish(e hub.Event) {
 		key, done = b.order.Stamp()
 	}
 	if !e.Local {
-		data, err := json.Marshal(wire{Node: b.node, Key: key, Event: &e})
+		w := wire{Node: b.node, Key: key, Event: &e}
+		b.kept.add(w, time.Now())
+		data, err := json.Marshal(w)
 		if err == nil {
 			err = b.nc.Publish(Subject, data)
 		}
@@ -230,6 +240,13 @@ func (b *Bus) receive(m *nats.Msg) {
 	}
 	if w.Node == b.node {
 		return // queued here when it was published
+	}
+	if w.Resync {
+		go b.sendAgain()
+		return
+	}
+	if w.Event != nil && !b.heard.first(w.Node, w.Key, w.Again, time.Now()) {
+		return // sent again, and had the first time
 	}
 	b.order.Observe(w.Key)
 	if w.Event != nil {

@@ -1,0 +1,139 @@
+package cluster
+
+import (
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/makechat/makechat/storage"
+)
+
+// Catching up after NATS was away. Events a node sends while another
+// node is cut off from NATS never reach it, and those it sends while
+// itself cut off may be lost when it flushes them before the others
+// have subscribed again. So each node keeps what it sent in the last
+// keepFor; a node whose connection comes back asks the others (Resync)
+// to send theirs again, marked Again, and drops those it had already.
+// The streams get what they missed without reconnecting, late (out of
+// key order: the merge had stopped waiting for the nodes it could not
+// hear).
+
+const (
+	// keepFor is how long a node keeps what it sent, to send it again.
+	keepFor = 10 * time.Second
+	// keepMost bounds what is kept (older is dropped first).
+	keepMost = 50_000
+)
+
+// kept is what this node sent lately, oldest first (from items[start]).
+type kept struct {
+	mu    sync.Mutex
+	items []keptItem
+	start int
+}
+
+type keptItem struct {
+	at time.Time
+	w  wire
+}
+
+func (k *kept) add(w wire, now time.Time) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.items = append(k.items, keptItem{now, w})
+	k.prune(now)
+}
+
+// prune drops what is too old or too much; k.mu is held. The slice is
+// compacted once half of it is dropped, so each add costs O(1) on average.
+func (k *kept) prune(now time.Time) {
+	for k.start < len(k.items) && (now.Sub(k.items[k.start].at) > keepFor || len(k.items)-k.start > keepMost) {
+		k.items[k.start] = keptItem{}
+		k.start++
+	}
+	if k.start > len(k.items)/2 {
+		k.items = append(k.items[:0:0], k.items[k.start:]...)
+		k.start = 0
+	}
+}
+
+func (k *kept) all(now time.Time) []wire {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.prune(now)
+	out := make([]wire, 0, len(k.items)-k.start)
+	for _, it := range k.items[k.start:] {
+		out = append(out, it.w)
+	}
+	return out
+}
+
+// heard is what this node received from the others lately, to drop an
+// event sent Again that it had already.
+type heard struct {
+	mu    sync.Mutex
+	ring  []heardItem // oldest first, from ring[start]
+	start int
+	set   map[nodeKey]struct{}
+	built time.Time // when set was made from ring (zero: none)
+}
+
+type nodeKey struct {
+	node string
+	key  storage.ID
+}
+
+type heardItem struct {
+	at time.Time
+	k  nodeKey
+}
+
+// first records an event and reports whether it is the first time: the
+// common case appends to the ring; an event sent Again is looked up in a
+// set made from the ring when a catch-up begins.
+func (h *heard) first(node string, key storage.ID, again bool, now time.Time) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	k := nodeKey{node, key}
+	if again {
+		if h.set == nil || now.Sub(h.built) > time.Second {
+			h.set = make(map[nodeKey]struct{}, len(h.ring)-h.start)
+			for _, it := range h.ring[h.start:] {
+				h.set[it.k] = struct{}{}
+			}
+			h.built = now
+		}
+		if _, dup := h.set[k]; dup {
+			return false
+		}
+		h.set[k] = struct{}{}
+	}
+	h.ring = append(h.ring, heardItem{now, k})
+	for h.start < len(h.ring) && now.Sub(h.ring[h.start].at) > 2*keepFor {
+		h.start++
+	}
+	if h.start > len(h.ring)/2 {
+		h.ring = append(h.ring[:0:0], h.ring[h.start:]...)
+		h.start = 0
+	}
+	return true
+}
+
+// askAgain tells the other nodes that this one's connection came back.
+func (b *Bus) askAgain() {
+	if data, err := json.Marshal(wire{Node: b.node, Resync: true}); err == nil {
+		_ = b.nc.Publish(Subject, data)
+	}
+}
+
+// sendAgain sends again what this node sent within keepFor.
+func (b *Bus) sendAgain() {
+	n := 0
+	for _, w := range b.kept.all(time.Now()) {
+		w.Again = true
+		if data, err := json.Marshal(w); err == nil && b.nc.Publish(Subject, data) == nil {
+			n++
+		}
+	}
+	b.log.Info().Int("events", n).Msg("a node came back to NATS: sent it again what it may have missed")
+}
