@@ -116,7 +116,8 @@ func sharedState(st storage.Store) (storage.Shared, bool) {
 // remoteHook is told of each other node's event before this node's
 // streams get it. It makes st's cache forget what the event says changed
 // there — an ended session or token, a disabled or deleted account, new
-// rights, a membership, a deleted room — so that this node refuses on
+// rights, a profile, a membership or a member's role, a room's settings,
+// a deleted room — so that this node refuses on
 // the very next request what the other refused, rather than after the
 // cache's TTL; and it charges a message's sender's post limit here, so
 // that posting through several nodes gets no more than through one.
@@ -142,6 +143,17 @@ func remoteHook(st storage.Store, svc *chat.Service) func(hub.Event) {
 		}
 		if !e.DropRoom.IsZero() {
 			c.ForgetRoom(e.DropRoom)
+		}
+		if ch := e.Changed; ch != nil {
+			if !ch.User.IsZero() {
+				c.ForgetUser(ch.User)
+			}
+			if !ch.Room.IsZero() {
+				c.ForgetRoom(ch.Room)
+			}
+			if ch.Member != nil {
+				c.ForgetMembership(ch.Member.Room, ch.Member.User)
+			}
 		}
 	}
 }

@@ -221,3 +221,39 @@ func TestCluster_NodesKnowEachOtherAndWhoIsOnline(t *testing.T) {
 	assert.Equal(t, "test", info.Nodes[1].Version)
 	assert.Equal(t, 1, info.Nodes[1].Streams, "alice's stream on A")
 }
+
+// A member made a guest on A may no longer post through B, on the very
+// next request once B heard of it, though B's cache had the membership.
+func TestCluster_ARoleChangedOnOneNodeHoldsOnTheOthersAtOnce(t *testing.T) {
+	nodes := startCluster(t, 2, nil)
+	svc := nodes[0].app.chat
+	ctx := context.Background()
+	admin, err := svc.CreateUser(ctx, chat.SystemActor, chat.NewUser{Username: "admin", Email: "admin@example.com", Password: "a long password", IsSuperuser: true})
+	require.NoError(t, err)
+	bob, err := svc.CreateUser(ctx, chat.SystemActor, chat.NewUser{Username: "bob", Email: "bob@example.com", Password: "a long password"})
+	require.NoError(t, err)
+	room, err := svc.CreateRoom(ctx, chat.Actor{User: admin}, chat.NewRoom{Name: "general"})
+	require.NoError(t, err)
+	member, err := svc.AddMember(ctx, chat.Actor{User: admin}, room.ID, bob.ID, "")
+	require.NoError(t, err)
+	_, bobToken, err := svc.CreateToken(ctx, chat.Actor{User: bob}, "bot")
+	require.NoError(t, err)
+	_, adminToken, err := svc.CreateToken(ctx, chat.Actor{User: admin}, "bot")
+	require.NoError(t, err)
+	call := func(method, url, token, body string) int {
+		req, _ := http.NewRequest(method, url, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Auth-Token", token)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	post := `{"room": "` + room.ID.Hex() + `", "text": "hi"}`
+	require.Equal(t, http.StatusCreated, call(http.MethodPost, nodes[1].url+"/api/messages", bobToken, post), "B caches bob's membership")
+
+	heard := nodes[1].app.bus.Stats().Received
+	require.Equal(t, http.StatusOK, call(http.MethodPatch, nodes[0].url+"/api/members/"+member.ID.Hex(), adminToken, `{"role": "guest"}`))
+	require.Eventually(t, func() bool { return nodes[1].app.bus.Stats().Received > heard }, 10*time.Second, time.Millisecond)
+	assert.Equal(t, http.StatusForbidden, call(http.MethodPost, nodes[1].url+"/api/messages", bobToken, post))
+}

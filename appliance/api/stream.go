@@ -68,12 +68,14 @@ func HubEvent(e chat.Event) hub.Event {
 		}
 	case e.Room != nil:
 		he.Data = encodeFrame(e.Name, viewRoom(*e.Room))
+		he.Changed = &hub.Changed{Room: e.Room.ID}
 		if e.Name == chat.EventRoomDeleted {
 			he.DropRoom = e.Room.ID
 		}
 	case e.Member != nil:
 		he.Data = encodeFrame(e.Name, viewMember(*e.Member))
 		ms := &hub.Membership{User: e.Member.Profile, Room: e.Member.Room}
+		he.Changed = &hub.Changed{Member: ms}
 		switch e.Name {
 		case chat.EventMemberAdded:
 			he.Join = ms
@@ -82,6 +84,7 @@ func HubEvent(e chat.Event) hub.Event {
 		}
 	case e.User != nil:
 		he.Data = encodeFrame(e.Name, viewPersonAt(*e.User, e.At))
+		he.Changed = &hub.Changed{User: e.User.ID}
 	case e.Thread != nil:
 		he.Data = encodeFrame(e.Name, viewThread(*e.Thread))
 	case e.Presence != nil:

@@ -72,6 +72,10 @@ type Event struct {
 
 	Join, Leave *Membership
 	DropRoom    storage.ID // a deleted room: forget it everywhere
+
+	// Changed says what the event changed in the store, for the caches
+	// of a cluster's other nodes (the hub itself ignores it).
+	Changed *Changed `json:",omitempty"`
 	End         *Ending    // streams to end
 	Access      *Access    // a user's new rights
 }
@@ -87,6 +91,13 @@ type Ending struct {
 type Access struct {
 	User  storage.ID
 	Admin bool
+}
+
+// Changed names what an event changed: a user (its profile, rights),
+// a room (its settings), a member (its role, its notifications).
+type Changed struct {
+	User, Room storage.ID  `json:",omitzero"`
+	Member     *Membership `json:",omitempty"`
 }
 
 // Membership is a user's place in a room.
