@@ -76,8 +76,8 @@ type Event struct {
 	// Changed says what the event changed in the store, for the caches
 	// of a cluster's other nodes (the hub itself ignores it).
 	Changed *Changed `json:",omitempty"`
-	End         *Ending    // streams to end
-	Access      *Access    // a user's new rights
+	End     *Ending  // streams to end
+	Access  *Access  // a user's new rights
 }
 
 // Ending ends every stream of User, or only those opened with Session or
