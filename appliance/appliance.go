@@ -295,6 +295,10 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 	})
 	srv.AddHealthDetail("backup", backups.healthDetail)
 	if bus != nil {
+		m.WatchCluster(func() metrics.ClusterStats {
+			st := bus.Stats()
+			return metrics.ClusterStats{Connected: st.Connected, Peers: st.Peers, Sent: st.Sent, Received: st.Received, Dropped: st.Dropped, Late: st.Late}
+		})
 		srv.AddHealthDetail("nats", func() any {
 			st := bus.Stats()
 			detail := map[string]any{"connected": st.Connected, "node": bus.Node(), "peers": st.Peers, "sent": st.Sent, "received": st.Received, "dropped": st.Dropped, "late": st.Late}

@@ -81,6 +81,14 @@ func TestCluster_AStreamOnOneNodeGetsWhatIsPostedOnAnother(t *testing.T) {
 	stats := a.bus.Stats()
 	assert.True(t, stats.Connected)
 	assert.Positive(t, stats.Sent)
+	req, _ := http.NewRequest(http.MethodGet, urlA+"/metrics", nil)
+	req.Header.Set("X-Auth-Token", token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Contains(t, string(metrics), "makechat_cluster_nats_connected 1")
+	assert.Contains(t, string(metrics), "makechat_cluster_peers 1")
 
 	// Bob is disabled on A: once B has heard it, B refuses his token on
 	// the very next request, though B's cache trusted it a moment ago.
@@ -98,10 +106,10 @@ func TestCluster_AStreamOnOneNodeGetsWhatIsPostedOnAnother(t *testing.T) {
 	}
 	require.Equal(t, http.StatusOK, ping())
 	heard := b.bus.Stats().Received
-	req, _ := http.NewRequest(http.MethodPatch, urlA+"/api/users/"+bob.ID.Hex(), strings.NewReader(`{"is_disabled": true}`))
+	req, _ = http.NewRequest(http.MethodPatch, urlA+"/api/users/"+bob.ID.Hex(), strings.NewReader(`{"is_disabled": true}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Auth-Token", token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err = http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)

@@ -159,6 +159,34 @@ func (m *Metrics) WatchPush(stats func() (fanOuts, sent, dropped int64)) {
 	)
 }
 
+// ClusterStats is what WatchCluster reads of a cluster's bus.
+type ClusterStats struct {
+	Connected                     bool
+	Peers                         int
+	Sent, Received, Dropped, Late uint64
+}
+
+// WatchCluster reports a cluster node's link to the others: whether NATS
+// is connected, how many other nodes it hears, and its event counts.
+func (m *Metrics) WatchCluster(stats func() ClusterStats) {
+	counter := func(name, help string, pick func(ClusterStats) uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(pick(stats())) })
+	}
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "makechat_cluster_nats_connected", Help: "1 while this node is connected to NATS, else 0."}, func() float64 {
+			if stats().Connected {
+				return 1
+			}
+			return 0
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "makechat_cluster_peers", Help: "Other nodes heard from within the last second."}, func() float64 { return float64(stats().Peers) }),
+		counter("makechat_cluster_events_sent_total", "Events sent to the other nodes.", func(s ClusterStats) uint64 { return s.Sent }),
+		counter("makechat_cluster_events_received_total", "Events received from the other nodes.", func(s ClusterStats) uint64 { return s.Received }),
+		counter("makechat_cluster_events_dropped_total", "Events that could not be sent or read.", func(s ClusterStats) uint64 { return s.Dropped }),
+		counter("makechat_cluster_events_late_total", "Events of a node that was no longer waited for, delivered out of order.", func(s ClusterStats) uint64 { return s.Late }),
+	)
+}
+
 // ObserveStore records one store operation: its latency, and a fault
 // unless its error is an answer (not found, duplicate) or the caller
 // going away. It is the stores' storage.Observer.
