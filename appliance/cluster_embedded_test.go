@@ -18,8 +18,9 @@ import (
 )
 
 // Three nodes with NATS inside them (nats_embedded), each given the same
-// list of peers: their servers join by routes, a message posted on one
-// reaches a stream on another, and each node sees the other two.
+// list of peers, as compose.cluster.yaml runs them: their servers join by
+// routes, a message posted on one reaches a stream on another, and each
+// node sees the other two.
 func TestCluster_ThreeNodesWithNATSInside(t *testing.T) {
 	ports := make([]string, 3)
 	for i := range ports {
@@ -28,9 +29,23 @@ func TestCluster_ThreeNodesWithNATSInside(t *testing.T) {
 		ports[i] = l.Addr().String()
 		l.Close()
 	}
+	// compose.cluster.yaml's settings, on loopback: makechatN:6222 is
+	// ports[N-1].
+	compose := composeNodes(t)
+	require.Len(t, compose, 3)
+	onLoopback := func(addr string) string {
+		var n int
+		_, err := fmt.Sscanf(addr, "makechat%d:6222", &n)
+		require.NoError(t, err, addr)
+		return ports[n-1]
+	}
 	nodes := startCluster(t, 3, func(i int, c *config.Config) {
-		c.NATSURL, c.NATSEmbedded = "", true
-		c.NATSClusterListen, c.NATSClusterPeers = ports[i], ports
+		c.NATSURL, c.NATSEmbedded = "", compose[i].NATSEmbedded
+		c.NATSClusterListen = ports[i]
+		c.NATSClusterPeers = nil
+		for _, p := range compose[i].NATSClusterPeers {
+			c.NATSClusterPeers = append(c.NATSClusterPeers, onLoopback(p))
+		}
 	})
 	for _, n := range nodes {
 		require.Eventually(t, func() bool { return n.app.nats.Routes() >= 2 }, 20*time.Second, 10*time.Millisecond, "routes to both others")
