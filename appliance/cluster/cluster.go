@@ -79,6 +79,11 @@ type Bus struct {
 	log    zerolog.Logger
 
 	kick chan struct{} // something to send or deliver
+	// announce says the others wait for this node's frontier: it sent
+	// an event, or received one (whose key its frontier must pass).
+	// Frontiers received never set it: two nodes would answer each
+	// other's forever.
+	announce atomic.Bool
 	stop chan struct{}
 	done chan struct{} // the loop has returned
 
@@ -132,6 +137,11 @@ func Connect(url string, h *hub.Hub, order Order, remote func(hub.Event), log ze
 		nats.ReconnectWait(time.Second),
 		nats.RetryOnFailedConnect(true),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			select {
+			case <-b.stop:
+				return // closing
+			default:
+			}
 			b.log.Warn().Err(err).Msg("NATS disconnected: events from other nodes wait; streams catch up by replay")
 			b.forgetPeers()
 		}),
@@ -227,6 +237,9 @@ func (b *Bus) Publish(e hub.Event) {
 	heap.Push(&b.pending, item{key: key, event: e})
 	b.mu.Unlock()
 	done()
+	if !e.Local {
+		b.announce.Store(true)
+	}
 	b.poke()
 }
 
@@ -272,18 +285,18 @@ func (b *Bus) receive(m *nats.Msg) {
 			b.late.Add(1) // its node was not waited for: delivered out of order
 		}
 		heap.Push(&b.pending, item{key: w.Key, event: *w.Event})
+		b.announce.Store(true)
 	}
 	b.mu.Unlock()
 	b.poke()
 }
 
-// run sends this node's frontier when it moves (and every heartbeat) and
-// delivers what every node's frontier has passed.
+// run sends this node's frontier when the others wait for it (and every
+// heartbeat) and delivers what every node's frontier has passed.
 func (b *Bus) run() {
 	defer close(b.done)
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()
-	var last storage.ID
 	var lastAt time.Time
 	for {
 		select {
@@ -293,9 +306,9 @@ func (b *Bus) run() {
 		case <-tick.C:
 		}
 		f, now := b.order.Frontier(), time.Now()
-		if last.Less(f) || now.Sub(lastAt) >= heartbeat {
+		if b.announce.Swap(false) || now.Sub(lastAt) >= heartbeat {
 			if data, err := json.Marshal(wire{Node: b.node, Key: f}); err == nil && b.nc.Publish(Subject, data) == nil {
-				last, lastAt = f, now
+				lastAt = now
 			}
 		}
 		b.release(f, now)

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/makechat/makechat/storage/mongo"
 )
 
 // A flag set through one store is read through another on the same
@@ -120,4 +122,27 @@ func TestShared_TheFirstValueKeptIsEveryones(t *testing.T) {
 	assert.Equal(t, got[0], got[1])
 	assert.Equal(t, got[0], got[2])
 	assert.Contains(t, string(got[0]), "secret of node ")
+}
+
+// The nodes of a cluster start at once on a new database: every one opens
+// it (each prepares the schema, the indexes and the version).
+func TestShared_SeveralStoresOpenANewDatabaseAtOnce(t *testing.T) {
+	uri := ferret(t).NewDatabase(t)
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := mongo.Open(context.Background(), uri, mongo.Options{Timeout: testTimeout})
+			if err == nil {
+				s.Close()
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		assert.NoError(t, err)
+	}
 }

@@ -106,14 +106,43 @@ func (s *Store) prepare(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := s.createIndexes(ctx); err != nil {
+	if err := s.createIndexesRetrying(ctx); err != nil {
 		return err
 	}
 	return s.repair(ctx)
 }
 
+// createIndexesRetrying is createIndexes, tried again when the connection
+// dropped: the nodes of a cluster start at once on a new database, and
+// FerretDB drops a connection whose index creation races another's
+// (MongoDB does not). Once the others are done, the indexes exist.
+func (s *Store) createIndexesRetrying(ctx context.Context) error {
+	var err error
+	for attempt := range 5 {
+		if err = s.createIndexes(ctx); err == nil || !mongo.IsNetworkError(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt+1) * 100 * time.Millisecond):
+		}
+	}
+	return err
+}
+
+// setVersion records the schema version. Of two processes opening a new
+// database at once, both upsert the document and one may fail with a
+// duplicate key (the other inserted it first): it tries again, and then
+// replaces it.
 func (s *Store) setVersion(ctx context.Context, v int) error {
-	_, err := s.meta.ReplaceOne(ctx, bson.D{{Key: "_id", Value: "schema"}}, bson.D{{Key: "_id", Value: "schema"}, {Key: "version", Value: v}}, options.Replace().SetUpsert(true))
+	var err error
+	for range 3 {
+		_, err = s.meta.ReplaceOne(ctx, bson.D{{Key: "_id", Value: "schema"}}, bson.D{{Key: "_id", Value: "schema"}, {Key: "version", Value: v}}, options.Replace().SetUpsert(true))
+		if !mongo.IsDuplicateKeyError(err) {
+			break
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("write schema version: %w", err)
 	}

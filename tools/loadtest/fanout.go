@@ -47,8 +47,8 @@ type subscriber struct {
 
 // fanoutRun is the state shared by one fanout run's subscribers.
 type fanoutRun struct {
-	t       *target
-	posters int // saturated phase: posters posting as fast as answers come
+	targets []*target // the nodes posted to in turn (one, but for cluster)
+	posters int       // saturated phase: posters posting as fast as answers come
 	subs    []*subscriber
 	phase   atomic.Int32
 	closing atomic.Bool
@@ -61,7 +61,7 @@ func (r *runner) fanout(ctx context.Context) error {
 	}
 	d := r.opts.duration
 	paced := int(math.Ceil(float64(r.opts.rate) * d.Seconds()))
-	run := &fanoutRun{t: t, posters: r.opts.posters}
+	run := &fanoutRun{targets: []*target{t}, posters: r.opts.posters}
 	start := time.Now()
 	conns, failed, dialErr := dialMany(ctx, t, r.opts.subscribers, 32)
 	dialTime := time.Since(start)
@@ -224,7 +224,8 @@ func (run *fanoutRun) warmUp(ctx context.Context) error {
 	defer hc.CloseIdleConnections()
 	deadline := time.Now().Add(15 * time.Second)
 	for seq := int64(0); ; seq++ {
-		status, answer, err := post(ctx, hc, run.t, postBody(run.t.room, markedText(phaseWarm, seq, time.Now(), "warm-up")))
+		t := run.to(seq)
+		status, answer, err := post(ctx, hc, t, postBody(t.room, markedText(phaseWarm, seq, time.Now(), "warm-up")))
 		if err != nil {
 			return fmt.Errorf("warm-up post: %w", err)
 		}
@@ -240,6 +241,9 @@ func (run *fanoutRun) warmUp(ctx context.Context) error {
 		}
 	}
 }
+
+// to is the node the seq-th post goes to.
+func (run *fanoutRun) to(seq int64) *target { return run.targets[seq%int64(len(run.targets))] }
 
 // waiting counts live subscribers that have not had a warm-up message.
 func (run *fanoutRun) waiting() int {
@@ -298,7 +302,8 @@ func (run *fanoutRun) paced(ctx context.Context, rate, total int) phaseResult {
 		wg.Go(func() {
 			for seq := range jobs {
 				sent := time.Now()
-				status, answer, err := post(ctx, hc, run.t, postBody(run.t.room, markedText(phasePaced, int64(seq), sent, "paced")))
+				t := run.to(int64(seq))
+				status, answer, err := post(ctx, hc, t, postBody(t.room, markedText(phasePaced, int64(seq), sent, "paced")))
 				took := time.Since(sent)
 				mu.Lock()
 				switch {
@@ -373,7 +378,9 @@ func (run *fanoutRun) saturated(ctx context.Context, d time.Duration) phaseResul
 			local := map[string]int{}
 			for time.Now().Before(deadline) && ctx.Err() == nil {
 				sent := time.Now()
-				status, answer, err := post(ctx, hc, run.t, postBody(run.t.room, markedText(phaseSaturated, seq.Add(1), sent, "saturated")))
+				n := seq.Add(1)
+				t := run.to(n)
+				status, answer, err := post(ctx, hc, t, postBody(t.room, markedText(phaseSaturated, n, sent, "saturated")))
 				switch {
 				case err != nil:
 					local[clip(err.Error(), 160)]++

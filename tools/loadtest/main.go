@@ -22,6 +22,8 @@
 //   - startup: exec to the first healthy answer, empty and with a large
 //     store filled directly through storage/bolt (startup.go).
 //   - history: newest page and search over that large store (history.go).
+//   - cluster: delivery across 1, 2 and 3 nodes on one MongoDB, with NATS
+//     inside each (cluster.go; needs -mongo-uri).
 //
 // Around them, server.go starts and stops the binary and reads its log,
 // api.go speaks the HTTP API and opens streams, bigstore.go fills the
@@ -54,7 +56,7 @@ import (
 )
 
 // scenarios in the order "all" runs them.
-var scenarios = []string{"floor", "publish", "mix", "fanout", "idle", "startup", "history"}
+var scenarios = []string{"floor", "publish", "mix", "fanout", "idle", "startup", "history", "cluster"}
 
 // options are the command line's settings.
 type options struct {
@@ -71,6 +73,7 @@ type options struct {
 	idle        int
 	messages    int
 	starts      int
+	nodes       []int // cluster: the counts of nodes measured in turn
 	// mongoURI, when set, makes the servers the tool starts use MongoDB
 	// (a database of their own under it) instead of the embedded store.
 	mongoURI string
@@ -151,6 +154,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.dir, "dir", os.TempDir(), "parent directory of the temporary data directories (the disk measured)")
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "how long each timed step runs")
 	writers := fs.String("writers", "1,8,32,256", "concurrent writers for floor and publish, comma-separated")
+	nodes := fs.String("nodes", "1,2,3", "counts of nodes for cluster, comma-separated (needs -mongo-uri)")
 	fs.IntVar(&o.subscribers, "subscribers", 1000, "WebSocket subscribers for fanout")
 	fs.IntVar(&o.rate, "rate", 100, "posts per second in fanout's paced phase")
 	fs.IntVar(&o.posters, "posters", 8, "posters in fanout's saturated phase (each posts as fast as answers come)")
@@ -190,6 +194,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 			return o, fmt.Errorf("-writers: %q is not a number from 1 to 4096", f)
 		}
 		o.writers = append(o.writers, n)
+	}
+	for _, f := range strings.Split(*nodes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > 16 {
+			return o, fmt.Errorf("-nodes: %q is not a number from 1 to 16", f)
+		}
+		o.nodes = append(o.nodes, n)
 	}
 	switch {
 	case o.duration < 100*time.Millisecond || o.duration > time.Hour:
@@ -263,7 +274,7 @@ func (r *runner) selected() []string {
 // needsProcess reports whether a scenario needs the server's process or
 // store, which a -target does not give.
 func needsProcess(name string) bool {
-	return name == "idle" || name == "startup" || name == "history"
+	return name == "idle" || name == "startup" || name == "history" || name == "cluster"
 }
 
 func (r *runner) scenario(ctx context.Context, name string) error {
@@ -282,6 +293,8 @@ func (r *runner) scenario(ctx context.Context, name string) error {
 		return r.startup(ctx)
 	case "history":
 		return r.history(ctx)
+	case "cluster":
+		return r.cluster(ctx)
 	}
 	return fmt.Errorf("unknown scenario %q", name)
 }
