@@ -84,8 +84,8 @@ type Bus struct {
 	// Frontiers received never set it: two nodes would answer each
 	// other's forever.
 	announce atomic.Bool
-	stop chan struct{}
-	done chan struct{} // the loop has returned
+	stop     chan struct{}
+	done     chan struct{} // the loop has returned
 
 	mu      sync.Mutex
 	pending queue            // events waiting for every node's frontier
