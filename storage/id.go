@@ -91,17 +91,6 @@ func (g *IDGen) Observe(id ID) {
 	}
 }
 
-// next returns id plus one, as a 96-bit big-endian number.
-func (id ID) next() ID {
-	for i := len(id) - 1; i >= 0; i-- {
-		id[i]++
-		if id[i] != 0 {
-			break
-		}
-	}
-	return id
-}
-
 // Less reports whether id sorts before other (creation order).
 func (id ID) Less(other ID) bool { return bytes.Compare(id[:], other[:]) < 0 }
 

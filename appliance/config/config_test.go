@@ -263,10 +263,6 @@ func TestLoad_BadValueNamesKeyAndSource(t *testing.T) {
 		{"session_ttl", "0", "must be more than 0"},
 		{"nats_url", "http://nats:4222", "must start with nats:// or tls://"},
 		{"nats_url", "nats://a:4222,localhost:4222", `"localhost:4222": each server must start with nats:// or tls://`},
-		{"nats_embedded", "maybe", "not a boolean"},
-		{"nats_cluster_listen", "6222", "not host:port"},
-		{"nats_cluster_listen", ":99999", "from 1 to 65535"},
-		{"nats_cluster_peers", "10.0.0.2:6222, nope", `"nope": not host:port`},
 		{"session_ttl", "-5", "must be more than 0"},
 		{"session_ttl", "31536001", "longer than one year"},
 		{"session_ttl", "9999h", "longer than one year"},
@@ -370,8 +366,6 @@ func TestLoad_GoodValuesAreAccepted(t *testing.T) {
 		{"allow_registration", "1", func(t *testing.T, c Config) { assert.True(t, c.AllowRegistration) }},
 		{"allow_registration", "Off", func(t *testing.T, c Config) { assert.False(t, c.AllowRegistration) }},
 		{"nats_url", "nats://a:4222, tls://b:4222", func(t *testing.T, c Config) { assert.Equal(t, "nats://a:4222, tls://b:4222", c.NATSURL) }},
-		{"nats_embedded", "yes", func(t *testing.T, c Config) { assert.True(t, c.NATSEmbedded && c.Clustered()) }},
-		{"nats_cluster_listen", "10.0.0.1:7222", func(t *testing.T, c Config) { assert.Equal(t, "10.0.0.1:7222", c.NATSClusterListen) }},
 		{"mongo_uri", "mongodb+srv://u:p@cluster.example/db", func(t *testing.T, c Config) {
 			assert.Equal(t, "mongodb+srv://u:p@cluster.example/db", c.MongoURI)
 		}},
