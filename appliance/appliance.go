@@ -144,12 +144,12 @@ func NewChat(ctx context.Context, cfg config.Config, st storage.Store, notify ch
 	if log != nil {
 		warn = func(what string, err error) { log.Warn().Err(err).Msg(what) }
 	}
-	var logins *auth.LoginGuard
+	var strikes auth.Strikes
 	if shared, ok := sharedState(st); ok && cfg.Clustered() {
-		logins = auth.NewSharedLoginGuard(shared, time.Now)
+		strikes = shared
 	}
 	svc := chat.New(st, chat.Options{
-		Logins:            logins,
+		Strikes:           strikes,
 		Warn:              warn,
 		SessionTTL:        cfg.SessionTTL,
 		AllowRegistration: cfg.AllowRegistration,

@@ -3,6 +3,7 @@ package appliance
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
@@ -256,4 +257,22 @@ func TestCluster_ARoleChangedOnOneNodeHoldsOnTheOthersAtOnce(t *testing.T) {
 	require.Equal(t, http.StatusOK, call(http.MethodPatch, nodes[0].url+"/api/members/"+member.ID.Hex(), adminToken, `{"role": "guest"}`))
 	require.Eventually(t, func() bool { return nodes[1].app.bus.Stats().Received > heard }, 10*time.Second, time.Millisecond)
 	assert.Equal(t, http.StatusForbidden, call(http.MethodPost, nodes[1].url+"/api/messages", bobToken, post))
+}
+
+// Registrations from one address count for the cluster: 20 spread over
+// two nodes, then the next is refused on both.
+func TestCluster_RegistrationsFromOneAddressCountOnEveryNode(t *testing.T) {
+	nodes := startCluster(t, 2, func(_ int, c *config.Config) { c.AllowRegistration = true })
+	register := func(n node, i int) int {
+		body := fmt.Sprintf(`{"username": "user%d", "email": "user%d@example.com", "password1": "a long password", "password2": "a long password"}`, i, i)
+		resp, err := http.Post(n.url+"/api/register", "application/json", strings.NewReader(body))
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i := range 20 {
+		require.Equal(t, http.StatusCreated, register(nodes[i%2], i), "registration %d", i+1)
+	}
+	assert.Equal(t, http.StatusTooManyRequests, register(nodes[0], 20))
+	assert.Equal(t, http.StatusTooManyRequests, register(nodes[1], 21))
 }

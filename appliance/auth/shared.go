@@ -59,3 +59,30 @@ func (c *sharedCounter) Reset(key string) {
 	defer cancel()
 	_ = c.st.ClearStrikes(ctx, c.prefix+key)
 }
+
+// SharedWindow allows a key at most Most tries per Window, counted in a
+// cluster's store for every node (a sliding window: the long-run rate of
+// a token bucket of that burst). Of tries racing on several nodes at the
+// limit, a few may pass; when the store does not answer, tries pass.
+type SharedWindow struct {
+	prefix string
+	most   int
+	window time.Duration
+	st     Strikes
+	now    func() time.Time
+}
+
+// NewSharedWindow returns the limit; keys are kept under prefix.
+func NewSharedWindow(st Strikes, prefix string, most int, window time.Duration, now func() time.Time) *SharedWindow {
+	return &SharedWindow{prefix: prefix, most: most, window: window, st: st, now: now}
+}
+
+// Take counts one try of key, or refuses it with how long to wait.
+func (w *SharedWindow) Take(key string) (bool, time.Duration) {
+	c := sharedCounter{w.prefix, w.most, w.window, w.st, w.now}
+	if wait := c.Blocked(key); wait > 0 {
+		return false, wait
+	}
+	c.Fail(key)
+	return true, 0
+}

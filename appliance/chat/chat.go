@@ -52,9 +52,10 @@ type Options struct {
 	Now func() time.Time
 	// Notify receives events for the real-time streams (nil: dropped).
 	Notify Notifier
-	// Logins applies the failed-login limits (nil: counted in memory, by
-	// this process; a cluster's nodes share theirs).
-	Logins *auth.LoginGuard
+	// Strikes, if not nil, is where a cluster's nodes count failed
+	// logins and registrations per address, so that tries spread over
+	// the nodes count as on one (nil: each process counts its own).
+	Strikes auth.Strikes
 
 	// Per-user limits; administrators are exempt and 0 is no limit.
 	// PostsPerSecond messages a second over time, after a burst of
@@ -113,7 +114,7 @@ type Service struct {
 	posts    *rate.Limiter // per user
 	typing   *rate.Limiter // per user
 	reacts   *rate.Limiter // per user
-	register *rate.Limiter // per address
+	register taker // per address
 	now      func() time.Time
 	opts     Options
 	seq      *sequencer
@@ -128,6 +129,12 @@ type Service struct {
 	thumbs chan struct{}
 	// background counts the link previews being fetched (see Wait).
 	background sync.WaitGroup
+}
+
+// taker hands out tries per key (rate.Limiter, or a cluster's
+// auth.SharedWindow).
+type taker interface {
+	Take(key string) (bool, time.Duration)
 }
 
 // maxThumbnailing is how many thumbnails are made at once: decoding an
@@ -158,19 +165,22 @@ func New(store storage.Store, opts Options) *Service {
 		opts.Notify = func(Event) {}
 	}
 	ids := storage.NewIDGen()
-	if opts.Logins == nil {
-		opts.Logins = auth.NewLoginGuard(opts.Now)
+	logins := auth.NewLoginGuard(opts.Now)
+	var register taker = rate.New(1/registerEvery.Seconds(), registerBurst, opts.Now)
+	if opts.Strikes != nil {
+		logins = auth.NewSharedLoginGuard(opts.Strikes, opts.Now)
+		register = auth.NewSharedWindow(opts.Strikes, "register\x00", registerBurst, registerBurst*registerEvery, opts.Now)
 	}
 	return &Service{
 		store:    store,
 		ids:      ids,
 		hasher:   auth.NewHasher(opts.BcryptCost),
-		logins:   opts.Logins,
+		logins:   logins,
 		devices:  auth.NewDevices(opts.SecretKey, opts.Now),
 		posts:    rate.New(opts.PostsPerSecond, opts.PostBurst, opts.Now),
 		typing:   rate.New(opts.TypingPerSecond, typingBurst, opts.Now),
 		reacts:   rate.New(reactionBurst/reactionWindow.Seconds(), reactionBurst, opts.Now),
-		register: rate.New(1/registerEvery.Seconds(), registerBurst, opts.Now),
+		register: register,
 		now:      opts.Now,
 		opts:     opts,
 		seq:      &sequencer{ids: ids, lines: map[storage.Conversation][]*slot{}, notify: opts.Notify},
