@@ -114,7 +114,7 @@ type Service struct {
 	posts    *rate.Limiter // per user
 	typing   *rate.Limiter // per user
 	reacts   *rate.Limiter // per user
-	register taker // per address
+	register taker         // per address
 	now      func() time.Time
 	opts     Options
 	seq      *sequencer
