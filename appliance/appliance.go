@@ -389,10 +389,10 @@ func (a *App) Handler() http.Handler {
 // with the URL users open once the server accepts connections.
 func (a *App) Run(ctx context.Context, ready func(url string)) error {
 	defer a.store.Close()
-	defer a.chat.Wait() // link previews being fetched, before the store closes
+	defer a.leaveCluster() // after the last events (of link previews too) are out
+	defer a.chat.Wait()    // link previews being fetched, before the store closes
 	defer a.outgoing.Close()
 	defer a.push.Close()
-	defer a.leaveCluster()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	srv := &http.Server{

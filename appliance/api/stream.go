@@ -267,6 +267,11 @@ func (s *Server) replay(ctx context.Context, nc net.Conn, client *hub.Client, a 
 	var upTo, seen storage.ID
 	if s.delivered != nil {
 		upTo, seen = s.delivered(), since
+		if upTo.IsZero() {
+			// Nothing delivered yet (the bus just started): nothing to
+			// replay; a zero bound would mean none.
+			upTo = storage.ID{11: 1}
+		}
 	}
 	missed, err := s.chat.Replay(ctx, a, since, upTo, replayPerConv)
 	if err != nil {

@@ -190,9 +190,11 @@ func (q *sequencer) land(t *ticket) {
 }
 
 // stamp returns a key for an event that is not a new message, counted in
-// flight until done is called, once the event has been handed on.
+// flight until done is called, once the event has been handed on. It is
+// an id like a message's, with this node's bytes: two nodes' stamps never
+// tie, so every node orders their events alike.
 func (q *sequencer) stamp() (key storage.ID, done func()) {
-	t := q.fly(q.ids.Floor)
+	t := q.fly(q.ids.New)
 	return t.key, func() { q.land(t) }
 }
 

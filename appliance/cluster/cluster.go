@@ -86,10 +86,13 @@ type Bus struct {
 	announce atomic.Bool
 	stop     chan struct{}
 	done     chan struct{} // the loop has returned
+	closed   chan struct{} // the NATS connection is closed
+	start    storage.ID    // the first key this node can have missed
 
 	mu      sync.Mutex
 	pending queue            // events waiting for every node's frontier
 	peers   map[string]*peer // the other nodes heard of lately
+	lost    map[string]bool  // nodes dropped for silence, until heard again
 	bound   storage.ID       // every event below it has been delivered
 
 	kept  kept  // what this node sent lately (resync.go)
@@ -110,10 +113,11 @@ type wire struct {
 	Node  string     `json:"node"`
 	Key   storage.ID `json:"key"`
 	Event *hub.Event `json:"event,omitempty"`
-	// Again marks an event sent again for a node that came back
-	// (resync.go); Resync is that node's request, with no event.
-	Again  bool `json:"again,omitempty"`
-	Resync bool `json:"resync,omitempty"`
+	// For marks an event sent again for the node it names, which came
+	// back (resync.go); Resync is that node's request, with no event:
+	// Key is then the first key it can have missed.
+	For    string `json:"for,omitempty"`
+	Resync bool   `json:"resync,omitempty"`
 }
 
 // Connect joins the NATS servers at url and starts delivering events to
@@ -128,8 +132,9 @@ func Connect(url string, h *hub.Hub, order Order, remote func(hub.Event), log ze
 	b := &Bus{
 		node: hex.EncodeToString(id[:]), hub: h, order: order, remote: remote,
 		log:  log.With().Str("component", "cluster").Logger(),
-		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
-		peers: map[string]*peer{},
+		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}), closed: make(chan struct{}),
+		peers: map[string]*peer{}, lost: map[string]bool{},
+		start: order.Frontier(),
 	}
 	nc, err := nats.Connect(url, append([]nats.Option{
 		nats.Name("makechat " + b.node),
@@ -149,6 +154,18 @@ func Connect(url string, h *hub.Hub, order Order, remote func(hub.Event), log ze
 			b.log.Info().Str("server", c.ConnectedUrlRedacted()).Msg("NATS reconnected")
 			b.askAgain()
 		}),
+		nats.ConnectHandler(func(c *nats.Conn) {
+			// NATS was not there when the node started.
+			b.log.Info().Str("server", c.ConnectedUrlRedacted()).Msg("NATS connected")
+			b.askAgain()
+		}),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			// Messages NATS dropped because this node read too slowly.
+			b.dropped.Add(1)
+			b.log.Warn().Err(err).Msg("NATS: messages from other nodes dropped; asking them again")
+			b.askAgain()
+		}),
+		nats.ClosedHandler(func(*nats.Conn) { close(b.closed) }),
 	}, opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("nats_url: %w", err)
@@ -219,11 +236,12 @@ func (b *Bus) Publish(e hub.Event) {
 	}
 	if !e.Local {
 		w := wire{Node: b.node, Key: key, Event: &e}
-		b.kept.add(w, time.Now())
 		data, err := json.Marshal(w)
 		if err == nil {
 			err = b.nc.Publish(Subject, data)
 		}
+		// Kept once sent: a copy sent again always follows the first.
+		b.kept.add(w, time.Now())
 		if err != nil {
 			b.dropped.Add(1)
 			b.log.Debug().Err(err).Msg("event not sent to the other nodes")
@@ -255,10 +273,13 @@ func (b *Bus) receive(m *nats.Msg) {
 		return // queued here when it was published
 	}
 	if w.Resync {
-		go b.sendAgain()
+		go b.sendAgain(w.Node, w.Key)
 		return
 	}
-	if w.Event != nil && !b.heard.first(w.Node, w.Key, w.Again, time.Now()) {
+	if w.For != "" && w.For != b.node {
+		return // sent again for another node
+	}
+	if w.Event != nil && !b.heard.first(w.Node, w.Key, w.For != "", time.Now()) {
 		return // sent again, and had the first time
 	}
 	b.order.Observe(w.Key)
@@ -274,6 +295,12 @@ func (b *Bus) receive(m *nats.Msg) {
 		p = &peer{}
 		b.peers[w.Node] = p
 		b.log.Info().Str("node", w.Node).Msg("node joined")
+		if b.lost[w.Node] {
+			// It was silent (a split, a pause): each side may have
+			// missed the other's events. It asks too, on hearing us.
+			delete(b.lost, w.Node)
+			go b.askAgain()
+		}
 	}
 	p.heard = time.Now()
 	if w.Event == nil {
@@ -305,8 +332,11 @@ func (b *Bus) run() {
 		case <-b.kick:
 		case <-tick.C:
 		}
+		// The flag first: an event received after it was read is
+		// announced at the next turn, with a frontier that passed it.
+		announce := b.announce.Swap(false)
 		f, now := b.order.Frontier(), time.Now()
-		if b.announce.Swap(false) || now.Sub(lastAt) >= heartbeat {
+		if announce || now.Sub(lastAt) >= heartbeat {
 			if data, err := json.Marshal(wire{Node: b.node, Key: f}); err == nil && b.nc.Publish(Subject, data) == nil {
 				lastAt = now
 			}
@@ -324,6 +354,7 @@ func (b *Bus) release(self storage.ID, now time.Time) {
 	for id, p := range b.peers {
 		if now.Sub(p.heard) > silence {
 			delete(b.peers, id)
+			b.lost[id] = true
 			b.log.Warn().Str("node", id).Msg("node silent: no longer waited for")
 			continue
 		}
@@ -343,6 +374,9 @@ func (b *Bus) release(self storage.ID, now time.Time) {
 // frontiers cannot come, and this node's own streams must go on.
 func (b *Bus) forgetPeers() {
 	b.mu.Lock()
+	for id := range b.peers {
+		b.lost[id] = true
+	}
 	clear(b.peers)
 	b.mu.Unlock()
 	b.poke()
@@ -387,12 +421,23 @@ func (b *Bus) Close() error {
 		close(b.stop)
 	}
 	<-b.done
+	// What was published goes out before the connection closes (Drain
+	// alone returns at once), so the last events of a node that stops
+	// reach the others.
+	_ = b.nc.FlushTimeout(closeWait)
 	err := b.nc.Drain()
 	if errors.Is(err, nats.ErrConnectionClosed) {
 		return nil
 	}
+	select {
+	case <-b.closed:
+	case <-time.After(closeWait):
+	}
 	return err
 }
+
+// closeWait bounds how long Close waits for what is sent to go out.
+const closeWait = 5 * time.Second
 
 // item is an event waiting in the queue, with its key.
 type item struct {

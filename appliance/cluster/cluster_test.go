@@ -205,10 +205,16 @@ func TestBus_EventsSentWhileNATSIsDownArriveOnceWhenItIsBack(t *testing.T) {
 	onB := b.client(t, ids.New(), room)
 	a.bus.Publish(hub.Event{Data: []byte("before"), Room: room})
 	assert.Equal(t, []string{"before"}, next(t, onB))
+	// C starts after "before": sent again, it would be a duplicate for
+	// C's clients, who replayed it.
+	c := newNode(t, url)
+	onC := c.client(t, ids.New(), room)
 
 	addr := ns.Addr().String()
 	ns.Shutdown()
-	require.Eventually(t, func() bool { return !a.bus.Stats().Connected && !b.bus.Stats().Connected }, 10*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool {
+		return !a.bus.Stats().Connected && !b.bus.Stats().Connected && !c.bus.Stats().Connected
+	}, 10*time.Second, 10*time.Millisecond)
 	a.bus.Publish(hub.Event{Data: []byte("while down"), Room: room}) // posts go on: the store is the truth
 	assert.Equal(t, uint64(0), a.bus.Stats().Dropped, "kept to send on reconnect")
 
@@ -217,18 +223,23 @@ func TestBus_EventsSentWhileNATSIsDownArriveOnceWhenItIsBack(t *testing.T) {
 	n, err := strconv.Atoi(port)
 	require.NoError(t, err)
 	startNATS(t, n) // the same address: the nodes find it again
-	require.Eventually(t, func() bool { return a.bus.Stats().Connected && b.bus.Stats().Connected }, 20*time.Second, 50*time.Millisecond)
+	require.Eventually(t, func() bool {
+		return a.bus.Stats().Connected && b.bus.Stats().Connected && c.bus.Stats().Connected
+	}, 20*time.Second, 50*time.Millisecond)
 	a.bus.Publish(hub.Event{Data: []byte("after"), Room: room})
-	// What was sent while NATS was away reaches B once: flushed by A's
-	// connection if B had subscribed again first, else sent again when
-	// B asked (it came back) — and if both, the second is dropped.
-	var got []string
-	for !slices.Contains(got, "after") || !slices.Contains(got, "while down") {
-		got = append(got, next(t, onB)...)
+	// What was sent while NATS was away reaches B and C once: flushed by
+	// A's connection if they had subscribed again first, else sent again
+	// when they asked (they came back) — and if both, the second is
+	// dropped. Sent again for B, it is not C's.
+	for _, client := range []*hub.Client{onB, onC} {
+		var got []string
+		for !slices.Contains(got, "after") || !slices.Contains(got, "while down") {
+			got = append(got, next(t, client)...)
+		}
+		quiet(t, client)
+		slices.Sort(got)
+		assert.Equal(t, []string{"after", "while down"}, got)
 	}
-	quiet(t, onB)
-	slices.Sort(got)
-	assert.Equal(t, []string{"after", "while down"}, got)
 }
 
 // Events reach every node in key order: a message that took its id first

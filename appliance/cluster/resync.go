@@ -12,8 +12,10 @@ import (
 // node is cut off from NATS never reach it, and those it sends while
 // itself cut off may be lost when it flushes them before the others
 // have subscribed again. So each node keeps what it sent in the last
-// keepFor; a node whose connection comes back asks the others (Resync)
-// to send theirs again, marked Again, and drops those it had already.
+// keepFor; a node whose connection comes back (or that hears again a
+// node it had stopped waiting for) asks the others (Resync) to send
+// theirs again, marked For it and from the first key it can have missed
+// (its start), and drops those it had already.
 // The streams get what they missed without reconnecting, late (out of
 // key order: the merge had stopped waiting for the nodes it could not
 // hear).
@@ -107,9 +109,15 @@ func (h *heard) first(node string, key storage.ID, again bool, now time.Time) bo
 			return false
 		}
 		h.set[k] = struct{}{}
+	} else if h.set != nil {
+		if now.Sub(h.built) > time.Minute {
+			h.set = nil // no catch-up lately: let it go
+		} else {
+			h.set[k] = struct{}{} // a catch-up may still send it again
+		}
 	}
 	h.ring = append(h.ring, heardItem{now, k})
-	for h.start < len(h.ring) && now.Sub(h.ring[h.start].at) > 2*keepFor {
+	for h.start < len(h.ring) && (now.Sub(h.ring[h.start].at) > 2*keepFor || len(h.ring)-h.start > 4*keepMost) {
 		h.start++
 	}
 	if h.start > len(h.ring)/2 {
@@ -119,21 +127,25 @@ func (h *heard) first(node string, key storage.ID, again bool, now time.Time) bo
 	return true
 }
 
-// askAgain tells the other nodes that this one's connection came back.
+// askAgain asks the other nodes for what this one may have missed.
 func (b *Bus) askAgain() {
-	if data, err := json.Marshal(wire{Node: b.node, Resync: true}); err == nil {
+	if data, err := json.Marshal(wire{Node: b.node, Key: b.start, Resync: true}); err == nil {
 		_ = b.nc.Publish(Subject, data)
 	}
 }
 
-// sendAgain sends again what this node sent within keepFor.
-func (b *Bus) sendAgain() {
+// sendAgain sends node again what this node sent within keepFor, from
+// the key from on (before it, node was not running).
+func (b *Bus) sendAgain(node string, from storage.ID) {
 	n := 0
 	for _, w := range b.kept.all(time.Now()) {
-		w.Again = true
+		if w.Key.Less(from) {
+			continue
+		}
+		w.For = node
 		if data, err := json.Marshal(w); err == nil && b.nc.Publish(Subject, data) == nil {
 			n++
 		}
 	}
-	b.log.Info().Int("events", n).Msg("a node came back to NATS: sent it again what it may have missed")
+	b.log.Info().Str("node", node).Int("events", n).Msg("a node came back: sent it again what it may have missed")
 }
