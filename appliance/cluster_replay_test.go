@@ -144,6 +144,9 @@ func TestCluster_AClientAlternatingNodesGetsEveryMessageOnce(t *testing.T) {
 	defer mu.Unlock()
 	require.Len(t, acked, posters*each)
 	t.Logf("%d messages over %d connections", len(acked), k)
+	for i, n := range nodes {
+		t.Logf("node %d: %+v", i, n.app.bus.Stats())
+	}
 	var missing, twice []string
 	for id := range acked {
 		if seen[id] == 0 {

@@ -17,7 +17,8 @@
 // client that resumes with ?since=<the last id it got> on another node
 // misses nothing and gets nothing twice. Nodes observe the keys they hear
 // of (a Lamport clock), so a node whose clock is behind does not hold the
-// others back. A node not heard of for a second is no longer waited for.
+// others back. A node not heard of for three seconds is no longer waited
+// for.
 //
 // NATS is not the store: a post is durable in MongoDB before its event
 // is sent, and a client that missed an event while NATS was away catches
@@ -50,8 +51,10 @@ const (
 	// else makes it.
 	heartbeat = 100 * time.Millisecond
 	// silence is how long a node may go unheard before the others stop
-	// waiting for it (it died, or lost NATS).
-	silence = time.Second
+	// waiting for it (it died, or lost NATS). Its events that come after
+	// are delivered late, out of order, so it must outlast a busy node's
+	// pauses (30 heartbeats); a dead node stalls the others this long.
+	silence = 3 * time.Second
 )
 
 // Order is what the Bus needs of the node's chat service (chat.Service
@@ -346,8 +349,18 @@ func (b *Bus) run() {
 }
 
 // release delivers, in key order, the events below every live node's
-// frontier (self is this node's).
+// frontier (self is this node's). They are taken from the queue under
+// the lock and handed to the hub after it, so that a large fan-out does
+// not hold up Publish (and with it every post on this node); only this
+// loop delivers, so the order stays the keys'.
 func (b *Bus) release(self storage.ID, now time.Time) {
+	for _, e := range b.ready(self, now) {
+		b.hub.Publish(e)
+	}
+}
+
+// ready takes from the queue the events below every live node's frontier.
+func (b *Bus) ready(self storage.ID, now time.Time) []hub.Event {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	bound := self
@@ -365,9 +378,11 @@ func (b *Bus) release(self storage.ID, now time.Time) {
 	if b.bound.Less(bound) {
 		b.bound = bound
 	}
+	var out []hub.Event
 	for len(b.pending) > 0 && b.pending[0].key.Less(b.bound) {
-		b.hub.Publish(heap.Pop(&b.pending).(item).event)
+		out = append(out, heap.Pop(&b.pending).(item).event)
 	}
+	return out
 }
 
 // forgetPeers stops waiting for the other nodes: NATS is away, so their
@@ -390,8 +405,10 @@ func (b *Bus) poke() {
 }
 
 // Delivered is a key below which every event, of any node, has been
-// delivered to this node's hub (or will come late, from a node that was
-// not waited for): a stream's replay reads the store up to it.
+// taken for this node's hub (handed to it, or being handed by the loop,
+// so that a stream registered now gets it live), or will come late from
+// a node that was not waited for: a stream's replay reads the store up
+// to it, and drops from the live events what it replayed.
 func (b *Bus) Delivered() storage.ID {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -401,7 +418,7 @@ func (b *Bus) Delivered() storage.ID {
 // Stats are the Bus's state and counts since it started.
 type Stats struct {
 	Connected                     bool
-	Peers                         int // other nodes heard of within the last second
+	Peers                         int // other nodes waited for (heard of lately)
 	Sent, Received, Dropped, Late uint64
 }
 

@@ -179,7 +179,7 @@ func (m *Metrics) WatchCluster(stats func() ClusterStats) {
 			}
 			return 0
 		}),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "makechat_cluster_peers", Help: "Other nodes heard from within the last second."}, func() float64 { return float64(stats().Peers) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "makechat_cluster_peers", Help: "Other nodes waited for: heard from within three seconds."}, func() float64 { return float64(stats().Peers) }),
 		counter("makechat_cluster_events_sent_total", "Events sent to the other nodes.", func(s ClusterStats) uint64 { return s.Sent }),
 		counter("makechat_cluster_events_received_total", "Events received from the other nodes.", func(s ClusterStats) uint64 { return s.Received }),
 		counter("makechat_cluster_events_dropped_total", "Events that could not be sent or read.", func(s ClusterStats) uint64 { return s.Dropped }),
