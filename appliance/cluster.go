@@ -90,8 +90,9 @@ func shareSecrets(ctx context.Context, cfg *config.Config, st storage.Store, log
 const maintenanceFollow = 500 * time.Millisecond
 
 // OpenMaintenance returns the maintenance switch: the file in data_dir,
-// or on a cluster's node (nats_url set) the flag every node shares in
-// MongoDB, so that the CLI and the admin switch it for all from any node.
+// or on a cluster's node (nats_url or nats_embedded) the flag every node
+// shares in MongoDB, so that the CLI and the admin switch it for all from
+// any node.
 func OpenMaintenance(ctx context.Context, cfg config.Config, st storage.Store) (*maintenance.Switch, error) {
 	if !cfg.Clustered() {
 		return maintenance.Open(cfg.DataDir), nil
@@ -117,10 +118,10 @@ func sharedState(st storage.Store) (storage.Shared, bool) {
 // streams get it. It makes st's cache forget what the event says changed
 // there — an ended session or token, a disabled or deleted account, new
 // rights, a profile, a membership or a member's role, a room's settings,
-// a deleted room — so that this node refuses on
-// the very next request what the other refused, rather than after the
-// cache's TTL; and it charges a message's sender's post limit here, so
-// that posting through several nodes gets no more than through one.
+// a deleted room — so that this node refuses on the very next request
+// what the other refused, rather than after the cache's TTL; and it
+// charges a message's sender's post limit here, so that posting through
+// several nodes gets no more than through one.
 func remoteHook(st storage.Store, svc *chat.Service) func(hub.Event) {
 	c, _ := st.(*cache.Store)
 	return func(e hub.Event) {

@@ -43,7 +43,7 @@ func (o *Ops) WithCluster(c func() ClusterInfo) *Ops {
 }
 
 // ErrNotClustered answers the cluster operation on a node of its own.
-var ErrNotClustered = errors.New("this server is not a cluster's node (nats_url is not set)")
+var ErrNotClustered = errors.New("this server is not a cluster's node (neither nats_url nor nats_embedded is set)")
 
 // Backuper takes a backup of the store into a directory ("" for the
 // configured one).
