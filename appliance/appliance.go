@@ -462,6 +462,9 @@ func (a *App) Run(ctx context.Context, ready func(url string)) error {
 	defer done()
 	a.api.CloseStreams(shutCtx)
 	err = web.shutdown(shutCtx)
+	// Streams whose handshake began while the first pass ran (the HTTP
+	// server let their handlers finish): closed with 1001 and waited for.
+	a.api.CloseStreams(shutCtx)
 	cancel()
 	wg.Wait()
 	if err != nil {

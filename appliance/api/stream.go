@@ -187,6 +187,9 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ chat.Actor) er
 // scheme), replays what the client missed since since, and hands the
 // stream to the WebSocket layer.
 func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, st *stream, since storage.ID) {
+	// A shutdown that begins meanwhile waits for this stream too, and
+	// closes it with 1001 once served.
+	defer s.ws.Expect()()
 	client, a := st.client, st.actor
 	nc, early, err := ws.Upgrade(w, r)
 	if err != nil {

@@ -66,6 +66,7 @@ type Server struct {
 	conns    map[*Conn]struct{}
 	closing  bool
 	sweeping bool
+	expected int           // connections whose handshake is under way (Expect)
 	emptied  chan struct{} // closed when the last connection goes (nil: no one waits)
 }
 
@@ -91,6 +92,22 @@ func New(o Options) *Server {
 // During shutdown the connection is closed at once with 1001.
 func (s *Server) Serve(nc net.Conn, early []byte, st Stream) *Conn {
 	return s.serve(nc, early, st, 0, "")
+}
+
+// Expect says a connection is on its way to Serve or Refuse (its
+// handshake, a replay, under way): Shutdown waits for it as for one
+// served, so that it too is closed with 1001 before the process ends.
+// Call done once it is served, or abandoned.
+func (s *Server) Expect() (done func()) {
+	s.mu.Lock()
+	s.expected++
+	s.mu.Unlock()
+	return sync.OnceFunc(func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.expected--
+		s.signalEmpty()
+	})
 }
 
 // Refuse takes nc like Serve but closes it at once with code and
@@ -149,7 +166,7 @@ func (s *Server) Shutdown(ctx context.Context) {
 	}
 	for {
 		s.mu.Lock()
-		if len(s.conns) == 0 {
+		if len(s.conns) == 0 && s.expected == 0 {
 			s.mu.Unlock()
 			return
 		}
@@ -185,7 +202,13 @@ func (s *Server) forget(c *Conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.conns, c)
-	if len(s.conns) == 0 && s.emptied != nil {
+	s.signalEmpty()
+}
+
+// signalEmpty wakes Shutdown when no connection is left, served or
+// expected; s.mu is held.
+func (s *Server) signalEmpty() {
+	if len(s.conns) == 0 && s.expected == 0 && s.emptied != nil {
 		close(s.emptied)
 		s.emptied = nil
 	}

@@ -259,3 +259,27 @@ func TestServer_StreamsArrivingDuringShutdownAreClosedToo(t *testing.T) {
 	}
 	t.Logf("%d streams served around the shutdown", served.Load())
 }
+
+// A connection on its way to Serve (Expect) holds Shutdown until it is
+// served — and then closed with 1001 — or abandoned.
+func TestServer_ShutdownWaitsForAConnectionOnItsWay(t *testing.T) {
+	srv := ws.New(ws.Options{})
+	done := srv.Expect()
+	shut := make(chan struct{})
+	go func() {
+		srv.Shutdown(context.Background())
+		close(shut)
+	}()
+	select {
+	case <-shut:
+		t.Fatal("Shutdown returned while a connection was on its way")
+	case <-time.After(100 * time.Millisecond):
+	}
+	done()
+	done() // once only
+	select {
+	case <-shut:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Shutdown did not return once the connection was abandoned")
+	}
+}
