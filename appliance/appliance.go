@@ -301,7 +301,7 @@ func New(cfg config.Config, log zerolog.Logger, version string) (*App, error) {
 		})
 		srv.AddHealthDetail("nats", func() any {
 			st := bus.Stats()
-			detail := map[string]any{"connected": st.Connected, "node": bus.Node(), "peers": st.Peers, "sent": st.Sent, "received": st.Received, "dropped": st.Dropped, "late": st.Late}
+			detail := map[string]any{"connected": st.Connected, "node": bus.Node(), "peers": st.Peers, "waiting": st.Waiting, "sent": st.Sent, "received": st.Received, "dropped": st.Dropped, "late": st.Late}
 			if embedded != nil {
 				detail["routes"] = embedded.Routes()
 			}

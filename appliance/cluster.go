@@ -14,8 +14,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/rs/zerolog"
 
+	"github.com/makechat/makechat/appliance/api"
 	"github.com/makechat/makechat/appliance/chat"
 	"github.com/makechat/makechat/appliance/cluster"
 	"github.com/makechat/makechat/appliance/config"
@@ -32,21 +34,38 @@ import (
 // with nats_embedded a NATS server started inside this node, which joins
 // the other nodes' by routes.
 func joinCluster(cfg config.Config, h *hub.Hub, svc *chat.Service, st storage.Store, log zerolog.Logger) (*cluster.Bus, *cluster.Embedded, error) {
-	if !cfg.NATSEmbedded {
-		bus, err := cluster.Connect(cfg.NATSURL, h, svc, remoteHook(st, svc), log)
-		return bus, nil, err
+	var e *cluster.Embedded
+	url, opts := cfg.NATSURL, []nats.Option(nil)
+	if cfg.NATSEmbedded {
+		var err error
+		if e, err = cluster.Embed(cluster.EmbedOptions{Listen: cfg.NATSClusterListen, Peers: cfg.NATSClusterPeers, Secret: cfg.SecretKey}, log); err != nil {
+			return nil, nil, err
+		}
+		url, opts = e.URL(), e.Options()
 	}
-	e, err := cluster.Embed(cluster.EmbedOptions{Listen: cfg.NATSClusterListen, Peers: cfg.NATSClusterPeers, Secret: cfg.SecretKey}, log)
+	bus, err := cluster.Connect(url, h, svc, remoteHook(st, svc), log, opts...)
 	if err != nil {
+		if e != nil {
+			e.Shutdown()
+		}
 		return nil, nil, err
 	}
-	bus, err := cluster.Connect(e.URL(), h, svc, remoteHook(st, svc), log, e.Options()...)
-	if err != nil {
-		e.Shutdown()
-		return nil, nil, err
+	if shared, ok := sharedState(st); ok {
+		bus.RecoverWith(func(ctx context.Context, from storage.ID) ([]hub.Event, error) {
+			ms, err := shared.MessagesFrom(ctx, from, recoverMost)
+			events := make([]hub.Event, len(ms))
+			for i, m := range ms {
+				events[i] = api.HubEvent(svc.CreatedEvent(ctx, m))
+			}
+			return events, err
+		})
 	}
 	return bus, e, nil
 }
+
+// recoverMost bounds the messages read after a node's death: those of
+// the seconds before it (more would be a replay's job).
+const recoverMost = 1000
 
 // leaveCluster closes the bus, then the NATS server inside this node.
 func (a *App) leaveCluster() {

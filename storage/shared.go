@@ -31,4 +31,8 @@ type Shared interface {
 	Strikes(ctx context.Context, key string, since time.Time, limit int) ([]time.Time, error)
 	// ClearStrikes forgets key's failures.
 	ClearStrikes(ctx context.Context, key string) error
+	// MessagesFrom returns up to limit messages of every conversation
+	// with ids from from on, in id order: a node recovers what a node
+	// that died had stored but not yet sent to the others.
+	MessagesFrom(ctx context.Context, from ID, limit int) ([]Message, error)
 }

@@ -205,6 +205,19 @@ func (s *Service) store1(ctx context.Context, m storage.Message, displayName str
 // messageEvent is the event name of m, whose sender's display name is
 // displayName; a caller that must read it does so before it takes its
 // place in line, so that the line waits for no read.
+// CreatedEvent is the message.created event of a stored message, as its
+// post emitted it: a cluster's node gives it to its streams when the node
+// that stored it died before sending it.
+func (s *Service) CreatedEvent(ctx context.Context, m storage.Message) Event {
+	name := ""
+	if m.Hook.IsZero() {
+		if u, err := s.store.User(ctx, m.Sender); err == nil {
+			name = u.DisplayName
+		}
+	}
+	return s.messageEvent(EventMessageCreated, m, name)
+}
+
 func (s *Service) messageEvent(name string, m storage.Message, displayName string) Event {
 	if !m.Hook.IsZero() {
 		displayName = ""

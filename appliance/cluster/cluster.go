@@ -98,8 +98,9 @@ type Bus struct {
 	lost    map[string]bool  // nodes dropped for silence, until heard again
 	bound   storage.ID       // every event below it has been delivered
 
-	kept  kept  // what this node sent lately (resync.go)
-	heard heard // what it received lately
+	kept   kept      // what this node sent lately (resync.go)
+	reread Recoverer // reads what a dead node stored but never sent (nil: none)
+	heard  heard     // what it received lately
 
 	sent, received, dropped, late atomic.Uint64
 }
@@ -108,6 +109,7 @@ type Bus struct {
 type peer struct {
 	frontier storage.ID
 	heard    time.Time
+	ids      [4]byte // the node bytes of its ids (from its events' keys)
 }
 
 // wire is what travels: an event with its key, or (Event nil) the
@@ -311,6 +313,7 @@ func (b *Bus) receive(m *nats.Msg) {
 			p.frontier = w.Key
 		}
 	} else {
+		p.ids = [4]byte(w.Key[8:12])
 		if w.Key.Less(b.bound) {
 			b.late.Add(1) // its node was not waited for: delivered out of order
 		}
@@ -368,6 +371,7 @@ func (b *Bus) ready(self storage.ID, now time.Time) []hub.Event {
 		if now.Sub(p.heard) > silence {
 			delete(b.peers, id)
 			b.lost[id] = true
+			go b.recoverDead(id, *p)
 			b.log.Warn().Str("node", id).Msg("node silent: no longer waited for")
 			continue
 		}
@@ -419,15 +423,16 @@ func (b *Bus) Delivered() storage.ID {
 type Stats struct {
 	Connected                     bool
 	Peers                         int // other nodes waited for (heard of lately)
+	Waiting                       int // events waiting for the nodes' frontiers
 	Sent, Received, Dropped, Late uint64
 }
 
 // Stats returns the Bus's state and counts.
 func (b *Bus) Stats() Stats {
 	b.mu.Lock()
-	peers := len(b.peers)
+	peers, waiting := len(b.peers), len(b.pending)
 	b.mu.Unlock()
-	return Stats{Connected: b.nc.IsConnected(), Peers: peers, Sent: b.sent.Load(), Received: b.received.Load(), Dropped: b.dropped.Load(), Late: b.late.Load()}
+	return Stats{Connected: b.nc.IsConnected(), Peers: peers, Waiting: waiting, Sent: b.sent.Load(), Received: b.received.Load(), Dropped: b.dropped.Load(), Late: b.late.Load()}
 }
 
 // Close stops sending and delivering, after what was sent is flushed.

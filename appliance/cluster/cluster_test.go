@@ -1,6 +1,7 @@
 package cluster_test
 
 import (
+	"context"
 	"io"
 	"net"
 	"slices"
@@ -282,4 +283,36 @@ func TestBus_ASilentNodeIsNoLongerWaitedFor(t *testing.T) {
 	require.NoError(t, a.bus.Close())
 	assert.Equal(t, []string{"after"}, next(t, onB))
 	assert.Equal(t, 0, b.bus.Stats().Peers)
+}
+
+// A node that dies between storing a message (and answering 201) and
+// sending its event: once it is no longer waited for, the others read
+// what it stored from its last frontier on and deliver what they never
+// received, once.
+func TestBus_WhatASilentNodeStoredButNeverSentIsDelivered(t *testing.T) {
+	ns := startNATS(t, -1)
+	a, b := newNode(t, ns.ClientURL()), newNode(t, ns.ClientURL())
+	ids := storage.NewIDGen()
+	room := ids.New()
+	onB := b.client(t, ids.New(), room)
+	require.Eventually(t, func() bool { return b.bus.Stats().Peers == 1 }, 10*time.Second, 10*time.Millisecond)
+	sent := a.order.take()
+	a.post(sent, "sent", room)
+	assert.Equal(t, []string{"sent"}, next(t, onB))
+
+	stored := a.order.take() // stored, answered, never sent: A dies
+	var asked []storage.ID
+	b.bus.RecoverWith(func(_ context.Context, from storage.ID) ([]hub.Event, error) {
+		asked = append(asked, from)
+		return []hub.Event{
+			{Data: []byte("sent"), Room: room, Message: sent}, // had it
+			{Data: []byte("stored"), Room: room, Message: stored},
+		}, nil
+	})
+	require.NoError(t, a.bus.Close())
+	assert.Equal(t, []string{"stored"}, next(t, onB))
+	quiet(t, onB)
+	assert.Equal(t, uint64(1), b.bus.Stats().Late)
+	require.Len(t, asked, 1)
+	assert.False(t, stored.Less(asked[0]), "read from A's last frontier, which the stored message was not past")
 }

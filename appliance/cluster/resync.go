@@ -1,10 +1,13 @@
 package cluster
 
 import (
+	"container/heap"
+	"context"
 	"encoding/json"
 	"sync"
 	"time"
 
+	"github.com/makechat/makechat/appliance/hub"
 	"github.com/makechat/makechat/storage"
 )
 
@@ -148,4 +151,44 @@ func (b *Bus) sendAgain(node string, from storage.ID) {
 		}
 	}
 	b.log.Info().Str("node", node).Int("events", n).Msg("a node came back: sent it again what it may have missed")
+}
+
+// Recoverer reads from the store the message.created events of messages
+// with ids from from on (up to some limit), as their posts emitted them.
+type Recoverer func(ctx context.Context, from storage.ID) ([]hub.Event, error)
+
+// RecoverWith sets how the bus reads what a node that died had stored
+// but not sent: a message answered 201 by a node killed before its event
+// left it. Call it before the node serves.
+func (b *Bus) RecoverWith(r Recoverer) { b.reread = r }
+
+// recoverDead delivers, late, the messages a node dropped for silence
+// stored from its last frontier on that this node never received.
+func (b *Bus) recoverDead(node string, p peer) {
+	if b.reread == nil || p.frontier.IsZero() || p.ids == [4]byte{} {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	events, err := b.reread(ctx, p.frontier)
+	if err != nil {
+		b.log.Warn().Err(err).Str("node", node).Msg("could not read what a silent node stored")
+		return
+	}
+	n := 0
+	for _, e := range events {
+		k := e.Message
+		if [4]byte(k[8:12]) != p.ids || !b.heard.first(node, k, true, time.Now()) {
+			continue // another node's, or received
+		}
+		b.mu.Lock()
+		heap.Push(&b.pending, item{key: k, event: e})
+		b.mu.Unlock()
+		b.late.Add(1)
+		n++
+	}
+	if n > 0 {
+		b.log.Info().Str("node", node).Int("messages", n).Msg("delivered what a silent node had stored but not sent")
+		b.poke()
+	}
 }

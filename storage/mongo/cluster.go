@@ -142,3 +142,19 @@ func (s *Store) ClearStrikes(ctx context.Context, key string) error {
 		return err
 	})
 }
+
+// MessagesFrom returns up to limit messages with ids from from on, in id
+// order, of every conversation (through the _id index).
+func (s *Store) MessagesFrom(ctx context.Context, from storage.ID, limit int) ([]storage.Message, error) {
+	var out []storage.Message
+	err := s.do(ctx, "messages from", func(ctx context.Context) error {
+		docs, err := findAll[messageDoc](ctx, s.messages, bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: oid(from)}}}},
+			options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(storage.LimitOr(limit))))
+		if err != nil {
+			return err
+		}
+		out = models(docs, messageDoc.model)
+		return s.complete(ctx, out)
+	})
+	return out, err
+}
