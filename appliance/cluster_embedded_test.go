@@ -51,10 +51,7 @@ func TestCluster_ThreeNodesWithNATSInside(t *testing.T) {
 		require.Eventually(t, func() bool { return n.app.nats.Routes() >= 2 }, 20*time.Second, 10*time.Millisecond, "routes to both others")
 	}
 	ctx := context.Background()
-	admin, err := nodes[0].app.chat.CreateUser(ctx, chat.SystemActor, chat.NewUser{Username: "admin", Email: "admin@example.com", Password: "a long password", IsSuperuser: true})
-	require.NoError(t, err)
-	_, token, err := nodes[0].app.chat.CreateToken(ctx, chat.Actor{User: admin}, "bot")
-	require.NoError(t, err)
+	admin, token := user(t, nodes[0].app, "admin", true)
 	room, err := nodes[0].app.chat.CreateRoom(ctx, chat.Actor{User: admin}, chat.NewRoom{Name: "general"})
 	require.NoError(t, err)
 

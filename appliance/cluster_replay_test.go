@@ -25,10 +25,7 @@ import (
 func TestCluster_AClientAlternatingNodesGetsEveryMessageOnce(t *testing.T) {
 	nodes := startCluster(t, 2, nil)
 	ctx := context.Background()
-	admin, err := nodes[0].app.chat.CreateUser(ctx, chat.SystemActor, chat.NewUser{Username: "admin", Email: "admin@example.com", Password: "a long password", IsSuperuser: true})
-	require.NoError(t, err)
-	_, token, err := nodes[0].app.chat.CreateToken(ctx, chat.Actor{User: admin}, "bot")
-	require.NoError(t, err)
+	_, token := user(t, nodes[0].app, "admin", true)
 	post := func(base, path, body string) (string, error) {
 		req, _ := http.NewRequest(http.MethodPost, base+path, bytes.NewBufferString(body))
 		req.Header.Set("Content-Type", "application/json")

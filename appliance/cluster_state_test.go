@@ -17,6 +17,7 @@ import (
 	"github.com/makechat/makechat/appliance/chat"
 	"github.com/makechat/makechat/appliance/config"
 	"github.com/makechat/makechat/appliance/control"
+	"github.com/makechat/makechat/storage"
 )
 
 // Maintenance switched on one node is on for every node: the admin's
@@ -26,10 +27,7 @@ func TestCluster_MaintenanceIsOneForEveryNode(t *testing.T) {
 	nodes := startCluster(t, 2, nil)
 	a, b := nodes[0], nodes[1]
 	ctx := context.Background()
-	admin, err := a.app.chat.CreateUser(ctx, chat.SystemActor, chat.NewUser{Username: "admin", Email: "admin@example.com", Password: "a long password", IsSuperuser: true})
-	require.NoError(t, err)
-	_, token, err := a.app.chat.CreateToken(ctx, chat.Actor{User: admin}, "bot")
-	require.NoError(t, err)
+	_, token := user(t, a.app, "admin", true)
 	status := func(base string) int {
 		resp, err := http.Get(base + "/api/ping")
 		require.NoError(t, err)
@@ -128,18 +126,7 @@ func TestCluster_FailedLoginsCountOnEveryNode(t *testing.T) {
 // and half on B leaves nothing on either.
 func TestCluster_APostLimitCountsOnEveryNode(t *testing.T) {
 	nodes := startCluster(t, 2, func(_ int, c *config.Config) { c.PostsPerSecond, c.PostBurst = 0.01, 6 })
-	svc := nodes[0].app.chat
-	ctx := context.Background()
-	admin, err := svc.CreateUser(ctx, chat.SystemActor, chat.NewUser{Username: "admin", Email: "admin@example.com", Password: "a long password", IsSuperuser: true})
-	require.NoError(t, err)
-	bob, err := svc.CreateUser(ctx, chat.SystemActor, chat.NewUser{Username: "bob", Email: "bob@example.com", Password: "a long password"})
-	require.NoError(t, err)
-	room, err := svc.CreateRoom(ctx, chat.Actor{User: admin}, chat.NewRoom{Name: "general"})
-	require.NoError(t, err)
-	_, err = svc.AddMember(ctx, chat.Actor{User: admin}, room.ID, bob.ID, "")
-	require.NoError(t, err)
-	_, token, err := svc.CreateToken(ctx, chat.Actor{User: bob}, "bot")
-	require.NoError(t, err)
+	room, _, _, token := roomWithBob(t, nodes[0].app)
 	post := func(n node) int {
 		req, _ := http.NewRequest(http.MethodPost, n.url+"/api/messages", strings.NewReader(`{"room": "`+room.ID.Hex()+`", "text": "hi"}`))
 		req.Header.Set("Content-Type", "application/json")
@@ -183,10 +170,7 @@ func TestCluster_NodesKnowEachOtherAndWhoIsOnline(t *testing.T) {
 	nodes := startCluster(t, 2, nil)
 	a, b := nodes[0], nodes[1]
 	ctx := context.Background()
-	alice, err := a.app.chat.CreateUser(ctx, chat.SystemActor, chat.NewUser{Username: "alice", Email: "alice@example.com", Password: "a long password"})
-	require.NoError(t, err)
-	_, token, err := a.app.chat.CreateToken(ctx, chat.Actor{User: alice}, "bot")
-	require.NoError(t, err)
+	alice, token := user(t, a.app, "alice", false)
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	c, _, err := websocket.Dial(dctx, "ws"+strings.TrimPrefix(a.url, "http")+"/api/stream?token="+token, nil)
@@ -227,20 +211,7 @@ func TestCluster_NodesKnowEachOtherAndWhoIsOnline(t *testing.T) {
 // next request once B heard of it, though B's cache had the membership.
 func TestCluster_ARoleChangedOnOneNodeHoldsOnTheOthersAtOnce(t *testing.T) {
 	nodes := startCluster(t, 2, nil)
-	svc := nodes[0].app.chat
-	ctx := context.Background()
-	admin, err := svc.CreateUser(ctx, chat.SystemActor, chat.NewUser{Username: "admin", Email: "admin@example.com", Password: "a long password", IsSuperuser: true})
-	require.NoError(t, err)
-	bob, err := svc.CreateUser(ctx, chat.SystemActor, chat.NewUser{Username: "bob", Email: "bob@example.com", Password: "a long password"})
-	require.NoError(t, err)
-	room, err := svc.CreateRoom(ctx, chat.Actor{User: admin}, chat.NewRoom{Name: "general"})
-	require.NoError(t, err)
-	member, err := svc.AddMember(ctx, chat.Actor{User: admin}, room.ID, bob.ID, "")
-	require.NoError(t, err)
-	_, bobToken, err := svc.CreateToken(ctx, chat.Actor{User: bob}, "bot")
-	require.NoError(t, err)
-	_, adminToken, err := svc.CreateToken(ctx, chat.Actor{User: admin}, "bot")
-	require.NoError(t, err)
+	room, member, adminToken, bobToken := roomWithBob(t, nodes[0].app)
 	call := func(method, url, token, body string) int {
 		req, _ := http.NewRequest(method, url, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
@@ -275,4 +246,19 @@ func TestCluster_RegistrationsFromOneAddressCountOnEveryNode(t *testing.T) {
 	}
 	assert.Equal(t, http.StatusTooManyRequests, register(nodes[0], 20))
 	assert.Equal(t, http.StatusTooManyRequests, register(nodes[1], 21))
+}
+
+// roomWithBob makes through a an administrator, a room of its, and bob,
+// a member of that room; it returns the room, bob's membership and the
+// two users' tokens.
+func roomWithBob(t *testing.T, a *App) (storage.Room, storage.Member, string, string) {
+	t.Helper()
+	admin, adminToken := user(t, a, "admin", true)
+	bob, bobToken := user(t, a, "bob", false)
+	ctx := context.Background()
+	room, err := a.chat.CreateRoom(ctx, chat.Actor{User: admin}, chat.NewRoom{Name: "general"})
+	require.NoError(t, err)
+	member, err := a.chat.AddMember(ctx, chat.Actor{User: admin}, room.ID, bob.ID, "")
+	require.NoError(t, err)
+	return room, member, adminToken, bobToken
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/makechat/makechat/appliance/chat"
 	"github.com/makechat/makechat/appliance/config"
+	"github.com/makechat/makechat/storage"
 	"github.com/makechat/makechat/storage/mongo/mongotest"
 )
 
@@ -38,10 +39,7 @@ func TestCluster_AStreamOnOneNodeGetsWhatIsPostedOnAnother(t *testing.T) {
 	nodes := startCluster(t, 2, nil)
 	a, urlA, b, urlB := nodes[0].app, nodes[0].url, nodes[1].app, nodes[1].url
 	ctx := context.Background()
-	admin, err := a.chat.CreateUser(ctx, chat.SystemActor, chat.NewUser{Username: "admin", Email: "admin@example.com", Password: "a long password", IsSuperuser: true})
-	require.NoError(t, err)
-	_, token, err := a.chat.CreateToken(ctx, chat.Actor{User: admin}, "bot")
-	require.NoError(t, err)
+	_, token := user(t, a, "admin", true)
 	call := func(base, path, body string) map[string]any {
 		req, _ := http.NewRequest(http.MethodPost, base+path, bytes.NewBufferString(body))
 		req.Header.Set("Content-Type", "application/json")
@@ -92,10 +90,7 @@ func TestCluster_AStreamOnOneNodeGetsWhatIsPostedOnAnother(t *testing.T) {
 
 	// Bob is disabled on A: once B has heard it, B refuses his token on
 	// the very next request, though B's cache trusted it a moment ago.
-	bob, err := a.chat.CreateUser(ctx, chat.SystemActor, chat.NewUser{Username: "bob", Email: "bob@example.com", Password: "a long password"})
-	require.NoError(t, err)
-	_, bobToken, err := a.chat.CreateToken(ctx, chat.Actor{User: bob}, "bot")
-	require.NoError(t, err)
+	bob, bobToken := user(t, a, "bob", false)
 	ping := func() int {
 		req, _ := http.NewRequest(http.MethodGet, urlB+"/api/ping", nil)
 		req.Header.Set("X-Auth-Token", bobToken)
@@ -115,6 +110,17 @@ func TestCluster_AStreamOnOneNodeGetsWhatIsPostedOnAnother(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Eventually(t, func() bool { return b.bus.Stats().Received > heard }, 10*time.Second, time.Millisecond)
 	assert.Equal(t, http.StatusUnauthorized, ping())
+}
+
+// user makes an account through a's service (an administrator if admin
+// is set) and an API token for it.
+func user(t *testing.T, a *App, name string, admin bool) (storage.User, string) {
+	t.Helper()
+	u, err := a.chat.CreateUser(context.Background(), chat.SystemActor, chat.NewUser{Username: name, Email: name + "@example.com", Password: "a long password", IsSuperuser: admin})
+	require.NoError(t, err)
+	_, token, err := a.chat.CreateToken(context.Background(), chat.Actor{User: u}, "bot")
+	require.NoError(t, err)
+	return u, token
 }
 
 // node is one makechat process of a test cluster.
