@@ -241,10 +241,7 @@ func (b *Bus) Publish(e hub.Event) {
 	}
 	if !e.Local {
 		w := wire{Node: b.node, Key: key, Event: &e}
-		data, err := json.Marshal(w)
-		if err == nil {
-			err = b.nc.Publish(Subject, data)
-		}
+		err := b.send(w)
 		// Kept once sent: a copy sent again always follows the first.
 		b.kept.add(w, time.Now())
 		if err != nil {
@@ -264,6 +261,15 @@ func (b *Bus) Publish(e hub.Event) {
 		b.announce.Store(true)
 	}
 	b.poke()
+}
+
+// send puts w on the nodes' subject.
+func (b *Bus) send(w wire) error {
+	data, err := json.Marshal(w)
+	if err != nil {
+		return err
+	}
+	return b.nc.Publish(Subject, data)
 }
 
 // receive takes another node's event or frontier.
@@ -343,7 +349,7 @@ func (b *Bus) run() {
 		announce := b.announce.Swap(false)
 		f, now := b.order.Frontier(), time.Now()
 		if announce || now.Sub(lastAt) >= heartbeat {
-			if data, err := json.Marshal(wire{Node: b.node, Key: f}); err == nil && b.nc.Publish(Subject, data) == nil {
+			if b.send(wire{Node: b.node, Key: f}) == nil {
 				lastAt = now
 			}
 		}

@@ -3,7 +3,6 @@ package cluster
 import (
 	"container/heap"
 	"context"
-	"encoding/json"
 	"sync"
 	"time"
 
@@ -132,9 +131,7 @@ func (h *heard) first(node string, key storage.ID, again bool, now time.Time) bo
 
 // askAgain asks the other nodes for what this one may have missed.
 func (b *Bus) askAgain() {
-	if data, err := json.Marshal(wire{Node: b.node, Key: b.start, Resync: true}); err == nil {
-		_ = b.nc.Publish(Subject, data)
-	}
+	_ = b.send(wire{Node: b.node, Key: b.start, Resync: true})
 }
 
 // sendAgain sends node again what this node sent within keepFor, from
@@ -146,7 +143,7 @@ func (b *Bus) sendAgain(node string, from storage.ID) {
 			continue
 		}
 		w.For = node
-		if data, err := json.Marshal(w); err == nil && b.nc.Publish(Subject, data) == nil {
+		if b.send(w) == nil {
 			n++
 		}
 	}
